@@ -1,0 +1,22 @@
+/* Collection: each collecting instance has a thread of its own, woken once
+ * per tick, so a slow or hung plugin never delays the others, the posting
+ * or shutdown.  A busy instance misses the tick (and says so). */
+#ifndef SABA_COLLECTOR_H
+#define SABA_COLLECTOR_H
+
+#include <stdint.h>
+
+#include "instance.h"
+
+void saba_collector_start(struct saba_instances *set);
+/* Ask idle instances to collect values stamped `tick` (epoch seconds).
+ * only_delta: just the SABA_PLUGIN_DELTA ones (second round of `once`). */
+void saba_collector_tick(struct saba_instances *set, int64_t tick, int only_delta);
+/* Wait until every instance finished its round or deadline_ms (monotonic)
+ * passed.  Returns the number still busy. */
+int saba_collector_wait(struct saba_instances *set, int64_t deadline_ms);
+/* End the threads; busy ones get until deadline_ms, then are left alone
+ * (their module is never unloaded). */
+void saba_collector_stop(struct saba_instances *set, int64_t deadline_ms);
+
+#endif

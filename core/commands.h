@@ -1,0 +1,22 @@
+/* The commands of the command line: run (agent.c), once, retire,
+ * configtest, plugins and version. */
+#ifndef SABA_COMMANDS_H
+#define SABA_COMMANDS_H
+
+struct saba_options {
+	const char *config;
+	const char *root;
+	const char *plugin_dir;
+	int dry_run;
+	int force;
+};
+
+/* Each returns the process exit status: 0 ok, 1 runtime failure, 2 usage
+ * or configuration error. */
+int saba_cmd_once(const struct saba_options *o);
+int saba_cmd_retire(const struct saba_options *o);
+int saba_cmd_configtest(const struct saba_options *o);
+int saba_cmd_plugins(const struct saba_options *o);
+int saba_cmd_version(void);
+
+#endif

@@ -1,0 +1,66 @@
+/* The agent's configuration file (libconfig syntax): loading, validation of
+ * the core's own keys, and the list of plugin instances it declares. */
+#ifndef SABA_CONF_H
+#define SABA_CONF_H
+
+#include <libconfig.h>
+
+/* One entry of `plugins = { name = { module = "..."; ... }; }`. */
+struct saba_instance_conf {
+	char *name;   /* the key: instance name */
+	char *module; /* the .so to load (default: the key) */
+	config_setting_t *setting;
+	int line;
+};
+
+enum saba_confirm_policy {
+	SABA_CONFIRM_AUTO = 0, /* ask cloud plugins if any are loaded */
+	SABA_CONFIRM_ALWAYS,   /* never retire on an OS poweroff without a cloud yes */
+	SABA_CONFIRM_NEVER,    /* the OS trigger's word is enough */
+};
+
+struct saba_conf {
+	char *file; /* path as given */
+	char *apikey;
+	char *apibase;
+	char *root;
+	char *plugin_dir;
+	int interval;
+	char *display_name;
+	char **roles;
+	int nroles;
+	char *on_start;
+	char *on_stop;
+	int retire_timeout;
+	int retire_confirm; /* enum saba_confirm_policy */
+	int http_timeout;
+	char *http_proxy;
+	char *http_ca_file;
+	int queue_max_age;
+	int shutdown_timeout;
+	struct saba_instance_conf *instances;
+	int ninstances;
+	config_t cfg; /* owns every setting above points into */
+};
+
+struct saba_conf_overrides {
+	const char *root;
+	const char *plugin_dir;
+};
+
+/* Load and validate FILE.  Every problem is printed as FILE:LINE: message
+ * on stderr; returns the number of problems (0: ok).  On success *out is a
+ * new config to free with saba_conf_free(). */
+int saba_conf_load(const char *file, const struct saba_conf_overrides *ov,
+		   struct saba_conf **out);
+void saba_conf_free(struct saba_conf *c);
+
+/* Print a problem in the FILE:LINE: form (line 0: no line). */
+void saba_conf_problem(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The API key: SABA_AGENT_APIKEY, else apikey, else the apikey_file's
+ * content.  NULL (and a message printed) when none is set. */
+const char *saba_conf_apikey(struct saba_conf *c);
+
+#endif

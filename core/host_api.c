@@ -1,0 +1,296 @@
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host_api.h"
+#include "instance.h"
+#include "log.h"
+#include "notify.h"
+#include "retire.h"
+#include "util.h"
+
+static void saba_h_log(saba_ctx *ctx, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	saba_logv(level, ctx->label, fmt, ap);
+	va_end(ap);
+}
+
+/* Metric names the API accepts: [a-zA-Z0-9._-]+ */
+static int saba_valid_metric_name(const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+static int saba_h_emit(saba_ctx *ctx, const char *name, double value)
+{
+	struct saba_point *p;
+
+	if (ctx->cur_tick == 0) {
+		saba_log(SABA_LOG_WARNING, "%s: emit() called outside collect(); ignored",
+			 ctx->label);
+		return SABA_INVALID;
+	}
+	if (!saba_valid_metric_name(name)) {
+		saba_log(SABA_LOG_WARNING, "%s: invalid metric name \"%s\"; value dropped",
+			 ctx->label, name != NULL ? name : "(null)");
+		return SABA_INVALID;
+	}
+	if (!isfinite(value)) {
+		saba_log(SABA_LOG_WARNING, "%s: %s is %s; value dropped", ctx->label, name,
+			 isnan(value) ? "NaN" : "infinite");
+		return SABA_INVALID;
+	}
+	if (ctx->nbuf == ctx->capbuf) {
+		ctx->capbuf = ctx->capbuf ? ctx->capbuf * 2 : 16;
+		ctx->buf = saba_realloc(ctx->buf, ctx->capbuf * sizeof(*ctx->buf));
+	}
+	p = &ctx->buf[ctx->nbuf++];
+	p->name = saba_strdup(name);
+	p->value = value;
+	p->time = ctx->cur_tick;
+	return SABA_OK;
+}
+
+/* The instance's own setting, or NULL. */
+static config_setting_t *saba_h_setting(saba_ctx *ctx, const char *key)
+{
+	if (key == NULL || ctx->ic == NULL || ctx->ic->setting == NULL)
+		return NULL;
+	return config_setting_get_member(ctx->ic->setting, key);
+}
+
+static int saba_h_bad_type(saba_ctx *ctx, config_setting_t *s, const char *what)
+{
+	saba_conf_problem(ctx->conf->file, (int)config_setting_source_line(s),
+			  "plugin %s: \"%s\" must be %s", ctx->ic->name, config_setting_name(s),
+			  what);
+	ctx->config_problems++;
+	return SABA_INVALID;
+}
+
+static int saba_h_config_string(saba_ctx *ctx, const char *key, const char **out)
+{
+	config_setting_t *s = saba_h_setting(ctx, key);
+
+	if (s == NULL)
+		return SABA_NOTFOUND;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return saba_h_bad_type(ctx, s, "a string");
+	*out = config_setting_get_string(s);
+	return SABA_OK;
+}
+
+static int saba_h_config_int(saba_ctx *ctx, const char *key, long long *out)
+{
+	config_setting_t *s = saba_h_setting(ctx, key);
+
+	if (s == NULL)
+		return SABA_NOTFOUND;
+	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
+		return saba_h_bad_type(ctx, s, "an integer");
+	*out = config_setting_get_int64(s);
+	return SABA_OK;
+}
+
+static int saba_h_config_float(saba_ctx *ctx, const char *key, double *out)
+{
+	config_setting_t *s = saba_h_setting(ctx, key);
+
+	if (s == NULL)
+		return SABA_NOTFOUND;
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_FLOAT:
+		*out = config_setting_get_float(s);
+		return SABA_OK;
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		*out = (double)config_setting_get_int64(s);
+		return SABA_OK;
+	default:
+		return saba_h_bad_type(ctx, s, "a number");
+	}
+}
+
+static int saba_h_config_bool(saba_ctx *ctx, const char *key, int *out)
+{
+	config_setting_t *s = saba_h_setting(ctx, key);
+
+	if (s == NULL)
+		return SABA_NOTFOUND;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return saba_h_bad_type(ctx, s, "true or false");
+	*out = config_setting_get_bool(s);
+	return SABA_OK;
+}
+
+static int saba_h_config_count(saba_ctx *ctx, const char *key)
+{
+	config_setting_t *s = saba_h_setting(ctx, key);
+
+	if (s == NULL)
+		return SABA_NOTFOUND;
+	if (config_setting_type(s) == CONFIG_TYPE_STRING)
+		return 1; /* a lone string counts as a one-element list */
+	if (!config_setting_is_aggregate(s))
+		return saba_h_bad_type(ctx, s, "a list or a group");
+	return config_setting_length(s);
+}
+
+static int saba_h_config_element(saba_ctx *ctx, const char *key, int index, const char **name,
+				 const char **value)
+{
+	config_setting_t *s = saba_h_setting(ctx, key), *e;
+
+	if (s == NULL)
+		return SABA_NOTFOUND;
+	if (config_setting_type(s) == CONFIG_TYPE_STRING && index == 0) {
+		e = s;
+	} else {
+		if (!config_setting_is_aggregate(s) || index < 0 ||
+		    index >= config_setting_length(s))
+			return SABA_NOTFOUND;
+		e = config_setting_get_elem(s, (unsigned)index);
+	}
+	if (config_setting_type(e) != CONFIG_TYPE_STRING)
+		return saba_h_bad_type(ctx, e, "a string");
+	if (name != NULL)
+		*name = config_setting_name(e);
+	if (value != NULL)
+		*value = config_setting_get_string(e);
+	return SABA_OK;
+}
+
+static void saba_h_config_error(saba_ctx *ctx, const char *key, const char *fmt, ...)
+{
+	config_setting_t *s = saba_h_setting(ctx, key);
+	char msg[512];
+	va_list ap;
+	int line;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	line = s != NULL ? (int)config_setting_source_line(s) : ctx->ic->line;
+	saba_conf_problem(ctx->conf->file, line, "plugin %s: %s%s%s", ctx->ic->name,
+			  key != NULL ? key : "", key != NULL ? ": " : "", msg);
+	ctx->config_problems++;
+}
+
+static int saba_h_host_id(saba_ctx *ctx, char *buf, size_t len)
+{
+	int rc = SABA_NOTFOUND;
+
+	pthread_mutex_lock(&ctx->rt->lock);
+	if (ctx->rt->host_id != NULL) {
+		snprintf(buf, len, "%s", ctx->rt->host_id);
+		rc = strlen(ctx->rt->host_id) < len ? SABA_OK : SABA_INVALID;
+	}
+	pthread_mutex_unlock(&ctx->rt->lock);
+	return rc;
+}
+
+static int saba_h_spec_set(saba_ctx *ctx, const char *path, const char *json)
+{
+	json_error_t jerr;
+	json_t *value, *obj;
+	char *copy, *part, *next;
+
+	if (ctx->spec == NULL) {
+		saba_log(SABA_LOG_WARNING, "%s: spec_set() called outside host_spec(); ignored",
+			 ctx->label);
+		return SABA_INVALID;
+	}
+	value = json_loads(json, JSON_DECODE_ANY, &jerr);
+	if (value == NULL || path == NULL || *path == '\0') {
+		saba_log(SABA_LOG_WARNING, "%s: spec_set(%s): invalid JSON: %s", ctx->label,
+			 path != NULL ? path : "(null)", value == NULL ? jerr.text : "empty path");
+		json_decref(value);
+		return SABA_INVALID;
+	}
+	copy = saba_strdup(path);
+	obj = ctx->spec;
+	for (part = copy; (next = strchr(part, '.')) != NULL; part = next + 1) {
+		json_t *child;
+
+		*next = '\0';
+		child = json_object_get(obj, part);
+		if (!json_is_object(child)) {
+			child = json_object();
+			json_object_set_new(obj, part, child);
+		}
+		obj = child;
+	}
+	json_object_set_new(obj, part, value);
+	free(copy);
+	return SABA_OK;
+}
+
+static int saba_h_retire(saba_ctx *ctx, const struct saba_retire_request *req)
+{
+	return saba_retire_run(ctx->rt, ctx->label, req);
+}
+
+static int saba_h_shutdown_budget(saba_ctx *ctx)
+{
+	int64_t left;
+
+	pthread_mutex_lock(&ctx->rt->lock);
+	left = ctx->rt->shutdown_deadline_ms ? ctx->rt->shutdown_deadline_ms - saba_now_ms() : 0;
+	pthread_mutex_unlock(&ctx->rt->lock);
+	return left > 0 ? (int)((left + 999) / 1000) : 0;
+}
+
+static void saba_h_keepalive(saba_ctx *ctx, uint64_t usec)
+{
+	saba_notify_extend(usec);
+}
+
+static const char *saba_h_instance_name(saba_ctx *ctx)
+{
+	return ctx->ic->name;
+}
+
+static int saba_h_dry_run(saba_ctx *ctx)
+{
+	return ctx->rt->dry_run;
+}
+
+static const struct saba_host saba_host_v1 = {
+	.abi_major = SABA_PLUGIN_ABI_MAJOR,
+	.abi_minor = SABA_PLUGIN_ABI_MINOR,
+	.struct_size = sizeof(struct saba_host),
+	.log = saba_h_log,
+	.emit = saba_h_emit,
+	.config_string = saba_h_config_string,
+	.config_int = saba_h_config_int,
+	.config_float = saba_h_config_float,
+	.config_bool = saba_h_config_bool,
+	.config_count = saba_h_config_count,
+	.config_element = saba_h_config_element,
+	.config_error = saba_h_config_error,
+	.host_id = saba_h_host_id,
+	.spec_set = saba_h_spec_set,
+	.retire = saba_h_retire,
+	.shutdown_budget = saba_h_shutdown_budget,
+	.keepalive = saba_h_keepalive,
+	.instance_name = saba_h_instance_name,
+	.dry_run = saba_h_dry_run,
+};
+
+const struct saba_host *saba_host_table(void)
+{
+	return &saba_host_v1;
+}

@@ -1,0 +1,42 @@
+/* HTTP to the Mackerel API through libcurl: one handle per thread, TLS always
+ * verified, the API key only ever in a header (never logged). */
+#ifndef SABA_HTTP_H
+#define SABA_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct saba_http_config {
+	const char *apibase; /* scheme://host[:port]; any path is ignored */
+	const char *apikey;
+	const char *proxy;   /* "" or NULL: libcurl's *_proxy environment */
+	const char *ca_file; /* "" or NULL: the system store */
+	long timeout_ms;     /* per request */
+	int dry_run;         /* print requests as JSON lines, send nothing */
+};
+
+struct saba_http_result {
+	long status;      /* HTTP status; 0 when no response arrived */
+	char *body;       /* response body, NUL-terminated (may be NULL) */
+	size_t len;
+	long retry_after; /* seconds from Retry-After, or -1 */
+	int dry_run;      /* request was only printed */
+	char error[256];  /* transport error when status == 0 */
+};
+
+struct saba_http;
+
+struct saba_http *saba_http_new(const struct saba_http_config *cfg);
+void saba_http_free(struct saba_http *h);
+
+/* One request.  deadline_ms (monotonic, 0: none) caps the time it may take
+ * below the configured timeout.  Returns 0 when a response arrived (any
+ * status), -1 on a transport error (r->error says which). */
+int saba_http_do(struct saba_http *h, const char *method, const char *path, const char *body,
+		 int64_t deadline_ms, struct saba_http_result *r);
+void saba_http_result_clear(struct saba_http_result *r);
+
+/* "libcurl/7.88.1 ..." for `version`. */
+const char *saba_http_version(void);
+
+#endif

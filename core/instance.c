@@ -1,0 +1,273 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host_api.h"
+#include "instance.h"
+#include "log.h"
+#include "util.h"
+
+const struct saba_config_key *saba_instance_key(const struct saba_ctx *ctx, const char *key)
+{
+	const struct saba_config_key *k = ctx->mod->desc.config_keys;
+
+	for (; k != NULL && k->name != NULL; k++)
+		if (strcmp(k->name, key) == 0)
+			return k;
+	return NULL;
+}
+
+static int saba_type_matches(int want, const config_setting_t *s)
+{
+	int t = config_setting_type(s);
+
+	switch (want) {
+	case SABA_CFG_STRING:
+		return t == CONFIG_TYPE_STRING;
+	case SABA_CFG_INT:
+		return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
+	case SABA_CFG_FLOAT:
+		return t == CONFIG_TYPE_FLOAT || t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
+	case SABA_CFG_BOOL:
+		return t == CONFIG_TYPE_BOOL;
+	case SABA_CFG_STRING_LIST:
+	case SABA_CFG_STRING_OR_LIST:
+		if (want == SABA_CFG_STRING_OR_LIST && t == CONFIG_TYPE_STRING)
+			return 1;
+		if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+			return 0;
+		for (int i = 0; i < config_setting_length(s); i++)
+			if (config_setting_type(config_setting_get_elem(s, (unsigned)i)) !=
+			    CONFIG_TYPE_STRING)
+				return 0;
+		return 1;
+	case SABA_CFG_GROUP:
+		if (t != CONFIG_TYPE_GROUP)
+			return 0;
+		for (int i = 0; i < config_setting_length(s); i++)
+			if (config_setting_type(config_setting_get_elem(s, (unsigned)i)) !=
+			    CONFIG_TYPE_STRING)
+				return 0;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static const char *saba_type_name(int type)
+{
+	switch (type) {
+	case SABA_CFG_STRING:
+		return "a string";
+	case SABA_CFG_INT:
+		return "an integer";
+	case SABA_CFG_FLOAT:
+		return "a number";
+	case SABA_CFG_BOOL:
+		return "true or false";
+	case SABA_CFG_STRING_LIST:
+		return "a list of strings";
+	case SABA_CFG_GROUP:
+		return "a group of strings { key = \"value\"; }";
+	case SABA_CFG_STRING_OR_LIST:
+		return "a string or a list of strings";
+	default:
+		return "of an unknown type";
+	}
+}
+
+/* Unknown keys and wrong types are errors with FILE:LINE, before the
+ * plugin sees its config. */
+static int saba_check_schema(struct saba_ctx *ctx)
+{
+	const config_setting_t *g = ctx->ic->setting;
+	int i, n = config_setting_length(g), problems = 0;
+
+	for (i = 0; i < n; i++) {
+		config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *key = config_setting_name(s);
+		const struct saba_config_key *k;
+
+		if (strcmp(key, "module") == 0)
+			continue;
+		k = saba_instance_key(ctx, key);
+		if (k == NULL) {
+			saba_conf_problem(ctx->conf->file, (int)config_setting_source_line(s),
+					  "unknown setting \"%s\" for plugin %s (module %s)", key,
+					  ctx->ic->name, ctx->mod->name);
+			problems++;
+		} else if (!saba_type_matches(k->type, s)) {
+			saba_conf_problem(ctx->conf->file, (int)config_setting_source_line(s),
+					  "plugin %s: \"%s\" must be %s", ctx->ic->name, key,
+					  saba_type_name(k->type));
+			problems++;
+		}
+	}
+	return problems;
+}
+
+static struct saba_module *saba_find_module(struct saba_instances *set, const char *name)
+{
+	for (int i = 0; i < set->n; i++)
+		if (strcmp(set->v[i]->mod->name, name) == 0)
+			return set->v[i]->mod;
+	return NULL;
+}
+
+static void saba_ctx_free(struct saba_ctx *ctx)
+{
+	pthread_mutex_destroy(&ctx->lock);
+	pthread_cond_destroy(&ctx->cond);
+	free(ctx->buf);
+	free(ctx->label);
+	free(ctx);
+}
+
+/* One instance: find or load its module, check the schema, create. */
+static int saba_instance_create(struct saba_runtime *rt, struct saba_conf *conf,
+				struct saba_instances *set, const struct saba_instance_conf *ic)
+{
+	struct saba_module *mod = saba_find_module(set, ic->module);
+	struct saba_ctx *ctx = NULL;
+	char err[1024];
+	int problems = 0, rc;
+
+	if (mod != NULL) {
+		mod->refs++;
+	} else {
+		mod = saba_module_open(conf->plugin_dir, ic->module, err, sizeof(err));
+		if (mod == NULL) {
+			saba_conf_problem(conf->file, ic->line, "plugin %s: %s", ic->name, err);
+			return 1;
+		}
+	}
+	ctx = saba_calloc(1, sizeof(*ctx));
+	ctx->rt = rt;
+	ctx->conf = conf;
+	ctx->mod = mod;
+	ctx->ic = ic;
+	ctx->label = strcmp(ic->name, ic->module) == 0
+			     ? saba_asprintf("%s", ic->name)
+			     : saba_asprintf("%s/%s", ic->module, ic->name);
+	pthread_mutex_init(&ctx->lock, NULL);
+	pthread_cond_init(&ctx->cond, NULL);
+
+	problems = saba_check_schema(ctx);
+	if (problems > 0)
+		goto fail;
+	if (mod->desc.create != NULL) {
+		rc = mod->desc.create(saba_host_table(), ctx, &ctx->state);
+		if (rc != SABA_OK) {
+			if (ctx->config_problems == 0)
+				saba_conf_problem(conf->file, ic->line,
+						  "plugin %s: could not be created (error %d)",
+						  ic->name, rc);
+			problems = ctx->config_problems > 0 ? ctx->config_problems : 1;
+			ctx->state = NULL;
+			goto fail;
+		}
+	}
+	set->v[set->n++] = ctx;
+	return 0;
+fail:
+	saba_module_close(mod);
+	saba_ctx_free(ctx);
+	return problems;
+}
+
+int saba_instances_create(struct saba_runtime *rt, struct saba_conf *conf,
+			  struct saba_instances *out)
+{
+	int i, problems = 0;
+
+	out->v = saba_calloc((size_t)conf->ninstances + 1, sizeof(*out->v));
+	out->n = 0;
+	for (i = 0; i < conf->ninstances; i++)
+		problems += saba_instance_create(rt, conf, out, &conf->instances[i]);
+	if (problems > 0)
+		saba_instances_destroy(out);
+	return problems;
+}
+
+void saba_instances_destroy(struct saba_instances *set)
+{
+	int i;
+
+	for (i = set->n - 1; i >= 0; i--) {
+		struct saba_ctx *ctx = set->v[i];
+
+		if (ctx->has_thread || ctx->mod->pinned) {
+			/* A thread may still run its code: leave it be. */
+			ctx->mod->pinned = 1;
+			saba_warn("%s: still busy in collect; not destroying it", ctx->label);
+			continue;
+		}
+		if (ctx->mod->desc.destroy != NULL && ctx->state != NULL)
+			ctx->mod->desc.destroy(ctx->state);
+		saba_module_close(ctx->mod);
+		saba_ctx_free(ctx);
+	}
+	free(set->v);
+	set->v = NULL;
+	set->n = 0;
+}
+
+/* Merge src into dst recursively: objects merge, anything else replaces. */
+static void saba_json_merge(json_t *dst, json_t *src)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(src, key, v)
+	{
+		json_t *d = json_object_get(dst, key);
+
+		if (json_is_object(d) && json_is_object(v))
+			saba_json_merge(d, v);
+		else
+			json_object_set(dst, key, v);
+	}
+}
+
+void saba_instances_spec(struct saba_instances *set, json_t *spec)
+{
+	for (int i = 0; i < set->n; i++) {
+		struct saba_ctx *ctx = set->v[i];
+
+		if (ctx->mod->desc.host_spec == NULL)
+			continue;
+		ctx->spec = json_object();
+		if (ctx->mod->desc.host_spec(ctx->state) != SABA_OK)
+			saba_warn("%s: could not contribute to the host spec", ctx->label);
+		saba_json_merge(spec, ctx->spec);
+		json_decref(ctx->spec);
+		ctx->spec = NULL;
+	}
+}
+
+void saba_instances_start(struct saba_instances *set)
+{
+	for (int i = 0; i < set->n; i++) {
+		struct saba_ctx *ctx = set->v[i];
+
+		if (ctx->mod->desc.start == NULL)
+			continue;
+		if (ctx->mod->desc.start(ctx->state) == SABA_OK)
+			ctx->started = 1;
+		else
+			saba_err("%s: could not start its background work", ctx->label);
+	}
+}
+
+void saba_instances_stop(struct saba_instances *set)
+{
+	for (int i = set->n - 1; i >= 0; i--) {
+		struct saba_ctx *ctx = set->v[i];
+
+		if (ctx->started && ctx->mod->desc.stop != NULL)
+			ctx->mod->desc.stop(ctx->state);
+		ctx->started = 0;
+	}
+}

@@ -1,0 +1,68 @@
+/* Plugin instances: one per entry of `plugins`, each backed by a module
+ * (several instances may share one).  The saba_ctx handed to plugins is the
+ * instance itself. */
+#ifndef SABA_INSTANCE_H
+#define SABA_INSTANCE_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "conf.h"
+#include "loader.h"
+#include "queue.h"
+#include "runtime.h"
+
+struct saba_ctx {
+	struct saba_runtime *rt;
+	struct saba_conf *conf; /* the config this instance was made from */
+	struct saba_module *mod;
+	const struct saba_instance_conf *ic;
+	char *label; /* "module/instance" for log prefixes */
+	void *state; /* what the plugin's create() returned */
+	int config_problems;
+
+	/* Collection: a thread per collecting instance, so a hung plugin
+	 * delays nobody else. */
+	pthread_t thread;
+	int has_thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int64_t want_tick; /* tick asked for; == done_tick when idle */
+	int64_t done_tick;
+	int quit;
+	int64_t cur_tick; /* tick stamped on emitted values */
+	struct saba_point *buf;
+	size_t nbuf, capbuf;
+	int64_t busy_warned;
+
+	json_t *spec; /* target of spec_set during host_spec() */
+	int started;
+};
+
+struct saba_instances {
+	struct saba_ctx **v;
+	int n;
+};
+
+/* Load the modules and create an instance for each configured plugin.
+ * Problems are printed as FILE:LINE: messages; returns their number.  On
+ * problems nothing is left created. */
+int saba_instances_create(struct saba_runtime *rt, struct saba_conf *conf,
+			  struct saba_instances *out);
+/* Stop background work, destroy the instances, close the modules.
+ * Instances whose collect thread did not stop are left (and their module
+ * pinned) rather than destroyed under a running thread. */
+void saba_instances_destroy(struct saba_instances *set);
+
+/* Call host_spec() of every instance, merging contributions into spec. */
+void saba_instances_spec(struct saba_instances *set, json_t *spec);
+/* start() of every instance that has it; stop() of those started. */
+void saba_instances_start(struct saba_instances *set);
+void saba_instances_stop(struct saba_instances *set);
+
+/* Is `key` of the instance config allowed by the module's schema?  Used
+ * by host_api for the type check, too. */
+const struct saba_config_key *saba_instance_key(const struct saba_ctx *ctx, const char *key);
+
+#endif

@@ -1,0 +1,79 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* Set once at start-up, before any thread exists. */
+static int saba_max_level = SABA_LOG_INFO;
+static int saba_journal;
+
+void saba_log_init(int max_level)
+{
+	saba_max_level = max_level;
+	saba_journal = getenv("JOURNAL_STREAM") != NULL;
+}
+
+int saba_log_level(void)
+{
+	return saba_max_level;
+}
+
+static const char *saba_level_name(int level)
+{
+	switch (level) {
+	case SABA_LOG_ERR:
+		return "error";
+	case SABA_LOG_WARNING:
+		return "warning";
+	case SABA_LOG_NOTICE:
+		return "notice";
+	case SABA_LOG_INFO:
+		return "info";
+	default:
+		return "debug";
+	}
+}
+
+void saba_logv(int level, const char *prefix, const char *fmt, va_list ap)
+{
+	char line[2048];
+	size_t n = 0;
+
+	if (level > saba_max_level)
+		return;
+	if (saba_journal) {
+		n = (size_t)snprintf(line, sizeof(line), "<%d>", level);
+	} else {
+		struct timespec ts;
+		struct tm tm;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ ", &tm);
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s: ", saba_level_name(level));
+	}
+	if (prefix != NULL && n < sizeof(line))
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s: ", prefix);
+	if (n < sizeof(line))
+		n += (size_t)vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	if (n >= sizeof(line) - 1)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	/* One write per line keeps lines from different threads whole. */
+	if (write(STDERR_FILENO, line, n) < 0)
+		return;
+}
+
+void saba_log(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	saba_logv(level, NULL, fmt, ap);
+	va_end(ap);
+}

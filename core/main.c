@@ -1,0 +1,135 @@
+/* saba-agent: command line parsing and dispatch. */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "commands.h"
+#include "log.h"
+
+static void saba_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: saba-agent [OPTIONS] [COMMAND]\n"
+		"\n"
+		"Commands:\n"
+		"  run           run in the foreground until SIGTERM/SIGINT (default)\n"
+		"  once          collect one round and print host spec and metrics as JSON\n"
+		"  retire        retire this host from Mackerel (asks unless --force)\n"
+		"  configtest    validate the configuration and every enabled plugin\n"
+		"  plugins       list the plugins in the plugin directory\n"
+		"  version       print versions of the agent and its libraries\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE     configuration file (default %s)\n"
+		"      --root DIR        directory of the host id file (overrides root)\n"
+		"      --plugin-dir DIR  plugin directory (overrides plugin_dir)\n"
+		"      --dry-run         run/retire: send nothing, print each API request\n"
+		"      --force           retire: do not ask\n"
+		"  -v, --verbose         log debug messages\n"
+		"  -q, --quiet           log errors only\n"
+		"  -h, --help            show this help\n"
+		"      --version         same as the version command\n"
+		"\n"
+		"Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.\n"
+		"SABA_AGENT_APIKEY in the environment overrides apikey.\n",
+		SABA_CONFIG_FILE);
+}
+
+enum { OPT_ROOT = 256, OPT_PLUGIN_DIR, OPT_DRY_RUN, OPT_FORCE, OPT_VERSION };
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"root", required_argument, NULL, OPT_ROOT},
+		{"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
+		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+		{"force", no_argument, NULL, OPT_FORCE},
+		{"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	struct saba_options o = {.config = SABA_CONFIG_FILE};
+	const char *cmd = "run";
+	int c, level = SABA_LOG_INFO, rc;
+
+	while ((c = getopt_long(argc, argv, "c:vqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o.config = optarg;
+			break;
+		case OPT_ROOT:
+			o.root = optarg;
+			break;
+		case OPT_PLUGIN_DIR:
+			o.plugin_dir = optarg;
+			break;
+		case OPT_DRY_RUN:
+			o.dry_run = 1;
+			break;
+		case OPT_FORCE:
+			o.force = 1;
+			break;
+		case 'v':
+			level = SABA_LOG_DEBUG;
+			break;
+		case 'q':
+			level = SABA_LOG_ERR;
+			break;
+		case 'h':
+			saba_usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			return saba_cmd_version();
+		default:
+			saba_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		cmd = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "saba-agent: unexpected argument \"%s\"\n", argv[optind]);
+		return 2;
+	}
+	if ((o.dry_run && strcmp(cmd, "run") != 0 && strcmp(cmd, "retire") != 0) ||
+	    (o.force && strcmp(cmd, "retire") != 0)) {
+		fprintf(stderr, "saba-agent: %s does not apply to \"%s\"\n",
+			o.dry_run ? "--dry-run" : "--force", cmd);
+		return 2;
+	}
+	saba_log_init(level);
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fprintf(stderr, "saba-agent: cannot initialise libcurl\n");
+		return 1;
+	}
+	if (strcmp(cmd, "run") == 0)
+		rc = saba_agent_run(&o);
+	else if (strcmp(cmd, "once") == 0)
+		rc = saba_cmd_once(&o);
+	else if (strcmp(cmd, "retire") == 0)
+		rc = saba_cmd_retire(&o);
+	else if (strcmp(cmd, "configtest") == 0)
+		rc = saba_cmd_configtest(&o);
+	else if (strcmp(cmd, "plugins") == 0)
+		rc = saba_cmd_plugins(&o);
+	else if (strcmp(cmd, "version") == 0)
+		rc = saba_cmd_version();
+	else {
+		fprintf(stderr, "saba-agent: unknown command \"%s\"\n\n", cmd);
+		saba_usage(stderr);
+		rc = 2;
+	}
+	curl_global_cleanup();
+	return rc;
+}

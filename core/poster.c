@@ -1,0 +1,249 @@
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "api.h"
+#include "conf.h"
+#include "log.h"
+#include "poster.h"
+#include "queue.h"
+#include "register.h"
+#include "util.h"
+
+/* At most this much in one POST: a backlog drains in a few big requests
+ * rather than thousands of small ones, without huge bodies. */
+#define SABA_POST_MAX_BATCHES 30
+#define SABA_POST_MAX_POINTS  5000
+#define SABA_POST_BACKOFF_CAP 60000
+
+struct saba_poster {
+	struct saba_runtime *rt;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* monotonic */
+	int pending;         /* wake-ups not yet seen */
+	int finishing;
+	int64_t deadline_ms; /* while finishing */
+	json_t *spec;        /* to PUT */
+	struct saba_http *http;
+};
+
+json_t *saba_poster_payload(const char *host_id, struct saba_batch **b, size_t n)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < b[i]->n; j++) {
+			const struct saba_point *p = &b[i]->points[j];
+
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:f}", "hostId",
+							     host_id, "name", p->name, "time",
+							     (json_int_t)p->time, "value",
+							     p->value));
+		}
+	return arr;
+}
+
+/* Wait for work, a finish request, or ms; returns 1 when finishing.  Once
+ * finishing, a backoff is still slept (bounded by the deadline) so a dead
+ * API is not hammered. */
+static int saba_poster_sleep(struct saba_poster *p, int64_t ms)
+{
+	struct timespec ts;
+	int64_t until;
+	int fin;
+
+	pthread_mutex_lock(&p->lock);
+	until = saba_now_ms() + ms;
+	if (p->finishing && until > p->deadline_ms)
+		until = p->deadline_ms;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (until - saba_now_ms()) / 1000;
+	ts.tv_nsec += ((until - saba_now_ms()) % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	while (!p->pending && saba_now_ms() < until)
+		if (pthread_cond_timedwait(&p->cond, &p->lock, &ts) == ETIMEDOUT)
+			break;
+	p->pending = 0;
+	fin = p->finishing;
+	pthread_mutex_unlock(&p->lock);
+	return fin;
+}
+
+static int saba_retired(struct saba_runtime *rt)
+{
+	int r;
+
+	pthread_mutex_lock(&rt->lock);
+	r = rt->retired;
+	pthread_mutex_unlock(&rt->lock);
+	return r;
+}
+
+/* One POST of the oldest batches.  Returns 0 when the queue moved on
+ * (sent or dropped), else the backoff wanted in ms. */
+static int64_t saba_post_some(struct saba_poster *p, int *failures, int64_t deadline)
+{
+	struct saba_runtime *rt = p->rt;
+	struct saba_batch *b[SABA_POST_MAX_BATCHES];
+	struct saba_api_result r = {.retry_after = -1};
+	size_t n, points = 0;
+	int64_t wait = 0;
+	char *host_id;
+
+	n = saba_queue_take(rt->queue, b, SABA_POST_MAX_BATCHES, SABA_POST_MAX_POINTS);
+	if (n == 0)
+		return 0;
+	pthread_mutex_lock(&rt->lock);
+	host_id = saba_strdup(rt->host_id);
+	pthread_mutex_unlock(&rt->lock);
+	for (size_t i = 0; i < n; i++)
+		points += b[i]->n;
+	saba_api_call(p->http, "POST", "/api/v0/tsdb", saba_poster_payload(host_id, b, n),
+		      deadline, &r);
+	switch (r.status) {
+	case SABA_API_OK:
+		if (*failures > 0)
+			saba_notice("posting metrics works again (%zu points sent)", points);
+		*failures = 0;
+		break;
+	case SABA_API_RETRY:
+		for (size_t i = 0; i < n; i++)
+			b[i]->attempts++;
+		saba_queue_putback(rt->queue, b, n);
+		n = 0;
+		wait = r.retry_after >= 0 ? r.retry_after * 1000
+					  : saba_backoff_ms(*failures, 1000, SABA_POST_BACKOFF_CAP);
+		if (wait < 1)
+			wait = 1;
+		(*failures)++;
+		saba_warn("cannot post metrics: %s; %zu batches queued, retrying in %.1f s",
+			  r.message, saba_queue_length(rt->queue), (double)wait / 1000);
+		break;
+	default:
+		/* The API said this data is wrong: retrying cannot help. */
+		saba_err("the API refused %zu points, dropping them: %s", points, r.message);
+		*failures = 0;
+		break;
+	}
+	for (size_t i = 0; i < n; i++)
+		saba_batch_free(b[i]);
+	saba_api_result_clear(&r);
+	free(host_id);
+	return wait;
+}
+
+static void *saba_poster_main(void *arg)
+{
+	struct saba_poster *p = arg;
+	struct saba_runtime *rt = p->rt;
+	int failures = 0;
+	int64_t next_try = 0; /* monotonic ms; 0: post as soon as there is data */
+
+	for (;;) {
+		int64_t now = saba_now_ms(), deadline = 0, wait = 0;
+		int fin = saba_poster_sleep(p, next_try > now ? next_try - now : 3600 * 1000);
+		json_t *spec;
+
+		pthread_mutex_lock(&p->lock);
+		if (fin)
+			deadline = p->deadline_ms;
+		spec = p->spec;
+		p->spec = NULL;
+		pthread_mutex_unlock(&p->lock);
+		if (spec != NULL && !saba_retired(rt))
+			saba_register_update_spec(rt, p->http, spec);
+		json_decref(spec);
+		/* New data does not cut a backoff short. */
+		if (saba_now_ms() >= next_try) {
+			while (!saba_retired(rt) && saba_queue_length(rt->queue) > 0) {
+				wait = saba_post_some(p, &failures, deadline);
+				if (wait > 0)
+					break;
+			}
+			next_try = wait > 0 ? saba_now_ms() + wait : 0;
+		}
+		if (!fin)
+			continue;
+		if (saba_retired(rt) || saba_queue_length(rt->queue) == 0)
+			break;
+		if (next_try >= deadline || saba_now_ms() >= deadline) {
+			saba_warn("shutdown: %zu batches of metrics could not be posted in time",
+				  saba_queue_length(rt->queue));
+			break;
+		}
+	}
+	return NULL;
+}
+
+struct saba_poster *saba_poster_start(struct saba_runtime *rt)
+{
+	struct saba_poster *p = saba_calloc(1, sizeof(*p));
+	struct saba_conf *c = rt->conf;
+	struct saba_http_config hc = {
+		.apibase = c->apibase,
+		.apikey = rt->apikey,
+		.proxy = c->http_proxy,
+		.ca_file = c->http_ca_file,
+		.timeout_ms = (long)c->http_timeout * 1000,
+		.dry_run = rt->dry_run,
+	};
+	pthread_condattr_t ca;
+
+	p->rt = rt;
+	p->http = saba_http_new(&hc);
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (p->http == NULL || pthread_create(&p->thread, NULL, saba_poster_main, p) != 0) {
+		saba_err("cannot start the posting thread");
+		saba_http_free(p->http);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void saba_poster_wake(struct saba_poster *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->pending = 1;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void saba_poster_update_spec(struct saba_poster *p, json_t *spec)
+{
+	pthread_mutex_lock(&p->lock);
+	json_decref(p->spec);
+	p->spec = spec;
+	p->pending = 1;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void saba_poster_finish(struct saba_poster *p, int64_t deadline_ms)
+{
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->finishing = 1;
+	p->pending = 1;
+	p->deadline_ms = deadline_ms;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->thread, NULL);
+	json_decref(p->spec);
+	saba_http_free(p->http);
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}

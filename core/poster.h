@@ -1,0 +1,27 @@
+/* Posting: one thread sends sealed batches to POST /api/v0/tsdb, retries
+ * with backoff on network errors, 5xx and 429, drops a batch the API
+ * refuses (other 4xx), and PUTs the host spec when asked. */
+#ifndef SABA_POSTER_H
+#define SABA_POSTER_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "queue.h"
+#include "runtime.h"
+
+struct saba_poster;
+
+struct saba_poster *saba_poster_start(struct saba_runtime *rt);
+/* New batches are waiting. */
+void saba_poster_wake(struct saba_poster *p);
+/* PUT this spec (stolen) at the next chance. */
+void saba_poster_update_spec(struct saba_poster *p, json_t *spec);
+/* Post what is queued until empty or deadline_ms (monotonic), then end the
+ * thread and free the poster. */
+void saba_poster_finish(struct saba_poster *p, int64_t deadline_ms);
+
+/* The tsdb body for batches, for tests and --dry-run. */
+json_t *saba_poster_payload(const char *host_id, struct saba_batch **b, size_t n);
+
+#endif

@@ -1,0 +1,195 @@
+#include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "queue.h"
+#include "util.h"
+
+struct saba_queue {
+	pthread_mutex_t lock;
+	struct saba_batch **ring;
+	size_t cap, head, len;
+	struct saba_batch *staging;
+	uint64_t dropped;
+};
+
+struct saba_queue *saba_queue_new(size_t max_batches)
+{
+	struct saba_queue *q = saba_calloc(1, sizeof(*q));
+
+	pthread_mutex_init(&q->lock, NULL);
+	q->cap = max_batches > 0 ? max_batches : 1;
+	q->ring = saba_calloc(q->cap, sizeof(*q->ring));
+	return q;
+}
+
+void saba_batch_free(struct saba_batch *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++)
+		free(b->points[i].name);
+	free(b->points);
+	free(b);
+}
+
+void saba_queue_free(struct saba_queue *q)
+{
+	if (q == NULL)
+		return;
+	saba_queue_clear(q);
+	saba_batch_free(q->staging);
+	free(q->ring);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
+}
+
+void saba_queue_stage(struct saba_queue *q, const struct saba_point *pts, size_t n)
+{
+	struct saba_batch *b;
+	size_t i;
+
+	if (n == 0)
+		return;
+	pthread_mutex_lock(&q->lock);
+	if (q->staging == NULL)
+		q->staging = saba_calloc(1, sizeof(*q->staging));
+	b = q->staging;
+	if (b->n + n > b->cap) {
+		b->cap = (b->n + n) * 2;
+		b->points = saba_realloc(b->points, b->cap * sizeof(*b->points));
+	}
+	for (i = 0; i < n; i++) {
+		b->points[b->n] = pts[i];
+		b->points[b->n].name = saba_strdup(pts[i].name);
+		b->n++;
+	}
+	pthread_mutex_unlock(&q->lock);
+}
+
+/* Caller holds the lock. */
+static size_t saba_drop_oldest(struct saba_queue *q)
+{
+	struct saba_batch *old = q->ring[q->head];
+	size_t n = old->n;
+
+	q->ring[q->head] = NULL;
+	q->head = (q->head + 1) % q->cap;
+	q->len--;
+	q->dropped += n;
+	saba_batch_free(old);
+	return n;
+}
+
+size_t saba_queue_seal(struct saba_queue *q, int64_t now)
+{
+	size_t dropped = 0;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->staging != NULL && q->staging->n > 0) {
+		if (q->len == q->cap)
+			dropped = saba_drop_oldest(q);
+		q->staging->sealed_at = now;
+		q->ring[(q->head + q->len) % q->cap] = q->staging;
+		q->len++;
+		q->staging = NULL;
+	}
+	pthread_mutex_unlock(&q->lock);
+	if (dropped > 0)
+		saba_warn("metrics queue full (%zu batches): dropped the oldest batch of %zu points",
+			  q->cap, dropped);
+	return dropped;
+}
+
+size_t saba_queue_take(struct saba_queue *q, struct saba_batch **out, size_t max,
+		       size_t max_points)
+{
+	size_t taken = 0, points = 0;
+
+	pthread_mutex_lock(&q->lock);
+	while (taken < max && q->len > 0) {
+		struct saba_batch *b = q->ring[q->head];
+
+		if (taken > 0 && points + b->n > max_points)
+			break;
+		q->ring[q->head] = NULL;
+		q->head = (q->head + 1) % q->cap;
+		q->len--;
+		out[taken++] = b;
+		points += b->n;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return taken;
+}
+
+void saba_queue_putback(struct saba_queue *q, struct saba_batch **b, size_t n)
+{
+	size_t dropped = 0;
+
+	pthread_mutex_lock(&q->lock);
+	/* Newest first, each going in front of the head, so order is kept.
+	 * When the ring filled up meanwhile the oldest (these) lose. */
+	while (n > 0) {
+		struct saba_batch *x = b[--n];
+
+		if (q->len == q->cap) {
+			dropped += x->n;
+			q->dropped += x->n;
+			saba_batch_free(x);
+			continue;
+		}
+		q->head = (q->head + q->cap - 1) % q->cap;
+		q->ring[q->head] = x;
+		q->len++;
+	}
+	pthread_mutex_unlock(&q->lock);
+	if (dropped > 0)
+		saba_warn("metrics queue full: dropped %zu of the oldest points", dropped);
+}
+
+void saba_queue_clear(struct saba_queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	while (q->len > 0) {
+		saba_batch_free(q->ring[q->head]);
+		q->ring[q->head] = NULL;
+		q->head = (q->head + 1) % q->cap;
+		q->len--;
+	}
+	pthread_mutex_unlock(&q->lock);
+}
+
+size_t saba_queue_length(struct saba_queue *q)
+{
+	size_t n;
+
+	pthread_mutex_lock(&q->lock);
+	n = q->len;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+size_t saba_queue_staged(struct saba_queue *q)
+{
+	size_t n;
+
+	pthread_mutex_lock(&q->lock);
+	n = q->staging != NULL ? q->staging->n : 0;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+uint64_t saba_queue_dropped(struct saba_queue *q)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&q->lock);
+	n = q->dropped;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}

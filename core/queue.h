@@ -1,0 +1,49 @@
+/* The metrics queue: points collected since the last seal wait in a staging
+ * batch; sealed batches wait in a bounded ring until posted.  When the ring
+ * is full the oldest batch is dropped and counted. */
+#ifndef SABA_QUEUE_H
+#define SABA_QUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct saba_point {
+	char *name;
+	double value;
+	int64_t time; /* epoch seconds */
+};
+
+struct saba_batch {
+	struct saba_point *points;
+	size_t n, cap;
+	int64_t sealed_at; /* epoch seconds */
+	int attempts;
+};
+
+struct saba_queue;
+
+struct saba_queue *saba_queue_new(size_t max_batches);
+void saba_queue_free(struct saba_queue *q);
+
+/* Append points to the staging batch (copies the names). */
+void saba_queue_stage(struct saba_queue *q, const struct saba_point *pts, size_t n);
+/* Move the staging batch, if not empty, to the tail of the ring.  Returns
+ * the number of points dropped to make room (0 normally). */
+size_t saba_queue_seal(struct saba_queue *q, int64_t now);
+/* Take up to max batches (and at most max_points points, but at least one
+ * batch) from the head.  Returns how many were taken. */
+size_t saba_queue_take(struct saba_queue *q, struct saba_batch **out, size_t max,
+		       size_t max_points);
+/* Put batches back at the head, in order, after a failed post.  Batches
+ * that no longer fit are dropped (counted). */
+void saba_queue_putback(struct saba_queue *q, struct saba_batch **b, size_t n);
+/* Drop everything (after a retire). */
+void saba_queue_clear(struct saba_queue *q);
+
+size_t saba_queue_length(struct saba_queue *q); /* sealed batches */
+size_t saba_queue_staged(struct saba_queue *q); /* points in staging */
+uint64_t saba_queue_dropped(struct saba_queue *q);
+
+void saba_batch_free(struct saba_batch *b);
+
+#endif

@@ -1,0 +1,294 @@
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf.h"
+#include "http.h"
+#include "idfile.h"
+#include "instance.h"
+#include "log.h"
+#include "notify.h"
+#include "queue.h"
+#include "retire.h"
+#include "util.h"
+
+enum saba_retire_state { SABA_RETIRE_IDLE, SABA_RETIRE_RUNNING, SABA_RETIRE_FINAL };
+
+struct saba_retire {
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	int state;
+	int result; /* valid in SABA_RETIRE_FINAL */
+	saba_retire_send_fn send;
+	void *send_arg;
+};
+
+const char *saba_stop_kind_name(int kind)
+{
+	static const char *const names[] = {
+		[SABA_STOP_UNKNOWN] = "unknown",   [SABA_STOP_POWEROFF] = "poweroff",
+		[SABA_STOP_HALT] = "halt",         [SABA_STOP_REBOOT] = "reboot",
+		[SABA_STOP_KEXEC] = "kexec",       [SABA_STOP_RESTART] = "restart",
+		[SABA_STOP_STOP] = "stop",         [SABA_STOP_SINGLE] = "single",
+		[SABA_STOP_SHUTDOWN] = "shutdown", [SABA_STOP_TERMINATE] = "terminate",
+		[SABA_STOP_MANUAL] = "manual",
+	};
+
+	if (kind < 0 || kind >= (int)(sizeof(names) / sizeof(names[0])))
+		return "invalid";
+	return names[kind];
+}
+
+const char *saba_retire_result_name(int result)
+{
+	switch (result) {
+	case SABA_RETIRE_DONE:
+		return "retired";
+	case SABA_RETIRE_DECLINED:
+		return "declined";
+	case SABA_RETIRE_DRY_RUN:
+		return "dry-run";
+	default:
+		return "failed";
+	}
+}
+
+/* The real sender: POST /api/v0/hosts/<id>/retire with {}. */
+static int saba_retire_send_api(void *arg, struct saba_runtime *rt, const char *host_id,
+				int64_t deadline_ms, struct saba_api_result *r)
+{
+	struct saba_conf *c = rt->conf;
+	struct saba_http_config hc = {
+		.apibase = c->apibase,
+		.apikey = rt->apikey,
+		.proxy = c->http_proxy,
+		.ca_file = c->http_ca_file,
+		.timeout_ms = (long)c->http_timeout * 1000,
+		.dry_run = rt->dry_run,
+	};
+	struct saba_http *h = saba_http_new(&hc);
+	char *path = saba_asprintf("/api/v0/hosts/%s/retire", host_id);
+	int rc;
+
+	if (h == NULL) {
+		snprintf(r->message, sizeof(r->message), "cannot set up HTTP");
+		r->status = SABA_API_RETRY;
+		free(path);
+		return r->status;
+	}
+	rc = saba_api_call(h, "POST", path, json_object(), deadline_ms, r);
+	if (rt->dry_run)
+		r->http_status = -1; /* tells the caller nothing was sent */
+	saba_http_free(h);
+	free(path);
+	return rc;
+}
+
+struct saba_retire *saba_retire_new(void)
+{
+	struct saba_retire *r = saba_calloc(1, sizeof(*r));
+
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->done, NULL);
+	r->send = saba_retire_send_api;
+	return r;
+}
+
+void saba_retire_free(struct saba_retire *r)
+{
+	if (r == NULL)
+		return;
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->done);
+	free(r);
+}
+
+void saba_retire_set_sender(struct saba_retire *r, saba_retire_send_fn fn, void *arg)
+{
+	r->send = fn;
+	r->send_arg = arg;
+}
+
+/* Kinds that come from the OS alone: an EC2 stop powers the OS off just
+ * like a terminate, so these need the cloud's word when a cloud plugin is
+ * loaded (or always, with retire.confirm = "always"). */
+static int saba_needs_confirmation(int kind)
+{
+	return kind != SABA_STOP_MANUAL && kind != SABA_STOP_TERMINATE;
+}
+
+/* Ask every instance that can confirm.  Returns 1 to go ahead. */
+static int saba_confirm(struct saba_runtime *rt, const char *who,
+			const struct saba_retire_request *req)
+{
+	int policy = rt->conf->retire_confirm, yes = 0;
+	struct saba_instances *set = rt->instances;
+
+	if (policy == SABA_CONFIRM_NEVER || !saba_needs_confirmation(req->kind))
+		return 1;
+	for (int i = 0; set != NULL && i < set->n; i++) {
+		struct saba_ctx *ctx = set->v[i];
+		char evidence[512] = "";
+		int answer;
+
+		if (ctx->mod->desc.confirm_retire == NULL)
+			continue;
+		answer = ctx->mod->desc.confirm_retire(ctx->state, req, evidence, sizeof(evidence));
+		if (answer == SABA_CONFIRM_NOT_APPLICABLE)
+			continue;
+		if (answer != SABA_CONFIRM_YES) {
+			saba_notice("retire requested by %s (%s) declined: %s does not confirm: %s",
+				    who, saba_stop_kind_name(req->kind), ctx->label,
+				    evidence[0] ? evidence : "no evidence given");
+			return 0;
+		}
+		saba_info("retire requested by %s confirmed by %s: %s", who, ctx->label, evidence);
+		yes++;
+	}
+	if (policy == SABA_CONFIRM_ALWAYS && yes == 0) {
+		saba_notice("retire requested by %s (%s) declined: retire.confirm = \"always\" and "
+			    "no plugin confirmed",
+			    who, saba_stop_kind_name(req->kind));
+		return 0;
+	}
+	return 1;
+}
+
+static const char *saba_reason(const struct saba_retire_request *req)
+{
+	return req->reason != NULL && *req->reason != '\0' ? req->reason : "no reason given";
+}
+
+static void saba_sleep_ms(int64_t ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+
+	while (ms > 0 && nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* Send until success, a refusal or the deadline. */
+static int saba_retire_send(struct saba_retire *r, struct saba_runtime *rt, const char *who,
+			    const char *host_id, const struct saba_retire_request *req)
+{
+	int64_t deadline = saba_now_ms() + (int64_t)rt->conf->retire_timeout * 1000;
+	struct saba_api_result res = {.retry_after = -1};
+	int attempt = 0, result = SABA_RETIRE_FAILED;
+	char err[512];
+
+	saba_notify_extend((uint64_t)rt->conf->retire_timeout * 1000000u + 5000000u);
+	for (;;) {
+		int64_t wait, left;
+
+		r->send(r->send_arg, rt, host_id, deadline, &res);
+		attempt++;
+		if (res.status == SABA_API_OK && res.http_status == -1) {
+			saba_notice("dry-run: would retire host %s (requested by %s: %s: %s)",
+				    host_id, who, saba_stop_kind_name(req->kind), saba_reason(req));
+			result = SABA_RETIRE_DRY_RUN;
+			goto out;
+		}
+		if (res.status == SABA_API_OK || res.status == SABA_API_NOT_FOUND) {
+			if (res.status == SABA_API_NOT_FOUND)
+				saba_notice("host %s is already gone from Mackerel (%s)", host_id,
+					    res.message);
+			result = SABA_RETIRE_DONE;
+			break;
+		}
+		if (res.status == SABA_API_REFUSED) {
+			saba_err("retiring host %s failed: %s", host_id, res.message);
+			goto out;
+		}
+		left = deadline - saba_now_ms();
+		wait = res.retry_after >= 0 ? res.retry_after * 1000
+					    : saba_backoff_ms(attempt - 1, 1000, 5000);
+		if (wait >= left) {
+			saba_err("retiring host %s failed: gave up after %d attempts within "
+				 "retire.timeout (%d s): %s",
+				 host_id, attempt, rt->conf->retire_timeout, res.message);
+			goto out;
+		}
+		saba_warn("retiring host %s: %s; retrying in %.1f s", host_id, res.message,
+			  (double)wait / 1000);
+		saba_sleep_ms(wait);
+	}
+	/* Only now is the id file removed: a failed retire keeps the host. */
+	if (saba_idfile_remove(rt->conf->root, err, sizeof(err)) != 0)
+		saba_err("host %s retired, but %s", host_id, err);
+	pthread_mutex_lock(&rt->lock);
+	rt->retired = 1;
+	pthread_cond_broadcast(&rt->wake);
+	pthread_mutex_unlock(&rt->lock);
+	if (rt->queue != NULL)
+		saba_queue_clear(rt->queue);
+	saba_notice("retired host %s (requested by %s: %s: %s)", host_id, who,
+		    saba_stop_kind_name(req->kind), saba_reason(req));
+out:
+	saba_api_result_clear(&res);
+	return result;
+}
+
+int saba_retire_run(struct saba_runtime *rt, const char *who,
+		    const struct saba_retire_request *req)
+{
+	struct saba_retire *r = rt->retire;
+	char *host_id = NULL;
+	int result, registered;
+
+	if (req == NULL || req->struct_size < sizeof(*req)) {
+		saba_err("retire requested by %s with an invalid request; declined", who);
+		return SABA_RETIRE_DECLINED;
+	}
+	if (req->kind == SABA_STOP_RESTART || req->kind == SABA_STOP_UNKNOWN ||
+	    req->kind < 0 || req->kind > SABA_STOP_MANUAL) {
+		saba_notice("retire requested by %s for a %s stop declined: it never retires", who,
+			    saba_stop_kind_name(req->kind));
+		return SABA_RETIRE_DECLINED;
+	}
+	pthread_mutex_lock(&r->lock);
+	while (r->state == SABA_RETIRE_RUNNING)
+		pthread_cond_wait(&r->done, &r->lock);
+	if (r->state == SABA_RETIRE_FINAL) {
+		result = r->result;
+		pthread_mutex_unlock(&r->lock);
+		saba_info("retire requested by %s: already %s", who,
+			  saba_retire_result_name(result));
+		return result;
+	}
+	r->state = SABA_RETIRE_RUNNING;
+	pthread_mutex_unlock(&r->lock);
+
+	pthread_mutex_lock(&rt->lock);
+	host_id = rt->host_id != NULL ? saba_strdup(rt->host_id) : NULL;
+	pthread_mutex_unlock(&rt->lock);
+	registered = host_id != NULL;
+
+	if (!registered) {
+		saba_err("retire requested by %s: this host is not registered", who);
+		result = SABA_RETIRE_FAILED;
+	} else if (!saba_confirm(rt, who, req)) {
+		result = SABA_RETIRE_DECLINED;
+	} else {
+		saba_notice("retiring host %s (requested by %s: %s: %s)", host_id, who,
+			    saba_stop_kind_name(req->kind), saba_reason(req));
+		result = saba_retire_send(r, rt, who, host_id, req);
+	}
+	free(host_id);
+
+	pthread_mutex_lock(&r->lock);
+	/* Declined or "not registered yet" leave the door open for better
+	 * evidence later; anything that reached the API is final. */
+	if (result == SABA_RETIRE_DECLINED || !registered) {
+		r->state = SABA_RETIRE_IDLE;
+	} else {
+		r->state = SABA_RETIRE_FINAL;
+		r->result = result;
+	}
+	pthread_cond_broadcast(&r->done);
+	pthread_mutex_unlock(&r->lock);
+	return result;
+}

@@ -1,0 +1,35 @@
+/* The retire routine: the one place a host is retired, whoever asks (a
+ * trigger plugin, a cloud signal, `saba-agent retire`).  It owns the policy
+ * (what may retire, cloud confirmation), once-only, the deadline and the
+ * audit line.  Retirement cannot be undone: on doubt it declines. */
+#ifndef SABA_RETIRE_H
+#define SABA_RETIRE_H
+
+#include <stdint.h>
+#include <saba/plugin.h>
+
+#include "api.h"
+#include "runtime.h"
+
+struct saba_retire;
+
+/* How the request goes on the wire; replaceable for unit tests. */
+typedef int (*saba_retire_send_fn)(void *arg, struct saba_runtime *rt, const char *host_id,
+				   int64_t deadline_ms, struct saba_api_result *r);
+
+struct saba_retire *saba_retire_new(void);
+void saba_retire_free(struct saba_retire *r);
+void saba_retire_set_sender(struct saba_retire *r, saba_retire_send_fn fn, void *arg);
+
+/* Run a request from `who` ("plugin/instance" or "command line").
+ * Returns enum saba_retire_result.  DONE, FAILED and DRY_RUN are final:
+ * later calls return them at once; a call made while another runs waits for
+ * it.  DECLINED is not final, so a later request with better evidence (a
+ * cloud termination notice) can still retire. */
+int saba_retire_run(struct saba_runtime *rt, const char *who,
+		    const struct saba_retire_request *req);
+
+const char *saba_stop_kind_name(int kind);
+const char *saba_retire_result_name(int result);
+
+#endif

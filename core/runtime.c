@@ -1,0 +1,68 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "runtime.h"
+#include "util.h"
+
+void saba_runtime_init(struct saba_runtime *rt)
+{
+	pthread_condattr_t ca;
+
+	pthread_mutex_init(&rt->lock, NULL);
+	/* Waits are measured on the monotonic clock: a wall-clock step must
+	 * not stretch a backoff or a shutdown bound. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&rt->wake, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+void saba_runtime_destroy(struct saba_runtime *rt)
+{
+	free(rt->host_id);
+	rt->host_id = NULL;
+	pthread_cond_destroy(&rt->wake);
+	pthread_mutex_destroy(&rt->lock);
+}
+
+int saba_runtime_stopping(struct saba_runtime *rt)
+{
+	int s;
+
+	pthread_mutex_lock(&rt->lock);
+	s = rt->stop_requested || rt->retired;
+	pthread_mutex_unlock(&rt->lock);
+	return s;
+}
+
+int saba_runtime_wait(struct saba_runtime *rt, int64_t ms)
+{
+	struct timespec ts;
+	int stop;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&rt->lock);
+	while (!(stop = rt->stop_requested || rt->retired))
+		if (pthread_cond_timedwait(&rt->wake, &rt->lock, &ts) == ETIMEDOUT)
+			break;
+	stop = rt->stop_requested || rt->retired;
+	pthread_mutex_unlock(&rt->lock);
+	return stop;
+}
+
+void saba_runtime_set_host_id(struct saba_runtime *rt, const char *id)
+{
+	pthread_mutex_lock(&rt->lock);
+	free(rt->host_id);
+	rt->host_id = id != NULL ? saba_strdup(id) : NULL;
+	pthread_mutex_unlock(&rt->lock);
+}

@@ -1,0 +1,40 @@
+/* State shared by the core's parts for one run of the agent.  One per
+ * process; plugins reach it only through their saba_ctx. */
+#ifndef SABA_RUNTIME_H
+#define SABA_RUNTIME_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+struct saba_conf;
+struct saba_queue;
+struct saba_retire;
+struct saba_instances;
+
+struct saba_runtime {
+	struct saba_conf *conf;
+	const char *apikey; /* NULL with --dry-run or for local commands */
+	int dry_run;
+	const char *command; /* "run", "once", "retire", ... */
+
+	pthread_mutex_t lock; /* guards everything below */
+	pthread_cond_t wake;  /* main loop: signals, retire, reload */
+	char *host_id;        /* NULL until registered */
+	int stop_requested;   /* SIGTERM/SIGINT seen */
+	int reload_requested; /* SIGHUP seen */
+	int retired;          /* retire succeeded: collect and post nothing */
+	int64_t shutdown_deadline_ms; /* monotonic; 0 outside shutdown */
+
+	struct saba_queue *queue;
+	struct saba_retire *retire;
+	struct saba_instances *instances;
+};
+
+void saba_runtime_init(struct saba_runtime *rt);
+void saba_runtime_destroy(struct saba_runtime *rt);
+/* Sleep up to ms on the runtime's condition; returns early (1) when a stop
+ * was requested or the host got retired. */
+int saba_runtime_wait(struct saba_runtime *rt, int64_t ms);
+int saba_runtime_stopping(struct saba_runtime *rt);
+void saba_runtime_set_host_id(struct saba_runtime *rt, const char *id);
+#endif

@@ -1,0 +1,148 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int64_t saba_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t saba_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void saba_oom(void)
+{
+	static const char msg[] = "saba-agent: out of memory\n";
+
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		abort();
+	abort();
+}
+
+char *saba_strdup(const char *s)
+{
+	char *p = strdup(s != NULL ? s : "");
+
+	if (p == NULL)
+		saba_oom();
+	return p;
+}
+
+void *saba_calloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		saba_oom();
+	return p;
+}
+
+void *saba_realloc(void *p, size_t size)
+{
+	void *q = realloc(p, size ? size : 1);
+
+	if (q == NULL)
+		saba_oom();
+	return q;
+}
+
+char *saba_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		saba_oom();
+	return s;
+}
+
+char *saba_read_file(const char *path, size_t max, size_t *len)
+{
+	char *buf = NULL;
+	size_t used = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	buf = saba_calloc(1, max + 1);
+	while (used < max) {
+		ssize_t n = read(fd, buf + used, max - used);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int saved = errno;
+
+			free(buf);
+			close(fd);
+			errno = saved;
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	close(fd);
+	buf[used] = '\0';
+	if (len != NULL)
+		*len = used;
+	return buf;
+}
+
+void saba_rstrip(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' ||
+			 s[n - 1] == '\t'))
+		s[--n] = '\0';
+}
+
+uint64_t saba_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+int64_t saba_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms)
+{
+	int64_t d = base_ms;
+	int64_t spread;
+
+	while (attempt-- > 0 && d < cap_ms)
+		d *= 2;
+	if (d > cap_ms)
+		d = cap_ms;
+	/* Jitter so a fleet that lost the API at once does not return at once.
+	 * rand() is good enough here and is seeded per process at start. */
+	spread = d / 5;
+	if (spread > 0)
+		d += (int64_t)(rand() % (2 * spread + 1)) - spread;
+	return d;
+}

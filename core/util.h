@@ -1,0 +1,31 @@
+/* Small helpers shared by the core: clocks, strings, files. */
+#ifndef SABA_UTIL_H
+#define SABA_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Milliseconds on the monotonic clock. */
+int64_t saba_now_ms(void);
+/* Milliseconds since the epoch (wall clock). */
+int64_t saba_wall_ms(void);
+
+/* strdup that aborts on out-of-memory: the agent cannot do anything
+ * sensible without memory, and checking every string copy hides logic. */
+char *saba_strdup(const char *s);
+void *saba_calloc(size_t n, size_t size);
+void *saba_realloc(void *p, size_t size);
+char *saba_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Read a whole (small) file; NUL-terminated; NULL with errno on failure. */
+char *saba_read_file(const char *path, size_t max, size_t *len);
+/* Strip trailing whitespace (CR, LF, spaces) in place. */
+void saba_rstrip(char *s);
+
+/* Per-host jitter in [0, range) derived from the host id (FNV-1a). */
+uint64_t saba_hash(const char *s);
+
+/* Backoff: base_ms * 2^attempt capped at cap_ms, with +-20% jitter. */
+int64_t saba_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms);
+
+#endif

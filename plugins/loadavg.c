@@ -1,0 +1,214 @@
+/*
+ * loadavg: the 1, 5 and 15 minute load averages from <procfs>/loadavg,
+ * emitted as loadavg1, loadavg5 and loadavg15 (mackerel-agent names).
+ *
+ * Config:
+ *   procfs = "/proc";   root of procfs ("/host/proc" in a container)
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <saba/plugin.h>
+
+#define SABA_LOADAVG_DEFAULT_PROCFS "/proc"
+
+struct saba_loadavg {
+	const struct saba_host *host;
+	saba_ctx *ctx;
+	char *path; /* <procfs>/loadavg */
+};
+
+static const struct saba_config_key saba_loadavg_keys[] = {
+        {"procfs", SABA_CFG_STRING, "root of procfs (default \"/proc\")"},
+        {NULL, 0, NULL},
+};
+
+/*
+ * Join procfs and a file name.  Trailing slashes of the root are dropped so
+ * log lines name the file the way an operator would type it.
+ */
+static char *saba_loadavg_join(const char *root, const char *file)
+{
+	size_t n = strlen(root);
+	char *path;
+
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	path = malloc(n + 1 + strlen(file) + 1);
+	if (path == NULL)
+		return NULL;
+	memcpy(path, root, n);
+	path[n] = '/';
+	strcpy(path + n + 1, file);
+	return path;
+}
+
+/*
+ * Parse one unsigned decimal ("0.06", "12", "3.50") and advance *sp.  Hand
+ * rolled rather than strtod() so a locale with a decimal comma, set by the
+ * agent or another plugin, cannot change the result.  Digits are gathered
+ * into an integer mantissa and divided once by a power of ten: both are exact
+ * for the short numbers the kernel prints, so the result is the correctly
+ * rounded double, the same as strtod() in the C locale.
+ */
+static int saba_loadavg_number(const char **sp, double *out)
+{
+	static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+	                               1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+	const char *s = *sp;
+	unsigned long long mant = 0;
+	int digits = 0, frac = 0;
+
+	while (*s >= '0' && *s <= '9') {
+		mant = mant * 10 + (unsigned long long)(*s++ - '0');
+		digits++;
+	}
+	if (*s == '.') {
+		s++;
+		while (*s >= '0' && *s <= '9') {
+			mant = mant * 10 + (unsigned long long)(*s++ - '0');
+			digits++;
+			frac++;
+		}
+	}
+	/* 15 digits keep the mantissa exact in a double */
+	if (digits == 0 || digits > 15)
+		return SABA_ERROR;
+	/* the number must end at a field boundary */
+	if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\0')
+		return SABA_ERROR;
+	*out = (double)mant / pow10[frac];
+	*sp = s;
+	return SABA_OK;
+}
+
+/*
+ * Parse "0.06 0.08 0.03 1/82 2864".  Only the three averages are required:
+ * the running/total and last-pid fields are ignored, so lxcfs-style files
+ * that leave them out still work.
+ */
+static int saba_loadavg_parse(const char *line, double avg[3])
+{
+	const char *s = line;
+
+	for (int i = 0; i < 3; i++) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (saba_loadavg_number(&s, &avg[i]) != SABA_OK)
+			return SABA_ERROR;
+	}
+	return SABA_OK;
+}
+
+static int saba_loadavg_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
+{
+	struct saba_loadavg *la = NULL;
+	const char *procfs = SABA_LOADAVG_DEFAULT_PROCFS;
+	int rc;
+
+	rc = host->config_string(ctx, "procfs", &procfs);
+	if (rc == SABA_NOTFOUND) {
+		procfs = SABA_LOADAVG_DEFAULT_PROCFS;
+	} else if (rc != SABA_OK) {
+		host->config_error(ctx, "procfs",
+		                   "must be a string, the root of procfs (e.g. \"/proc\")");
+		rc = SABA_INVALID;
+		goto out;
+	} else if (procfs[0] == '\0') {
+		host->config_error(ctx, "procfs", "must not be empty (e.g. \"/proc\")");
+		rc = SABA_INVALID;
+		goto out;
+	}
+
+	la = calloc(1, sizeof(*la));
+	if (la == NULL) {
+		host->log(ctx, SABA_LOG_ERR, "out of memory");
+		rc = SABA_ERROR;
+		goto out;
+	}
+	la->host = host;
+	la->ctx = ctx;
+	/* config strings are only valid in create(): keep our own copy */
+	la->path = saba_loadavg_join(procfs, "loadavg");
+	if (la->path == NULL) {
+		host->log(ctx, SABA_LOG_ERR, "out of memory");
+		rc = SABA_ERROR;
+		goto out;
+	}
+	*instance = la;
+	la = NULL;
+	rc = SABA_OK;
+out:
+	if (la != NULL) {
+		free(la->path);
+		free(la);
+	}
+	return rc;
+}
+
+static void saba_loadavg_destroy(void *instance)
+{
+	struct saba_loadavg *la = instance;
+
+	if (la == NULL)
+		return;
+	free(la->path);
+	free(la);
+}
+
+static int saba_loadavg_collect(void *instance)
+{
+	struct saba_loadavg *la = instance;
+	char line[256];
+	double avg[3];
+	FILE *fp;
+	int rc;
+
+	/* reopened every time: procfs files must be reread from offset 0 and
+	 * a bind mount of the root may come and go */
+	fp = fopen(la->path, "r");
+	if (fp == NULL) {
+		la->host->log(la->ctx, SABA_LOG_ERR, "cannot open %s: %s", la->path,
+		              strerror(errno));
+		return SABA_ERROR;
+	}
+	if (fgets(line, sizeof(line), fp) == NULL) {
+		la->host->log(la->ctx, SABA_LOG_ERR, "%s: %s", la->path,
+		              ferror(fp) ? strerror(errno) : "empty file");
+		rc = SABA_ERROR;
+		goto out;
+	}
+	if (saba_loadavg_parse(line, avg) != SABA_OK) {
+		line[strcspn(line, "\n")] = '\0';
+		la->host->log(la->ctx, SABA_LOG_ERR,
+		              "%s: malformed, expected three load averages, got \"%.64s\"",
+		              la->path, line);
+		rc = SABA_ERROR;
+		goto out;
+	}
+	la->host->emit(la->ctx, "loadavg1", avg[0]);
+	la->host->emit(la->ctx, "loadavg5", avg[1]);
+	la->host->emit(la->ctx, "loadavg15", avg[2]);
+	rc = SABA_OK;
+out:
+	fclose(fp);
+	return rc;
+}
+
+static const struct saba_plugin saba_loadavg_plugin = {
+        SABA_PLUGIN_HEADER,
+        .name = "loadavg",
+        .version = "0.1.0",
+        .description = "load averages loadavg1/5/15 from /proc/loadavg",
+        .config_keys = saba_loadavg_keys,
+        .create = saba_loadavg_create,
+        .destroy = saba_loadavg_destroy,
+        .collect = saba_loadavg_collect,
+};
+
+SABA_PLUGIN_EXPORT const struct saba_plugin *saba_plugin_entry(void)
+{
+	return &saba_loadavg_plugin;
+}
