@@ -1,1 +1,1 @@
-EXTRA_DIST += bench/footprint.sh
+EXTRA_DIST += bench/footprint.sh bench/sink.py

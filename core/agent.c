@@ -49,6 +49,7 @@ static void saba_signal_set(sigset_t *s)
 static void *saba_signal_main(void *arg)
 {
 	struct saba_runtime *rt = arg;
+	int64_t first_stop = 0;
 	sigset_t s;
 	int sig;
 
@@ -61,6 +62,9 @@ static void *saba_signal_main(void *arg)
 		pthread_mutex_lock(&rt->lock);
 		if (sig == SIGHUP) {
 			rt->reload_requested = 1;
+		} else if (rt->stop_requested && saba_now_ms() - first_stop < 1000) {
+			/* The same stop delivered twice (to the process and to its
+			 * group, as timeout(1) and some init scripts do). */
 		} else if (rt->stop_requested) {
 			static const char msg[] = "saba-agent: second signal, exiting at once\n";
 
@@ -69,6 +73,7 @@ static void *saba_signal_main(void *arg)
 			_exit(1);
 		} else {
 			rt->stop_requested = 1;
+			first_stop = saba_now_ms();
 		}
 		pthread_cond_broadcast(&rt->wake);
 		pthread_mutex_unlock(&rt->lock);

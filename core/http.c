@@ -25,6 +25,22 @@ struct saba_http {
 /* Dry-run lines from several threads must not interleave. */
 static pthread_mutex_t saba_dry_run_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* libcurl (and the TLS library under it) is initialised on first real use:
+ * once, configtest and --dry-run never pay for it. */
+static pthread_once_t saba_curl_once = PTHREAD_ONCE_INIT;
+static int saba_curl_ok;
+
+static void saba_curl_init(void)
+{
+	saba_curl_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+}
+
+void saba_http_global_cleanup(void)
+{
+	if (saba_curl_ok)
+		curl_global_cleanup();
+}
+
 static char *saba_origin(const char *apibase)
 {
 	const char *p = strstr(apibase, "://");
@@ -45,7 +61,8 @@ struct saba_http *saba_http_new(const struct saba_http_config *cfg)
 	h->origin = saba_origin(cfg->apibase != NULL ? cfg->apibase : "");
 	if (cfg->dry_run)
 		return h;
-	h->curl = curl_easy_init();
+	pthread_once(&saba_curl_once, saba_curl_init);
+	h->curl = saba_curl_ok ? curl_easy_init() : NULL;
 	if (h->curl == NULL) {
 		saba_err("cannot initialise libcurl");
 		saba_http_free(h);

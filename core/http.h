@@ -36,7 +36,10 @@ int saba_http_do(struct saba_http *h, const char *method, const char *path, cons
 		 int64_t deadline_ms, struct saba_http_result *r);
 void saba_http_result_clear(struct saba_http_result *r);
 
-/* "libcurl/7.88.1 ..." for `version`. */
+/* At exit: undo libcurl's global initialisation if it happened. */
+void saba_http_global_cleanup(void);
+
+/* libcurl's version, for `version`. */
 const char *saba_http_version(void);
 
 #endif

@@ -1,8 +1,8 @@
 /* saba-agent: command line parsing and dispatch. */
 #include "config.h"
 
-#include <curl/curl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 
 #include "agent.h"
 #include "commands.h"
+#include "http.h"
 #include "log.h"
 
 static void saba_usage(FILE *f)
@@ -108,11 +109,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	saba_log_init(level);
+	/* A few threads that allocate little: one malloc arena is plenty and
+	 * saves a mostly empty arena per thread. */
+	mallopt(M_ARENA_MAX, 1);
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-		fprintf(stderr, "saba-agent: cannot initialise libcurl\n");
-		return 1;
-	}
 	if (strcmp(cmd, "run") == 0)
 		rc = saba_agent_run(&o);
 	else if (strcmp(cmd, "once") == 0)
@@ -130,6 +130,6 @@ int main(int argc, char **argv)
 		saba_usage(stderr);
 		rc = 2;
 	}
-	curl_global_cleanup();
+	saba_http_global_cleanup();
 	return rc;
 }

@@ -170,7 +170,10 @@ int saba_register(struct saba_runtime *rt, struct saba_http *h, json_t *spec)
 		id = saba_create_host(rt, h, spec);
 		if (id == NULL)
 			goto out;
-		saba_notice("registered this machine as host %s", id);
+		if (rt->dry_run)
+			saba_notice("dry-run: not registering; using the host id \"%s\"", id);
+		else
+			saba_notice("registered this machine as host %s", id);
 	}
 	if (!rt->dry_run && saba_idfile_write(root, id, err, sizeof(err)) != 0) {
 		saba_err("host %s is registered but its id cannot be saved: %s. Fix %s and "
