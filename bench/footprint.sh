@@ -80,14 +80,13 @@ p_ch=$!
 pids="$pids $p_sd $p_sh $p_cc $p_ch"
 sleep "$duration"
 
-hz=$(getconf CLK_TCK)
 # pid -> "rss_kb anon_kb cpu_ms threads"
 measure() {
 	st=$(awk '/^VmRSS:/ {r=$2} /^RssAnon:/ {a=$2} /^Threads:/ {t=$2} END {print r, a, t}' \
 		"/proc/$1/status")
-	# utime + stime: fields 14 and 15 of /proc/PID/stat; cut after the
-	# command name, which may contain spaces.
-	cpu=$(sed 's/.*) //' "/proc/$1/stat" | awk -v hz="$hz" '{print ($12 + $13) * 1000 / hz}')
+	# On-CPU time of every thread in ns (schedstat), finer than the
+	# 10 ms ticks of /proc/PID/stat.
+	cpu=$(cat /proc/"$1"/task/*/schedstat | awk '{ns += $1} END {print ns / 1e6}')
 	set -- $st
 	echo "$1 $2 $cpu $3"
 }

@@ -54,13 +54,33 @@ static int saba_write_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
+/* mkdir -p: a fresh install may lack even <localstatedir>/lib. */
+static int saba_mkdirs(const char *dir)
+{
+	char *p = saba_strdup(dir);
+	int rc = 0;
+
+	for (char *s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST)
+			rc = -1;
+		*s = '/';
+	}
+	if (mkdir(p, 0755) != 0 && errno != EEXIST)
+		rc = -1;
+	free(p);
+	return rc;
+}
+
 int saba_idfile_write(const char *root, const char *id, char *err, size_t errlen)
 {
 	char *path = saba_asprintf("%s/id", root);
 	char *tmp = saba_asprintf("%s/.id.XXXXXX", root);
 	int fd = -1, dfd = -1, rc = -1;
 
-	if (mkdir(root, 0755) != 0 && errno != EEXIST) {
+	if (saba_mkdirs(root) != 0) {
 		snprintf(err, errlen, "cannot create %s: %s", root, strerror(errno));
 		goto out;
 	}
