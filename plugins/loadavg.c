@@ -21,8 +21,8 @@ struct saba_loadavg {
 };
 
 static const struct saba_config_key saba_loadavg_keys[] = {
-        {"procfs", SABA_CFG_STRING, "root of procfs (default \"/proc\")"},
-        {NULL, 0, NULL},
+	{"procfs", SABA_CFG_STRING, "root of procfs (default \"/proc\")"},
+	{NULL, 0, NULL},
 };
 
 /*
@@ -55,11 +55,10 @@ static char *saba_loadavg_join(const char *root, const char *file)
  */
 static int saba_loadavg_number(const char **sp, double *out)
 {
-	static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-	                               1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
 	const char *s = *sp;
 	unsigned long long mant = 0;
 	int digits = 0, frac = 0;
+	double div = 1;
 
 	while (*s >= '0' && *s <= '9') {
 		mant = mant * 10 + (unsigned long long)(*s++ - '0');
@@ -79,7 +78,9 @@ static int saba_loadavg_number(const char **sp, double *out)
 	/* the number must end at a field boundary */
 	if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\0')
 		return SABA_ERROR;
-	*out = (double)mant / pow10[frac];
+	while (frac-- > 0)
+		div *= 10; /* exact up to 1e22 */
+	*out = (double)mant / div;
 	*sp = s;
 	return SABA_OK;
 }
@@ -113,7 +114,7 @@ static int saba_loadavg_create(const struct saba_host *host, saba_ctx *ctx, void
 		procfs = SABA_LOADAVG_DEFAULT_PROCFS;
 	} else if (rc != SABA_OK) {
 		host->config_error(ctx, "procfs",
-		                   "must be a string, the root of procfs (e.g. \"/proc\")");
+				   "must be a string, the root of procfs (e.g. \"/proc\")");
 		rc = SABA_INVALID;
 		goto out;
 	} else if (procfs[0] == '\0') {
@@ -171,20 +172,20 @@ static int saba_loadavg_collect(void *instance)
 	fp = fopen(la->path, "r");
 	if (fp == NULL) {
 		la->host->log(la->ctx, SABA_LOG_ERR, "cannot open %s: %s", la->path,
-		              strerror(errno));
+			      strerror(errno));
 		return SABA_ERROR;
 	}
 	if (fgets(line, sizeof(line), fp) == NULL) {
 		la->host->log(la->ctx, SABA_LOG_ERR, "%s: %s", la->path,
-		              ferror(fp) ? strerror(errno) : "empty file");
+			      ferror(fp) ? strerror(errno) : "empty file");
 		rc = SABA_ERROR;
 		goto out;
 	}
 	if (saba_loadavg_parse(line, avg) != SABA_OK) {
 		line[strcspn(line, "\n")] = '\0';
 		la->host->log(la->ctx, SABA_LOG_ERR,
-		              "%s: malformed, expected three load averages, got \"%.64s\"",
-		              la->path, line);
+			      "%s: malformed, expected three load averages, got \"%.64s\"",
+			      la->path, line);
 		rc = SABA_ERROR;
 		goto out;
 	}
@@ -198,14 +199,14 @@ out:
 }
 
 static const struct saba_plugin saba_loadavg_plugin = {
-        SABA_PLUGIN_HEADER,
-        .name = "loadavg",
-        .version = "0.1.0",
-        .description = "load averages loadavg1/5/15 from /proc/loadavg",
-        .config_keys = saba_loadavg_keys,
-        .create = saba_loadavg_create,
-        .destroy = saba_loadavg_destroy,
-        .collect = saba_loadavg_collect,
+	SABA_PLUGIN_HEADER,
+	.name = "loadavg",
+	.version = "0.1.0",
+	.description = "load averages loadavg1/5/15 from /proc/loadavg",
+	.config_keys = saba_loadavg_keys,
+	.create = saba_loadavg_create,
+	.destroy = saba_loadavg_destroy,
+	.collect = saba_loadavg_collect,
 };
 
 SABA_PLUGIN_EXPORT const struct saba_plugin *saba_plugin_entry(void)

@@ -33,8 +33,8 @@ struct saba_memory {
 };
 
 static const struct saba_config_key saba_memory_keys[] = {
-        {"procfs", SABA_CFG_STRING, "root of procfs (default \"/proc\")"},
-        {NULL, 0, NULL},
+	{"procfs", SABA_CFG_STRING, "root of procfs (default \"/proc\")"},
+	{NULL, 0, NULL},
 };
 
 /* The meminfo fields the metrics need. */
@@ -50,46 +50,52 @@ enum saba_memory_field {
 	SABA_MEM_NFIELDS,
 };
 
+/* clang-format off */
 static const char *const saba_memory_fields[SABA_MEM_NFIELDS] = {
-        [SABA_MEM_TOTAL] = "MemTotal",         [SABA_MEM_FREE] = "MemFree",
-        [SABA_MEM_AVAILABLE] = "MemAvailable", [SABA_MEM_BUFFERS] = "Buffers",
-        [SABA_MEM_CACHED] = "Cached",          [SABA_MEM_SWAP_CACHED] = "SwapCached",
-        [SABA_MEM_SWAP_TOTAL] = "SwapTotal",   [SABA_MEM_SWAP_FREE] = "SwapFree",
+	[SABA_MEM_TOTAL] = "MemTotal",
+	[SABA_MEM_FREE] = "MemFree",
+	[SABA_MEM_AVAILABLE] = "MemAvailable",
+	[SABA_MEM_BUFFERS] = "Buffers",
+	[SABA_MEM_CACHED] = "Cached",
+	[SABA_MEM_SWAP_CACHED] = "SwapCached",
+	[SABA_MEM_SWAP_TOTAL] = "SwapTotal",
+	[SABA_MEM_SWAP_FREE] = "SwapFree",
 };
+/* clang-format on */
 
 /* meminfo name -> meta.memory key (upstream spec/linux/memory.go). */
 static const struct {
 	const char *meminfo;
 	const char *key;
 } saba_memory_spec_keys[] = {
-        {"MemTotal", "total"},
-        {"MemFree", "free"},
-        {"Buffers", "buffers"},
-        {"Cached", "cached"},
-        {"Active", "active"},
-        {"Inactive", "inactive"},
-        {"HighTotal", "high_total"},
-        {"HighFree", "high_free"},
-        {"LowTotal", "low_total"},
-        {"LowFree", "low_free"},
-        {"Dirty", "dirty"},
-        {"Writeback", "writeback"},
-        {"AnonPages", "anon_pages"},
-        {"Mapped", "mapped"},
-        {"Slab", "slab"},
-        {"SReclaimable", "slab_reclaimable"},
-        {"SUnreclaim", "slab_unreclaim"},
-        {"PageTables", "page_tables"},
-        {"NFS_Unstable", "nfs_unstable"},
-        {"Bounce", "bounce"},
-        {"CommitLimit", "commit_limit"},
-        {"Committed_AS", "committed_as"},
-        {"VmallocTotal", "vmalloc_total"},
-        {"VmallocUsed", "vmalloc_used"},
-        {"VmallocChunk", "vmalloc_chunk"},
-        {"SwapCached", "swap_cached"},
-        {"SwapTotal", "swap_total"},
-        {"SwapFree", "swap_free"},
+	{"MemTotal", "total"},
+	{"MemFree", "free"},
+	{"Buffers", "buffers"},
+	{"Cached", "cached"},
+	{"Active", "active"},
+	{"Inactive", "inactive"},
+	{"HighTotal", "high_total"},
+	{"HighFree", "high_free"},
+	{"LowTotal", "low_total"},
+	{"LowFree", "low_free"},
+	{"Dirty", "dirty"},
+	{"Writeback", "writeback"},
+	{"AnonPages", "anon_pages"},
+	{"Mapped", "mapped"},
+	{"Slab", "slab"},
+	{"SReclaimable", "slab_reclaimable"},
+	{"SUnreclaim", "slab_unreclaim"},
+	{"PageTables", "page_tables"},
+	{"NFS_Unstable", "nfs_unstable"},
+	{"Bounce", "bounce"},
+	{"CommitLimit", "commit_limit"},
+	{"Committed_AS", "committed_as"},
+	{"VmallocTotal", "vmalloc_total"},
+	{"VmallocUsed", "vmalloc_used"},
+	{"VmallocChunk", "vmalloc_chunk"},
+	{"SwapCached", "swap_cached"},
+	{"SwapTotal", "swap_total"},
+	{"SwapFree", "swap_free"},
 };
 
 #define SABA_MEMORY_NSPEC (sizeof(saba_memory_spec_keys) / sizeof(saba_memory_spec_keys[0]))
@@ -118,7 +124,7 @@ struct saba_memory_spec {
 
 /* Called per line by saba_memory_scan(); non-OK stops the scan. */
 typedef int (*saba_memory_line_fn)(struct saba_memory *mem, const struct saba_memory_line *l,
-                                   void *arg);
+				   void *arg);
 
 static char *saba_memory_join(const char *root, const char *file)
 {
@@ -217,7 +223,7 @@ static int saba_memory_scan(struct saba_memory *mem, saba_memory_line_fn fn, voi
 	fp = fopen(mem->path, "r");
 	if (fp == NULL) {
 		mem->host->log(mem->ctx, SABA_LOG_ERR, "cannot open %s: %s", mem->path,
-		               strerror(errno));
+			       strerror(errno));
 		return SABA_ERROR;
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
@@ -234,9 +240,9 @@ static int saba_memory_scan(struct saba_memory *mem, saba_memory_line_fn fn, voi
 			 * far beyond any real machine */
 			if (!ok || strcmp(l.unit, "kB") != 0 || l.value > UINT64_MAX / 1024) {
 				mem->host->log(
-				        mem->ctx, SABA_LOG_ERR,
-				        "%s:%u: malformed %s line, expected \"%s: <number> kB\"",
-				        mem->path, lineno, name, name);
+					mem->ctx, SABA_LOG_ERR,
+					"%s:%u: malformed %s line, expected \"%s: <number> kB\"",
+					mem->path, lineno, name, name);
 				rc = SABA_ERROR;
 				goto out;
 			}
@@ -250,7 +256,7 @@ static int saba_memory_scan(struct saba_memory *mem, saba_memory_line_fn fn, voi
 	}
 	if (ferror(fp)) {
 		mem->host->log(mem->ctx, SABA_LOG_ERR, "reading %s: %s", mem->path,
-		               strerror(errno));
+			       strerror(errno));
 		rc = SABA_ERROR;
 	}
 out:
@@ -259,7 +265,7 @@ out:
 }
 
 static int saba_memory_values_line(struct saba_memory *mem, const struct saba_memory_line *l,
-                                   void *arg)
+				   void *arg)
 {
 	struct saba_memory_values *v = arg;
 	int i = saba_memory_field(l->name);
@@ -273,7 +279,7 @@ static int saba_memory_values_line(struct saba_memory *mem, const struct saba_me
 }
 
 static int saba_memory_spec_line(struct saba_memory *mem, const struct saba_memory_line *l,
-                                 void *arg)
+				 void *arg)
 {
 	struct saba_memory_spec *spec = arg;
 	size_t room;
@@ -290,8 +296,8 @@ static int saba_memory_spec_line(struct saba_memory *mem, const struct saba_memo
 		 * and letters: nothing needs escaping */
 		room = sizeof(spec->json) - spec->len;
 		n = snprintf(spec->json + spec->len, room, "%s\"%s\":\"%s%s\"",
-		             spec->len > 1 ? "," : "", saba_memory_spec_keys[i].key, l->number,
-		             l->unit);
+			     spec->len > 1 ? "," : "", saba_memory_spec_keys[i].key, l->number,
+			     l->unit);
 		if (n < 0 || (size_t)n >= room) {
 			spec->overflow = 1;
 			return SABA_ERROR;
@@ -313,7 +319,7 @@ static int saba_memory_create(const struct saba_host *host, saba_ctx *ctx, void 
 		procfs = SABA_MEMORY_DEFAULT_PROCFS;
 	} else if (rc != SABA_OK) {
 		host->config_error(ctx, "procfs",
-		                   "must be a string, the root of procfs (e.g. \"/proc\")");
+				   "must be a string, the root of procfs (e.g. \"/proc\")");
 		rc = SABA_INVALID;
 		goto out;
 	} else if (procfs[0] == '\0') {
@@ -373,7 +379,7 @@ static int saba_memory_collect(void *instance)
 		return SABA_ERROR;
 	if (!(v.seen & (1u << SABA_MEM_TOTAL))) {
 		mem->host->log(mem->ctx, SABA_LOG_ERR, "%s: malformed, no MemTotal line",
-		               mem->path);
+			       mem->path);
 		return SABA_ERROR;
 	}
 	/* like upstream, other absent fields count as 0 */
@@ -422,14 +428,14 @@ static int saba_memory_host_spec(void *instance)
 	if (rc != SABA_OK) {
 		if (spec->overflow)
 			mem->host->log(mem->ctx, SABA_LOG_ERR, "%s: meta.memory too long",
-			               mem->path);
+				       mem->path);
 		goto out;
 	}
 	/* same rule as collect(): a file without MemTotal is not meminfo
 	 * (entry 0 of saba_memory_spec_keys) */
 	if (!(spec->seen & UINT32_C(1))) {
 		mem->host->log(mem->ctx, SABA_LOG_ERR, "%s: malformed, no MemTotal line",
-		               mem->path);
+			       mem->path);
 		rc = SABA_ERROR;
 		goto out;
 	}
@@ -447,15 +453,15 @@ out:
 }
 
 static const struct saba_plugin saba_memory_plugin = {
-        SABA_PLUGIN_HEADER,
-        .name = "memory",
-        .version = "0.1.0",
-        .description = "memory and swap usage in bytes from /proc/meminfo, and meta.memory",
-        .config_keys = saba_memory_keys,
-        .create = saba_memory_create,
-        .destroy = saba_memory_destroy,
-        .collect = saba_memory_collect,
-        .host_spec = saba_memory_host_spec,
+	SABA_PLUGIN_HEADER,
+	.name = "memory",
+	.version = "0.1.0",
+	.description = "memory and swap usage in bytes from /proc/meminfo, and meta.memory",
+	.config_keys = saba_memory_keys,
+	.create = saba_memory_create,
+	.destroy = saba_memory_destroy,
+	.collect = saba_memory_collect,
+	.host_spec = saba_memory_host_spec,
 };
 
 SABA_PLUGIN_EXPORT const struct saba_plugin *saba_plugin_entry(void)
