@@ -155,6 +155,8 @@ void saba_queue_putback(struct saba_queue *q, struct saba_batch **b, size_t n)
 void saba_queue_clear(struct saba_queue *q)
 {
 	pthread_mutex_lock(&q->lock);
+	saba_batch_free(q->staging);
+	q->staging = NULL;
 	while (q->len > 0) {
 		saba_batch_free(q->ring[q->head]);
 		q->ring[q->head] = NULL;

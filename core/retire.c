@@ -206,7 +206,11 @@ static int saba_retire_send(struct saba_retire *r, struct saba_runtime *rt, cons
 		left = deadline - saba_now_ms();
 		wait = res.retry_after >= 0 ? res.retry_after * 1000
 					    : saba_backoff_ms(attempt - 1, 1000, 5000);
-		if (wait >= left) {
+		/* Use the whole budget: a last, shorter wait beats giving up
+		 * with seconds left. */
+		if (wait > left - 200)
+			wait = left - 200;
+		if (wait < 100) {
 			saba_err("retiring host %s failed: gave up after %d attempts within "
 				 "retire.timeout (%d s): %s",
 				 host_id, attempt, rt->conf->retire_timeout, res.message);

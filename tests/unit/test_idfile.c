@@ -1,0 +1,282 @@
+/*
+ * The host id file: mackerel-agent's format (bare id, no newline), CR/LF
+ * trimming, absence, atomic writes that leave the old file on failure.
+ */
+#define _GNU_SOURCE
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "idfile.h"
+#include "unit.h"
+
+static char tmpdir[] = "/tmp/saba-test-idfile.XXXXXX";
+static char root[sizeof(tmpdir) + 32];	 /* <tmpdir>/root: the state dir */
+static char idpath[sizeof(tmpdir) + 32]; /* <root>/id */
+
+static int write_raw(const char *path, const char *bytes)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return -1;
+	fputs(bytes, f);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* The file's raw bytes (NUL-terminated), or NULL. */
+static char *read_raw(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+
+	if (f == NULL)
+		return NULL;
+	buf = calloc(1, 4096);
+	*len = fread(buf, 1, 4095, f);
+	fclose(f);
+	return buf;
+}
+
+/* Number of directory entries other than . and .. and `except`. */
+static int count_other_entries(const char *dir, const char *except)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    (except != NULL && strcmp(e->d_name, except) == 0))
+			continue;
+		fprintf(stderr, "unexpected entry in %s: %s\n", dir, e->d_name);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static int suite_init(void)
+{
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	unit_path(root, sizeof(root), tmpdir, "root");
+	unit_path(idpath, sizeof(idpath), root, "id");
+	return mkdir(root, 0755);
+}
+
+static int suite_cleanup(void)
+{
+	unlink(idpath);
+	rmdir(root);
+	return rmdir(tmpdir);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void test_round_trip(void)
+{
+	char err[256] = "", *id = NULL, *raw;
+	size_t len = 0;
+	struct stat st;
+
+	CU_ASSERT_EQUAL_FATAL(saba_idfile_write(root, "4abcDEF1234", err, sizeof(err)), 0);
+	raw = read_raw(idpath, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(raw);
+	CU_ASSERT_EQUAL(len, strlen("4abcDEF1234")); /* no newline */
+	CU_ASSERT_STRING_EQUAL(raw, "4abcDEF1234");
+	free(raw);
+	CU_ASSERT_EQUAL(stat(idpath, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0644);
+	CU_ASSERT_EQUAL(saba_idfile_read(root, &id, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(id);
+	CU_ASSERT_STRING_EQUAL(id, "4abcDEF1234");
+	free(id);
+
+	/* overwrite */
+	CU_ASSERT_EQUAL(saba_idfile_write(root, "second", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(saba_idfile_read(root, &id, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(id);
+	CU_ASSERT_STRING_EQUAL(id, "second");
+	free(id);
+
+	/* atomic: no temp file left behind */
+	CU_ASSERT_EQUAL(count_other_entries(root, "id"), 0);
+}
+
+static void test_read_trims_crlf(void)
+{
+	char err[256] = "", *id = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(write_raw(idpath, "abc\r\n"), 0);
+	CU_ASSERT_EQUAL(saba_idfile_read(root, &id, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(id);
+	CU_ASSERT_STRING_EQUAL(id, "abc");
+	free(id);
+
+	CU_ASSERT_EQUAL_FATAL(write_raw(idpath, "abc\n\n\r\n"), 0);
+	CU_ASSERT_EQUAL(saba_idfile_read(root, &id, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(id);
+	CU_ASSERT_STRING_EQUAL(id, "abc");
+	free(id);
+
+	/* only CR/LF: other whitespace is part of the id, as upstream */
+	CU_ASSERT_EQUAL_FATAL(write_raw(idpath, "abc \n"), 0);
+	CU_ASSERT_EQUAL(saba_idfile_read(root, &id, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(id);
+	CU_ASSERT_STRING_EQUAL(id, "abc ");
+	free(id);
+}
+
+static void test_empty_and_missing(void)
+{
+	char err[256] = "", *id = (char *)1;
+
+	CU_ASSERT_EQUAL_FATAL(write_raw(idpath, ""), 0);
+	CU_ASSERT_EQUAL(saba_idfile_read(root, &id, err, sizeof(err)), 1);
+	CU_ASSERT_PTR_NULL(id);
+
+	id = (char *)1;
+	CU_ASSERT_EQUAL_FATAL(write_raw(idpath, "\r\n"), 0);
+	CU_ASSERT_EQUAL(saba_idfile_read(root, &id, err, sizeof(err)), 1);
+	CU_ASSERT_PTR_NULL(id);
+
+	id = (char *)1;
+	unlink(idpath);
+	CU_ASSERT_EQUAL(saba_idfile_read(root, &id, err, sizeof(err)), 1);
+	CU_ASSERT_PTR_NULL(id);
+}
+
+static void test_remove(void)
+{
+	char err[256] = "", *id = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(saba_idfile_write(root, "gone-soon", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(saba_idfile_remove(root, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(access(idpath, F_OK), -1);
+	CU_ASSERT_EQUAL(saba_idfile_read(root, &id, err, sizeof(err)), 1);
+	CU_ASSERT_PTR_NULL(id);
+	/* removing a missing file is fine */
+	CU_ASSERT_EQUAL(saba_idfile_remove(root, err, sizeof(err)), 0);
+}
+
+/* The state dir and its missing parents are created. */
+static void test_write_creates_root(void)
+{
+	char deep[sizeof(tmpdir) + 64], a[sizeof(deep)], ab[sizeof(deep)], id[sizeof(deep)];
+	char err[256] = "", *got = NULL;
+
+	unit_path(a, sizeof(a), tmpdir, "a");
+	unit_path(ab, sizeof(ab), a, "b");
+	unit_path(deep, sizeof(deep), ab, "c");
+	unit_path(id, sizeof(id), deep, "id");
+	CU_ASSERT_EQUAL(saba_idfile_write(deep, "deep-id", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(saba_idfile_read(deep, &got, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL(got);
+	if (got != NULL)
+		CU_ASSERT_STRING_EQUAL(got, "deep-id");
+	free(got);
+	unlink(id);
+	rmdir(deep);
+	rmdir(ab);
+	rmdir(a);
+}
+
+/* A failed write reports an error and leaves the old id file intact. */
+static void check_old_id_intact(const char *what)
+{
+	char err[256] = "", *id = NULL;
+
+	CU_ASSERT_EQUAL(saba_idfile_read(root, &id, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL(id);
+	if (id == NULL || strcmp(id, "old-id") != 0)
+		fprintf(stderr, "%s: id file is now \"%s\"\n", what, id ? id : "(none)");
+	else
+		CU_ASSERT_STRING_EQUAL(id, "old-id");
+	free(id);
+	CU_ASSERT_EQUAL(count_other_entries(root, "id"), 0);
+}
+
+static void test_write_read_only_dir(void)
+{
+	char err[256] = "";
+	int rc;
+
+	CU_ASSERT_EQUAL_FATAL(saba_idfile_write(root, "old-id", err, sizeof(err)), 0);
+	if (geteuid() == 0) {
+		/* root ignores permissions: checked by the next tests instead */
+		fprintf(stderr, "running as root: chmod 0555 check skipped\n");
+		return;
+	}
+	CU_ASSERT_EQUAL_FATAL(chmod(root, 0555), 0);
+	err[0] = '\0';
+	rc = saba_idfile_write(root, "new-id", err, sizeof(err));
+	chmod(root, 0755);
+	CU_ASSERT_EQUAL(rc, -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, root));
+	check_old_id_intact("read-only dir");
+}
+
+/* Works as root too: a root that is a regular file cannot hold the id. */
+static void test_write_root_is_file(void)
+{
+	char file[sizeof(tmpdir) + 32], err[256] = "";
+
+	unit_path(file, sizeof(file), tmpdir, "plainfile");
+	CU_ASSERT_EQUAL_FATAL(write_raw(file, "x"), 0);
+	CU_ASSERT_EQUAL(saba_idfile_write(file, "new-id", err, sizeof(err)), -1);
+	CU_ASSERT(err[0] != '\0');
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, file));
+	unlink(file);
+}
+
+/* Works as root too: no file descriptor left for the temp file. */
+static void test_write_no_fds_keeps_old(void)
+{
+	struct rlimit old, lim;
+	char err[256] = "";
+	int fds[64], n = 0, rc;
+
+	CU_ASSERT_EQUAL_FATAL(saba_idfile_write(root, "old-id", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_NOFILE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 32;
+	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	while (n < 64) {
+		int fd = open("/dev/null", O_RDONLY);
+
+		if (fd < 0)
+			break;
+		fds[n++] = fd;
+	}
+	err[0] = '\0';
+	rc = saba_idfile_write(root, "new-id", err, sizeof(err));
+	while (n > 0)
+		close(fds[--n]);
+	setrlimit(RLIMIT_NOFILE, &old);
+	CU_ASSERT_EQUAL(rc, -1);
+	CU_ASSERT(err[0] != '\0');
+	check_old_id_intact("no fds");
+}
+
+static const struct unit_test tests[] = {
+	UNIT_TEST(test_round_trip),	    UNIT_TEST(test_read_trims_crlf),
+	UNIT_TEST(test_empty_and_missing),  UNIT_TEST(test_remove),
+	UNIT_TEST(test_write_creates_root), UNIT_TEST(test_write_read_only_dir),
+	UNIT_TEST(test_write_root_is_file), UNIT_TEST(test_write_no_fds_keeps_old),
+};
+
+int main(void)
+{
+	return unit_run_suite("idfile", tests, sizeof(tests) / sizeof(tests[0]), suite_init,
+			      suite_cleanup);
+}
