@@ -102,6 +102,11 @@ static void saba_agent_sleep(struct saba_runtime *rt, int64_t ms, int retired_se
 	pthread_mutex_unlock(&rt->lock);
 }
 
+static int saba_agent_should_abort(void *arg)
+{
+	return saba_runtime_stopping(arg);
+}
+
 static struct saba_http *saba_agent_http(struct saba_runtime *rt)
 {
 	struct saba_http_config hc = {
@@ -331,6 +336,8 @@ static int saba_agent_start(struct saba_agent *a)
 
 	if (h == NULL)
 		goto out;
+	/* Registration may retry for minutes: a stop ends it at once. */
+	saba_http_set_abort(h, saba_agent_should_abort, rt);
 	spec = saba_spec_build(rt->conf, &a->set);
 	if (saba_register(rt, h, spec) != 0)
 		goto out;

@@ -20,6 +20,8 @@ struct saba_http {
 	struct saba_http_config cfg;
 	char *origin; /* scheme://host[:port] */
 	struct curl_slist *headers;
+	int (*should_abort)(void *arg);
+	void *abort_arg;
 };
 
 /* Dry-run lines from several threads must not interleave. */
@@ -132,6 +134,22 @@ static size_t saba_on_header(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+void saba_http_set_abort(struct saba_http *h, int (*should_abort)(void *arg), void *arg)
+{
+	h->should_abort = should_abort;
+	h->abort_arg = arg;
+}
+
+/* libcurl calls this about once a second even while waiting: a stop must
+ * not wait for a hung API. */
+static int saba_on_progress(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+			    curl_off_t ulnow)
+{
+	struct saba_http *h = userp;
+
+	return h->should_abort != NULL && h->should_abort(h->abort_arg);
+}
+
 static void saba_print_dry_run(const char *method, const char *path, const char *body)
 {
 	json_t *line = json_object();
@@ -203,6 +221,11 @@ int saba_http_do(struct saba_http *h, const char *method, const char *path, cons
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, saba_on_header);
 	curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, r);
+	if (h->should_abort != NULL) {
+		curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, saba_on_progress);
+		curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, h);
+		curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
+	}
 
 	rc = curl_easy_perform(h->curl);
 	if (rc != CURLE_OK) {

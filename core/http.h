@@ -29,6 +29,10 @@ struct saba_http;
 struct saba_http *saba_http_new(const struct saba_http_config *cfg);
 void saba_http_free(struct saba_http *h);
 
+/* Abort requests in flight as soon as should_abort(arg) returns non-zero
+ * (checked about once a second). */
+void saba_http_set_abort(struct saba_http *h, int (*should_abort)(void *arg), void *arg);
+
 /* One request.  deadline_ms (monotonic, 0: none) caps the time it may take
  * below the configured timeout.  Returns 0 when a response arrived (any
  * status), -1 on a transport error (r->error says which). */

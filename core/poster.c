@@ -182,6 +182,18 @@ static void *saba_poster_main(void *arg)
 	return NULL;
 }
 
+/* A post in flight when the finish deadline passes is abandoned. */
+static int saba_poster_should_abort(void *arg)
+{
+	struct saba_poster *p = arg;
+	int late;
+
+	pthread_mutex_lock(&p->lock);
+	late = p->finishing && saba_now_ms() >= p->deadline_ms;
+	pthread_mutex_unlock(&p->lock);
+	return late;
+}
+
 struct saba_poster *saba_poster_start(struct saba_runtime *rt)
 {
 	struct saba_poster *p = saba_calloc(1, sizeof(*p));
@@ -203,6 +215,8 @@ struct saba_poster *saba_poster_start(struct saba_runtime *rt)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->cond, &ca);
 	pthread_condattr_destroy(&ca);
+	if (p->http != NULL)
+		saba_http_set_abort(p->http, saba_poster_should_abort, p);
 	if (p->http == NULL || pthread_create(&p->thread, NULL, saba_poster_main, p) != 0) {
 		saba_err("cannot start the posting thread");
 		saba_http_free(p->http);

@@ -52,6 +52,10 @@ static int saba_check_stored(struct saba_runtime *rt, struct saba_http *h, const
 	int rc = 1;
 
 	saba_call_retry(rt, h, "GET", path, NULL, SABA_REGISTER_ATTEMPTS, &r);
+	if (rt->dry_run) {
+		rc = 0; /* nothing was asked, nothing can be checked */
+		goto out;
+	}
 	if (r.status == SABA_API_NOT_FOUND) {
 		saba_err("host %s (from %s/id) was not found on Mackerel: it was deleted or "
 			 "belongs to another organization. Remove %s/id to register this machine "
