@@ -289,7 +289,7 @@ static void saba_agent_shutdown_hooks(struct saba_agent *a)
 	}
 	/* The thread still uses hk and the instances: leave both alone. */
 	saba_err("shutdown triggers did not finish within %d s; stopping without them",
-		  rt->conf->retire_timeout + 5);
+		 rt->conf->retire_timeout + 5);
 	for (int i = 0; i < a->set.n; i++)
 		if (a->set.v[i]->mod->desc.shutdown != NULL)
 			a->set.v[i]->mod->pinned = 1;

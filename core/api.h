@@ -9,13 +9,13 @@
 
 enum saba_api_status {
 	SABA_API_OK = 0,
-	SABA_API_RETRY,     /* network error, 5xx, 429, unparsable answer */
+	SABA_API_RETRY,	    /* network error, 5xx, 429, unparsable answer */
 	SABA_API_REFUSED,   /* 4xx other than 429 */
 	SABA_API_NOT_FOUND, /* 404, kept apart: retire and host lookups care */
 };
 
 struct saba_api_result {
-	int status;       /* enum saba_api_status */
+	int status;	  /* enum saba_api_status */
 	long http_status; /* 0 on a transport error */
 	long retry_after; /* seconds, or -1 */
 	char message[512];

@@ -87,9 +87,10 @@ void saba_collector_tick(struct saba_instances *set, int64_t tick, int only_delt
 		/* Say it once per stuck round, not once per tick. */
 		if (busy_since != 0 && ctx->busy_warned != busy_since) {
 			ctx->busy_warned = busy_since;
-			saba_warn("%s: still collecting the round of %lld; skipping rounds until it "
-				  "returns",
-				  ctx->label, (long long)busy_since);
+			saba_warn(
+				"%s: still collecting the round of %lld; skipping rounds until it "
+				"returns",
+				ctx->label, (long long)busy_since);
 		}
 	}
 }

@@ -33,10 +33,11 @@ static json_t *saba_once_metrics(struct saba_queue *q)
 	while ((n = saba_queue_take(q, b, 64, (size_t)-1)) > 0)
 		for (size_t i = 0; i < n; i++) {
 			for (size_t j = 0; j < b[i]->n; j++)
-				json_array_append_new(
-					out, json_pack("{s:s, s:f, s:I}", "name", b[i]->points[j].name,
-						       "value", b[i]->points[j].value, "time",
-						       (json_int_t)b[i]->points[j].time));
+				json_array_append_new(out,
+						      json_pack("{s:s, s:f, s:I}", "name",
+								b[i]->points[j].name, "value",
+								b[i]->points[j].value, "time",
+								(json_int_t)b[i]->points[j].time));
 			saba_batch_free(b[i]);
 		}
 	return out;
@@ -141,9 +142,10 @@ int saba_cmd_retire(const struct saba_options *o)
 	}
 	if (!o->force && !o->dry_run) {
 		if (!isatty(STDIN_FILENO)) {
-			saba_err("refusing to retire host %s without --force: standard input is not "
-				 "a terminal",
-				 id);
+			saba_err(
+				"refusing to retire host %s without --force: standard input is not "
+				"a terminal",
+				id);
 			goto out;
 		}
 		if (!saba_confirm_tty(id)) {
@@ -180,7 +182,8 @@ int saba_cmd_configtest(const struct saba_options *o)
 	if (saba_instances_create(&rt, conf, &set) > 0)
 		goto out;
 	if (getenv("SABA_AGENT_APIKEY") == NULL && conf->apikey == NULL)
-		fprintf(stderr, "%s: warning: no apikey; `run` and `retire` need one\n", conf->file);
+		fprintf(stderr, "%s: warning: no apikey; `run` and `retire` need one\n",
+			conf->file);
 	printf("OK: %s\n", conf->file);
 	rc = 0;
 out:
@@ -216,8 +219,9 @@ int saba_cmd_plugins(const struct saba_options *o)
 	if (access(o->config, R_OK) == 0 && saba_conf_load(o->config, &ov, &conf) > 0)
 		fprintf(stderr, "%s: not usable; cannot tell which plugins it enables\n",
 			o->config);
-	dir = conf != NULL ? conf->plugin_dir : o->plugin_dir != NULL ? o->plugin_dir
-								       : SABA_PLUGINDIR;
+	dir = conf != NULL	      ? conf->plugin_dir
+	      : o->plugin_dir != NULL ? o->plugin_dir
+				      : SABA_PLUGINDIR;
 	n = scandir(dir, &names, NULL, alphasort);
 	if (n < 0) {
 		saba_err("cannot list plugin directory %s: %m", dir);

@@ -48,9 +48,9 @@ static void saba_bad(struct saba_conf_loader *l, const config_setting_t *s, cons
 }
 
 static const char *const saba_top_keys[] = {
-	"apikey",      "apikey_file", "apibase", "root",  "plugin_dir",
-	"interval",    "display_name", "roles",  "host_status", "retire",
-	"http",        "queue",       "shutdown", "plugins", NULL,
+	"apikey",   "apikey_file",  "apibase",	"root",	       "plugin_dir",
+	"interval", "display_name", "roles",	"host_status", "retire",
+	"http",	    "queue",	    "shutdown", "plugins",     NULL,
 };
 
 static int saba_key_known(const char *const *keys, const char *name)
@@ -102,7 +102,8 @@ static void saba_get_int(struct saba_conf_loader *l, const config_setting_t *par
 	*out = def;
 	if (s == NULL)
 		return;
-	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64) {
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64) {
 		saba_bad(l, s, "\"%s\" must be an integer", key);
 		return;
 	}
@@ -247,7 +248,8 @@ static void saba_load_plugins(struct saba_conf_loader *l, const config_setting_t
 		}
 		saba_get_string(l, s, "module", &module, config_setting_name(s));
 		if (!saba_valid_name(module)) {
-			saba_bad(l, s, "plugin module name \"%s\" may use only letters, digits, _ and -",
+			saba_bad(l, s,
+				 "plugin module name \"%s\" may use only letters, digits, _ and -",
 				 module);
 			free(module);
 			continue;
@@ -260,8 +262,7 @@ static void saba_load_plugins(struct saba_conf_loader *l, const config_setting_t
 	}
 }
 
-int saba_conf_load(const char *file, const struct saba_conf_overrides *ov,
-		   struct saba_conf **out)
+int saba_conf_load(const char *file, const struct saba_conf_overrides *ov, struct saba_conf **out)
 {
 	struct saba_conf *c = saba_calloc(1, sizeof(*c));
 	struct saba_conf_loader l = {.c = c, .problems = 0};
@@ -274,10 +275,9 @@ int saba_conf_load(const char *file, const struct saba_conf_overrides *ov,
 		if (config_error_type(&c->cfg) == CONFIG_ERR_FILE_IO)
 			saba_conf_problem(file, 0, "cannot read: %s", strerror(errno));
 		else
-			saba_conf_problem(config_error_file(&c->cfg) ? config_error_file(&c->cfg)
-								   : file,
-					  config_error_line(&c->cfg), "%s",
-					  config_error_text(&c->cfg));
+			saba_conf_problem(
+				config_error_file(&c->cfg) ? config_error_file(&c->cfg) : file,
+				config_error_line(&c->cfg), "%s", config_error_text(&c->cfg));
 		l.problems++;
 		goto out;
 	}

@@ -51,8 +51,7 @@ struct saba_conf_overrides {
 /* Load and validate FILE.  Every problem is printed as FILE:LINE: message
  * on stderr; returns the number of problems (0: ok).  On success *out is a
  * new config to free with saba_conf_free(). */
-int saba_conf_load(const char *file, const struct saba_conf_overrides *ov,
-		   struct saba_conf **out);
+int saba_conf_load(const char *file, const struct saba_conf_overrides *ov, struct saba_conf **out);
 void saba_conf_free(struct saba_conf *c);
 
 /* Print a problem in the FILE:LINE: form (line 0: no line). */

@@ -99,7 +99,8 @@ static int saba_h_config_int(saba_ctx *ctx, const char *key, long long *out)
 
 	if (s == NULL)
 		return SABA_NOTFOUND;
-	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64)
 		return saba_h_bad_type(ctx, s, "an integer");
 	*out = config_setting_get_int64(s);
 	return SABA_OK;

@@ -12,15 +12,15 @@ struct saba_http_config {
 	const char *proxy;   /* "" or NULL: libcurl's *_proxy environment */
 	const char *ca_file; /* "" or NULL: the system store */
 	long timeout_ms;     /* per request */
-	int dry_run;         /* print requests as JSON lines, send nothing */
+	int dry_run;	     /* print requests as JSON lines, send nothing */
 };
 
 struct saba_http_result {
-	long status;      /* HTTP status; 0 when no response arrived */
-	char *body;       /* response body, NUL-terminated (may be NULL) */
+	long status; /* HTTP status; 0 when no response arrived */
+	char *body;  /* response body, NUL-terminated (may be NULL) */
 	size_t len;
 	long retry_after; /* seconds from Retry-After, or -1 */
-	int dry_run;      /* request was only printed */
+	int dry_run;	  /* request was only printed */
 	char error[256];  /* transport error when status == 0 */
 };
 

@@ -27,8 +27,8 @@ static int saba_check_file(const char *path, char *err, size_t errlen)
 	}
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
 		snprintf(err, errlen,
-			 "%s: refusing to load plugin: writable by group or others (mode %03o)", path,
-			 (unsigned)(st.st_mode & 0777));
+			 "%s: refusing to load plugin: writable by group or others (mode %03o)",
+			 path, (unsigned)(st.st_mode & 0777));
 		return -1;
 	}
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
@@ -44,8 +44,7 @@ static int saba_check_file(const char *path, char *err, size_t errlen)
 /* The header and the members of ABI 1.0 every plugin must carry. */
 #define SABA_MIN_DESC_SIZE (offsetof(struct saba_plugin, name) + sizeof(const char *))
 
-struct saba_module *saba_module_open(const char *dir, const char *name, char *err,
-				     size_t errlen)
+struct saba_module *saba_module_open(const char *dir, const char *name, char *err, size_t errlen)
 {
 	struct saba_module *m = NULL;
 	saba_plugin_entry_fn entry;
@@ -80,8 +79,9 @@ struct saba_module *saba_module_open(const char *dir, const char *name, char *er
 		goto fail;
 	}
 	if (d->struct_size < SABA_MIN_DESC_SIZE) {
-		snprintf(err, errlen, "%s: plugin descriptor too short (%u bytes, need at least %zu)",
-			 path, (unsigned)d->struct_size, SABA_MIN_DESC_SIZE);
+		snprintf(err, errlen,
+			 "%s: plugin descriptor too short (%u bytes, need at least %zu)", path,
+			 (unsigned)d->struct_size, SABA_MIN_DESC_SIZE);
 		goto fail;
 	}
 	m = saba_calloc(1, sizeof(*m));
@@ -122,12 +122,9 @@ void saba_module_caps(const struct saba_plugin *d, char *buf, size_t len)
 		int on;
 		const char *name;
 	} caps[] = {
-		{d->collect != NULL, "collect"},
-		{d->host_spec != NULL, "host_spec"},
-		{d->start != NULL, "background"},
-		{d->shutdown != NULL, "shutdown"},
-		{d->confirm_retire != NULL, "confirm"},
-		{d->service_main != NULL, "service"},
+		{d->collect != NULL, "collect"},	{d->host_spec != NULL, "host_spec"},
+		{d->start != NULL, "background"},	{d->shutdown != NULL, "shutdown"},
+		{d->confirm_retire != NULL, "confirm"}, {d->service_main != NULL, "service"},
 	};
 	size_t i, used = 0;
 

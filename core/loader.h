@@ -19,8 +19,7 @@ struct saba_module {
 
 /* Open module `name` from dir.  On failure returns NULL and writes a
  * message naming the file and the reason into err. */
-struct saba_module *saba_module_open(const char *dir, const char *name, char *err,
-				     size_t errlen);
+struct saba_module *saba_module_open(const char *dir, const char *name, char *err, size_t errlen);
 /* Drop a reference; the last one dlcloses (unless pinned or
  * SABA_NO_DLCLOSE is set, so valgrind and ASan can symbolize frames). */
 void saba_module_close(struct saba_module *m);

@@ -12,10 +12,10 @@ void saba_log(int level, const char *fmt, ...) SABA_PRINTF(2, 3);
 /* prefix may be NULL; it is printed as "prefix: " before the message. */
 void saba_logv(int level, const char *prefix, const char *fmt, va_list ap) SABA_PRINTF(3, 0);
 
-#define saba_err(...)    saba_log(SABA_LOG_ERR, __VA_ARGS__)
-#define saba_warn(...)   saba_log(SABA_LOG_WARNING, __VA_ARGS__)
+#define saba_err(...)	 saba_log(SABA_LOG_ERR, __VA_ARGS__)
+#define saba_warn(...)	 saba_log(SABA_LOG_WARNING, __VA_ARGS__)
 #define saba_notice(...) saba_log(SABA_LOG_NOTICE, __VA_ARGS__)
-#define saba_info(...)   saba_log(SABA_LOG_INFO, __VA_ARGS__)
-#define saba_debug(...)  saba_log(SABA_LOG_DEBUG, __VA_ARGS__)
+#define saba_info(...)	 saba_log(SABA_LOG_INFO, __VA_ARGS__)
+#define saba_debug(...)	 saba_log(SABA_LOG_DEBUG, __VA_ARGS__)
 
 #endif

@@ -24,10 +24,10 @@ struct saba_poster {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* monotonic */
-	int pending;         /* wake-ups not yet seen */
+	int pending;	     /* wake-ups not yet seen */
 	int finishing;
 	int64_t deadline_ms; /* while finishing */
-	json_t *spec;        /* to PUT */
+	json_t *spec;	     /* to PUT */
 	struct saba_http *http;
 };
 
@@ -39,10 +39,10 @@ json_t *saba_poster_payload(const char *host_id, struct saba_batch **b, size_t n
 		for (size_t j = 0; j < b[i]->n; j++) {
 			const struct saba_point *p = &b[i]->points[j];
 
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:f}", "hostId",
-							     host_id, "name", p->name, "time",
-							     (json_int_t)p->time, "value",
-							     p->value));
+			json_array_append_new(arr,
+					      json_pack("{s:s, s:s, s:I, s:f}", "hostId", host_id,
+							"name", p->name, "time",
+							(json_int_t)p->time, "value", p->value));
 		}
 	return arr;
 }
@@ -105,8 +105,8 @@ static int64_t saba_post_some(struct saba_poster *p, int *failures, int64_t dead
 	pthread_mutex_unlock(&rt->lock);
 	for (size_t i = 0; i < n; i++)
 		points += b[i]->n;
-	saba_api_call(p->http, "POST", "/api/v0/tsdb", saba_poster_payload(host_id, b, n),
-		      deadline, &r);
+	saba_api_call(p->http, "POST", "/api/v0/tsdb", saba_poster_payload(host_id, b, n), deadline,
+		      &r);
 	switch (r.status) {
 	case SABA_API_OK:
 		if (*failures > 0)

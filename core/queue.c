@@ -101,13 +101,13 @@ size_t saba_queue_seal(struct saba_queue *q, int64_t now)
 	}
 	pthread_mutex_unlock(&q->lock);
 	if (dropped > 0)
-		saba_warn("metrics queue full (%zu batches): dropped the oldest batch of %zu points",
-			  q->cap, dropped);
+		saba_warn(
+			"metrics queue full (%zu batches): dropped the oldest batch of %zu points",
+			q->cap, dropped);
 	return dropped;
 }
 
-size_t saba_queue_take(struct saba_queue *q, struct saba_batch **out, size_t max,
-		       size_t max_points)
+size_t saba_queue_take(struct saba_queue *q, struct saba_batch **out, size_t max, size_t max_points)
 {
 	size_t taken = 0, points = 0;
 

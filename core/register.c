@@ -18,8 +18,7 @@
 /* One API call retried on network errors, 5xx and 429.  Returns the final
  * status; r holds the last answer. */
 static int saba_call_retry(struct saba_runtime *rt, struct saba_http *h, const char *method,
-			   const char *path, json_t *body, int attempts,
-			   struct saba_api_result *r)
+			   const char *path, json_t *body, int attempts, struct saba_api_result *r)
 {
 	for (int i = 0;; i++) {
 		int64_t wait;
@@ -75,9 +74,10 @@ static int saba_check_stored(struct saba_runtime *rt, struct saba_http *h, const
 	if (json_is_true(json_object_get(host, "isRetired")) ||
 	    (json_is_string(json_object_get(host, "status")) &&
 	     strcmp(json_string_value(json_object_get(host, "status")), "retired") == 0)) {
-		saba_err("host %s (from %s/id) is retired on Mackerel; retirement cannot be undone. "
-			 "Remove %s/id to register this machine as a new host.",
-			 id, root, root);
+		saba_err(
+			"host %s (from %s/id) is retired on Mackerel; retirement cannot be undone. "
+			"Remove %s/id to register this machine as a new host.",
+			id, root, root);
 		goto out;
 	}
 	theirs = json_string_value(json_object_get(host, "customIdentifier"));

@@ -31,9 +31,9 @@ const char *saba_stop_kind_name(int kind)
 {
 	static const char *const names[] = {
 		[SABA_STOP_UNKNOWN] = "unknown",   [SABA_STOP_POWEROFF] = "poweroff",
-		[SABA_STOP_HALT] = "halt",         [SABA_STOP_REBOOT] = "reboot",
-		[SABA_STOP_KEXEC] = "kexec",       [SABA_STOP_RESTART] = "restart",
-		[SABA_STOP_STOP] = "stop",         [SABA_STOP_SINGLE] = "single",
+		[SABA_STOP_HALT] = "halt",	   [SABA_STOP_REBOOT] = "reboot",
+		[SABA_STOP_KEXEC] = "kexec",	   [SABA_STOP_RESTART] = "restart",
+		[SABA_STOP_STOP] = "stop",	   [SABA_STOP_SINGLE] = "single",
 		[SABA_STOP_SHUTDOWN] = "shutdown", [SABA_STOP_TERMINATE] = "terminate",
 		[SABA_STOP_MANUAL] = "manual",
 	};
@@ -236,8 +236,7 @@ out:
 	return result;
 }
 
-int saba_retire_run(struct saba_runtime *rt, const char *who,
-		    const struct saba_retire_request *req)
+int saba_retire_run(struct saba_runtime *rt, const char *who, const struct saba_retire_request *req)
 {
 	struct saba_retire *r = rt->retire;
 	char *host_id = NULL;
@@ -247,8 +246,8 @@ int saba_retire_run(struct saba_runtime *rt, const char *who,
 		saba_err("retire requested by %s with an invalid request; declined", who);
 		return SABA_RETIRE_DECLINED;
 	}
-	if (req->kind == SABA_STOP_RESTART || req->kind == SABA_STOP_UNKNOWN ||
-	    req->kind < 0 || req->kind > SABA_STOP_MANUAL) {
+	if (req->kind == SABA_STOP_RESTART || req->kind == SABA_STOP_UNKNOWN || req->kind < 0 ||
+	    req->kind > SABA_STOP_MANUAL) {
 		saba_notice("retire requested by %s for a %s stop declined: it never retires", who,
 			    saba_stop_kind_name(req->kind));
 		return SABA_RETIRE_DECLINED;

@@ -17,12 +17,12 @@ struct saba_runtime {
 	int dry_run;
 	const char *command; /* "run", "once", "retire", ... */
 
-	pthread_mutex_t lock; /* guards everything below */
-	pthread_cond_t wake;  /* main loop: signals, retire, reload */
-	char *host_id;        /* NULL until registered */
-	int stop_requested;   /* SIGTERM/SIGINT seen */
-	int reload_requested; /* SIGHUP seen */
-	int retired;          /* retire succeeded: collect and post nothing */
+	pthread_mutex_t lock;	      /* guards everything below */
+	pthread_cond_t wake;	      /* main loop: signals, retire, reload */
+	char *host_id;		      /* NULL until registered */
+	int stop_requested;	      /* SIGTERM/SIGINT seen */
+	int reload_requested;	      /* SIGHUP seen */
+	int retired;		      /* retire succeeded: collect and post nothing */
 	int64_t shutdown_deadline_ms; /* monotonic; 0 outside shutdown */
 
 	struct saba_queue *queue;

@@ -19,18 +19,12 @@ static const char *saba_platform_name(const char *id)
 	static const struct {
 		const char *id, *name;
 	} map[] = {
-		{"debian", "Debian"},
-		{"ubuntu", "Ubuntu"},
-		{"centos", "CentOS"},
-		{"rhel", "Red Hat Enterprise Linux"},
-		{"amzn", "Amazon Linux"},
-		{"alpine", "Alpine Linux"},
-		{"arch", "Arch Linux"},
-		{"sles", "SUSE Linux Enterprise Server"},
-		{"opensuse", "openSUSE"},
-		{"opensuse-leap", "openSUSE"},
-		{"fedora", "Fedora"},
-		{"ol", "Oracle Linux"},
+		{"debian", "Debian"},	  {"ubuntu", "Ubuntu"},
+		{"centos", "CentOS"},	  {"rhel", "Red Hat Enterprise Linux"},
+		{"amzn", "Amazon Linux"}, {"alpine", "Alpine Linux"},
+		{"arch", "Arch Linux"},	  {"sles", "SUSE Linux Enterprise Server"},
+		{"opensuse", "openSUSE"}, {"opensuse-leap", "openSUSE"},
+		{"fedora", "Fedora"},	  {"ol", "Oracle Linux"},
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -78,16 +72,17 @@ json_t *saba_spec_kernel(const char *os_release_path)
 		json_object_set_new(k, "version", json_string(u.version));
 		json_object_set_new(k, "machine", json_string(u.machine));
 		/* uname -o: the GNU userland's name for Linux. */
-		json_object_set_new(k, "os",
-				    json_string(strcmp(u.sysname, "Linux") == 0 ? "GNU/Linux"
-									   : u.sysname));
+		json_object_set_new(
+			k, "os",
+			json_string(strcmp(u.sysname, "Linux") == 0 ? "GNU/Linux" : u.sysname));
 	}
 	if (text != NULL) {
 		char *id = saba_os_release(text, "ID");
 		char *ver = saba_os_release(text, "VERSION_ID");
 
 		if (id != NULL)
-			json_object_set_new(k, "platform_name", json_string(saba_platform_name(id)));
+			json_object_set_new(k, "platform_name",
+					    json_string(saba_platform_name(id)));
 		if (ver != NULL)
 			json_object_set_new(k, "platform_version", json_string(ver));
 		free(id);

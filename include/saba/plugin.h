@@ -85,7 +85,7 @@ enum saba_config_type {
 	SABA_CFG_FLOAT,
 	SABA_CFG_BOOL,
 	SABA_CFG_STRING_LIST, /* [ "a", "b" ] */
-	SABA_CFG_GROUP,       /* { key = "value"; ... } of strings */
+	SABA_CFG_GROUP,	      /* { key = "value"; ... } of strings */
 	SABA_CFG_STRING_OR_LIST,
 };
 
@@ -101,11 +101,11 @@ struct saba_config_key {
 enum saba_stop_kind {
 	SABA_STOP_UNKNOWN = 0, /* any doubt: never retires */
 	SABA_STOP_POWEROFF,    /* OS powering off for good (systemd, SysV 0) */
-	SABA_STOP_HALT,        /* OS halting */
+	SABA_STOP_HALT,	       /* OS halting */
 	SABA_STOP_REBOOT,      /* OS rebooting */
 	SABA_STOP_KEXEC,       /* kexec into a new kernel */
 	SABA_STOP_RESTART,     /* the agent's own service restarts: never retires */
-	SABA_STOP_STOP,        /* the service is stopped, the OS keeps running */
+	SABA_STOP_STOP,	       /* the service is stopped, the OS keeps running */
 	SABA_STOP_SINGLE,      /* single-user runlevel */
 	SABA_STOP_SHUTDOWN,    /* Windows: OS shutting down, restart unknown */
 	SABA_STOP_TERMINATE,   /* cloud provider says the machine is destroyed */
@@ -115,22 +115,22 @@ enum saba_stop_kind {
 /* A request to the agent's retire routine. */
 struct saba_retire_request {
 	uint32_t struct_size; /* sizeof(struct saba_retire_request) */
-	int kind;             /* enum saba_stop_kind */
+	int kind;	      /* enum saba_stop_kind */
 	const char *reason;   /* human-readable evidence, logged and audited */
 };
 
 /* Answers of confirm_retire(). */
 enum saba_confirm {
 	SABA_CONFIRM_NOT_APPLICABLE = 0, /* this instance has no opinion */
-	SABA_CONFIRM_YES = 1,            /* positive evidence the host is gone */
-	SABA_CONFIRM_NO = 2,             /* must not retire (or could not tell) */
+	SABA_CONFIRM_YES = 1,		 /* positive evidence the host is gone */
+	SABA_CONFIRM_NO = 2,		 /* must not retire (or could not tell) */
 };
 
 /* Results of the retire routine. */
 enum saba_retire_result {
-	SABA_RETIRE_DONE = 0,     /* host retired (or already gone), id file removed */
+	SABA_RETIRE_DONE = 0,	  /* host retired (or already gone), id file removed */
 	SABA_RETIRE_DECLINED = 1, /* policy said no; nothing was sent */
-	SABA_RETIRE_FAILED = 2,   /* API refused or deadline passed; id file kept */
+	SABA_RETIRE_FAILED = 2,	  /* API refused or deadline passed; id file kept */
 	SABA_RETIRE_DRY_RUN = 3,  /* --dry-run: would have retired */
 };
 
@@ -163,8 +163,8 @@ struct saba_host {
 	/* Lists and groups: number of elements, then element i (for a group:
 	 * its name and string value). */
 	int (*config_count)(saba_ctx *ctx, const char *key);
-	int (*config_element)(saba_ctx *ctx, const char *key, int index,
-			      const char **name, const char **value);
+	int (*config_element)(saba_ctx *ctx, const char *key, int index, const char **name,
+			      const char **value);
 	/* Report a bad setting: logged as FILE:LINE: plugin/instance: msg. */
 	void (*config_error)(saba_ctx *ctx, const char *key, const char *fmt, ...)
 		SABA_PRINTF(3, 4);
@@ -216,7 +216,7 @@ struct saba_plugin {
 	const char *name; /* module name, matches the file name */
 	const char *version;
 	const char *description;
-	uint32_t flags; /* SABA_PLUGIN_* */
+	uint32_t flags;				   /* SABA_PLUGIN_* */
 	const struct saba_config_key *config_keys; /* NULL: accepts no keys */
 
 	/* Create an instance from its config subtree.  Store host and ctx in
@@ -243,15 +243,15 @@ struct saba_plugin {
 
 	/* Cloud confirmation: asked by the retire routine before an OS-level
 	 * POWEROFF/HALT/SHUTDOWN retires.  evidence gets a short explanation. */
-	int (*confirm_retire)(void *instance, const struct saba_retire_request *req,
-			      char *evidence, size_t evidence_len);
+	int (*confirm_retire)(void *instance, const struct saba_retire_request *req, char *evidence,
+			      size_t evidence_len);
 
 	/* Service host (Windows SCM): when present and the agent runs with
 	 * --service, the agent calls this instead of running its loop itself;
 	 * the plugin calls run(arg) from its service main and returns its
 	 * result.  request_stop(arg) asks run() to return. */
-	int (*service_main)(void *instance, int (*run)(void *arg),
-			    void (*request_stop)(void *arg), void *arg);
+	int (*service_main)(void *instance, int (*run)(void *arg), void (*request_stop)(void *arg),
+			    void *arg);
 
 	/* ABI minor 1+: append here only; never reorder or remove. */
 };
@@ -261,8 +261,8 @@ typedef const struct saba_plugin *(*saba_plugin_entry_fn)(void);
 SABA_PLUGIN_EXPORT const struct saba_plugin *saba_plugin_entry(void);
 
 /* Fill the header of a descriptor. */
-#define SABA_PLUGIN_HEADER                                                                 \
-	.abi_major = SABA_PLUGIN_ABI_MAJOR, .abi_minor = SABA_PLUGIN_ABI_MINOR,               \
+#define SABA_PLUGIN_HEADER                                                                         \
+	.abi_major = SABA_PLUGIN_ABI_MAJOR, .abi_minor = SABA_PLUGIN_ABI_MINOR,                    \
 	.struct_size = sizeof(struct saba_plugin)
 
 #ifdef __cplusplus
