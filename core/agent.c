@@ -88,13 +88,7 @@ static void saba_agent_sleep(struct saba_runtime *rt, int64_t ms, int retired_se
 
 	if (ms <= 0)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	saba_abstime(CLOCK_MONOTONIC, ms, &ts);
 	pthread_mutex_lock(&rt->lock);
 	while (!rt->stop_requested && !rt->reload_requested && rt->retired == retired_seen)
 		if (pthread_cond_timedwait(&rt->wake, &rt->lock, &ts) != 0)
@@ -105,20 +99,6 @@ static void saba_agent_sleep(struct saba_runtime *rt, int64_t ms, int retired_se
 static int saba_agent_should_abort(void *arg)
 {
 	return saba_runtime_stopping(arg);
-}
-
-static struct saba_http *saba_agent_http(struct saba_runtime *rt)
-{
-	struct saba_http_config hc = {
-		.apibase = rt->conf->apibase,
-		.apikey = rt->apikey,
-		.proxy = rt->conf->http_proxy,
-		.ca_file = rt->conf->http_ca_file,
-		.timeout_ms = (long)rt->conf->http_timeout * 1000,
-		.dry_run = rt->dry_run,
-	};
-
-	return saba_http_new(&hc);
 }
 
 /* SIGHUP: a new config replaces the old only when it loads and every
@@ -317,7 +297,7 @@ static void saba_agent_stop(struct saba_agent *a)
 	if (!rt->retired && saba_queue_length(rt->queue) > 0)
 		saba_warn("%zu batches of metrics were not posted", saba_queue_length(rt->queue));
 	if (!rt->retired && rt->conf->on_stop != NULL) {
-		struct saba_http *h = saba_agent_http(rt);
+		struct saba_http *h = saba_runtime_http(rt);
 
 		if (h != NULL)
 			saba_register_status(rt, h, rt->conf->on_stop, 1,
@@ -330,7 +310,7 @@ static void saba_agent_stop(struct saba_agent *a)
 static int saba_agent_start(struct saba_agent *a)
 {
 	struct saba_runtime *rt = &a->rt;
-	struct saba_http *h = saba_agent_http(rt);
+	struct saba_http *h = saba_runtime_http(rt);
 	json_t *spec = NULL;
 	int rc = 1;
 

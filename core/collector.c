@@ -102,13 +102,7 @@ static int saba_timed_wait(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadli
 
 	if (left <= 0)
 		return ETIMEDOUT;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += left / 1000;
-	ts.tv_nsec += (left % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	saba_abstime(CLOCK_REALTIME, left, &ts);
 	return pthread_cond_timedwait(c, m, &ts);
 }
 

@@ -49,8 +49,13 @@ static int saba_h_emit(saba_ctx *ctx, const char *name, double value)
 		return SABA_INVALID;
 	}
 	if (!isfinite(value)) {
-		saba_log(SABA_LOG_WARNING, "%s: %s is %s; value dropped", ctx->label, name,
-			 isnan(value) ? "NaN" : "infinite");
+		/* Warn once per instance; a plugin that keeps doing it would
+		 * otherwise fill the log every interval. */
+		int first = ctx->nonfinite++ == 0;
+
+		saba_log(first ? SABA_LOG_WARNING : SABA_LOG_DEBUG, "%s: %s is %s; value dropped%s",
+			 ctx->label, name, isnan(value) ? "NaN" : "infinite",
+			 first ? " (further ones are logged at debug level)" : "");
 		return SABA_INVALID;
 	}
 	if (ctx->nbuf == ctx->capbuf) {

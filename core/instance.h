@@ -35,6 +35,7 @@ struct saba_ctx {
 	struct saba_point *buf;
 	size_t nbuf, capbuf;
 	int64_t busy_warned;
+	unsigned nonfinite; /* NaN/Inf values dropped so far */
 
 	json_t *spec; /* target of spec_set during host_spec() */
 	int started;

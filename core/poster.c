@@ -60,13 +60,7 @@ static int saba_poster_sleep(struct saba_poster *p, int64_t ms)
 	until = saba_now_ms() + ms;
 	if (p->finishing && until > p->deadline_ms)
 		until = p->deadline_ms;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (until - saba_now_ms()) / 1000;
-	ts.tv_nsec += ((until - saba_now_ms()) % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	saba_abstime(CLOCK_MONOTONIC, until - saba_now_ms(), &ts);
 	while (!p->pending && saba_now_ms() < until)
 		if (pthread_cond_timedwait(&p->cond, &p->lock, &ts) == ETIMEDOUT)
 			break;
@@ -197,19 +191,10 @@ static int saba_poster_should_abort(void *arg)
 struct saba_poster *saba_poster_start(struct saba_runtime *rt)
 {
 	struct saba_poster *p = saba_calloc(1, sizeof(*p));
-	struct saba_conf *c = rt->conf;
-	struct saba_http_config hc = {
-		.apibase = c->apibase,
-		.apikey = rt->apikey,
-		.proxy = c->http_proxy,
-		.ca_file = c->http_ca_file,
-		.timeout_ms = (long)c->http_timeout * 1000,
-		.dry_run = rt->dry_run,
-	};
 	pthread_condattr_t ca;
 
 	p->rt = rt;
-	p->http = saba_http_new(&hc);
+	p->http = saba_runtime_http(rt);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

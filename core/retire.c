@@ -61,16 +61,7 @@ const char *saba_retire_result_name(int result)
 static int saba_retire_send_api(void *arg, struct saba_runtime *rt, const char *host_id,
 				int64_t deadline_ms, struct saba_api_result *r)
 {
-	struct saba_conf *c = rt->conf;
-	struct saba_http_config hc = {
-		.apibase = c->apibase,
-		.apikey = rt->apikey,
-		.proxy = c->http_proxy,
-		.ca_file = c->http_ca_file,
-		.timeout_ms = (long)c->http_timeout * 1000,
-		.dry_run = rt->dry_run,
-	};
-	struct saba_http *h = saba_http_new(&hc);
+	struct saba_http *h = saba_runtime_http(rt);
 	char *path = saba_asprintf("/api/v0/hosts/%s/retire", host_id);
 	int rc;
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "conf.h"
+#include "http.h"
 #include "runtime.h"
 #include "util.h"
 
@@ -43,13 +45,7 @@ int saba_runtime_wait(struct saba_runtime *rt, int64_t ms)
 	struct timespec ts;
 	int stop;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	saba_abstime(CLOCK_MONOTONIC, ms, &ts);
 	pthread_mutex_lock(&rt->lock);
 	while (!(stop = rt->stop_requested || rt->retired))
 		if (pthread_cond_timedwait(&rt->wake, &rt->lock, &ts) == ETIMEDOUT)
@@ -65,4 +61,19 @@ void saba_runtime_set_host_id(struct saba_runtime *rt, const char *id)
 	free(rt->host_id);
 	rt->host_id = id != NULL ? saba_strdup(id) : NULL;
 	pthread_mutex_unlock(&rt->lock);
+}
+
+struct saba_http *saba_runtime_http(struct saba_runtime *rt)
+{
+	struct saba_conf *c = rt->conf;
+	struct saba_http_config hc = {
+		.apibase = c->apibase,
+		.apikey = rt->apikey,
+		.proxy = c->http_proxy,
+		.ca_file = c->http_ca_file,
+		.timeout_ms = (long)c->http_timeout * 1000,
+		.dry_run = rt->dry_run,
+	};
+
+	return saba_http_new(&hc);
 }

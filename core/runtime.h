@@ -30,7 +30,11 @@ struct saba_runtime {
 	struct saba_instances *instances;
 };
 
+struct saba_http;
+
 void saba_runtime_init(struct saba_runtime *rt);
+/* An HTTP handle for the API as the current config says (NULL on error). */
+struct saba_http *saba_runtime_http(struct saba_runtime *rt);
 void saba_runtime_destroy(struct saba_runtime *rt);
 /* Sleep up to ms on the runtime's condition; returns early (1) when a stop
  * was requested or the host got retired. */

@@ -27,6 +27,19 @@ int64_t saba_wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void saba_abstime(int clk, int64_t ms, struct timespec *ts)
+{
+	clock_gettime((clockid_t)clk, ts);
+	if (ms < 0)
+		ms = 0;
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
 static void saba_oom(void)
 {
 	static const char msg[] = "saba-agent: out of memory\n";

@@ -4,11 +4,15 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Milliseconds on the monotonic clock. */
 int64_t saba_now_ms(void);
 /* Milliseconds since the epoch (wall clock). */
 int64_t saba_wall_ms(void);
+
+/* The absolute time ms from now on clock clk, for pthread_cond_timedwait. */
+void saba_abstime(int clk, int64_t ms, struct timespec *ts);
 
 /* strdup that aborts on out-of-memory: the agent cannot do anything
  * sensible without memory, and checking every string copy hides logic. */

@@ -12,7 +12,7 @@
 
 #include <saba/plugin.h>
 
-#define SABA_LOADAVG_DEFAULT_PROCFS "/proc"
+#include "procfs.h"
 
 struct saba_loadavg {
 	const struct saba_host *host;
@@ -21,7 +21,7 @@ struct saba_loadavg {
 };
 
 static const struct saba_config_key saba_loadavg_keys[] = {
-	{"procfs", SABA_CFG_STRING, "root of procfs (default \"/proc\")"},
+	SABA_PROCFS_CONFIG_KEY,
 	{NULL, 0, NULL},
 };
 
@@ -29,22 +29,6 @@ static const struct saba_config_key saba_loadavg_keys[] = {
  * Join procfs and a file name.  Trailing slashes of the root are dropped so
  * log lines name the file the way an operator would type it.
  */
-static char *saba_loadavg_join(const char *root, const char *file)
-{
-	size_t n = strlen(root);
-	char *path;
-
-	while (n > 1 && root[n - 1] == '/')
-		n--;
-	path = malloc(n + 1 + strlen(file) + 1);
-	if (path == NULL)
-		return NULL;
-	memcpy(path, root, n);
-	path[n] = '/';
-	strcpy(path + n + 1, file);
-	return path;
-}
-
 /*
  * Parse one unsigned decimal ("0.06", "12", "3.50") and advance *sp.  Hand
  * rolled rather than strtod() so a locale with a decimal comma, set by the
@@ -105,48 +89,23 @@ static int saba_loadavg_parse(const char *line, double avg[3])
 
 static int saba_loadavg_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
 {
-	struct saba_loadavg *la = NULL;
-	const char *procfs = SABA_LOADAVG_DEFAULT_PROCFS;
-	int rc;
+	struct saba_loadavg *la;
+	char *path = NULL;
+	int rc = saba_procfs_path(host, ctx, "loadavg", &path);
 
-	rc = host->config_string(ctx, "procfs", &procfs);
-	if (rc == SABA_NOTFOUND) {
-		procfs = SABA_LOADAVG_DEFAULT_PROCFS;
-	} else if (rc != SABA_OK) {
-		host->config_error(ctx, "procfs",
-				   "must be a string, the root of procfs (e.g. \"/proc\")");
-		rc = SABA_INVALID;
-		goto out;
-	} else if (procfs[0] == '\0') {
-		host->config_error(ctx, "procfs", "must not be empty (e.g. \"/proc\")");
-		rc = SABA_INVALID;
-		goto out;
-	}
-
+	if (rc != SABA_OK)
+		return rc;
 	la = calloc(1, sizeof(*la));
 	if (la == NULL) {
 		host->log(ctx, SABA_LOG_ERR, "out of memory");
-		rc = SABA_ERROR;
-		goto out;
+		free(path);
+		return SABA_ERROR;
 	}
 	la->host = host;
 	la->ctx = ctx;
-	/* config strings are only valid in create(): keep our own copy */
-	la->path = saba_loadavg_join(procfs, "loadavg");
-	if (la->path == NULL) {
-		host->log(ctx, SABA_LOG_ERR, "out of memory");
-		rc = SABA_ERROR;
-		goto out;
-	}
+	la->path = path;
 	*instance = la;
-	la = NULL;
-	rc = SABA_OK;
-out:
-	if (la != NULL) {
-		free(la->path);
-		free(la);
-	}
-	return rc;
+	return SABA_OK;
 }
 
 static void saba_loadavg_destroy(void *instance)

@@ -1,12 +1,18 @@
-# Built-in plugins, one module each.
+# Built-in plugins, one module each.  Helpers shared by several plugins are a
+# convenience library linked into each module (never into the agent).
+noinst_LTLIBRARIES += plugins/libsabaprocfs.la
+plugins_libsabaprocfs_la_SOURCES = plugins/procfs.c plugins/procfs.h
+
 if BUILD_PLUGIN_LOADAVG
 plugin_LTLIBRARIES += plugins/loadavg.la
 plugins_loadavg_la_SOURCES = plugins/loadavg.c
 plugins_loadavg_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_loadavg_la_LIBADD = plugins/libsabaprocfs.la
 endif
 
 if BUILD_PLUGIN_MEMORY
 plugin_LTLIBRARIES += plugins/memory.la
 plugins_memory_la_SOURCES = plugins/memory.c
 plugins_memory_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_memory_la_LIBADD = plugins/libsabaprocfs.la
 endif

@@ -21,7 +21,7 @@
 
 #include <saba/plugin.h>
 
-#define SABA_MEMORY_DEFAULT_PROCFS "/proc"
+#include "procfs.h"
 
 /* meta.memory is at most 28 short pairs; this leaves ample room */
 #define SABA_MEMORY_SPEC_MAX 4096
@@ -33,7 +33,7 @@ struct saba_memory {
 };
 
 static const struct saba_config_key saba_memory_keys[] = {
-	{"procfs", SABA_CFG_STRING, "root of procfs (default \"/proc\")"},
+	SABA_PROCFS_CONFIG_KEY,
 	{NULL, 0, NULL},
 };
 
@@ -125,23 +125,6 @@ struct saba_memory_spec {
 /* Called per line by saba_memory_scan(); non-OK stops the scan. */
 typedef int (*saba_memory_line_fn)(struct saba_memory *mem, const struct saba_memory_line *l,
 				   void *arg);
-
-static char *saba_memory_join(const char *root, const char *file)
-{
-	size_t n = strlen(root);
-	char *path;
-
-	/* drop trailing slashes so log lines name the file cleanly */
-	while (n > 1 && root[n - 1] == '/')
-		n--;
-	path = malloc(n + 1 + strlen(file) + 1);
-	if (path == NULL)
-		return NULL;
-	memcpy(path, root, n);
-	path[n] = '/';
-	strcpy(path + n + 1, file);
-	return path;
-}
 
 static int saba_memory_is_alnum(char c)
 {
@@ -310,48 +293,23 @@ static int saba_memory_spec_line(struct saba_memory *mem, const struct saba_memo
 
 static int saba_memory_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
 {
-	struct saba_memory *mem = NULL;
-	const char *procfs = SABA_MEMORY_DEFAULT_PROCFS;
-	int rc;
+	struct saba_memory *mem;
+	char *path = NULL;
+	int rc = saba_procfs_path(host, ctx, "meminfo", &path);
 
-	rc = host->config_string(ctx, "procfs", &procfs);
-	if (rc == SABA_NOTFOUND) {
-		procfs = SABA_MEMORY_DEFAULT_PROCFS;
-	} else if (rc != SABA_OK) {
-		host->config_error(ctx, "procfs",
-				   "must be a string, the root of procfs (e.g. \"/proc\")");
-		rc = SABA_INVALID;
-		goto out;
-	} else if (procfs[0] == '\0') {
-		host->config_error(ctx, "procfs", "must not be empty (e.g. \"/proc\")");
-		rc = SABA_INVALID;
-		goto out;
-	}
-
+	if (rc != SABA_OK)
+		return rc;
 	mem = calloc(1, sizeof(*mem));
 	if (mem == NULL) {
 		host->log(ctx, SABA_LOG_ERR, "out of memory");
-		rc = SABA_ERROR;
-		goto out;
+		free(path);
+		return SABA_ERROR;
 	}
 	mem->host = host;
 	mem->ctx = ctx;
-	/* config strings are only valid in create(): keep our own copy */
-	mem->path = saba_memory_join(procfs, "meminfo");
-	if (mem->path == NULL) {
-		host->log(ctx, SABA_LOG_ERR, "out of memory");
-		rc = SABA_ERROR;
-		goto out;
-	}
+	mem->path = path;
 	*instance = mem;
-	mem = NULL;
-	rc = SABA_OK;
-out:
-	if (mem != NULL) {
-		free(mem->path);
-		free(mem);
-	}
-	return rc;
+	return SABA_OK;
 }
 
 static void saba_memory_destroy(void *instance)
