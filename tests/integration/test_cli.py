@@ -1,0 +1,479 @@
+#!/usr/bin/env python3
+"""Command-line contract: --help/--version, version, configtest, plugins,
+once and run --dry-run.  None of these may contact the API (except that the
+fake API is listening to catch any request)."""
+
+import json
+import os
+import re
+import signal
+import time
+import unittest
+
+import harness
+from harness import API_KEY, AgentTestCase, scaled
+
+
+def lineno(text, needle):
+    """1-based number of the first line of text containing needle."""
+    for i, line in enumerate(text.split("\n"), 1):
+        if needle in line:
+            return i
+    raise AssertionError("%r not in config text" % needle)
+
+
+class HelpAndVersion(AgentTestCase):
+
+    def test_help_lists_commands_and_options(self):
+        p = self.run_agent(["--help"], config=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = p.stdout + p.stderr
+        for word in ("run", "once", "retire", "configtest", "plugins", "version",
+                     "--config", "--root", "--plugin-dir", "--verbose", "--quiet",
+                     "--dry-run", "--force"):
+            self.assertIn(word, out)
+
+    def test_short_help(self):
+        p = self.run_agent(["-h"], config=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("configtest", p.stdout + p.stderr)
+
+    def test_version_option(self):
+        p = self.run_agent(["--version"], config=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"\d+\.\d+")
+
+    def test_version_command_names_libraries(self):
+        p = self.run_agent(["version"], config=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"saba-agent\S*\s+v?\d+\.\d+")
+        for lib in ("libcurl", "jansson", "libconfig"):
+            self.assertRegex(p.stdout, r"(?i)%s\D{0,20}\d+\.\d+" % lib)
+
+    def test_unknown_command_is_usage_error(self):
+        p = self.run_agent(["frobnicate"], config=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("frobnicate", p.stderr)
+
+    def test_unknown_option_is_usage_error(self):
+        p = self.run_agent(["--no-such-option", "version"], config=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertTrue(p.stderr.strip())
+
+    def test_missing_config_file_is_config_error(self):
+        missing = os.path.join(self.tmp, "does-not-exist.conf")
+        p = self.run_agent(["-c", missing, "configtest"], config=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn(missing, p.stderr)
+
+
+class ConfigTest(AgentTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.api = self.start_api()
+
+    def tearDown(self):
+        # configtest never talks to the API
+        self.assertEqual(self.api.requests(), [])
+
+    def configtest(self, text=None, **settings):
+        if text is not None:
+            path = self.write_config_text(text)
+        else:
+            path = self.write_config(**settings)
+        return path, self.run_agent(["configtest"])
+
+    def assertProblem(self, p, path, line, *words):
+        self.assertEqual(p.returncode, 2, "stdout:%s\nstderr:%s" % (p.stdout, p.stderr))
+        rx = r"%s:%s:" % (re.escape(path), line if line is not None else r"\d+")
+        self.assertRegex(p.stderr, rx)
+        for w in words:
+            self.assertIn(w, p.stderr)
+        self.assertNotIn("OK:", p.stdout)
+
+    def base_text(self):
+        return ('apikey = "%s";\napibase = "%s";\nroot = "%s";\nplugin_dir = "%s";\n'
+                % (API_KEY, self.api.url, self.root, self.plugin_dir("loadavg", "memory",
+                                                                     "good")))
+
+    def test_ok(self):
+        self.plugin_dir("loadavg", "memory", "good")
+        path, p = self.configtest(display_name="web-01", roles=["svc:app"],
+                                  host_status={"on_start": "working", "on_stop": "poweroff"},
+                                  queue={"max_age": 21600},
+                                  plugins={"loadavg": {}, "memory": {},
+                                           "t": {"module": "good", "value": 7.0}})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("OK: %s" % path, p.stdout)
+
+    def test_syntax_error(self):
+        text = self.base_text() + "interval = 1;\ndisplay_name = \"x\"\nroles = [ \"a:b\" ;\n"
+        path, p = self.configtest(text)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertRegex(p.stderr, r"%s:(%d|%d):" % (re.escape(path),
+                                                     lineno(text, "display_name"),
+                                                     lineno(text, "roles")))
+
+    def test_unknown_top_level_key(self):
+        text = self.base_text() + "interval = 1;\nfrobnicate = true;\nplugins = { loadavg = {}; };\n"
+        path, p = self.configtest(text)
+        self.assertProblem(p, path, lineno(text, "frobnicate"), "frobnicate")
+
+    def test_every_problem_is_reported(self):
+        text = (self.base_text() + "bogus_one = 1;\ninterval = 1;\nbogus_two = 2;\n"
+                "plugins = { loadavg = {}; };\n")
+        path, p = self.configtest(text)
+        self.assertProblem(p, path, lineno(text, "bogus_one"), "bogus_one")
+        self.assertProblem(p, path, lineno(text, "bogus_two"), "bogus_two")
+
+    def test_unknown_plugin_key(self):
+        text = (self.base_text() + "interval = 1;\nplugins = {\n  loadavg = {};\n"
+                "  t = { module = \"good\"; value = 1.0; no_such_key = 3; };\n};\n")
+        path, p = self.configtest(text)
+        self.assertProblem(p, path, lineno(text, "no_such_key"), "no_such_key")
+
+    def test_unknown_key_of_builtin_plugin(self):
+        text = self.base_text() + "interval = 1;\nplugins = {\n  loadavg = { nonsense = true; };\n};\n"
+        path, p = self.configtest(text)
+        self.assertProblem(p, path, lineno(text, "nonsense"), "nonsense")
+
+    def test_interval_zero(self):
+        text = self.base_text() + "interval = 0;\nplugins = { loadavg = {}; };\n"
+        path, p = self.configtest(text)
+        self.assertProblem(p, path, lineno(text, "interval"), "interval")
+
+    def test_interval_too_large(self):
+        text = self.base_text() + "interval = 3601;\nplugins = { loadavg = {}; };\n"
+        path, p = self.configtest(text)
+        self.assertProblem(p, path, lineno(text, "interval"), "interval")
+
+    def test_interval_wrong_type(self):
+        text = self.base_text() + "interval = \"60\";\nplugins = { loadavg = {}; };\n"
+        path, p = self.configtest(text)
+        self.assertProblem(p, path, lineno(text, "interval"), "interval")
+
+    def test_bad_host_status(self):
+        text = (self.base_text() + "interval = 1;\nhost_status = {\n  on_start = \"dancing\";\n};\n"
+                "plugins = { loadavg = {}; };\n")
+        path, p = self.configtest(text)
+        self.assertProblem(p, path, lineno(text, "dancing"), "on_start")
+
+    def test_missing_module(self):
+        text = (self.base_text() + "interval = 1;\nplugins = {\n  loadavg = {};\n"
+                "  mine = { module = \"nosuchmod\"; };\n};\n")
+        path, p = self.configtest(text)
+        self.assertProblem(p, path, lineno(text, "nosuchmod"), "nosuchmod")
+
+    def test_missing_module_named_by_key(self):
+        text = self.base_text() + "interval = 1;\nplugins = {\n  nosuchplugin = {};\n};\n"
+        path, p = self.configtest(text)
+        self.assertProblem(p, path, lineno(text, "nosuchplugin"), "nosuchplugin")
+
+    def test_plugin_value_of_wrong_type(self):
+        text = (self.base_text() + "interval = 1;\nplugins = {\n"
+                "  t = { module = \"good\"; value = \"seven\"; };\n};\n")
+        path, p = self.configtest(text)
+        self.assertProblem(p, path, lineno(text, "seven"))
+
+    def _broken_plugin(self, module, *words):
+        d = self.plugin_dir("loadavg", module)
+        text = ('apikey = "%s";\napibase = "%s";\nroot = "%s";\nplugin_dir = "%s";\n'
+                'interval = 1;\nplugins = {\n  loadavg = {};\n  broken = { module = "%s"; };\n};\n'
+                % (API_KEY, self.api.url, self.root, d, module))
+        path, p = self.configtest(text)
+        self.assertEqual(p.returncode, 2, "stdout:%s\nstderr:%s" % (p.stdout, p.stderr))
+        self.assertNotIn("OK:", p.stdout)
+        for w in words:
+            self.assertRegex(p.stderr, w)
+        return p
+
+    def test_plugin_with_wrong_abi_major(self):
+        p = self._broken_plugin("bad_major", r"bad_major", r"(?i)(abi|major)")
+        # both numbers are named: ours (1) and the plugin's
+        self.assertRegex(p.stderr, r"\b1\b")
+        self.assertRegex(p.stderr, r"\b(?!1\b)\d+\b")
+
+    def test_plugin_without_entry_symbol(self):
+        self._broken_plugin("no_entry", r"no_entry", r"(?i)(saba_plugin_entry|entry)")
+
+    def test_plugin_with_short_descriptor_is_accepted(self):
+        # an older, shorter descriptor (minor 0 layout) is valid: missing
+        # members are "not implemented"
+        d = self.plugin_dir("loadavg", "short_struct")
+        path, p = self.configtest(plugins={"loadavg": {}, "s": {"module": "short_struct"}})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("OK: %s" % path, p.stdout)
+
+    def test_plugin_whose_create_fails(self):
+        # named by instance, with the config file and the instance's line
+        p = self._broken_plugin("create_fails", r"broken")
+        self.assertRegex(p.stderr, r"%s:8:" % re.escape(self.config_path))
+
+    def test_group_writable_plugin_refused(self):
+        d = self.plugin_dir("loadavg")
+        os.chmod(os.path.join(d, "loadavg.so"), 0o664)
+        path, p = self.configtest(plugins={"loadavg": {}})
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn(os.path.join(d, "loadavg.so"), p.stderr)
+        self.assertRegex(p.stderr, r"(?i)writ")
+
+    def test_symlinked_plugin_refused(self):
+        d = self.plugin_dir("loadavg")
+        real = os.path.join(self.tmp, "real-loadavg.so")
+        os.rename(os.path.join(d, "loadavg.so"), real)
+        os.symlink(real, os.path.join(d, "loadavg.so"))
+        path, p = self.configtest(plugins={"loadavg": {}})
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn(os.path.join(d, "loadavg.so"), p.stderr)
+
+    def test_plugin_dir_option_overrides_config(self):
+        empty = os.path.join(self.tmp, "empty")
+        os.mkdir(empty)
+        d = self.plugin_dir("loadavg")
+        path = self.write_config(plugin_dir=empty, plugins={"loadavg": {}})
+        p = self.run_agent(["configtest"])
+        self.assertEqual(p.returncode, 2, "a missing loadavg.so must fail configtest")
+        p = self.run_agent(["--plugin-dir", d, "configtest"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("OK: %s" % path, p.stdout)
+
+
+class PluginsCommand(AgentTestCase):
+
+    def test_lists_plugins_with_capabilities_and_state(self):
+        api = self.start_api()
+        d = self.plugin_dir("loadavg", "memory", "good", "trigger")
+        self.write_config(plugins={"loadavg": {}, "t": {"module": "good"}})
+        p = self.run_agent(["plugins"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = p.stdout
+        lines = {}
+        for name in ("loadavg", "memory", "good", "trigger"):
+            self.assertIn(os.path.join(d, name + ".so"), out)
+            ls = [l for l in out.split("\n") if re.search(r"\b%s\b" % name, l)]
+            self.assertTrue(ls, "%s not listed:\n%s" % (name, out))
+            lines[name] = ls
+        self.assertRegex(out, r"\b1\.0\b", "ABI version not shown")
+        # enabled (loadavg, good) and disabled (memory, trigger) must be told apart
+        blob = {n: " ".join(ls) for n, ls in lines.items()}
+
+        def state(n):
+            return re.sub(r"\S*%s\S*" % n, "", blob[n])
+        self.assertNotEqual(state("loadavg"), state("memory"), out)
+        self.assertEqual(api.requests(), [])
+
+
+    def test_lists_unusable_plugins_with_the_reason(self):
+        self.start_api()
+        d = self.plugin_dir("loadavg", "bad_major", "no_entry")
+        self.write_config(plugins={"loadavg": {}})
+        p = self.run_agent(["plugins"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = p.stdout + p.stderr
+        bad = [l for l in out.split("\n") if "bad_major" in l]
+        self.assertTrue(bad, out)
+        self.assertRegex(" ".join(bad), r"\b2\b.*\b1\b|\b1\b.*\b2\b")
+        noent = [l for l in out.split("\n") if "no_entry" in l]
+        self.assertTrue(noent, out)
+        self.assertRegex(" ".join(noent), r"(?i)entry")
+
+
+class Logging(AgentTestCase):
+
+    def run_briefly(self, *opts, env=None):
+        self.plugin_dir("good")
+        self.write_config(plugins={"t": {"module": "good"}})
+        a = self.start_agent(list(opts) + ["run"], env=env)
+        self.wait_registered(a)
+        self.wait_points("test.good", 2, agent=a)
+        self.stop_agent(a)
+        return a.stderr()
+
+    def test_quiet_logs_errors_only(self):
+        self.start_api()
+        err = self.run_briefly("-q")
+        # registration notices and the per-tick NaN warnings are not errors
+        self.assertEqual(err.strip(), "")
+
+    def test_verbose_logs_more_than_default(self):
+        self.start_api()
+        default = self.run_briefly()
+        self.assertTrue(default.strip())
+        os.unlink(self.id_path)             # the same path again: a new host
+        verbose = self.run_briefly("-v")
+        self.assertGreater(len(verbose.splitlines()), len(default.splitlines()))
+        self.assertKeyNotLeaked(verbose)
+
+    def test_journal_stream_gives_priority_prefixes(self):
+        self.start_api()
+        err = self.run_briefly(env={"JOURNAL_STREAM": "8:12345"})
+        lines = [l for l in err.splitlines() if l.strip()]
+        self.assertTrue(lines)
+        for l in lines:
+            self.assertRegex(l, r"^<[0-7]>")
+            self.assertNotRegex(l, r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
+
+    def test_default_log_lines_have_timestamps(self):
+        self.start_api()
+        err = self.run_briefly()
+        for l in [l for l in err.splitlines() if l.strip()]:
+            self.assertRegex(l, r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d")
+
+
+class RunWithBadConfig(AgentTestCase):
+
+    def test_run_with_unknown_key_exits_2_without_network(self):
+        self.start_api()
+        self.plugin_dir("loadavg")
+        text = ('apikey = "%s";\napibase = "%s";\nroot = "%s";\nplugin_dir = "%s";\n'
+                'interval = 1;\nbogus = 1;\nplugins = { loadavg = {}; };\n'
+                % (API_KEY, self.api.url, self.root, self._plugin_dir))
+        path = self.write_config_text(text)
+        p = self.run_agent(["run"], timeout=20)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertRegex(p.stderr, r"%s:6:" % re.escape(path))
+        self.assertEqual(self.api.requests(), [])
+        self.assertIsNone(self.read_id())
+
+    def test_once_with_broken_plugin_exits_2(self):
+        self.plugin_dir("loadavg", "create_fails")
+        self.write_config(plugins={"loadavg": {}, "x": {"module": "create_fails"}})
+        p = self.run_agent(["once"], timeout=20)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertRegex(p.stderr, r"%s:\d+:" % re.escape(self.config_path))
+
+
+class Once(AgentTestCase):
+
+    def once(self, **settings):
+        self.api = self.start_api()
+        self.plugin_dir("loadavg", "memory", "good")
+        settings.setdefault("plugins", {"loadavg": {}, "memory": {},
+                                        "t": {"module": "good", "value": 7.0}})
+        self.write_config(apikey=None, **settings)
+        p = self.run_agent(["once"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.api.requests(), [], "once must not use the network")
+        try:
+            doc = json.loads(p.stdout)
+        except ValueError as e:
+            self.fail("once did not print one JSON document: %s\n%s" % (e, p.stdout[:2000]))
+        self.assertIsNone(self.read_id(), "once must not write the id file")
+        return doc, p
+
+    def test_once_prints_host_and_metrics(self):
+        t0 = time.time()
+        doc, p = self.once()
+        self.assertEqual(sorted(doc), ["host", "metrics"])
+        host = doc["host"]
+        self.assertEqual(host["name"], os.uname().nodename)
+        meta = host["meta"]
+        self.assertTrue(meta["agent-name"].startswith("saba-agent/"), meta["agent-name"])
+        self.assertRegex(meta["agent-version"], r"^\d+\.\d+")
+        self.assertEqual(meta["kernel"]["name"], os.uname().sysname)
+        self.assertEqual(meta["kernel"]["release"], os.uname().release)
+        self.assertEqual(meta["kernel"]["machine"], os.uname().machine)
+        self.assertRegex(meta["memory"]["total"], r"^\d+kB$")
+        self.assertEqual(meta["memory"]["total"], "%dkB" % harness.meminfo()["MemTotal"])
+        self.assertIsInstance(host["roleFullnames"], list)
+        self.assertIn("interfaces", host)
+        self.assertNotIn("customIdentifier", host)
+        self.assertNotIn("displayName", host)
+        metrics = doc["metrics"]
+        names = {m["name"] for m in metrics}
+        for n in ("loadavg1", "loadavg5", "loadavg15", "memory.total", "memory.used",
+                  "memory.swap_total", "memory.swap_free", "test.good"):
+            self.assertIn(n, names)
+        self.assertNotIn("test.nan", names)
+        for m in metrics:
+            self.assertEqual(sorted(m), ["name", "time", "value"])
+            self.assertIsInstance(m["time"], int)
+            self.assertIsInstance(m["value"], (int, float))
+            self.assertLessEqual(abs(m["time"] - t0), scaled(30))
+        good = [m for m in metrics if m["name"] == "test.good"]
+        self.assertEqual(len(good), 1)
+        self.assertEqual(good[0]["value"], 7.0)
+        mem = {m["name"]: m["value"] for m in metrics if m["name"].startswith("memory.")}
+        self.assertEqual(mem["memory.total"], harness.meminfo()["MemTotal"] * 1024)
+
+    def test_once_host_spec_settings(self):
+        doc, p = self.once(display_name="web-01", roles=["svc:app", "svc:db"],
+                           plugins={"loadavg": {},
+                                    "t": {"module": "good", "custom_identifier": "ci-once-1"}})
+        host = doc["host"]
+        self.assertEqual(host["displayName"], "web-01")
+        self.assertEqual(host["roleFullnames"], ["svc:app", "svc:db"])
+        self.assertEqual(host["customIdentifier"], "ci-once-1")
+        self.assertIn("test.good", {m["name"] for m in doc["metrics"]})
+
+    def test_once_with_short_descriptor_plugin(self):
+        self.plugin_dir("short_struct")
+        doc, p = self.once(plugins={"s": {"module": "short_struct"}})
+        vals = [m["value"] for m in doc["metrics"] if m["name"] == "test.short"]
+        self.assertEqual(vals, [1.0])
+
+    def test_once_ignores_apikey_env_absence_and_dead_api(self):
+        self.plugin_dir("loadavg")
+        self.write_config(apikey=None, plugins={"loadavg": {}})   # apibase: closed port
+        p = self.run_agent(["once"], timeout=20)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        json.loads(p.stdout)
+
+
+class DryRun(AgentTestCase):
+
+    def test_dry_run_prints_requests_and_sends_nothing(self):
+        api = self.start_api()
+        self.plugin_dir("loadavg", "memory", "good")
+        self.write_config(apikey=None, plugins={"loadavg": {}, "memory": {},
+                                                "t": {"module": "good"}})
+        a = self.start_agent(["run", "--dry-run"])
+
+        def tsdb_lines():
+            try:
+                return [l for l in a.stdout_json_lines() if l.get("path") == "/api/v0/tsdb"]
+            except ValueError:
+                return None
+        ok = api.wait_for(lambda: (tsdb_lines() and len(tsdb_lines()) >= 2) or not a.alive(),
+                          scaled(10))
+        ok = tsdb_lines() and len(tsdb_lines()) >= 2
+        self.assertTrue(ok, "no tsdb lines on stdout:\n%s\nstderr:\n%s" % (a.stdout()[:2000],
+                                                                         a.stderr()[-2000:]))
+        self.stop_agent(a)
+        lines = a.stdout_json_lines()
+        for l in lines:
+            self.assertIn(l.get("method"), ("GET", "POST", "PUT"), l)
+            self.assertTrue(l.get("path", "").startswith("/api/v0/"), l)
+            self.assertIn("body", l)
+        paths = [(l["method"], l["path"]) for l in lines]
+        self.assertIn(("POST", "/api/v0/hosts"), paths)
+        tsdb = [l for l in lines if l["path"] == "/api/v0/tsdb"]
+        self.assertEqual(tsdb[0]["method"], "POST")
+        names = {pt["name"] for l in tsdb for pt in l["body"]}
+        for n in ("loadavg1", "loadavg5", "loadavg15", "memory.total", "test.good"):
+            self.assertIn(n, names)
+        self.assertNotIn("test.nan", names)
+        for l in tsdb:
+            for pt in l["body"]:
+                self.assertTrue({"hostId", "name", "time", "value"} <= set(pt), pt)
+        self.assertEqual(api.requests(), [], "--dry-run sent requests")
+        self.assertIsNone(self.read_id(), "--dry-run wrote the id file")
+        self.assertKeyNotLeaked(a.stdout() + a.stderr())
+
+    def test_dry_run_with_existing_id_keeps_it(self):
+        api = self.start_api()
+        self.plugin_dir("loadavg")
+        self.write_id("hDRYRUN0001")
+        self.write_config(plugins={"loadavg": {}})
+        a = self.start_agent(["run", "--dry-run"])
+        api.wait_for(lambda: "/api/v0/tsdb" in a.stdout() or not a.alive(), scaled(10))
+        self.assertIn("/api/v0/tsdb", a.stdout(), a.stderr()[-2000:])
+        self.stop_agent(a)
+        self.assertEqual(api.requests(), [])
+        self.assertEqual(self.read_id(), "hDRYRUN0001")
+        self.assertKeyNotLeaked(a.stdout() + a.stderr())
+
+
+if __name__ == "__main__":
+    harness.main()

@@ -1,0 +1,325 @@
+#!/usr/bin/env python3
+"""Host lifecycle of `saba-agent run`: registration, id file, adoption by
+customIdentifier, spec update, host status, signals and config reload."""
+
+import os
+import signal
+import time
+import unittest
+
+import harness
+from harness import API_KEY, AgentTestCase, scaled
+
+
+class Registration(AgentTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.start_api()
+        self.plugin_dir("loadavg", "memory", "good")
+
+    def config(self, **kw):
+        kw.setdefault("plugins", {"loadavg": {}, "memory": {}})
+        kw.setdefault("host_status", {"on_start": "working", "on_stop": "poweroff"})
+        return self.write_config(**kw)
+
+    def test_registers_new_host(self):
+        self.config(display_name="web-01", roles=["svc:app"])
+        a = self.start_agent(["run"])
+        host_id = self.wait_registered(a)
+        api = self.api
+        # the id file holds the bare id the API issued, no newline
+        created = api.requests(route="create_host")
+        self.assertEqual(len(created), 1, api.requests())
+        issued = [h["id"] for h in api.hosts()]
+        self.assertEqual(issued, [host_id])
+        self.assertRegex(host_id, r"^h[A-Za-z0-9]{10}$")
+        st = os.stat(self.id_path)
+        self.assertFalse(st.st_mode & 0o022, "id file is group/world writable")
+        # no lookup by customIdentifier without one
+        self.assertEqual(api.requests(route="find_hosts"), [])
+        spec = created[0].body
+        self.assertIsInstance(spec, dict, created[0].json_error)
+        self.assertEqual(spec["name"], os.uname().nodename)
+        self.assertEqual(spec["displayName"], "web-01")
+        self.assertEqual(spec["roleFullnames"], ["svc:app"])
+        self.assertNotIn("customIdentifier", spec)
+        self.assertIn("checks", spec)
+        self.assertEqual(spec["checks"], [])
+        meta = spec["meta"]
+        self.assertTrue(meta["agent-name"].startswith("saba-agent/"), meta)
+        self.assertRegex(meta["agent-version"], r"^\d+\.\d+")
+        for k in ("name", "release", "version", "machine", "os"):
+            self.assertIn(k, meta["kernel"])
+        self.assertEqual(meta["kernel"]["release"], os.uname().release)
+        self.assertEqual(meta["memory"]["total"], "%dkB" % harness.meminfo()["MemTotal"])
+        ifaces = spec.get("interfaces") or []
+        for i in ifaces:
+            self.assertIn("name", i)
+            self.assertNotEqual(i["name"], "lo", "loopback-only interface listed")
+            if "macAddress" in i:
+                self.assertRegex(i["macAddress"], r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
+        # headers
+        for r in api.requests():
+            self.assertEqual(r.header("X-Api-Key"), API_KEY)
+            self.assertRegex(r.header("User-Agent", ""), r"^saba-agent/\d")
+            if r.method in ("POST", "PUT"):
+                self.assertRegex(r.header("Content-Type", ""), r"^application/json")
+        # spec PUT and on_start status, in that order after the POST
+        puts = api.wait_requests(1, route="update_host")
+        self.assertEqual(puts[0].path, "/api/v0/hosts/%s" % host_id)
+        self.assertEqual(puts[0].body["name"], spec["name"])
+        self.assertEqual(puts[0].body["displayName"], "web-01")
+        ok = api.wait_for(lambda: api.statuses(host_id), scaled(5))
+        self.assertTrue(ok, "no on_start status posted")
+        self.assertEqual(api.statuses(host_id)[0][1], "working")
+        self.assertEqual(api.host(host_id)["status"], "working")
+        order = [r.route for r in api.requests()]
+        self.assertLess(order.index("create_host"), order.index("update_host"))
+        # metrics flow with the new id
+        pts = self.wait_points("loadavg1", agent=a)
+        self.assertEqual(pts[0]["hostId"], host_id)
+        # graceful stop: exit 0 and on_stop
+        n_before = len(api.statuses(host_id))
+        self.stop_agent(a)
+        after = api.statuses(host_id)[n_before:]
+        self.assertEqual([s[1] for s in after], ["poweroff"])
+        self.assertEqual(self.read_id(), host_id)
+        self.assertEqual(len(api.requests(route="create_host")), 1)
+        self.assertEqual(a.stdout(), "", "logs go to stderr; run prints nothing")
+        # the id file was written atomically: no temp file left behind
+        self.assertEqual(sorted(os.listdir(self.root)), ["id"])
+        ua = api.requests()[0].header("User-Agent")
+        self.assertIn(meta["agent-version"], ua)
+
+    def test_default_command_is_run(self):
+        self.config()
+        a = self.start_agent([])
+        host_id = self.wait_registered(a)
+        self.wait_points("loadavg1", agent=a)
+        self.stop_agent(a)
+        self.assertEqual(self.read_id(), host_id)
+
+    def test_existing_id_is_reused(self):
+        host_id = self.api.add_host(name=os.uname().nodename, status="standby")
+        self.write_id(host_id + "\n")        # trailing newline is trimmed
+        self.config()
+        a = self.start_agent(["run"])
+        ok = self.api.wait_for(lambda: self.api.requests(route="update_host"), scaled(10))
+        self.assertTrue(ok, a.stderr())
+        reqs = self.api.requests()
+        self.assertEqual(reqs[0].route, "get_host", reqs)
+        self.assertEqual(reqs[0].path, "/api/v0/hosts/%s" % host_id)
+        self.assertEqual(self.api.requests(route="create_host"), [])
+        self.assertEqual(self.api.requests(route="update_host")[0].host_id, host_id)
+        pts = self.wait_points("loadavg1", agent=a)
+        self.assertEqual({p["hostId"] for p in pts}, {host_id})
+        self.assertTrue(self.api.wait_for(lambda: self.api.statuses(host_id), scaled(5)))
+        self.stop_agent(a)
+        self.assertEqual(self.api.requests(route="create_host"), [])
+        self.assertEqual(len(self.api.hosts()), 1)
+        self.assertIn(self.read_id(), (host_id, host_id + "\n"))
+
+    def test_id_with_crlf_is_trimmed(self):
+        host_id = self.api.add_host(name=os.uname().nodename)
+        self.write_id(host_id + "\r\n")
+        self.config()
+        a = self.start_agent(["run"])
+        pts = self.wait_points("loadavg1", agent=a)
+        self.assertEqual(pts[0]["hostId"], host_id)
+        self.assertEqual(self.api.requests(route="create_host"), [])
+        self.assertEqual(self.api.requests(route="get_host")[0].host_id, host_id)
+        self.stop_agent(a)
+
+    def test_empty_id_file_means_unregistered(self):
+        self.write_id("")
+        self.config()
+        a = self.start_agent(["run"])
+        host_id = self.wait_registered(a)
+        self.assertEqual(len(self.api.requests(route="create_host")), 1)
+        self.assertEqual(self.api.requests(path="/api/v0/hosts/"), [])
+        self.assertEqual(self.api.requests()[0].route, "create_host")
+        self.stop_agent(a)
+
+    def test_unknown_id_is_fatal(self):
+        self.write_id("hDOESNOTEXI")
+        self.config()
+        p = self.run_agent(["run"], timeout=20)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertLess(p.elapsed, scaled(10))
+        self.assertIn("hDOESNOTEXI", p.stderr)
+        self.assertIn(self.id_path, p.stderr, "the message should say which id file to delete")
+        self.assertEqual(self.api.requests(route="create_host"), [],
+                         "re-registered silently")
+        self.assertEqual(self.api.requests(route="tsdb"), [])
+        self.assertEqual(self.api.requests(route="update_host"), [])
+        self.assertEqual(self.read_id(), "hDOESNOTEXI")
+
+    def test_retired_id_is_fatal(self):
+        host_id = self.api.add_host(name=os.uname().nodename, retired=True)
+        self.write_id(host_id)
+        self.config()
+        p = self.run_agent(["run"], timeout=20)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertLess(p.elapsed, scaled(10))
+        self.assertRegex(p.stderr, r"(?i)retired")
+        self.assertIn(host_id, p.stderr)
+        for route in ("create_host", "update_host", "host_status", "tsdb"):
+            self.assertEqual(self.api.requests(route=route), [], route)
+        self.assertEqual(self.read_id(), host_id)
+
+
+class CustomIdentifier(AgentTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.start_api()
+        self.plugin_dir("loadavg", "good")
+
+    def config(self, ci):
+        return self.write_config(plugins={"loadavg": {},
+                                          "t": {"module": "good", "custom_identifier": ci}},
+                                 host_status={"on_start": "working", "on_stop": "poweroff"})
+
+    def test_adopts_host_by_custom_identifier(self):
+        other = self.api.add_host(name="other", custom_identifier="ci-other")
+        mine = self.api.add_host(name="cloud-created", custom_identifier="ci-adopt-1",
+                                 status="poweroff")
+        self.config("ci-adopt-1")
+        a = self.start_agent(["run"])
+        host_id = self.wait_registered(a)
+        self.assertEqual(host_id, mine)
+        self.assertNotEqual(host_id, other)
+        self.assertEqual(self.api.requests(route="create_host"), [], "adopted host was re-created")
+        finds = self.api.requests(route="find_hosts")
+        self.assertGreaterEqual(len(finds), 1)
+        q = finds[0].query
+        self.assertEqual(q.get("customIdentifier"), ["ci-adopt-1"])
+        # all four live statuses are searched, so a powered-off host is found
+        self.assertTrue({"working", "standby", "maintenance", "poweroff"} <= set(q.get("status", [])),
+                        q)
+        put = self.api.requests(route="update_host")[0]
+        self.assertEqual(put.host_id, mine)
+        self.assertEqual(put.body.get("customIdentifier"), "ci-adopt-1")
+        pts = self.wait_points("test.good", agent=a)
+        self.assertEqual(pts[0]["hostId"], mine)
+        self.stop_agent(a)
+        self.assertEqual(self.read_id(), mine)
+
+    def test_registers_when_no_host_has_the_identifier(self):
+        self.api.add_host(name="other", custom_identifier="ci-other")
+        self.config("ci-new-2")
+        a = self.start_agent(["run"])
+        host_id = self.wait_registered(a)
+        created = self.api.requests(route="create_host")
+        self.assertEqual(len(created), 1)
+        self.assertEqual(created[0].body.get("customIdentifier"), "ci-new-2")
+        self.assertLess(self.api.requests().index(self.api.requests(route="find_hosts")[0]),
+                        self.api.requests().index(created[0]))
+        self.assertEqual(self.api.host(host_id)["customIdentifier"], "ci-new-2")
+        self.stop_agent(a)
+
+    def test_retired_host_with_identifier_is_not_adopted(self):
+        old = self.api.add_host(name="old", custom_identifier="ci-3", retired=True)
+        self.config("ci-3")
+        a = self.start_agent(["run"])
+        host_id = self.wait_registered(a)
+        self.assertNotEqual(host_id, old)
+        self.assertEqual(len(self.api.requests(route="create_host")), 1)
+        self.stop_agent(a)
+
+
+    def test_stored_host_with_other_identifier_is_fatal(self):
+        # a copied id file / cloned image: the stored host is another machine
+        other = self.api.add_host(name="other-vm", custom_identifier="ci-someone-else")
+        self.write_id(other)
+        self.config("ci-mine-4")
+        p = self.run_agent(["run"], timeout=20)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("ci-someone-else", p.stderr)
+        for route in ("create_host", "update_host", "host_status", "tsdb"):
+            self.assertEqual(self.api.requests(route=route), [], route)
+        self.assertEqual(self.read_id(), other)
+
+
+class Signals(AgentTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.start_api()
+        self.plugin_dir("loadavg", "good")
+
+    def test_sigint_stops_and_posts_custom_on_stop(self):
+        self.write_config(plugins={"loadavg": {}},
+                          host_status={"on_start": "standby", "on_stop": "maintenance"})
+        a = self.start_agent(["run"])
+        host_id = self.wait_registered(a)
+        self.assertTrue(self.api.wait_for(lambda: self.api.statuses(host_id), scaled(5)))
+        self.assertEqual(self.api.statuses(host_id)[0][1], "standby")
+        self.wait_points("loadavg1", agent=a)
+        self.stop_agent(a, signal.SIGINT)
+        self.assertEqual(self.api.statuses(host_id)[-1][1], "maintenance")
+        self.assertEqual(len(self.api.statuses(host_id)), 2)
+
+    def test_apikey_from_environment_overrides_config(self):
+        self.write_config(apikey="wrong-key-from-config", plugins={"loadavg": {}})
+        a = self.start_agent(["run"], env={"SABA_AGENT_APIKEY": API_KEY})
+        self.wait_registered(a)
+        self.wait_points("loadavg1", agent=a)
+        self.stop_agent(a)
+        keys = {r.header("X-Api-Key") for r in self.api.requests()}
+        self.assertEqual(keys, {API_KEY})
+        self.assertNotIn("wrong-key-from-config", a.stderr())
+
+    def test_sighup_reloads_config(self):
+        self.write_config(plugins={"t": {"module": "good", "value": 7.0}})
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        self.wait_points("test.good", agent=a)
+        self.write_config(plugins={"t": {"module": "good", "value": 8.0},
+                                   "u": {"module": "good", "name": "test.added", "value": 1.0}})
+        a.send_signal(signal.SIGHUP)
+        ok = self.api.wait_for(
+            lambda: [p for p in self.api.points_named("test.good") if p["value"] == 8.0],
+            scaled(10))
+        self.assertTrue(ok, "new value never posted after SIGHUP\n" + a.stderr()[-2000:])
+        self.wait_points("test.added", agent=a)
+        self.assertTrue(a.alive())
+        self.assertEqual(len(self.api.requests(route="create_host")), 1)
+        self.stop_agent(a)
+
+    def test_sighup_with_broken_config_keeps_old_one(self):
+        path = self.write_config(plugins={"t": {"module": "good", "value": 7.0}})
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        self.wait_points("test.good", agent=a)
+        with open(path, "a") as f:
+            f.write("this is = not ; valid {\n")
+        a.send_signal(signal.SIGHUP)
+        m = a.wait_for_stderr(r"%s:\d+" % path, timeout=scaled(5))
+        self.assertTrue(m, "no error naming the config file after a bad reload:\n" + a.stderr())
+        n = len(self.api.points_named("test.good"))
+        self.wait_points("test.good", n + 2, agent=a)
+        self.assertTrue(a.alive())
+        self.assertEqual({p["value"] for p in self.api.points_named("test.good")}, {7.0})
+        self.stop_agent(a)
+
+    def test_second_signal_exits_at_once(self):
+        self.write_config(plugins={"loadavg": {}}, http={"timeout": 30},
+                          shutdown={"timeout": 30})
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        self.wait_points("loadavg1", agent=a)
+        self.api.set_fault("tsdb", "hang")
+        self.api.set_fault("host_status", "hang")
+        time.sleep(2.5)          # some batches queue up behind the hung post
+        a.send_signal(signal.SIGTERM)
+        time.sleep(1)
+        rc, took = a.stop(signal.SIGTERM, timeout=scaled(3) + 5)
+        self.assertIsNotNone(rc, "still running after the second SIGTERM")
+        self.assertLessEqual(took, scaled(3))
+        self.assertNoCrash(rc, a.stderr())
+
+
+if __name__ == "__main__":
+    harness.main()
