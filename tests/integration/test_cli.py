@@ -138,6 +138,13 @@ class ConfigTest(AgentTestCase):
         path, p = self.configtest(text)
         self.assertProblem(p, path, lineno(text, "nonsense"), "nonsense")
 
+    def test_missing_apikey_file(self):
+        text = (self.base_text() + "interval = 1;\napikey_file = \"%s/nope\";\n"
+                "plugins = { loadavg = {}; };\n" % self.tmp)
+        text = text.replace('apikey = "%s";\n' % API_KEY, "")
+        path, p = self.configtest(text)
+        self.assertProblem(p, path, lineno(text, "apikey_file"), "nope")
+
     def test_interval_zero(self):
         text = self.base_text() + "interval = 0;\nplugins = { loadavg = {}; };\n"
         path, p = self.configtest(text)
@@ -398,11 +405,11 @@ class Once(AgentTestCase):
         self.assertEqual(mem["memory.total"], harness.meminfo()["MemTotal"] * 1024)
 
     def test_once_host_spec_settings(self):
-        doc, p = self.once(display_name="web-01", roles=["svc:app", "svc:db"],
+        doc, p = self.once(display_name='web "01" \u00e9\\', roles=["svc:app", "svc:db"],
                            plugins={"loadavg": {},
                                     "t": {"module": "good", "custom_identifier": "ci-once-1"}})
         host = doc["host"]
-        self.assertEqual(host["displayName"], "web-01")
+        self.assertEqual(host["displayName"], 'web "01" \u00e9\\')
         self.assertEqual(host["roleFullnames"], ["svc:app", "svc:db"])
         self.assertEqual(host["customIdentifier"], "ci-once-1")
         self.assertIn("test.good", {m["name"] for m in doc["metrics"]})

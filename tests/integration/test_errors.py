@@ -92,7 +92,7 @@ class BrokenAnswers(AgentTestCase):
         a = self.start_agent(["run"])
         ok = self.api.wait_for(lambda: f.hits >= 1, scaled(10))
         self.assertTrue(ok, "the agent never reached %s\n%s" % (route, a.stderr()))
-        rc = a.wait(scaled(4))
+        rc = a.wait(4)
         if rc is None:                      # still retrying: SIGTERM must work
             rc, took = self.stop_agent(a, bound=5, expect_rc=None)
             self.assertIn(rc, (0, 1), a.stderr())

@@ -141,6 +141,25 @@ class Registration(AgentTestCase):
         self.assertEqual(self.api.requests()[0].route, "create_host")
         self.stop_agent(a)
 
+    def test_blank_id_file_means_unregistered(self):
+        self.write_id("\r\n")
+        self.config()
+        a = self.start_agent(["run"])
+        host_id = self.wait_registered(a)
+        self.assertEqual(self.read_id(), host_id)
+        self.assertEqual(self.api.requests()[0].route, "create_host")
+        self.stop_agent(a)
+
+    def test_missing_root_is_created(self):
+        root = os.path.join(self.tmp, "var", "lib", "saba-agent")
+        self.id_path = os.path.join(root, "id")
+        self.config(root=root)
+        a = self.start_agent(["run"])
+        host_id = self.wait_registered(a)
+        self.assertTrue(os.path.isdir(root))
+        self.stop_agent(a)
+        self.assertEqual(self.read_id(), host_id)
+
     def test_unknown_id_is_fatal(self):
         self.write_id("hDOESNOTEXI")
         self.config()
@@ -219,6 +238,16 @@ class CustomIdentifier(AgentTestCase):
         self.assertEqual(self.api.host(host_id)["customIdentifier"], "ci-new-2")
         self.stop_agent(a)
 
+    def test_custom_identifier_is_url_escaped(self):
+        ci = "i-0ab c&status=x/y+z=1.ec2"
+        mine = self.api.add_host(name="cloud", custom_identifier=ci)
+        self.config(ci)
+        a = self.start_agent(["run"])
+        host_id = self.wait_registered(a)
+        self.assertEqual(self.api.requests(route="find_hosts")[0].query["customIdentifier"], [ci])
+        self.assertEqual(host_id, mine)
+        self.stop_agent(a)
+
     def test_retired_host_with_identifier_is_not_adopted(self):
         old = self.api.add_host(name="old", custom_identifier="ci-3", retired=True)
         self.config("ci-3")
@@ -260,6 +289,16 @@ class Signals(AgentTestCase):
         self.stop_agent(a, signal.SIGINT)
         self.assertEqual(self.api.statuses(host_id)[-1][1], "maintenance")
         self.assertEqual(len(self.api.statuses(host_id)), 2)
+
+    def test_failing_on_stop_status_still_exits_0(self):
+        self.write_config(plugins={"loadavg": {}},
+                          host_status={"on_start": "working", "on_stop": "poweroff"})
+        a = self.start_agent(["run"])
+        host_id = self.wait_registered(a)
+        self.wait_points("loadavg1", agent=a)
+        self.api.set_fault("host_status", "status", status=500)
+        self.stop_agent(a, bound=5)
+        self.assertRegex(a.stderr(), r"500")
 
     def test_apikey_from_environment_overrides_config(self):
         self.write_config(apikey="wrong-key-from-config", plugins={"loadavg": {}})

@@ -142,6 +142,15 @@ class RetireCommand(AgentTestCase):
                                 "5xx not retried inside the budget")
         self.assertEqual(self.read_id(), self.host_id)
 
+    def test_retry_after_beyond_the_deadline(self):
+        # a Retry-After longer than the budget must not stretch the deadline
+        self.api.set_fault("retire_host", "status", status=429, retry_after=30)
+        self.write_config(retire={"timeout": 3})
+        p = self.retire("--force")
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertLessEqual(p.elapsed, 3 + scaled(1.5))
+        self.assertEqual(self.read_id(), self.host_id)
+
     def test_unreachable_api(self):
         self.write_config(apibase="http://127.0.0.1:%d" % free_port(), retire={"timeout": 3})
         p = self.retire("--force")
