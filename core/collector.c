@@ -47,6 +47,9 @@ static void *saba_collector_main(void *arg)
 		ctx->done_tick = tick;
 		pthread_cond_broadcast(&ctx->cond);
 	}
+	/* A round asked for but not started is dropped: say we are gone. */
+	ctx->exited = 1;
+	pthread_cond_broadcast(&ctx->cond);
 	pthread_mutex_unlock(&ctx->lock);
 	return NULL;
 }
@@ -59,6 +62,7 @@ void saba_collector_start(struct saba_instances *set)
 		if (ctx->mod->desc.collect == NULL || ctx->has_thread)
 			continue;
 		ctx->quit = 0;
+		ctx->exited = 0;
 		if (pthread_create(&ctx->thread, NULL, saba_collector_main, ctx) != 0) {
 			saba_err("%s: cannot start its collect thread", ctx->label);
 			continue;
@@ -143,17 +147,17 @@ void saba_collector_stop(struct saba_instances *set, int64_t deadline_ms)
 	}
 	for (int i = 0; i < set->n; i++) {
 		struct saba_ctx *ctx = set->v[i];
-		int idle;
+		int exited;
 
 		if (!ctx->has_thread)
 			continue;
 		pthread_mutex_lock(&ctx->lock);
-		while (ctx->want_tick != ctx->done_tick)
+		while (!ctx->exited)
 			if (saba_timed_wait(&ctx->cond, &ctx->lock, deadline_ms) == ETIMEDOUT)
 				break;
-		idle = ctx->want_tick == ctx->done_tick;
+		exited = ctx->exited;
 		pthread_mutex_unlock(&ctx->lock);
-		if (!idle) {
+		if (!exited) {
 			/* Hung in collect(): never join, never unload. */
 			pthread_detach(ctx->thread);
 			ctx->mod->pinned = 1;

@@ -145,6 +145,11 @@ class ConfigTest(AgentTestCase):
         path, p = self.configtest(text)
         self.assertProblem(p, path, lineno(text, "apikey_file"), "nope")
 
+    def test_plugin_entry_not_a_group(self):
+        text = self.base_text() + "interval = 1;\nplugins = {\n  loadavg = 1;\n};\n"
+        path, p = self.configtest(text)
+        self.assertProblem(p, path, lineno(text, "loadavg = 1"), "loadavg")
+
     def test_interval_zero(self):
         text = self.base_text() + "interval = 0;\nplugins = { loadavg = {}; };\n"
         path, p = self.configtest(text)
@@ -413,6 +418,52 @@ class Once(AgentTestCase):
         self.assertEqual(host["roleFullnames"], ["svc:app", "svc:db"])
         self.assertEqual(host["customIdentifier"], "ci-once-1")
         self.assertIn("test.good", {m["name"] for m in doc["metrics"]})
+
+    def test_once_host_is_the_registration_body(self):
+        doc, p = self.once(display_name="web-01", roles=["svc:app"])
+        # now register for real with the same config (apikey back in)
+        self.write_config(display_name="web-01", roles=["svc:app"],
+                          plugins={"loadavg": {}, "memory": {},
+                                   "t": {"module": "good", "value": 7.0}})
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        self.stop_agent(a)
+        body = self.api.requests(route="create_host")[0].body
+        host = doc["host"]
+        self.assertEqual(sorted(host), sorted(body))
+        self.assertEqual(sorted(host["meta"]), sorted(body["meta"]))
+        for k in ("name", "displayName", "roleFullnames", "interfaces", "checks"):
+            self.assertEqual(host.get(k), body.get(k), k)
+        self.assertEqual(host["meta"]["kernel"], body["meta"]["kernel"])
+        self.assertEqual(sorted(host["meta"]["memory"]), sorted(body["meta"]["memory"]))
+
+    def test_once_interfaces_match_the_system(self):
+        import shutil
+        import subprocess
+        ip = shutil.which("ip")
+        if ip is None:
+            self.skipTest("no ip command")
+        try:
+            links = json.loads(subprocess.run([ip, "-j", "addr"], capture_output=True,
+                                              timeout=10).stdout)
+        except ValueError:
+            self.skipTest("ip -j not supported")
+        doc, p = self.once()
+        got = {i["name"]: i for i in doc["host"]["interfaces"] or []}
+        want = {}
+        for l in links:
+            v4 = [a["local"] for a in l.get("addr_info", []) if a.get("family") == "inet"
+                  and not a["local"].startswith("127.")]
+            v6 = [a["local"] for a in l.get("addr_info", []) if a.get("family") == "inet6"
+                  and a["local"] != "::1"]
+            if v4 or v6:
+                want[l["ifname"]] = (l.get("address"), sorted(v4), sorted(v6))
+        self.assertEqual(sorted(got), sorted(want))
+        for name, (mac, v4, v6) in want.items():
+            self.assertEqual(sorted(got[name].get("ipv4Addresses", [])), v4, name)
+            self.assertEqual(sorted(got[name].get("ipv6Addresses", [])), v6, name)
+            if mac and mac != "00:00:00:00:00:00":
+                self.assertEqual(got[name].get("macAddress"), mac.lower(), name)
 
     def test_once_with_short_descriptor_plugin(self):
         self.plugin_dir("short_struct")

@@ -160,6 +160,15 @@ class Registration(AgentTestCase):
         self.stop_agent(a)
         self.assertEqual(self.read_id(), host_id)
 
+    def test_root_option_overrides_config(self):
+        elsewhere = os.path.join(self.tmp, "elsewhere")
+        self.config(root=elsewhere)
+        a = self.start_agent(["--root", self.root, "run"])
+        host_id = self.wait_registered(a)
+        self.stop_agent(a)
+        self.assertEqual(self.read_id(), host_id)
+        self.assertFalse(os.path.exists(os.path.join(elsewhere, "id")))
+
     def test_unknown_id_is_fatal(self):
         self.write_id("hDOESNOTEXI")
         self.config()
@@ -327,6 +336,23 @@ class Signals(AgentTestCase):
         self.assertEqual(len(self.api.requests(route="create_host")), 1)
         self.stop_agent(a)
 
+    def test_sighup_changes_interval(self):
+        self.write_config(plugins={"t": {"module": "good"}})
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        self.wait_points("test.good", 2, agent=a)
+        self.write_config(interval=2, plugins={"t": {"module": "good", "value": 2.0}})
+        a.send_signal(signal.SIGHUP)
+        ok = self.api.wait_for(
+            lambda: len([p for p in self.api.points_named("test.good") if p["value"] == 2.0])
+            >= 3, scaled(12))
+        self.stop_agent(a)
+        self.assertTrue(ok, a.stderr())
+        late = sorted({p["time"] for p in self.api.points_named("test.good")
+                       if p["value"] == 2.0})
+        self.assertEqual([t % 2 for t in late], [0] * len(late), late)
+        self.assertEqual(harness.gaps(late, 2), [], late)
+
     def test_sighup_with_broken_config_keeps_old_one(self):
         path = self.write_config(plugins={"t": {"module": "good", "value": 7.0}})
         a = self.start_agent(["run"])
@@ -342,6 +368,47 @@ class Signals(AgentTestCase):
         self.assertTrue(a.alive())
         self.assertEqual({p["value"] for p in self.api.points_named("test.good")}, {7.0})
         self.stop_agent(a)
+
+    def test_sighup_dropping_a_hung_instance(self):
+        self.plugin_dir("good", "hang")
+        path = self.write_config(plugins={"h": {"module": "hang"}, "t": {"module": "good"}})
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        self.wait_points("test.good", 2, agent=a)
+        self.write_config(plugins={"t": {"module": "good", "value": 5.0}})
+        a.send_signal(signal.SIGHUP)
+        ok = self.api.wait_for(
+            lambda: [p for p in self.api.points_named("test.good") if p["value"] == 5.0],
+            scaled(10))
+        self.assertTrue(ok, "reload stuck behind a hung instance\n" + a.stderr()[-2000:])
+        n = len(self.api.points_named("test.good"))
+        self.wait_points("test.good", n + 2, agent=a)
+        self.stop_agent(a, bound=5)
+        times = harness.tsdb_series(self.api.points(), "test.good")
+        self.assertEqual(harness.gaps(times), [], "ticks lost around the reload")
+
+    def test_repeated_sighup_loses_no_tick(self):
+        self.write_config(plugins={"t": {"module": "good"}})
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        self.wait_points("test.good", 2, agent=a)
+        for _ in range(3):
+            a.send_signal(signal.SIGHUP)
+            time.sleep(0.2)
+        n = len(self.api.points_named("test.good"))
+        self.wait_points("test.good", n + 3, agent=a)
+        self.stop_agent(a)
+        times = harness.tsdb_series(self.api.points(), "test.good")
+        self.assertEqual(harness.gaps(times), [], "ticks lost around the reloads")
+        self.assertEqual(len(self.api.requests(route="create_host")), 1)
+
+    def test_sigterm_right_after_start(self):
+        self.write_config(plugins={"loadavg": {}})
+        a = self.start_agent(["run"])
+        time.sleep(0.2)
+        rc, took = self.stop_agent(a, bound=5, expect_rc=None)
+        self.assertIn(rc, (0, 1))
+        self.assertNoCrash(rc, a.stderr())
 
     def test_second_signal_exits_at_once(self):
         self.write_config(plugins={"loadavg": {}}, http={"timeout": 30},

@@ -100,6 +100,23 @@ class Payload(AgentTestCase):
         self.assertEqual({p["value"] for p in pb}, {-2.0})
 
 
+    def test_many_instances(self):
+        n = 30
+        self.write_config(plugins={"i%02d" % i: {"module": "good", "name": "test.i%02d" % i,
+                                                 "value": float(i)} for i in range(n)})
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        self.wait_points("test.i%02d" % (n - 1), 3, agent=a)
+        self.stop_agent(a)
+        pts = self.api.points()
+        ref = tsdb_series(pts, "test.i00")
+        self.assertEqual(gaps(ref), [])
+        for i in range(n):
+            name = "test.i%02d" % i
+            self.assertEqual(tsdb_series(pts, name), ref, name)
+            self.assertEqual({p["value"] for p in pts if p["name"] == name}, {float(i)})
+
+
 class Outages(AgentTestCase):
     """The API goes away for a while; every point must arrive afterwards."""
 

@@ -252,6 +252,21 @@ class RetireByTrigger(AgentTestCase):
         self.assertIsNone(self.read_id())
         self.assertRegex(a.stderr(), r"(?i)dry.run.{0,80}retire|retire.{0,80}dry.run")
 
+    def test_retires_even_while_metric_posting_hangs(self):
+        self.write_config(plugins={"loadavg": {},
+                                   "trig": {"module": "trigger", "kind": "poweroff",
+                                            "retire_on": ["poweroff"], "confirm": "yes"}},
+                          host_status={"on_start": "working", "on_stop": "poweroff"},
+                          http={"timeout": 30})
+        a = self.start_agent(["run"])
+        host_id = self.wait_registered(a)
+        self.wait_points("loadavg1", agent=a)
+        self.api.set_fault("tsdb", "hang")
+        time.sleep(2)
+        self.stop_agent(a, bound=8)
+        self.assertEqual(len(self.api.requests(route="retire_host")), 1, a.stderr())
+        self.assertIsNone(self.read_id())
+
     def test_failed_retire_keeps_id_and_exits(self):
         self.api.set_fault("retire_host", "hang")
         self.run_and_stop({"trig": {"kind": "poweroff", "retire_on": ["poweroff"],
