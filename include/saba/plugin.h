@@ -20,6 +20,9 @@
  *
  * Changelog
  *   1.0  first public ABI.
+ *   1.1  host: emit_ex (own timestamp, other hosts by customIdentifier),
+ *        graph_defs, report_check.  Host spec arrays ("checks") from
+ *        several instances are concatenated.
  *
  * Threading rules
  *   - entry() must only return a pointer to static const data.
@@ -44,7 +47,7 @@ extern "C" {
 #endif
 
 #define SABA_PLUGIN_ABI_MAJOR 1
-#define SABA_PLUGIN_ABI_MINOR 0
+#define SABA_PLUGIN_ABI_MINOR 1
 
 #if defined(_WIN32)
 #define SABA_PLUGIN_EXPORT __declspec(dllexport)
@@ -134,6 +137,26 @@ enum saba_retire_result {
 	SABA_RETIRE_DRY_RUN = 3,  /* --dry-run: would have retired */
 };
 
+/* Check monitoring statuses, as check plugins exit. */
+enum saba_check_status {
+	SABA_CHECK_OK = 0,
+	SABA_CHECK_WARNING = 1,
+	SABA_CHECK_CRITICAL = 2,
+	SABA_CHECK_UNKNOWN = 3,
+};
+
+/* One check result for report_check() (ABI 1.1). */
+struct saba_check_report {
+	uint32_t struct_size; /* sizeof(struct saba_check_report) */
+	const char *name;     /* the check monitor's name */
+	int status;           /* enum saba_check_status */
+	const char *message;  /* cut to 1024 characters by the agent */
+	int64_t occurred_at;  /* epoch seconds the check started */
+	int notification_interval; /* minutes; 0: not set */
+	int max_check_attempts;    /* 0: not set */
+	const char *custom_identifier; /* another host's; NULL: this host */
+};
+
 /* Opaque per-instance handle the agent passes back into host functions. */
 typedef struct saba_ctx saba_ctx;
 
@@ -198,7 +221,24 @@ struct saba_host {
 	 * nothing outside themselves. */
 	int (*dry_run)(saba_ctx *ctx);
 
-	/* ABI minor 1+: append here only; never reorder or remove. */
+	/* --- ABI 1.1 (check host->abi_minor >= 1 before use) --- */
+
+	/* Like emit(), with the value's own time (epoch seconds; 0: the
+	 * tick) and, when custom_identifier is not NULL, for the host that
+	 * has that customIdentifier (resolved by the agent; values for an
+	 * unknown host are dropped with a warning).  Only inside collect(). */
+	int (*emit_ex)(saba_ctx *ctx, const char *name, double value, int64_t time,
+		       const char *custom_identifier);
+
+	/* Queue graph definitions: json is an array as
+	 * POST /api/v0/graph-defs/create takes.  Retried like metrics. */
+	int (*graph_defs)(saba_ctx *ctx, const char *json);
+
+	/* Queue a check result for POST /api/v0/monitoring/checks/report
+	 * (batched, retried on network errors and 5xx).  Any thread. */
+	int (*report_check)(saba_ctx *ctx, const struct saba_check_report *report);
+
+	/* ABI minor 2+: append here only; never reorder or remove. */
 };
 
 /* Capability flags, informational (the agent derives them from the members
