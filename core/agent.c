@@ -15,6 +15,7 @@
 #include "instance.h"
 #include "log.h"
 #include "notify.h"
+#include "outbox.h"
 #include "poster.h"
 #include "queue.h"
 #include "register.h"
@@ -353,6 +354,7 @@ int saba_agent_run(const struct saba_options *o)
 		goto out;
 	rt->retire = saba_retire_new();
 	rt->queue = saba_queue_new((size_t)(conf->queue_max_age / conf->interval) + 1);
+	rt->outbox = saba_outbox_new();
 	rt->instances = &a->set;
 	if (saba_instances_create(rt, conf, &a->set) > 0)
 		goto out;
@@ -384,6 +386,7 @@ out:
 		pthread_join(a->sig_thread, NULL);
 	}
 	saba_queue_free(rt->queue);
+	saba_outbox_free(rt->outbox);
 	saba_retire_free(rt->retire);
 	for (int i = 0; i < a->nold; i++)
 		saba_conf_free(a->old_confs[i]);

@@ -24,7 +24,7 @@ static void saba_collect_once(struct saba_ctx *ctx, int64_t tick)
 	if (rt->queue != NULL && !saba_runtime_stopping(rt))
 		saba_queue_stage(rt->queue, ctx->buf, ctx->nbuf);
 	for (size_t i = 0; i < ctx->nbuf; i++)
-		free(ctx->buf[i].name);
+		saba_point_clear(&ctx->buf[i]);
 	ctx->nbuf = 0;
 }
 
@@ -142,6 +142,11 @@ void saba_collector_stop(struct saba_instances *set, int64_t deadline_ms)
 			continue;
 		pthread_mutex_lock(&ctx->lock);
 		ctx->quit = 1;
+		/* Busy since before the stop: likely hung, so it gets only a
+		 * short grace; an idle thread leaves at once anyway. */
+		ctx->stop_by = ctx->want_tick != ctx->done_tick ? saba_now_ms() + 200 : deadline_ms;
+		if (ctx->stop_by > deadline_ms)
+			ctx->stop_by = deadline_ms;
 		pthread_cond_broadcast(&ctx->cond);
 		pthread_mutex_unlock(&ctx->lock);
 	}
@@ -153,7 +158,7 @@ void saba_collector_stop(struct saba_instances *set, int64_t deadline_ms)
 			continue;
 		pthread_mutex_lock(&ctx->lock);
 		while (!ctx->exited)
-			if (saba_timed_wait(&ctx->cond, &ctx->lock, deadline_ms) == ETIMEDOUT)
+			if (saba_timed_wait(&ctx->cond, &ctx->lock, ctx->stop_by) == ETIMEDOUT)
 				break;
 		exited = ctx->exited;
 		pthread_mutex_unlock(&ctx->lock);

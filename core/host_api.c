@@ -10,6 +10,7 @@
 #include "instance.h"
 #include "log.h"
 #include "notify.h"
+#include "outbox.h"
 #include "retire.h"
 #include "util.h"
 
@@ -34,7 +35,8 @@ static int saba_valid_metric_name(const char *s)
 	return 1;
 }
 
-static int saba_h_emit(saba_ctx *ctx, const char *name, double value)
+static int saba_h_emit_ex(saba_ctx *ctx, const char *name, double value, int64_t time,
+			  const char *custom_identifier)
 {
 	struct saba_point *p;
 
@@ -65,7 +67,42 @@ static int saba_h_emit(saba_ctx *ctx, const char *name, double value)
 	p = &ctx->buf[ctx->nbuf++];
 	p->name = saba_strdup(name);
 	p->value = value;
-	p->time = ctx->cur_tick;
+	p->time = time > 0 ? time : ctx->cur_tick;
+	p->ci = custom_identifier != NULL && *custom_identifier != '\0'
+			? saba_strdup(custom_identifier)
+			: NULL;
+	return SABA_OK;
+}
+
+static int saba_h_emit(saba_ctx *ctx, const char *name, double value)
+{
+	return saba_h_emit_ex(ctx, name, value, 0, NULL);
+}
+
+static int saba_h_graph_defs(saba_ctx *ctx, const char *json)
+{
+	json_error_t jerr;
+	json_t *defs = json_loads(json != NULL ? json : "", 0, &jerr);
+
+	if (!json_is_array(defs)) {
+		saba_log(SABA_LOG_WARNING, "%s: graph_defs(): not a JSON array%s%s", ctx->label,
+			 defs == NULL ? ": " : "", defs == NULL ? jerr.text : "");
+		json_decref(defs);
+		return SABA_INVALID;
+	}
+	saba_outbox_graph_defs(ctx->rt, defs);
+	return SABA_OK;
+}
+
+static int saba_h_report_check(saba_ctx *ctx, const struct saba_check_report *r)
+{
+	if (r == NULL || r->struct_size < sizeof(*r) || r->name == NULL || *r->name == '\0' ||
+	    r->status < SABA_CHECK_OK || r->status > SABA_CHECK_UNKNOWN) {
+		saba_log(SABA_LOG_WARNING, "%s: report_check(): invalid report; dropped",
+			 ctx->label);
+		return SABA_INVALID;
+	}
+	saba_outbox_check(ctx->rt, r);
 	return SABA_OK;
 }
 
@@ -294,6 +331,9 @@ static const struct saba_host saba_host_v1 = {
 	.keepalive = saba_h_keepalive,
 	.instance_name = saba_h_instance_name,
 	.dry_run = saba_h_dry_run,
+	.emit_ex = saba_h_emit_ex,
+	.graph_defs = saba_h_graph_defs,
+	.report_check = saba_h_report_check,
 };
 
 const struct saba_host *saba_host_table(void)

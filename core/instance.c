@@ -214,7 +214,8 @@ void saba_instances_destroy(struct saba_instances *set)
 	set->n = 0;
 }
 
-/* Merge src into dst recursively: objects merge, anything else replaces. */
+/* Merge src into dst recursively: objects merge, arrays concatenate (the
+ * "checks" of several check instances), anything else replaces. */
 static void saba_json_merge(json_t *dst, json_t *src)
 {
 	const char *key;
@@ -226,6 +227,8 @@ static void saba_json_merge(json_t *dst, json_t *src)
 
 		if (json_is_object(d) && json_is_object(v))
 			saba_json_merge(d, v);
+		else if (json_is_array(d) && json_is_array(v))
+			json_array_extend(d, v);
 		else
 			json_object_set(dst, key, v);
 	}

@@ -31,7 +31,8 @@ struct saba_ctx {
 	int64_t want_tick; /* tick asked for; == done_tick when idle */
 	int64_t done_tick;
 	int quit;
-	int exited; /* the thread left its loop */
+	int exited;	  /* the thread left its loop */
+	int64_t stop_by;  /* monotonic ms: how long a stop waits for it */
 	int64_t cur_tick; /* tick stamped on emitted values */
 	struct saba_point *buf;
 	size_t nbuf, capbuf;

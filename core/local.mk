@@ -19,6 +19,8 @@ core_libsabacore_la_SOURCES = \
 	core/queue.c core/queue.h \
 	core/collector.c core/collector.h \
 	core/poster.c core/poster.h \
+	core/outbox.c core/outbox.h \
+	core/hostmap.c core/hostmap.h \
 	core/retire.c core/retire.h \
 	core/notify.c core/notify.h \
 	core/agent.c core/agent.h \

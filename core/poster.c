@@ -2,12 +2,15 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "api.h"
 #include "conf.h"
+#include "hostmap.h"
 #include "log.h"
+#include "outbox.h"
 #include "poster.h"
 #include "queue.h"
 #include "register.h"
@@ -29,22 +32,46 @@ struct saba_poster {
 	int64_t deadline_ms; /* while finishing */
 	json_t *spec;	     /* to PUT */
 	struct saba_http *http;
+	struct saba_hostmap *hosts; /* customIdentifier -> host id */
 };
 
-json_t *saba_poster_payload(const char *host_id, struct saba_batch **b, size_t n)
+json_t *saba_poster_payload(const char *host_id, struct saba_batch **b, size_t n,
+			    const char *(*host_for)(void *arg, const char *ci), void *arg)
 {
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < b[i]->n; j++) {
 			const struct saba_point *p = &b[i]->points[j];
+			const char *id = p->ci == NULL	    ? host_id
+					 : host_for != NULL ? host_for(arg, p->ci)
+							    : NULL;
 
+			/* Another host's value, and that host is unknown. */
+			if (id == NULL || *id == '\0')
+				continue;
 			json_array_append_new(arr,
-					      json_pack("{s:s, s:s, s:I, s:f}", "hostId", host_id,
+					      json_pack("{s:s, s:s, s:I, s:f}", "hostId", id,
 							"name", p->name, "time",
 							(json_int_t)p->time, "value", p->value));
 		}
 	return arr;
+}
+
+struct saba_resolve {
+	struct saba_poster *p;
+	int64_t deadline;
+	int missing; /* a lookup could not be made */
+};
+
+static const char *saba_poster_host_for(void *arg, const char *ci)
+{
+	struct saba_resolve *res = arg;
+	const char *id = saba_hostmap_resolve(res->p->hosts, res->p->http, ci, res->deadline);
+
+	if (id == NULL)
+		res->missing = 1;
+	return id;
 }
 
 /* Wait for work, a finish request, or ms; returns 1 when finishing.  Once
@@ -87,8 +114,10 @@ static int64_t saba_post_some(struct saba_poster *p, int *failures, int64_t dead
 	struct saba_runtime *rt = p->rt;
 	struct saba_batch *b[SABA_POST_MAX_BATCHES];
 	struct saba_api_result r = {.retry_after = -1};
+	struct saba_resolve res = {.p = p, .deadline = deadline};
 	size_t n, points = 0;
 	int64_t wait = 0;
+	json_t *payload;
 	char *host_id;
 
 	n = saba_queue_take(rt->queue, b, SABA_POST_MAX_BATCHES, SABA_POST_MAX_POINTS);
@@ -99,8 +128,15 @@ static int64_t saba_post_some(struct saba_poster *p, int *failures, int64_t dead
 	pthread_mutex_unlock(&rt->lock);
 	for (size_t i = 0; i < n; i++)
 		points += b[i]->n;
-	saba_api_call(p->http, "POST", "/api/v0/tsdb", saba_poster_payload(host_id, b, n), deadline,
-		      &r);
+	payload = saba_poster_payload(host_id, b, n, saba_poster_host_for, &res);
+	if (res.missing) {
+		/* Another host's id could not be looked up: keep it all. */
+		json_decref(payload);
+		r.status = SABA_API_RETRY;
+		snprintf(r.message, sizeof(r.message), "customIdentifier lookup failed");
+	} else {
+		saba_api_call(p->http, "POST", "/api/v0/tsdb", payload, deadline, &r);
+	}
 	switch (r.status) {
 	case SABA_API_OK:
 		if (*failures > 0)
@@ -133,6 +169,23 @@ static int64_t saba_post_some(struct saba_poster *p, int *failures, int64_t dead
 	return wait;
 }
 
+/* Graph definitions and check reports, after the metrics. */
+static int64_t saba_poster_outbox(struct saba_poster *p, int *failures, int64_t deadline)
+{
+	struct saba_runtime *rt = p->rt;
+	int64_t wait;
+	char *host_id;
+
+	pthread_mutex_lock(&rt->lock);
+	host_id = saba_strdup(rt->host_id);
+	pthread_mutex_unlock(&rt->lock);
+	wait = saba_outbox_send(rt->outbox, p->http, p->hosts, host_id, *failures, deadline);
+	if (wait > 0)
+		(*failures)++;
+	free(host_id);
+	return wait;
+}
+
 static void *saba_poster_main(void *arg)
 {
 	struct saba_poster *p = arg;
@@ -161,6 +214,8 @@ static void *saba_poster_main(void *arg)
 				if (wait > 0)
 					break;
 			}
+			if (wait == 0 && rt->outbox != NULL && !saba_retired(rt))
+				wait = saba_poster_outbox(p, &failures, deadline);
 			next_try = wait > 0 ? saba_now_ms() + wait : 0;
 		}
 		if (!fin)
@@ -195,6 +250,7 @@ struct saba_poster *saba_poster_start(struct saba_runtime *rt)
 
 	p->rt = rt;
 	p->http = saba_runtime_http(rt);
+	p->hosts = saba_hostmap_new(rt->dry_run);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -205,6 +261,7 @@ struct saba_poster *saba_poster_start(struct saba_runtime *rt)
 	if (p->http == NULL || pthread_create(&p->thread, NULL, saba_poster_main, p) != 0) {
 		saba_err("cannot start the posting thread");
 		saba_http_free(p->http);
+		saba_hostmap_free(p->hosts);
 		free(p);
 		return NULL;
 	}
@@ -242,6 +299,7 @@ void saba_poster_finish(struct saba_poster *p, int64_t deadline_ms)
 	pthread_join(p->thread, NULL);
 	json_decref(p->spec);
 	saba_http_free(p->http);
+	saba_hostmap_free(p->hosts);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
 	free(p);

@@ -26,6 +26,14 @@ struct saba_queue *saba_queue_new(size_t max_batches)
 	return q;
 }
 
+void saba_point_clear(struct saba_point *p)
+{
+	free(p->name);
+	free(p->ci);
+	p->name = NULL;
+	p->ci = NULL;
+}
+
 void saba_batch_free(struct saba_batch *b)
 {
 	size_t i;
@@ -33,7 +41,7 @@ void saba_batch_free(struct saba_batch *b)
 	if (b == NULL)
 		return;
 	for (i = 0; i < b->n; i++)
-		free(b->points[i].name);
+		saba_point_clear(&b->points[i]);
 	free(b->points);
 	free(b);
 }
@@ -67,6 +75,7 @@ void saba_queue_stage(struct saba_queue *q, const struct saba_point *pts, size_t
 	for (i = 0; i < n; i++) {
 		b->points[b->n] = pts[i];
 		b->points[b->n].name = saba_strdup(pts[i].name);
+		b->points[b->n].ci = pts[i].ci != NULL ? saba_strdup(pts[i].ci) : NULL;
 		b->n++;
 	}
 	pthread_mutex_unlock(&q->lock);

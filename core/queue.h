@@ -11,7 +11,11 @@ struct saba_point {
 	char *name;
 	double value;
 	int64_t time; /* epoch seconds */
+	char *ci;     /* customIdentifier of another host; NULL: this host */
 };
+
+/* Free a point's strings (not the point). */
+void saba_point_clear(struct saba_point *p);
 
 struct saba_batch {
 	struct saba_point *points;

@@ -8,6 +8,7 @@
 
 struct saba_conf;
 struct saba_queue;
+struct saba_outbox;
 struct saba_retire;
 struct saba_instances;
 
@@ -26,6 +27,7 @@ struct saba_runtime {
 	int64_t shutdown_deadline_ms; /* monotonic; 0 outside shutdown */
 
 	struct saba_queue *queue;
+	struct saba_outbox *outbox; /* graph defs, check reports; NULL: not sent */
 	struct saba_retire *retire;
 	struct saba_instances *instances;
 };

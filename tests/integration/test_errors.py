@@ -4,10 +4,7 @@ truncated answers, resets, hangs, an unreachable API; plus the secrecy of
 the API key in logs."""
 
 import os
-import re
-import signal
 import time
-import unittest
 
 import harness
 from harness import API_KEY, AgentTestCase, free_port, scaled

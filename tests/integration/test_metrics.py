@@ -3,11 +3,8 @@
 times), outages and recovery with every point delivered, 4xx drops, NaN,
 slow and failing plugins, flushing on shutdown."""
 
-import os
-import signal
 import sys
 import time
-import unittest
 
 import harness
 from harness import AgentTestCase, gaps, scaled, tsdb_series

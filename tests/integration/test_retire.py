@@ -3,10 +3,8 @@
 and retirement requested by a shutdown trigger plugin on SIGTERM."""
 
 import os
-import signal
 import subprocess
 import time
-import unittest
 
 import harness
 from harness import API_KEY, AgentTestCase, free_port, scaled

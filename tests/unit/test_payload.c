@@ -87,7 +87,7 @@ static void test_payload(void)
 	struct saba_batch b1 = {.points = p1, .n = 2, .cap = 2};
 	struct saba_batch b2 = {.points = p2, .n = 1, .cap = 1};
 	struct saba_batch *bs[] = {&b1, &b2};
-	json_t *arr = saba_poster_payload("HOST1", bs, 2);
+	json_t *arr = saba_poster_payload("HOST1", bs, 2, NULL, NULL);
 	char *text;
 
 	CU_ASSERT_FATAL(json_is_array(arr));
@@ -102,7 +102,7 @@ static void test_payload(void)
 	free(text);
 	json_decref(arr);
 
-	arr = saba_poster_payload("HOST1", bs, 0);
+	arr = saba_poster_payload("HOST1", bs, 0, NULL, NULL);
 	CU_ASSERT(json_is_array(arr));
 	CU_ASSERT_EQUAL(json_array_size(arr), 0);
 	json_decref(arr);
