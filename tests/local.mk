@@ -25,7 +25,7 @@ tests_plugins_trigger_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 if HAVE_CUNIT
 UNIT_TESTS = tests/unit/test_config tests/unit/test_queue tests/unit/test_idfile \
 	tests/unit/test_payload tests/unit/test_loader tests/unit/test_retire \
-	tests/unit/test_procfs
+	tests/unit/test_procfs tests/unit/test_outbox
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(LIBCONFIG_CFLAGS)
@@ -48,6 +48,9 @@ tests_unit_test_loader_LDADD = $(UNIT_LDADD)
 tests_unit_test_retire_SOURCES = tests/unit/test_retire.c tests/unit/unit.h
 tests_unit_test_retire_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_retire_LDADD = $(UNIT_LDADD)
+tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c tests/unit/unit.h
+tests_unit_test_outbox_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_outbox_LDADD = $(UNIT_LDADD)
 tests_unit_test_procfs_SOURCES = tests/unit/test_procfs.c tests/unit/fakehost.c \
 	tests/unit/fakehost.h tests/unit/unit.h
 tests_unit_test_procfs_CFLAGS = $(UNIT_CFLAGS)
