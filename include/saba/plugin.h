@@ -31,6 +31,9 @@
  *     may run concurrently with other instances, on a thread of its own; it
  *     must not sleep for long (the agent does not wait for it, but a busy
  *     instance misses ticks).
+ *   - host_spec() is called from the main thread (at start, hourly, after a
+ *     reload) and may run while the same instance's collect() runs: it must
+ *     not touch state collect() changes without a lock of its own.
  *   - shutdown() is called once on the agent's stop, on a worker thread.
  *   - confirm_retire() may be called from any thread.
  *   - host functions are thread-safe unless noted.
