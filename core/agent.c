@@ -361,6 +361,9 @@ int saba_agent_run(const struct saba_options *o)
 	if (pthread_create(&a->sig_thread, NULL, saba_signal_main, rt) == 0)
 		a->has_sig_thread = 1;
 	rc = 1;
+	/* Ready once configured: registration may wait minutes for the API,
+	 * and boot (multi-user.target) must not wait with it. */
+	saba_notify("READY=1");
 	if (saba_agent_start(a) != 0) {
 		if (saba_runtime_stopping(rt))
 			rc = 0;
@@ -371,7 +374,6 @@ int saba_agent_run(const struct saba_options *o)
 	a->poster = saba_poster_start(rt);
 	if (a->poster == NULL)
 		goto out;
-	saba_notify("READY=1");
 	saba_agent_loop(a);
 	saba_agent_stop(a);
 	rc = 0;
