@@ -1,0 +1,208 @@
+/*
+ * The filesystem plugin through the fake host, on the mount table
+ * tests/data/fs/self/mounts.  Its mount points are directories every Linux
+ * machine has ("/", "/tmp", "/var", "/usr/lib", "/etc", "/proc"), so the
+ * plugin's statvfs() calls work and the test compares with its own:
+ *
+ *   /dev/sda1 on / (and bind-mounted deeper)  -> sda1, once, at "/"
+ *   /dev/sdh1 then /dev/sdb1 on /tmp           -> sdb1 (mounted over sdh1)
+ *   /dev/sdf1 on "/v\141r" (octal escape)      -> sdf1 at /var
+ *   /dev/mapper/docker-* on /dev               -> meta only
+ *   /dev/sdc1 on /usr/lib, below nfs4 /usr     -> never statvfs'd
+ *   /dev/fuse on /etc, fuse.sshfs              -> never statvfs'd
+ *   /dev/loop0 on /proc (zero size)            -> left out like df
+ *   tmpfs, cifs, nfs4, proc, sysfs             -> not /dev/: left out
+ */
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include <jansson.h>
+
+#include "plugtest.h"
+#include "unit.h"
+
+static const struct saba_plugin *fsp;
+static void *fs_dl;
+
+static int suite_init(void)
+{
+	fsp = plugtest_load("filesystem", &fs_dl);
+	return fsp != NULL ? 0 : -1;
+}
+
+static int suite_cleanup(void)
+{
+	fakehost_unload(fs_dl);
+	return 0;
+}
+
+/* Check label's size (exact: the root reserve does not move) and used
+ * (between the test's own statvfs before and after the collection). */
+static void check_fs(struct fakehost *fh, const char *label, const struct statvfs *before,
+		     const struct statvfs *after)
+{
+	double fr = (double)before->f_frsize;
+	double used0 = (double)(before->f_blocks - before->f_bfree) * fr;
+	double used1 = (double)(after->f_blocks - after->f_bfree) * fr;
+	double size0 = used0 + (double)before->f_bavail * fr;
+	double size1 = used1 + (double)after->f_bavail * fr;
+	char name[128];
+	double size, used;
+
+	snprintf(name, sizeof(name), "filesystem.%s.size", label);
+	size = plugtest_value(fh, name);
+	snprintf(name, sizeof(name), "filesystem.%s.used", label);
+	used = plugtest_value(fh, name);
+	CU_ASSERT_TRUE(used >= (used0 < used1 ? used0 : used1) &&
+		       used <= (used0 > used1 ? used0 : used1));
+	CU_ASSERT_TRUE(size >= (size0 < size1 ? size0 : size1) &&
+		       size <= (size0 > size1 ? size0 : size1));
+	CU_ASSERT_TRUE(size >= used && size > 0);
+}
+
+static void *collect(struct fakehost **fh, const char *extra, struct statvfs b[3],
+		     struct statvfs a[3])
+{
+	static const char *const dirs[3] = {"/", "/tmp", "/var"};
+	void *inst = plugtest_create(fsp, fh, "procfs = \"%s\"; %s", plugtest_data("fs"), extra);
+
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL_FATAL(statvfs(dirs[i], &b[i]), 0);
+	CU_ASSERT_EQUAL(fakehost_collect(*fh, fsp, inst), SABA_OK);
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL_FATAL(statvfs(dirs[i], &a[i]), 0);
+	return inst;
+}
+
+static void test_descriptor(void)
+{
+	CU_ASSERT_STRING_EQUAL(fsp->name, "filesystem");
+	/* not a delta plugin: one sample is the value */
+	CU_ASSERT_EQUAL(fsp->flags & SABA_PLUGIN_DELTA, 0);
+	CU_ASSERT_PTR_NOT_NULL(fsp->host_spec);
+}
+
+static void test_metrics(void)
+{
+	struct statvfs b[3], a[3];
+	struct fakehost *fh;
+	void *inst = collect(&fh, "", b, a);
+
+	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 6);
+	check_fs(fh, "sda1", &b[0], &a[0]);
+	check_fs(fh, "sdb1", &b[1], &a[1]);
+	check_fs(fh, "sdf1", &b[2], &a[2]);
+	CU_ASSERT_FALSE(fakehost_value(fh, "filesystem.sdh1.size", NULL));
+	CU_ASSERT_FALSE(fakehost_value(fh, "filesystem.sdc1.size", NULL));
+	CU_ASSERT_FALSE(fakehost_value(fh, "filesystem.fuse.size", NULL));
+	CU_ASSERT_FALSE(fakehost_value(fh, "filesystem.loop0.size", NULL));
+	CU_ASSERT_FALSE(fakehost_value(fh, "filesystem.mapper_docker-253_0-1311-7d1c.size", NULL));
+	plugtest_destroy(fsp, fh, inst);
+}
+
+static void test_use_mountpoint(void)
+{
+	struct statvfs b[3], a[3];
+	struct fakehost *fh;
+	void *inst = collect(&fh, "use_mountpoint = true;", b, a);
+
+	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 6);
+	check_fs(fh, "_", &b[0], &a[0]);
+	check_fs(fh, "_tmp", &b[1], &a[1]);
+	check_fs(fh, "_var", &b[2], &a[2]);
+	plugtest_destroy(fsp, fh, inst);
+}
+
+/* ignore matches the raw source */
+static void test_ignore(void)
+{
+	struct statvfs b[3], a[3];
+	struct fakehost *fh;
+	void *inst = collect(&fh, "ignore = \"^/dev/sd[bf]\";", b, a);
+
+	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 2);
+	check_fs(fh, "sda1", &b[0], &a[0]);
+	plugtest_destroy(fsp, fh, inst);
+}
+
+static void test_bad_config(void)
+{
+	static const char *const cfg[] = {"use_mountpoint = \"yes\";", "ignore = \"(\";",
+					  "procfs = 1;"};
+
+	for (size_t i = 0; i < sizeof(cfg) / sizeof(cfg[0]); i++) {
+		struct fakehost *fh = fakehost_new(cfg[i]);
+		void *inst = NULL;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(fh);
+		CU_ASSERT_EQUAL(fakehost_create(fh, fsp, &inst), SABA_INVALID);
+		CU_ASSERT_PTR_NULL(inst);
+		CU_ASSERT_EQUAL(fakehost_nconfig_errors(fh), 1);
+		fakehost_free(fh);
+	}
+}
+
+static void check_entry(json_t *spec, const char *dev, const char *mount, const char *dir)
+{
+	json_t *e = json_object_get(spec, dev);
+	struct statvfs st;
+	json_int_t size;
+
+	CU_ASSERT_FATAL(json_is_object(e));
+	CU_ASSERT_EQUAL(json_object_size(e), 5);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(e, "mount")), mount);
+	CU_ASSERT_TRUE(json_is_integer(json_object_get(e, "kb_used")));
+	CU_ASSERT_TRUE(json_is_integer(json_object_get(e, "kb_available")));
+	CU_ASSERT_PTR_NOT_NULL(strchr(json_string_value(json_object_get(e, "percent_used")), '%'));
+	size = json_integer_value(json_object_get(e, "kb_size"));
+	CU_ASSERT_EQUAL_FATAL(statvfs(dir, &st), 0);
+	/* df's 1024-blocks, rounded up */
+	CU_ASSERT_EQUAL(
+		size, (json_int_t)(((unsigned long long)st.f_blocks * st.f_frsize + 1023) / 1024));
+}
+
+static void test_spec(void)
+{
+	struct fakehost *fh;
+	void *inst = plugtest_create(fsp, &fh, "procfs = \"%s\"; ignore = \"sda\";",
+				     plugtest_data("fs"));
+	json_t *spec;
+
+	CU_ASSERT_EQUAL(fakehost_host_spec(fh, fsp, inst), SABA_OK);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fakehost_spec(fh, "meta.filesystem"));
+	spec = json_loads(fakehost_spec(fh, "meta.filesystem"), 0, NULL);
+	CU_ASSERT_FATAL(json_is_object(spec));
+	/* like upstream's df rows: ignore and the docker rule are for the
+	 * metrics only */
+	CU_ASSERT_EQUAL(json_object_size(spec), 4);
+	check_entry(spec, "/dev/sda1", "/", "/");
+	check_entry(spec, "/dev/sdb1", "/tmp", "/tmp");
+	check_entry(spec, "/dev/sdf1", "/var", "/var");
+	check_entry(spec, "/dev/mapper/docker-253:0-1311-7d1c", "/dev", "/dev");
+	json_decref(spec);
+	plugtest_destroy(fsp, fh, inst);
+}
+
+static void test_missing(void)
+{
+	struct fakehost *fh;
+	void *inst = plugtest_create(fsp, &fh, "procfs = \"/nonexistent\";");
+
+	CU_ASSERT_EQUAL(fakehost_collect(fh, fsp, inst), SABA_ERROR);
+	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_ERR, "/nonexistent/self/mounts"), 1);
+	CU_ASSERT_EQUAL(fakehost_host_spec(fh, fsp, inst), SABA_ERROR);
+	CU_ASSERT_EQUAL(fakehost_nspecs(fh), 0);
+	plugtest_destroy(fsp, fh, inst);
+}
+
+static const struct unit_test tests[] = {
+	UNIT_TEST(test_descriptor), UNIT_TEST(test_metrics),	UNIT_TEST(test_use_mountpoint),
+	UNIT_TEST(test_ignore),	    UNIT_TEST(test_bad_config), UNIT_TEST(test_spec),
+	UNIT_TEST(test_missing),
+};
+
+int main(void)
+{
+	return unit_run_suite("filesystem", tests, sizeof(tests) / sizeof(tests[0]), suite_init,
+			      suite_cleanup);
+}
