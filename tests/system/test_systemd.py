@@ -18,187 +18,46 @@ them or with SABA_SKIP_SYSTEM_TESTS=1.  The rootfs is debootstrapped once
 from the mirror apt already uses and cached under /var/cache/saba-agent-test/.
 Nothing but 127.0.0.1 and that mirror is contacted.
 
-Environment (tests/system.mk): SABA_TOP_BUILDDIR, SABA_MAKE, SABA_SRCDIR;
-SABA_KEEP_TMP keeps the scratch rootfs.
+The rootfs cache, the container and the install are shared with
+test_sysv.py (nspawn.py).  Environment (tests/system.mk): SABA_TOP_BUILDDIR,
+SABA_MAKE, SABA_SRCDIR; SABA_KEEP_TMP keeps the scratch rootfs.
 """
 
-import fcntl
 import glob
-import hashlib
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 
-SRCDIR = os.environ.get("SABA_SRCDIR") or os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(SRCDIR, "tests", "integration"))
-from fakeapi import FakeMackerel  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nspawn  # noqa: E402
+from nspawn import check, log  # noqa: E402
 
-SUITE = "bookworm"
 # What the installed agent needs at run time; a new library dependency goes
 # here (the cache key changes with it).
 INCLUDE = "systemd,systemd-sysv,dbus,procps,libcurl4,libjansson4,libconfig9,libsystemd0"
-CACHE = "/var/cache/saba-agent-test"
-API_KEY = "system-test-key-Vq8"
 UNIT = "saba-agent.service"
-PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-failures = []
-
-
-def log(msg):
-    print("%7.1fs %s" % (time.monotonic() - T0, msg), flush=True)
-
-
-def skip(why):
-    print("SKIP: " + why, flush=True)
-    sys.exit(77)
-
-
-def check(cond, what):
-    """Record one assertion; the test goes on so one run shows every failure."""
-    log(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
-    return cond
-
-
-# --------------------------------------------------------------- the rootfs
-def debian_mirror():
-    """The first URI of a `deb` source for SUITE in apt's own sources."""
-    for path in ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*.list")):
-        try:
-            lines = open(path).read().splitlines()
-        except OSError:
-            continue
-        for line in lines:
-            words = re.sub(r"\[[^]]*\]", "", line.split("#")[0]).split()
-            if len(words) >= 3 and words[0] == "deb" and words[2] == SUITE:
-                return words[1]
-    for path in sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
-        try:
-            text = open(path).read()
-        except OSError:
-            continue
-        for stanza in re.split(r"\n\s*\n", text):
-            fields = {}
-            for line in stanza.splitlines():
-                m = re.match(r"^([A-Za-z-]+):\s*(.*)$", line)
-                if m:
-                    fields[m.group(1).lower()] = m.group(2).split()
-            if ("deb" in fields.get("types", []) and SUITE in fields.get("suites", [])
-                    and fields.get("uris")):
-                return fields["uris"][0]
-    return None
-
-
-def cached_rootfs(mirror):
-    """The debootstrapped rootfs, built once per include list."""
-    key = hashlib.sha256(("%s\nminbase\n%s\n" % (SUITE, INCLUDE)).encode()).hexdigest()[:16]
-    root = os.path.join(CACHE, "rootfs-" + key)
-    os.makedirs(CACHE, exist_ok=True)
-    with open(os.path.join(CACHE, ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # two test runs must not build it twice
-        if os.path.isfile(os.path.join(root, "usr/lib/systemd/systemd")):
-            return root
-        tmp = root + ".tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        log("debootstrap %s from %s into %s (once; about 35 s)" % (SUITE, mirror, root))
-        p = subprocess.run(["debootstrap", "--variant=minbase", "--include=" + INCLUDE,
-                            SUITE, tmp, mirror], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=900)
-        if p.returncode != 0:
-            print(p.stdout.decode(errors="replace")[-3000:])
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise SystemExit("debootstrap failed (exit %d)" % p.returncode)
-        os.rename(tmp, root)
-    return root
 
 
 # ----------------------------------------------------------- the container
-class Container:
-    def __init__(self, root, logpath):
-        self.root = root
-        self.logpath = logpath
-        self.proc = None
-        self.leader = None
+class Container(nspawn.Container):
+    init = "systemd"
 
     def boot(self):
-        self.log = open(self.logpath, "ab")
-        self.proc = subprocess.Popen(
-            ["systemd-nspawn", "-D", self.root, "--register=no", "--keep-unit", "-b",
-             "--console=pipe"], stdin=subprocess.DEVNULL, stdout=self.log,
-            stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while self.leader is None and time.monotonic() < deadline:
-            # The leader is nspawn's child once it has become systemd:
-            # before that its namespaces are still being set up.
-            try:
-                kids = open("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)).read()
-                for kid in kids.split():
-                    if open("/proc/%s/comm" % kid).read().strip() == "systemd":
-                        self.leader = int(kid)
-            except OSError:
-                pass
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        if self.leader is None:
-            raise SystemExit("the container did not start; see %s" % self.logpath)
+        super().boot()
         r = self.run("systemctl", "is-system-running", "--wait", timeout=60)
         log("booted (system %s)" % r.stdout.strip())
-
-    def run(self, *cmd, timeout=30, check=False):
-        """A command inside, with a clean environment, through nsenter."""
-        r = subprocess.run(["nsenter", "--target", str(self.leader), "--mount", "--uts",
-                            "--ipc", "--pid", "--root", "--wd", "env", "-i", "PATH=" + PATH,
-                            "TERM=dumb", "HOME=/root", "LANG=C.UTF-8"] + list(cmd),
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           universal_newlines=True, timeout=timeout)
-        if check and r.returncode != 0:
-            raise SystemExit("%s: exit %d: %s" % (" ".join(cmd), r.returncode, r.stderr))
-        return r
 
     def prop(self, name):
         return self.run("systemctl", "show", "-P", name, UNIT).stdout.strip()
 
-    def wait_exit(self, timeout):
-        """nspawn's exit status, or None when it is still running."""
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def kill(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
 
 # ---------------------------------------------------------------- the test
-class SystemTest:
-    def __init__(self, rootfs, work):
-        self.work = work
-        self.root = os.path.join(work, "root")
-        self.api = FakeMackerel(api_key=API_KEY).start()
-        log("fake API on %s" % self.api.url)
-        log("copying the cached rootfs")
-        subprocess.run(["cp", "-a", rootfs, self.root], check=True)
-        self.install()
-
+class SystemTest(nspawn.Harness):
     def install(self):
-        builddir = os.environ["SABA_TOP_BUILDDIR"]
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
-        make = (os.environ.get("SABA_MAKE") or "make").split()
-        with open(os.path.join(self.work, "install.log"), "wb") as out:
-            subprocess.run(make + ["-C", builddir, "install", "DESTDIR=" + self.root], env=env,
-                           stdout=out, stderr=subprocess.STDOUT, check=True, timeout=300)
+        builddir = self.builddir
         # The unit where configure put it; else (no unit dir) by hand.
         unit = None
         for d in ("etc", "usr/local/lib", "usr/lib", "lib"):
@@ -214,31 +73,21 @@ class SystemTest:
         m = re.search(r"^ExecStart=(\S+) -c (\S+) run$", text, re.M)
         self.agent, self.conf = m.group(1), m.group(2)
         self.stop_timeout = int(re.search(r"^TimeoutStopSec=(\d+)", text, re.M).group(1))
-        conf = open(self.host_path(self.conf)).read()
-        self.plugin_dir = re.search(r'^plugin_dir = "([^"]*)";', conf, re.M).group(1)
-        # The installed root (e.g. /usr/local/var/lib/saba-agent), kept: the
-        # unit's hardening must leave it writable.
-        self.state_dir = re.search(r'^root = "([^"]*)";', conf, re.M).group(1)
+        # The installed root is kept: the unit's hardening must leave it
+        # writable.
+        self.read_conf()
         log("installed %s (config %s, plugins %s, unit %s)" % (
             self.agent, self.conf, self.plugin_dir, self.unit_path))
         subprocess.run(["chroot", self.root, "systemctl", "enable", "--quiet", UNIT],
                        check=True)
         os.makedirs(os.path.join(self.root, "var/log/journal"), exist_ok=True)
 
-    def host_path(self, path):
-        return os.path.join(self.root, path.lstrip("/"))
-
     def configure(self, retire_on=None, retire_timeout=10, shutdown_timeout=3, http_timeout=5,
                   stop_timeout=None):
         systemd = "{ retire_on = [ %s ]; }" % ", ".join('"%s"' % k for k in retire_on) \
             if retire_on is not None else "{}"
-        with open(self.host_path(self.conf), "w") as f:
-            f.write('apikey = "%s";\napibase = "%s";\nroot = "%s";\n'
-                    'plugin_dir = "%s";\ninterval = 60;\nretire = { timeout = %d; };\n'
-                    'http = { timeout = %d; };\nshutdown = { timeout = %d; };\n'
-                    'plugins = { loadavg = {}; memory = {}; systemd = %s; };\n'
-                    % (API_KEY, self.api.url, self.state_dir, self.plugin_dir, retire_timeout,
-                       http_timeout, shutdown_timeout, systemd))
+        self.write_conf("systemd = %s;" % systemd, retire_timeout=retire_timeout,
+                        shutdown_timeout=shutdown_timeout, http_timeout=http_timeout)
         dropin = self.host_path("/etc/systemd/system/%s.d" % UNIT)
         shutil.rmtree(dropin, ignore_errors=True)
         if stop_timeout is not None:
@@ -249,20 +98,11 @@ class SystemTest:
         for d in glob.glob(self.host_path("/var/log/journal/*")):
             shutil.rmtree(d, ignore_errors=True)
 
-    def id_file(self):
-        try:
-            return open(os.path.join(self.host_path(self.state_dir), "id")).read()
-        except OSError:
-            return None
-
     def journal(self):
         r = subprocess.run(["journalctl", "-D", self.host_path("/var/log/journal"), "-u", UNIT,
                             "-o", "cat", "--no-pager"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            universal_newlines=True)
         return r.stdout
-
-    def retires(self):
-        return self.api.requests(route="retire_host")
 
     def boot(self, name):
         self.ct = Container(self.root, os.path.join(self.work, "nspawn.log"))
@@ -390,47 +230,11 @@ class SystemTest:
         check("Killing" not in jr and "timed out" not in jr,
               "API hanging: the agent was not killed by systemd")
 
-    def close(self):
-        if getattr(self, "ct", None) is not None:
-            self.ct.kill()
-        self.api.stop()
-
-
-def main():
-    if os.environ.get("SABA_SKIP_SYSTEM_TESTS") == "1":
-        skip("SABA_SKIP_SYSTEM_TESTS=1 (the system tests run once per CI, in make check)")
-    if os.geteuid() != 0:
-        skip("needs root (debootstrap, systemd-nspawn)")
-    for tool in ("debootstrap", "systemd-nspawn", "nsenter", "journalctl", "chroot"):
-        if shutil.which(tool) is None:
-            skip("%s not found (apt-get install debootstrap systemd-container)" % tool)
-    if not os.environ.get("SABA_TOP_BUILDDIR"):
-        skip("SABA_TOP_BUILDDIR is not set (run through make check)")
-    mirror = debian_mirror()
-    if mirror is None:
-        skip("no `deb ... %s` source in /etc/apt: no mirror to debootstrap from" % SUITE)
-    rootfs = cached_rootfs(mirror)
-    work = tempfile.mkdtemp(prefix="saba-systemd-test.", dir="/var/tmp")
-    t = None
-    try:
-        t = SystemTest(rootfs, work)
-        for scenario in (t.boot1, t.boot2, t.boot3, t.boot4):
+    def scenarios(self):
+        for scenario in (self.boot1, self.boot2, self.boot3, self.boot4):
             scenario()
-    finally:
-        if t is not None:
-            t.close()
-        if failures or os.environ.get("SABA_KEEP_TMP"):
-            log("kept %s" % work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    if failures:
-        print("%d check(s) failed:\n  %s" % (len(failures), "\n  ".join(failures)))
-        sys.exit(1)
-    log("all checks passed")
 
 
 if __name__ == "__main__":
-    T0 = time.monotonic()
-    # make's SIGTERM must still stop the container and clean up (finally:).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
-    main()
+    nspawn.main("systemd", INCLUDE, "usr/lib/systemd/systemd", SystemTest,
+                tools=nspawn.TOOLS + ("journalctl",))
