@@ -1,6 +1,7 @@
 #!/bin/sh
 # Footprint of saba-agent beside collectd, in one run on one machine: each
-# collects load average and memory every second for DURATION seconds.
+# collects load average and memory (with --full: the whole Linux set) every
+# second for DURATION seconds.
 #   saba-agent dry-run   run --dry-run (requests printed, nothing sent)
 #   saba-agent http      run, posting to a loopback sink (bench/sink.py)
 #   collectd csv         load + memory + csv writer
@@ -8,12 +9,36 @@
 # Prints steady RSS, anonymous RSS, CPU ms per collection and threads, and
 # the ratios of each saba-agent row to its collectd counterpart.
 #
-#   bench/footprint.sh [DURATION]     (default 60; needs collectd-core libyajl2 libcurl3-gnutls)
+#   bench/footprint.sh [--full] [DURATION]
+#       (default 60 s; needs collectd-core libyajl2 libcurl3-gnutls)
+#   --full: the whole Linux set on both sides: loadavg cpu memory disk
+#       interface filesystem against collectd's load cpu memory disk
+#       interface df.
 #
 # Run from a built tree (make first).  Loopback traffic only.
 set -eu
 
+full=no
+if [ "${1:-}" = --full ]; then
+	full=yes
+	shift
+fi
 duration=${1:-60}
+if [ $full = yes ]; then
+	saba_plugins="loadavg = {}; memory = {}; cpu = {}; disk = {}; interface = {}; filesystem = {};"
+	collectd_plugins="LoadPlugin load
+LoadPlugin memory
+LoadPlugin cpu
+LoadPlugin disk
+LoadPlugin interface
+LoadPlugin df"
+	set_name="loadavg cpu memory disk interface filesystem"
+else
+	saba_plugins="loadavg = {}; memory = {};"
+	collectd_plugins="LoadPlugin load
+LoadPlugin memory"
+	set_name="load + memory"
+fi
 top=$(cd "$(dirname "$0")/.." && pwd)
 agent=${SABA_AGENT:-$top/core/saba-agent}
 plugins=${SABA_PLUGIN_DIR:-$top/plugins/.libs}
@@ -38,7 +63,7 @@ apibase = "http://127.0.0.1:$port";
 root = "$work/$1";
 plugin_dir = "$plugins";
 interval = 1;
-plugins = { loadavg = {}; memory = {}; };
+plugins = { $saba_plugins };
 EOC
 }
 collectd_conf() { # name writer-block
@@ -50,8 +75,7 @@ BaseDir "$work/$1"
 PIDFile "$work/$1/collectd.pid"
 PluginDir "/usr/lib/collectd"
 TypesDB "/usr/share/collectd/types.db"
-LoadPlugin load
-LoadPlugin memory
+$collectd_plugins
 $2
 EOC
 }
@@ -95,7 +119,7 @@ m_sh=$(measure $p_sh)
 m_cc=$(measure $p_cc)
 m_ch=$(measure $p_ch)
 
-echo "load + memory every 1 s for $duration s, measured at the end"
+echo "$set_name every 1 s for $duration s, measured at the end"
 printf '%-20s %9s %9s %12s %8s\n' "" "RSS kB" "anon kB" "CPU ms/coll" "threads"
 row() { # label "rss anon cpu threads"
 	echo "$2" | awk -v l="$1" -v d="$duration" \
