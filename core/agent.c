@@ -273,7 +273,7 @@ static void saba_agent_shutdown_hooks(struct saba_agent *a)
 		 rt->conf->retire_timeout + 5);
 	for (int i = 0; i < a->set.n; i++)
 		if (a->set.v[i]->mod->desc.shutdown != NULL)
-			a->set.v[i]->mod->pinned = 1;
+			a->set.v[i]->mod->pinned = a->set.v[i]->abandoned = 1;
 	pthread_detach(t);
 	return;
 out:

@@ -163,8 +163,9 @@ void saba_collector_stop(struct saba_instances *set, int64_t deadline_ms)
 		exited = ctx->exited;
 		pthread_mutex_unlock(&ctx->lock);
 		if (!exited) {
-			/* Hung in collect(): never join, never unload. */
-			pthread_detach(ctx->thread);
+			/* Still in collect(): never unload its code.  The thread
+			 * stays joinable; destroy gives it one more chance after
+			 * the plugin's stop(), which may be what ends it. */
 			ctx->mod->pinned = 1;
 			continue;
 		}

@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -193,14 +195,26 @@ int saba_instances_create(struct saba_runtime *rt, struct saba_conf *conf,
 
 void saba_instances_destroy(struct saba_instances *set)
 {
+	struct timespec until;
 	int i;
 
+	/* One short wait in all for collect threads that outlived the
+	 * collector's stop: the plugin's stop() may have ended them since. */
+	saba_abstime(CLOCK_REALTIME, 300, &until);
 	for (i = set->n - 1; i >= 0; i--) {
 		struct saba_ctx *ctx = set->v[i];
 
-		if (ctx->has_thread || ctx->mod->pinned) {
-			/* A thread may still run its code: leave it be. */
-			ctx->mod->pinned = 1;
+		if (ctx->abandoned) {
+			/* A shutdown hook still runs in it. */
+			saba_warn("%s: still busy in its shutdown hook; not destroying it",
+				  ctx->label);
+			continue;
+		}
+		if (ctx->has_thread && pthread_timedjoin_np(ctx->thread, NULL, &until) == 0)
+			ctx->has_thread = 0;
+		if (ctx->has_thread) {
+			/* Its collect() never returned: leave it be. */
+			pthread_detach(ctx->thread);
 			saba_warn("%s: still busy in collect; not destroying it", ctx->label);
 			continue;
 		}

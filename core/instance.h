@@ -41,6 +41,7 @@ struct saba_ctx {
 
 	json_t *spec; /* target of spec_set during host_spec() */
 	int started;
+	int abandoned; /* a shutdown hook outlived its bound: never destroy */
 };
 
 struct saba_instances {

@@ -19,6 +19,10 @@ Routes (each has a name, used to select requests and to set faults):
     host_status   POST /api/v0/hosts/<id>/status     -> {"success": true}
     retire_host   POST /api/v0/hosts/<id>/retire     -> {"success": true} or 404
     tsdb          POST /api/v0/tsdb                  -> {"success": true}
+    graph_defs    POST /api/v0/graph-defs/create     -> {"success": true}
+                  (recorded: ``graph_defs()``)
+    check_report  POST /api/v0/monitoring/checks/report -> {"success": true}
+                  (recorded: ``check_reports()``; hostId must be known)
 
 Every request must carry ``X-Api-Key`` equal to the configured key, otherwise
 403 {"error": {"message": "Authentication failed."}}.  Every request is
@@ -56,7 +60,9 @@ import urllib.parse
 __all__ = ["FakeMackerel", "Request", "Fault", "ROUTES"]
 
 ROUTES = ("create_host", "find_hosts", "get_host", "update_host", "host_status",
-          "retire_host", "tsdb")
+          "retire_host", "tsdb", "graph_defs", "check_report")
+
+CHECK_STATUSES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
 
 FAULT_MODES = ("status", "hang", "delay", "garbage", "html", "reset", "truncated", "short")
 
@@ -158,6 +164,8 @@ class FakeMackerel:
         self._points = []           # [dict] every point of every accepted tsdb post
         self._statuses = []         # [(host_id, status, time)]
         self._retired = []          # [(host_id, time)]
+        self._graph_defs = []       # [dict] every graph definition accepted
+        self._check_reports = []    # [dict] every check report accepted
         self._faults = {}           # route or "*" -> [Fault]
         self._thread = None
         handler = type("Handler", (_Handler,), {"api": self})
@@ -259,6 +267,18 @@ class FakeMackerel:
         with self._lock:
             return list(self._retired)
 
+    def graph_defs(self):
+        """Every graph definition of every accepted graph-defs post."""
+        with self._lock:
+            return json.loads(json.dumps(self._graph_defs))
+
+    def check_reports(self, name=None):
+        """Every report of every accepted checks/report post, optionally
+        only those of check ``name``, in arrival order."""
+        with self._lock:
+            out = json.loads(json.dumps(self._check_reports))
+        return [r for r in out if name is None or r.get("name") == name]
+
     def reset_records(self):
         """Forget recorded requests, points, statuses (hosts stay)."""
         with self._lock:
@@ -266,6 +286,8 @@ class FakeMackerel:
             self._points.clear()
             self._statuses.clear()
             self._retired.clear()
+            self._graph_defs.clear()
+            self._check_reports.clear()
 
     # ------------------------------------------------------------- faults
     def set_fault(self, route, mode, **kw):
@@ -457,6 +479,31 @@ class FakeMackerel:
                 q["_received"] = req.time
                 self._points.append(q)
             return 200, {"success": True}, {}
+        if r == "graph_defs":
+            if not isinstance(body, list) or not all(
+                    isinstance(g, dict) and isinstance(g.get("name"), str)
+                    and g["name"].startswith("custom.") for g in body):
+                return 400, _err("Invalid graph definitions."), {}
+            self._graph_defs.extend(body)
+            return 200, {"success": True}, {}
+        if r == "check_report":
+            reports = body.get("reports") if isinstance(body, dict) else None
+            if not isinstance(reports, list):
+                return 400, _err("Invalid request: reports are required."), {}
+            for rep in reports:
+                src = rep.get("source") if isinstance(rep, dict) else None
+                if (not isinstance(src, dict) or src.get("type") != "host"
+                        or src.get("hostId") not in self._hosts
+                        or not isinstance(rep.get("name"), str) or not rep["name"]
+                        or rep.get("status") not in CHECK_STATUSES
+                        or not isinstance(rep.get("message"), str)
+                        or not isinstance(rep.get("occurredAt"), int)):
+                    return 400, _err("Invalid check report: %s" % json.dumps(rep)[:200]), {}
+            for rep in reports:
+                q = dict(rep)
+                q["_received"] = req.time
+                self._check_reports.append(q)
+            return 200, {"success": True}, {}
         return 404, _err("Not Found."), {}
 
 
@@ -477,6 +524,10 @@ def route_of(method, path):
             return "find_hosts", None
     if path == "/api/v0/tsdb" and method == "POST":
         return "tsdb", None
+    if path == "/api/v0/graph-defs/create" and method == "POST":
+        return "graph_defs", None
+    if path == "/api/v0/monitoring/checks/report" and method == "POST":
+        return "check_report", None
     m = _HOST_SUB_PATH.match(path)
     if m and method == "POST":
         return ("host_status" if m.group(2) == "status" else "retire_host"), m.group(1)

@@ -19,6 +19,8 @@
 struct fakehost_value {
 	char *name;
 	double value;
+	int64_t time; /* emit_ex(): its own time; 0: the tick */
+	char *ci;     /* emit_ex(): another host's customIdentifier */
 };
 
 /* Everything else the plugin did, in order. */
@@ -27,6 +29,7 @@ enum fakehost_event_type {
 	FAKEHOST_CFGERR, /* key: config key or NULL, text: the message */
 	FAKEHOST_RETIRE, /* num: kind, text: reason */
 	FAKEHOST_SPEC,	 /* key: path, text: JSON */
+	FAKEHOST_GRAPHS, /* text: graph_defs() JSON */
 };
 
 struct fakehost_event {
@@ -54,6 +57,7 @@ struct fakehost {
 
 	FAKEHOST_ARRAY(struct fakehost_value) values;
 	FAKEHOST_ARRAY(struct fakehost_event) events;
+	FAKEHOST_ARRAY(struct saba_check_report) checks; /* strings owned */
 	size_t ndropped, nmisuse;
 };
 
@@ -200,7 +204,8 @@ static void fakehost_api_log(saba_ctx *ctx, int level, const char *fmt, ...)
 	pthread_mutex_unlock(&fh->lock);
 }
 
-static int fakehost_api_emit(saba_ctx *ctx, const char *name, double value)
+static int fakehost_api_emit_ex(saba_ctx *ctx, const char *name, double value, int64_t time,
+				const char *custom_identifier)
 {
 	struct fakehost *fh = fakehost_of(ctx);
 	int rc = SABA_OK, valid = name != NULL && *name != '\0';
@@ -221,10 +226,17 @@ static int fakehost_api_emit(saba_ctx *ctx, const char *name, double value)
 	} else {
 		FAKEHOST_GROW(fh->values);
 		fh->values.v[fh->values.n].name = fakehost_xstrdup(name);
+		fh->values.v[fh->values.n].time = time;
+		fh->values.v[fh->values.n].ci = fakehost_xstrdup(custom_identifier);
 		fh->values.v[fh->values.n++].value = value;
 	}
 	pthread_mutex_unlock(&fh->lock);
 	return rc;
+}
+
+static int fakehost_api_emit(saba_ctx *ctx, const char *name, double value)
+{
+	return fakehost_api_emit_ex(ctx, name, value, 0, NULL);
 }
 
 /*
@@ -480,6 +492,46 @@ static int fakehost_api_dry_run(saba_ctx *ctx)
 	return fakehost_of(ctx)->knobs.dry_run;
 }
 
+static int fakehost_api_graph_defs(saba_ctx *ctx, const char *json)
+{
+	struct fakehost *fh = fakehost_of(ctx);
+	json_t *doc = json ? json_loads(json, 0, NULL) : NULL;
+	int rc = SABA_OK;
+
+	/* the agent takes an array, as POST /api/v0/graph-defs/create */
+	pthread_mutex_lock(&fh->lock);
+	if (!json_is_array(doc))
+		rc = fakehost_misuse_locked(fh, "graph_defs(): not a JSON array", json);
+	else
+		fakehost_record(fh, FAKEHOST_GRAPHS, 0, NULL, fakehost_xstrdup(json));
+	pthread_mutex_unlock(&fh->lock);
+	json_decref(doc);
+	return rc;
+}
+
+static int fakehost_api_report_check(saba_ctx *ctx, const struct saba_check_report *r)
+{
+	struct fakehost *fh = fakehost_of(ctx);
+	struct saba_check_report *c;
+	int rc = SABA_OK;
+
+	pthread_mutex_lock(&fh->lock);
+	if (r == NULL || r->struct_size < sizeof(*r) || r->name == NULL || *r->name == '\0' ||
+	    r->status < SABA_CHECK_OK || r->status > SABA_CHECK_UNKNOWN) {
+		rc = fakehost_misuse_locked(fh, "report_check(): invalid report",
+					    r && r->name ? r->name : "");
+	} else {
+		FAKEHOST_GROW(fh->checks);
+		c = &fh->checks.v[fh->checks.n++];
+		*c = *r;
+		c->name = fakehost_xstrdup(r->name);
+		c->message = fakehost_xstrdup(r->message ? r->message : "");
+		c->custom_identifier = fakehost_xstrdup(r->custom_identifier);
+	}
+	pthread_mutex_unlock(&fh->lock);
+	return rc;
+}
+
 struct fakehost *fakehost_new(const char *libconfig_text)
 {
 	struct fakehost *fh = fakehost_xrealloc(NULL, sizeof(*fh));
@@ -505,6 +557,9 @@ struct fakehost *fakehost_new(const char *libconfig_text)
 		.keepalive = fakehost_api_keepalive,
 		.instance_name = fakehost_api_instance_name,
 		.dry_run = fakehost_api_dry_run,
+		.emit_ex = fakehost_api_emit_ex,
+		.graph_defs = fakehost_api_graph_defs,
+		.report_check = fakehost_api_report_check,
 	};
 	fh->knobs = (struct fakehost_knobs){
 		.retire_result = SABA_RETIRE_DONE,
@@ -525,8 +580,10 @@ struct fakehost *fakehost_new(const char *libconfig_text)
 
 static void fakehost_clear_values(struct fakehost *fh)
 {
-	for (size_t i = 0; i < fh->values.n; i++)
+	for (size_t i = 0; i < fh->values.n; i++) {
 		free(fh->values.v[i].name);
+		free(fh->values.v[i].ci);
+	}
 	fh->values.n = 0;
 }
 
@@ -539,6 +596,12 @@ void fakehost_clear(struct fakehost *fh)
 		free(fh->events.v[i].text);
 	}
 	fh->events.n = 0;
+	for (size_t i = 0; i < fh->checks.n; i++) {
+		free((char *)fh->checks.v[i].name);
+		free((char *)fh->checks.v[i].message);
+		free((char *)fh->checks.v[i].custom_identifier);
+	}
+	fh->checks.n = 0;
 	fh->ndropped = fh->nmisuse = 0;
 	pthread_mutex_unlock(&fh->lock);
 }
@@ -552,6 +615,7 @@ void fakehost_free(struct fakehost *fh)
 	free(fh->events.v);
 	config_destroy(&fh->cfg);
 	pthread_mutex_destroy(&fh->lock);
+	free(fh->checks.v);
 	free(fh);
 }
 
@@ -737,7 +801,12 @@ size_t fakehost_nspecs(struct fakehost *fh)
 
 size_t fakehost_nlogs(struct fakehost *fh)
 {
-	return fakehost_count(fh, FAKEHOST_LOG);
+	size_t n;
+
+	pthread_mutex_lock(&fh->lock);
+	n = fakehost_count(fh, FAKEHOST_LOG);
+	pthread_mutex_unlock(&fh->lock);
+	return n;
 }
 
 const char *fakehost_log_at(struct fakehost *fh, size_t i, int *level)
@@ -753,12 +822,15 @@ size_t fakehost_log_count(struct fakehost *fh, int max_level, const char *needle
 {
 	size_t n = 0;
 
+	/* locked: a plugin's thread may be logging */
+	pthread_mutex_lock(&fh->lock);
 	for (size_t i = 0; i < fh->events.n; i++) {
 		const struct fakehost_event *e = &fh->events.v[i];
 
 		n += e->type == FAKEHOST_LOG && e->num <= max_level &&
 		     (needle == NULL || strstr(e->text, needle) != NULL);
 	}
+	pthread_mutex_unlock(&fh->lock);
 	return n;
 }
 
@@ -793,4 +865,55 @@ int fakehost_retire_at(struct fakehost *fh, size_t i, const char **reason)
 size_t fakehost_misuse(struct fakehost *fh)
 {
 	return fh->nmisuse;
+}
+
+int fakehost_value_ex(struct fakehost *fh, const char *name, double *value, int64_t *time,
+		      const char **custom_identifier)
+{
+	for (size_t i = fh->values.n; i-- > 0;) {
+		if (strcmp(fh->values.v[i].name, name) == 0) {
+			if (value != NULL)
+				*value = fh->values.v[i].value;
+			if (time != NULL)
+				*time = fh->values.v[i].time;
+			if (custom_identifier != NULL)
+				*custom_identifier = fh->values.v[i].ci;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+size_t fakehost_ngraph_defs(struct fakehost *fh)
+{
+	return fakehost_count(fh, FAKEHOST_GRAPHS);
+}
+
+const char *fakehost_graph_defs_at(struct fakehost *fh, size_t i)
+{
+	struct fakehost_event *e = fakehost_nth(fh, FAKEHOST_GRAPHS, i);
+
+	return e ? e->text : NULL;
+}
+
+size_t fakehost_nchecks(struct fakehost *fh)
+{
+	size_t n;
+
+	pthread_mutex_lock(&fh->lock);
+	n = fh->checks.n;
+	pthread_mutex_unlock(&fh->lock);
+	return n;
+}
+
+int fakehost_check_at(struct fakehost *fh, size_t i, struct saba_check_report *out)
+{
+	int found;
+
+	pthread_mutex_lock(&fh->lock);
+	found = i < fh->checks.n;
+	if (found)
+		*out = fh->checks.v[i];
+	pthread_mutex_unlock(&fh->lock);
+	return found;
 }

@@ -7,7 +7,8 @@
  * saba-agent.conf without the braces) and records everything the plugin does
  * through the host table: emitted values, spec_set() calls, log lines,
  * config_error() calls, retire requests and keepalives (as debug log
- * lines).
+ * lines), and the ABI 1.1 calls: emit_ex() values with their time and
+ * customIdentifier, graph_defs() and report_check().
  *
  *	struct fakehost *fh = fakehost_new("procfs = \"/tmp/proc\";");
  *	void *inst;
@@ -30,6 +31,7 @@
 #define SABA_TESTS_FAKEHOST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <saba/plugin.h>
 
@@ -103,10 +105,25 @@ size_t fakehost_nretires(struct fakehost *fh);
 /* The i-th retire request: its kind, and *reason. */
 int fakehost_retire_at(struct fakehost *fh, size_t i, const char **reason);
 
+/* --- ABI 1.1 --- */
+/* Like fakehost_value(), with the value's emit_ex() time (0: the tick
+ * or plain emit()) and customIdentifier (NULL: this host). */
+int fakehost_value_ex(struct fakehost *fh, const char *name, double *value, int64_t *time,
+		      const char **custom_identifier);
+/* graph_defs() calls: their number and the i-th JSON text. */
+size_t fakehost_ngraph_defs(struct fakehost *fh);
+const char *fakehost_graph_defs_at(struct fakehost *fh, size_t i);
+/* report_check() calls (from any thread): their number, and a copy of
+ * the i-th (strings owned by the fake host, valid until clear/free);
+ * 1 when it exists. */
+size_t fakehost_nchecks(struct fakehost *fh);
+int fakehost_check_at(struct fakehost *fh, size_t i, struct saba_check_report *out);
+
 /* Host API misuse: emit outside collect, bad names or JSON, ... */
 size_t fakehost_misuse(struct fakehost *fh);
 
-/* Forget everything recorded (values, specs, logs, errors, retires). */
+/* Forget everything recorded (values, specs, logs, errors, retires, graph
+ * definitions, check reports). */
 void fakehost_clear(struct fakehost *fh);
 
 #endif /* SABA_TESTS_FAKEHOST_H */

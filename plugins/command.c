@@ -1,0 +1,601 @@
+/*
+ * command: run an external command for the exec and check plugins (see
+ * command.h); cmdconf.c prepares the command.
+ */
+#define _GNU_SOURCE /* pipe2, asprintf, close_range */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h> /* setgroups */
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "command.h"
+
+extern char **environ;
+
+#define SABA_CMD_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define SABA_CMD_LOG_LINES    10    /* stderr lines per window */
+#define SABA_CMD_LOG_WINDOW   60000 /* ms */
+#define SABA_CMD_LOG_WIDTH    512   /* characters of one stderr line */
+
+int64_t saba_cmd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------------ */
+/* cancel                                                               */
+
+int saba_cmd_cancel_init(struct saba_cmd_cancel *c)
+{
+	pthread_condattr_t attr;
+
+	memset(c, 0, sizeof(*c));
+	if (pipe2(c->fd, O_CLOEXEC | O_NONBLOCK) != 0)
+		return SABA_ERROR;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->idle, &attr);
+	pthread_condattr_destroy(&attr);
+	return SABA_OK;
+}
+
+void saba_cmd_cancel_destroy(struct saba_cmd_cancel *c)
+{
+	close(c->fd[0]);
+	close(c->fd[1]);
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->idle);
+}
+
+void saba_cmd_cancel(struct saba_cmd_cancel *c)
+{
+	pthread_mutex_lock(&c->lock);
+	if (!c->cancelled) {
+		c->cancelled = 1;
+		/* at once, even if the agent exits before the run's thread
+		 * gets to it; pgid is cleared before the leader is reaped, so
+		 * it cannot name a recycled group */
+		if (c->pgid > 0) {
+			kill(-c->pgid, SIGTERM);
+			kill(-c->pgid, SIGCONT);
+		}
+		/* wakes the poll() of a running command */
+		if (write(c->fd[1], "x", 1) < 0) {
+			/* full pipe: already awake */
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+int saba_cmd_cancel_wait(struct saba_cmd_cancel *c, int timeout_ms)
+{
+	int64_t deadline = saba_cmd_now_ms() + timeout_ms;
+	int idle;
+
+	pthread_mutex_lock(&c->lock);
+	while (c->busy && saba_cmd_now_ms() < deadline) {
+		struct timespec ts = {.tv_sec = (time_t)(deadline / 1000),
+				      .tv_nsec = (long)(deadline % 1000) * 1000000};
+
+		pthread_cond_timedwait(&c->idle, &c->lock, &ts);
+	}
+	idle = !c->busy;
+	pthread_mutex_unlock(&c->lock);
+	return idle;
+}
+
+/* Track the run in c (NULL: no cancel): busy, and the group to signal. */
+static int saba_cmd_track(struct saba_cmd_cancel *c, int busy, pid_t pgid)
+{
+	int cancelled;
+
+	if (c == NULL)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	c->busy = busy;
+	c->pgid = pgid;
+	cancelled = c->cancelled;
+	if (!busy)
+		pthread_cond_broadcast(&c->idle);
+	pthread_mutex_unlock(&c->lock);
+	return cancelled;
+}
+
+void saba_cmd_cancel_reset(struct saba_cmd_cancel *c)
+{
+	char buf[16];
+
+	pthread_mutex_lock(&c->lock);
+	c->cancelled = 0;
+	while (read(c->fd[0], buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_unlock(&c->lock);
+}
+
+int saba_cmd_cancelled(struct saba_cmd_cancel *c)
+{
+	int v;
+
+	if (c == NULL)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	v = c->cancelled;
+	pthread_mutex_unlock(&c->lock);
+	return v;
+}
+
+/* ------------------------------------------------------------------ */
+/* running                                                              */
+
+/* Where one of the two output streams goes. */
+struct saba_cmd_sink {
+	int fd; /* -1 at EOF */
+	char *buf;
+	size_t len, size, cap;
+	int truncated;
+};
+
+/* environ, then the configured env, the user's, extra: later wins. */
+static const char **saba_cmd_environ(const struct saba_cmd *cmd, const char *const *extra)
+{
+	const char *const *lists[3] = {(const char *const *)cmd->env,
+				       (const char *const *)cmd->user_env, extra};
+	size_t n = 0, cap = 1;
+	const char **env;
+
+	for (char **e = environ; e != NULL && *e != NULL; e++)
+		cap++;
+	for (int l = 0; l < 3; l++)
+		for (size_t i = 0; lists[l] != NULL && lists[l][i] != NULL; i++)
+			cap++;
+	env = calloc(cap, sizeof(*env));
+	if (env == NULL)
+		return NULL;
+	for (char **e = environ; e != NULL && *e != NULL; e++)
+		env[n++] = *e;
+	for (int l = 0; l < 3; l++) {
+		for (size_t i = 0; lists[l] != NULL && lists[l][i] != NULL; i++) {
+			const char *kv = lists[l][i];
+			size_t klen = strcspn(kv, "=") + 1, j;
+
+			for (j = 0; j < n && strncmp(env[j], kv, klen) != 0; j++)
+				;
+			env[j] = kv;
+			if (j == n)
+				n++;
+		}
+	}
+	env[n] = NULL;
+	return env;
+}
+
+/* The file execve() gets: argv[0] itself when it has a slash, else the
+ * first executable regular file along PATH (of the command's env). */
+static char *saba_cmd_resolve(const char *prog, const char **env)
+{
+	const char *path = SABA_CMD_DEFAULT_PATH;
+
+	if (strchr(prog, '/') != NULL)
+		return strdup(prog);
+	for (size_t i = 0; env[i] != NULL; i++)
+		if (strncmp(env[i], "PATH=", 5) == 0)
+			path = env[i] + 5;
+	while (*path != '\0') {
+		size_t len = strcspn(path, ":");
+		char *file = NULL;
+		struct stat st;
+
+		/* an empty PATH element is the current directory */
+		if (asprintf(&file, "%.*s/%s", (int)(len ? len : 1), len ? path : ".", prog) < 0)
+			file = NULL;
+		if (file != NULL && stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(file, X_OK) == 0)
+			return file;
+		free(file);
+		path += len + (path[len] == ':');
+	}
+	return NULL;
+}
+
+/* Put fd on target in the child (async-signal-safe). */
+static int saba_cmd_move_fd(int fd, int target)
+{
+	if (fd == target)
+		return fcntl(target, F_SETFD, 0); /* keep it across exec */
+	return dup2(fd, target) < 0 ? -1 : 0;
+}
+
+/* The child: everything here is async-signal-safe.  errfd reports the
+ * errno of a failed setup or exec. */
+static void saba_cmd_child(const struct saba_cmd *cmd, const char *file, const char **env,
+			   int devnull, int out, int err, int errfd)
+{
+	struct sigaction dfl;
+	sigset_t none;
+	int e;
+
+	setpgid(0, 0);
+	/* the agent blocks and ignores signals; the command must not inherit that */
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (saba_cmd_move_fd(devnull, 0) < 0 || saba_cmd_move_fd(out, 1) < 0 ||
+	    saba_cmd_move_fd(err, 2) < 0)
+		goto fail;
+		/* descriptors the agent's libraries opened without O_CLOEXEC */
+#if defined(SYS_close_range) && defined(CLOSE_RANGE_CLOEXEC)
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+#endif
+	{
+		struct rlimit rl;
+		int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536
+				  ? (int)rl.rlim_cur
+				  : 65536;
+
+		for (int fd = 3; fd < max; fd++)
+			if (fd != errfd)
+				fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	if (cmd->switch_user) {
+		if (setgroups((size_t)cmd->ngroups, cmd->groups) != 0 || setgid(cmd->gid) != 0 ||
+		    setuid(cmd->uid) != 0)
+			goto fail;
+	}
+	execve(file, cmd->argv, (char *const *)env);
+fail:
+	e = errno;
+	if (write(errfd, &e, sizeof(e)) < 0) {
+		/* nobody to tell */
+	}
+	_exit(127);
+}
+
+/* Append what fd has to s; discard beyond its cap. */
+static void saba_cmd_drain(struct saba_cmd_sink *s)
+{
+	char chunk[65536];
+	ssize_t n = read(s->fd, chunk, sizeof(chunk));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		close(s->fd);
+		s->fd = -1;
+		return;
+	}
+	if (s->len + (size_t)n > s->cap) {
+		s->truncated = 1;
+		n = (ssize_t)(s->cap - s->len);
+	}
+	if (n > 0 && s->len + (size_t)n + 1 > s->size) {
+		size_t size = s->size ? s->size : 4096;
+		char *p;
+
+		while (size < s->len + (size_t)n + 1)
+			size *= 2;
+		p = realloc(s->buf, size);
+		if (p == NULL) {
+			s->truncated = 1;
+			return;
+		}
+		s->buf = p;
+		s->size = size;
+	}
+	if (n > 0) {
+		memcpy(s->buf + s->len, chunk, (size_t)n);
+		s->len += (size_t)n;
+	}
+}
+
+/* Has the child exited?  Leaves it a zombie (WNOWAIT) so its process
+ * group id cannot be reused before the final kill. */
+static int saba_cmd_exited(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+}
+
+static void saba_cmd_signal_group(pid_t pgid, int sig)
+{
+	kill(-pgid, sig);
+	if (sig == SIGTERM)
+		kill(-pgid, SIGCONT); /* a stopped process cannot act on TERM */
+}
+
+/* Read both streams until EOF with the child gone, the deadline, or a
+ * cancel; signals the group as the timeout rules say. */
+static void saba_cmd_wait(const struct saba_cmd *cmd, pid_t pid, struct saba_cmd_sink *sinks,
+			  struct saba_cmd_cancel *cancel, struct saba_cmd_result *res)
+{
+	enum { RUNNING, TERMINATING } phase = RUNNING;
+	int64_t deadline = saba_cmd_now_ms() + cmd->timeout_ms;
+	int pidfd = -1, exited = 0;
+
+#ifdef SYS_pidfd_open
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+#endif
+	for (;;) {
+		struct pollfd pfd[4];
+		int nfd = 0, wait_ms;
+		int64_t now;
+
+		exited = exited || saba_cmd_exited(pid);
+		if (exited && sinks[0].fd < 0 && sinks[1].fd < 0)
+			break;
+		now = saba_cmd_now_ms();
+		if (phase == RUNNING && saba_cmd_cancelled(cancel)) {
+			res->cancelled = 1;
+			saba_cmd_signal_group(pid, SIGTERM);
+			phase = TERMINATING;
+			deadline = now + 1000; /* stop() must be prompt */
+		}
+		if (exited && phase == TERMINATING) {
+			/* only leftovers of the group hold the pipes */
+			saba_cmd_signal_group(pid, SIGKILL);
+			break;
+		}
+		if (now >= deadline) {
+			if (exited) {
+				/* something it started still holds stdout:
+				 * stop waiting for it */
+				saba_cmd_signal_group(pid, SIGKILL);
+				break;
+			}
+			if (phase == TERMINATING) {
+				saba_cmd_signal_group(pid, SIGKILL);
+				break;
+			}
+			res->timed_out = 1;
+			saba_cmd_signal_group(pid, SIGTERM);
+			phase = TERMINATING;
+			deadline = now + SABA_CMD_GRACE_MS;
+			continue;
+		}
+		wait_ms = (int)(deadline - now);
+		for (int i = 0; i < 2; i++)
+			if (sinks[i].fd >= 0)
+				pfd[nfd++] = (struct pollfd){.fd = sinks[i].fd, .events = POLLIN};
+		if (!exited && pidfd >= 0)
+			pfd[nfd++] = (struct pollfd){.fd = pidfd, .events = POLLIN};
+		else if (!exited && wait_ms > 20)
+			wait_ms = 20; /* no pidfd: look again soon */
+		if (cancel != NULL && phase == RUNNING)
+			pfd[nfd++] = (struct pollfd){.fd = cancel->fd[0], .events = POLLIN};
+		if (poll(pfd, (nfds_t)nfd, wait_ms) < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < 2; i++)
+			if (sinks[i].fd >= 0)
+				for (int j = 0; j < nfd; j++)
+					if (pfd[j].fd == sinks[i].fd && pfd[j].revents != 0)
+						saba_cmd_drain(&sinks[i]);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+}
+
+int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_t out_cap,
+		 size_t err_cap, struct saba_cmd_cancel *cancel, struct saba_cmd_result *res)
+{
+	struct saba_cmd_sink sinks[2] = {{.fd = -1, .cap = out_cap}, {.fd = -1, .cap = err_cap}};
+	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, errfd[2] = {-1, -1}, devnull = -1;
+	int64_t t0 = saba_cmd_now_ms();
+	const char **env = NULL;
+	char *file = NULL;
+	int rc = SABA_ERROR, status = 0, child_errno = 0;
+	pid_t pid = -1;
+
+	memset(res, 0, sizeof(*res));
+	if (saba_cmd_track(cancel, 1, 0)) {
+		snprintf(res->error, sizeof(res->error), "the agent is stopping");
+		goto out;
+	}
+	env = saba_cmd_environ(cmd, extra_env);
+	if (env == NULL) {
+		snprintf(res->error, sizeof(res->error), "out of memory");
+		goto out;
+	}
+	file = saba_cmd_resolve(cmd->argv[0], env);
+	if (file == NULL) {
+		snprintf(res->error, sizeof(res->error), "%s: command not found", cmd->argv[0]);
+		goto out;
+	}
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (devnull < 0 || pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0 ||
+	    pipe2(errfd, O_CLOEXEC) != 0) {
+		snprintf(res->error, sizeof(res->error), "cannot set up pipes: %s",
+			 strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(res->error, sizeof(res->error), "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0)
+		saba_cmd_child(cmd, file, env, devnull, outp[1], errp[1], errfd[1]);
+	/* also here: no race with the child's own setpgid before a kill */
+	setpgid(pid, pid);
+	saba_cmd_track(cancel, 1, pid);
+	close(outp[1]);
+	close(errp[1]);
+	close(errfd[1]);
+	outp[1] = errp[1] = errfd[1] = -1;
+	/* EOF once the exec succeeded (CLOEXEC), an errno if it failed */
+	while (read(errfd[0], &child_errno, sizeof(child_errno)) < 0 && errno == EINTR)
+		;
+	if (child_errno != 0) {
+		snprintf(res->error, sizeof(res->error), "cannot run %s: %s", file,
+			 strerror(child_errno));
+		goto out;
+	}
+	res->started = 1;
+	sinks[0].fd = outp[0];
+	sinks[1].fd = errp[0];
+	outp[0] = errp[0] = -1;
+	fcntl(sinks[0].fd, F_SETFL, O_NONBLOCK);
+	fcntl(sinks[1].fd, F_SETFL, O_NONBLOCK);
+	saba_cmd_wait(cmd, pid, sinks, cancel, res);
+	rc = SABA_OK;
+out:
+	for (int i = 0; i < 2; i++)
+		if (sinks[i].fd >= 0)
+			close(sinks[i].fd);
+	if (pid > 0) {
+		saba_cmd_track(cancel, 1, 0);
+		/* killed or exited by now: reaping does not block for long */
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (WIFEXITED(status)) {
+			res->exited = 1;
+			res->code = WEXITSTATUS(status);
+		} else if (WIFSIGNALED(status)) {
+			res->signal = WTERMSIG(status);
+		}
+	}
+	if (res->started && res->error[0] == '\0') {
+		if (res->cancelled)
+			snprintf(res->error, sizeof(res->error),
+				 "interrupted: the agent is stopping");
+		else if (res->timed_out)
+			snprintf(res->error, sizeof(res->error), "command timed out after %d s",
+				 cmd->timeout_ms / 1000);
+		else if (res->signal != 0)
+			snprintf(res->error, sizeof(res->error), "killed by signal %d (%s)",
+				 res->signal, strsignal(res->signal));
+	}
+	res->out = sinks[0].buf != NULL ? sinks[0].buf : calloc(1, 1);
+	res->out_len = sinks[0].len;
+	res->out_truncated = sinks[0].truncated;
+	res->err = sinks[1].buf != NULL ? sinks[1].buf : calloc(1, 1);
+	res->err_len = sinks[1].len;
+	res->err_truncated = sinks[1].truncated;
+	if (res->out != NULL)
+		res->out[res->out_len] = '\0';
+	if (res->err != NULL)
+		res->err[res->err_len] = '\0';
+	if (res->out == NULL || res->err == NULL)
+		rc = SABA_ERROR;
+	res->elapsed_ms = saba_cmd_now_ms() - t0;
+	for (int i = 0; i < 2; i++) {
+		if (outp[i] >= 0)
+			close(outp[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+		if (errfd[i] >= 0)
+			close(errfd[i]);
+	}
+	if (devnull >= 0)
+		close(devnull);
+	free(file);
+	free(env);
+	saba_cmd_track(cancel, 0, 0);
+	return rc;
+}
+
+void saba_cmd_result_free(struct saba_cmd_result *res)
+{
+	free(res->out);
+	free(res->err);
+	res->out = res->err = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* stderr to the log                                                    */
+
+static int saba_cmd_may_log(struct saba_cmd_ratelimit *rl, const struct saba_host *host,
+			    saba_ctx *ctx, int level)
+{
+	int64_t now = saba_cmd_now_ms();
+
+	if (rl->window_start == 0 || now - rl->window_start >= SABA_CMD_LOG_WINDOW) {
+		if (rl->suppressed > 0)
+			host->log(ctx, level, "stderr: %lu more lines were not logged",
+				  rl->suppressed);
+		rl->window_start = now;
+		rl->lines = 0;
+		rl->suppressed = 0;
+	}
+	if (rl->lines >= SABA_CMD_LOG_LINES) {
+		rl->suppressed++;
+		return 0;
+	}
+	rl->lines++;
+	return 1;
+}
+
+/* Bytes of the valid UTF-8 sequence at s[0..n), or 0. */
+static size_t saba_cmd_utf8(const unsigned char *s, size_t n)
+{
+	size_t len = s[0] < 0x80	     ? 1
+		     : (s[0] & 0xe0) == 0xc0 ? 2
+		     : (s[0] & 0xf0) == 0xe0 ? 3
+		     : (s[0] & 0xf8) == 0xf0 ? 4
+					     : 0;
+
+	if (len == 0 || len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* Copy n bytes of s to line, control characters and invalid UTF-8 as
+ * '?': the log is text. */
+static void saba_cmd_printable(char *line, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		const unsigned char *c = (const unsigned char *)s + i;
+		size_t len = saba_cmd_utf8(c, n - i);
+
+		if (len == 0 || (len == 1 && ((*c < 0x20 && *c != '\t') || *c == 0x7f))) {
+			line[i++] = '?';
+			continue;
+		}
+		memcpy(line + i, c, len);
+		i += len;
+	}
+	line[n] = '\0';
+}
+
+void saba_cmd_log_stderr(const struct saba_host *host, saba_ctx *ctx, int level,
+			 struct saba_cmd_ratelimit *rl, const struct saba_cmd_result *res)
+{
+	const char *s = res->err, *end = res->err + res->err_len;
+
+	while (s != NULL && s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t len = nl != NULL ? (size_t)(nl - s) : (size_t)(end - s);
+		char line[SABA_CMD_LOG_WIDTH + 1];
+		size_t n = len < SABA_CMD_LOG_WIDTH ? len : SABA_CMD_LOG_WIDTH;
+
+		saba_cmd_printable(line, s, n);
+		if (n > 0 && saba_cmd_may_log(rl, host, ctx, level))
+			host->log(ctx, level, "stderr: %s%s", line, len > n ? " [...]" : "");
+		s += len + 1;
+	}
+	if (res->err_truncated && saba_cmd_may_log(rl, host, ctx, level))
+		host->log(ctx, level, "stderr: more output was discarded");
+}

@@ -1,0 +1,143 @@
+/*
+ * command: run an external command for the exec and check plugins (a
+ * convenience library linked into both modules, never into the agent).
+ *
+ * A struct saba_cmd is prepared once from an instance's settings in
+ * create(): the argv (a string runs through /bin/sh -c, a list is executed
+ * directly), extra environment, the user to run as and the timeout.
+ * saba_cmd_run() then runs it: its own process group, stdin /dev/null,
+ * stdout and stderr read with poll() up to a cap (the rest is drained and
+ * discarded), SIGTERM to the group at the timeout and SIGKILL after
+ * SABA_CMD_GRACE_MS, always reaped.  Everything the child needs is built
+ * before fork(): the agent is multi-threaded, so the child only makes
+ * async-signal-safe calls.
+ */
+#ifndef SABA_PLUGIN_COMMAND_H
+#define SABA_PLUGIN_COMMAND_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <saba/plugin.h>
+
+#define SABA_CMD_DEFAULT_TIMEOUT 30 /* seconds, as mackerel-agent */
+#define SABA_CMD_MAX_TIMEOUT	 3600
+#define SABA_CMD_GRACE_MS	 3000 /* SIGTERM, then SIGKILL this much later */
+
+/* The schema entries both plugins declare. */
+#define SABA_CMD_CONFIG_KEYS                                                                       \
+	{"command", SABA_CFG_STRING_OR_LIST,                                                       \
+	 "a string runs through /bin/sh -c; a list is executed directly"},                         \
+		{"env", SABA_CFG_GROUP, "extra environment { NAME = \"value\"; }"},                \
+		{"user", SABA_CFG_STRING, "run as this user (the agent must run as root)"},        \
+	{                                                                                          \
+		"timeout", SABA_CFG_INT, "seconds before the command is killed (default 30)"       \
+	}
+
+/* Does the agent have the ABI 1.1 host function member? */
+#define SABA_CMD_HOST_HAS(host, member)                                                            \
+	((host)->abi_minor >= 1 &&                                                                 \
+	 (host)->struct_size >= offsetof(struct saba_host, member) + sizeof((host)->member) &&     \
+	 (host)->member != NULL)
+
+/* A prepared command. */
+struct saba_cmd {
+	char **argv;   /* NULL-terminated */
+	char *display; /* argv as one line, for log messages */
+	char **env;    /* "NAME=value", NULL-terminated, from the config */
+	size_t nenv;
+	int timeout_ms;
+	/* set by saba_cmd_set_user() when the child must switch users */
+	int switch_user;
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	int ngroups;
+	char *user_env[4]; /* USER=, LOGNAME=, HOME= of that user */
+};
+
+/* Lets another thread (a plugin's stop()) interrupt a run.  One run at a
+ * time per cancel object. */
+struct saba_cmd_cancel {
+	pthread_mutex_t lock;
+	pthread_cond_t idle; /* CLOCK_MONOTONIC; busy went 0 */
+	int cancelled;
+	int fd[2];  /* self-pipe the run polls */
+	pid_t pgid; /* the running command's group, until it is reaped */
+	int busy;   /* a run is in progress */
+};
+
+struct saba_cmd_result {
+	int started;   /* 0: the command could not start; error says why */
+	int timed_out; /* still running at the timeout: signalled */
+	int cancelled; /* interrupted by saba_cmd_cancel() */
+	int exited;    /* exited by itself, with code */
+	int code;
+	int signal; /* or killed by this signal */
+	char *out;  /* stdout, NUL-terminated (NULs inside are kept) */
+	size_t out_len;
+	int out_truncated; /* more than the cap was written */
+	char *err;	   /* stderr, the same way */
+	size_t err_len;
+	int err_truncated;
+	int64_t elapsed_ms;
+	char error[256]; /* why it did not start, or how it ended badly */
+};
+
+/* Rate limit for stderr lines forwarded to the log, one per instance. */
+struct saba_cmd_ratelimit {
+	int64_t window_start; /* monotonic ms */
+	int lines;	      /* logged in this window */
+	unsigned long suppressed;
+};
+
+/* Read the settings command, env, user and timeout of the instance into
+ * cmd (zeroed first).  Problems go through config_error; returns SABA_OK,
+ * SABA_INVALID or SABA_ERROR.  Free with saba_cmd_free() either way. */
+int saba_cmd_from_config(const struct saba_host *host, saba_ctx *ctx, struct saba_cmd *cmd);
+
+/* The pieces, for commands not described by those four keys (a check's
+ * action).  Each returns SABA_OK, or SABA_INVALID with a message in err. */
+int saba_cmd_set_shell(struct saba_cmd *cmd, const char *line);
+int saba_cmd_set_argv(struct saba_cmd *cmd, const char *const *argv, size_t argc);
+int saba_cmd_add_env(struct saba_cmd *cmd, const char *name, const char *value, char *err,
+		     size_t errlen);
+int saba_cmd_set_user(struct saba_cmd *cmd, const char *user, char *err, size_t errlen);
+void saba_cmd_free(struct saba_cmd *cmd);
+
+int saba_cmd_cancel_init(struct saba_cmd_cancel *c);
+void saba_cmd_cancel_destroy(struct saba_cmd_cancel *c);
+/* Interrupt the current run (SIGTERM to its group at once, SIGKILL a
+ * second later) and refuse new ones until reset. */
+void saba_cmd_cancel(struct saba_cmd_cancel *c);
+/* Wait up to timeout_ms for the current run to end; 1 when none runs. */
+int saba_cmd_cancel_wait(struct saba_cmd_cancel *c, int timeout_ms);
+void saba_cmd_cancel_reset(struct saba_cmd_cancel *c);
+int saba_cmd_cancelled(struct saba_cmd_cancel *c);
+
+/*
+ * Run cmd to completion, its timeout or a cancel.  extra_env ("NAME=value",
+ * NULL-terminated, may be NULL) overrides the agent's environment and the
+ * configured env.  Up to out_cap/err_cap bytes of stdout/stderr are kept.
+ * A child that exited while something it started still holds stdout open
+ * is not waited for past the timeout: the group gets SIGKILL and reading
+ * stops.  cancel may be NULL.  Returns SABA_OK when the command ran (see
+ * res for how it ended) or SABA_ERROR when it could not start; free res
+ * with saba_cmd_result_free() either way.
+ */
+int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_t out_cap,
+		 size_t err_cap, struct saba_cmd_cancel *cancel, struct saba_cmd_result *res);
+void saba_cmd_result_free(struct saba_cmd_result *res);
+
+/* Forward res's stderr to the log at level, one line per stderr line,
+ * at most 10 lines a minute per ratelimit; control characters are
+ * replaced.  Suppressed lines are counted in a later line. */
+void saba_cmd_log_stderr(const struct saba_host *host, saba_ctx *ctx, int level,
+			 struct saba_cmd_ratelimit *rl, const struct saba_cmd_result *res);
+
+/* Monotonic milliseconds. */
+int64_t saba_cmd_now_ms(void);
+
+#endif /* SABA_PLUGIN_COMMAND_H */
