@@ -2,7 +2,7 @@
 # through the fake host on fixtures in tests/data/, and one integration
 # test of `saba-agent once` against the real /proc.
 if HAVE_CUNIT
-PLUGTEST_SOURCES = tests/unit/plugtest.c tests/unit/plugtest.h tests/unit/fakehost.c \
+PLUGTEST_SOURCES = tests/unit/plugtest.c tests/unit/plugtest.h tests/unit/fakehost.c tests/unit/fakehost_query.c tests/unit/fakehost_priv.h \
 	tests/unit/fakehost.h tests/unit/unit.h
 METRIC_UNIT_TESTS =
 if BUILD_PLUGIN_CPU

@@ -16,58 +16,7 @@
 
 #include "fakehost.h"
 
-struct fakehost_value {
-	char *name;
-	double value;
-	int64_t time; /* emit_ex(): its own time; 0: the tick */
-	char *ci;     /* emit_ex(): another host's customIdentifier */
-};
-
-/* Everything else the plugin did, in order. */
-enum fakehost_event_type {
-	FAKEHOST_LOG,	 /* num: level, text: the line */
-	FAKEHOST_CFGERR, /* key: config key or NULL, text: the message */
-	FAKEHOST_RETIRE, /* num: kind, text: reason */
-	FAKEHOST_SPEC,	 /* key: path, text: JSON */
-	FAKEHOST_GRAPHS, /* text: graph_defs() JSON */
-};
-
-struct fakehost_event {
-	int type; /* enum fakehost_event_type */
-	int num;
-	char *key;
-	char *text;
-};
-
-/* A growable array of one of the records above. */
-#define FAKEHOST_ARRAY(type)                                                                       \
-	struct {                                                                                   \
-		type *v;                                                                           \
-		size_t n, cap;                                                                     \
-	}
-
-struct fakehost {
-	struct saba_host host;
-	struct fakehost_knobs knobs;
-	config_t cfg;
-	pthread_mutex_t lock;
-
-	/* which callback is running: host functions are only valid in some */
-	int in_create, in_collect, in_spec;
-
-	FAKEHOST_ARRAY(struct fakehost_value) values;
-	FAKEHOST_ARRAY(struct fakehost_event) events;
-	FAKEHOST_ARRAY(struct saba_check_report) checks; /* strings owned */
-	size_t ndropped, nmisuse;
-};
-
-/* A loaded module: the agent's rule is to copy min(struct_size, sizeof)
- * bytes of the descriptor into a zeroed one, so a shorter, older plugin
- * reads as NULL members instead of past its end. */
-struct fakehost_module {
-	struct saba_plugin desc;
-	void *dl;
-};
+#include "fakehost_priv.h"
 
 /* Test code: running out of memory is not a case worth handling. */
 static void *fakehost_xrealloc(void *p, size_t size)
@@ -156,7 +105,7 @@ static int fakehost_misuse_locked(struct fakehost *fh, const char *what, const c
 }
 
 /* The n-th event of a type, or NULL. */
-static struct fakehost_event *fakehost_nth(struct fakehost *fh, int type, size_t n)
+struct fakehost_event *fakehost_nth(struct fakehost *fh, int type, size_t n)
 {
 	for (size_t i = 0; i < fh->events.n; i++) {
 		if (fh->events.v[i].type == type && n-- == 0)
@@ -165,7 +114,7 @@ static struct fakehost_event *fakehost_nth(struct fakehost *fh, int type, size_t
 	return NULL;
 }
 
-static size_t fakehost_count(struct fakehost *fh, int type)
+size_t fakehost_count(struct fakehost *fh, int type)
 {
 	size_t n = 0;
 
@@ -750,170 +699,4 @@ int fakehost_host_spec(struct fakehost *fh, const struct saba_plugin *plugin, vo
 	rc = plugin->host_spec(instance);
 	fakehost_phase(fh, &fh->in_spec, 0);
 	return rc;
-}
-
-size_t fakehost_nvalues(struct fakehost *fh)
-{
-	return fh->values.n;
-}
-
-int fakehost_value(struct fakehost *fh, const char *name, double *value)
-{
-	for (size_t i = fh->values.n; i-- > 0;) {
-		if (strcmp(fh->values.v[i].name, name) == 0) {
-			if (value != NULL)
-				*value = fh->values.v[i].value;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-const char *fakehost_value_at(struct fakehost *fh, size_t i, double *value)
-{
-	if (i >= fh->values.n)
-		return NULL;
-	if (value != NULL)
-		*value = fh->values.v[i].value;
-	return fh->values.v[i].name;
-}
-
-size_t fakehost_ndropped(struct fakehost *fh)
-{
-	return fh->ndropped;
-}
-
-const char *fakehost_spec(struct fakehost *fh, const char *path)
-{
-	struct fakehost_event *e;
-
-	for (size_t i = 0; (e = fakehost_nth(fh, FAKEHOST_SPEC, i)) != NULL; i++) {
-		if (strcmp(e->key, path) == 0)
-			return e->text;
-	}
-	return NULL;
-}
-
-size_t fakehost_nspecs(struct fakehost *fh)
-{
-	return fakehost_count(fh, FAKEHOST_SPEC);
-}
-
-size_t fakehost_nlogs(struct fakehost *fh)
-{
-	size_t n;
-
-	pthread_mutex_lock(&fh->lock);
-	n = fakehost_count(fh, FAKEHOST_LOG);
-	pthread_mutex_unlock(&fh->lock);
-	return n;
-}
-
-const char *fakehost_log_at(struct fakehost *fh, size_t i, int *level)
-{
-	struct fakehost_event *e = fakehost_nth(fh, FAKEHOST_LOG, i);
-
-	if (e != NULL && level != NULL)
-		*level = e->num;
-	return e ? e->text : NULL;
-}
-
-size_t fakehost_log_count(struct fakehost *fh, int max_level, const char *needle)
-{
-	size_t n = 0;
-
-	/* locked: a plugin's thread may be logging */
-	pthread_mutex_lock(&fh->lock);
-	for (size_t i = 0; i < fh->events.n; i++) {
-		const struct fakehost_event *e = &fh->events.v[i];
-
-		n += e->type == FAKEHOST_LOG && e->num <= max_level &&
-		     (needle == NULL || strstr(e->text, needle) != NULL);
-	}
-	pthread_mutex_unlock(&fh->lock);
-	return n;
-}
-
-size_t fakehost_nconfig_errors(struct fakehost *fh)
-{
-	return fakehost_count(fh, FAKEHOST_CFGERR);
-}
-
-const char *fakehost_config_error_at(struct fakehost *fh, size_t i, const char **key)
-{
-	struct fakehost_event *e = fakehost_nth(fh, FAKEHOST_CFGERR, i);
-
-	if (e != NULL && key != NULL)
-		*key = e->key;
-	return e ? e->text : NULL;
-}
-
-size_t fakehost_nretires(struct fakehost *fh)
-{
-	return fakehost_count(fh, FAKEHOST_RETIRE);
-}
-
-int fakehost_retire_at(struct fakehost *fh, size_t i, const char **reason)
-{
-	struct fakehost_event *e = fakehost_nth(fh, FAKEHOST_RETIRE, i);
-
-	if (e != NULL && reason != NULL)
-		*reason = e->text;
-	return e ? e->num : -1;
-}
-
-size_t fakehost_misuse(struct fakehost *fh)
-{
-	return fh->nmisuse;
-}
-
-int fakehost_value_ex(struct fakehost *fh, const char *name, double *value, int64_t *time,
-		      const char **custom_identifier)
-{
-	for (size_t i = fh->values.n; i-- > 0;) {
-		if (strcmp(fh->values.v[i].name, name) == 0) {
-			if (value != NULL)
-				*value = fh->values.v[i].value;
-			if (time != NULL)
-				*time = fh->values.v[i].time;
-			if (custom_identifier != NULL)
-				*custom_identifier = fh->values.v[i].ci;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-size_t fakehost_ngraph_defs(struct fakehost *fh)
-{
-	return fakehost_count(fh, FAKEHOST_GRAPHS);
-}
-
-const char *fakehost_graph_defs_at(struct fakehost *fh, size_t i)
-{
-	struct fakehost_event *e = fakehost_nth(fh, FAKEHOST_GRAPHS, i);
-
-	return e ? e->text : NULL;
-}
-
-size_t fakehost_nchecks(struct fakehost *fh)
-{
-	size_t n;
-
-	pthread_mutex_lock(&fh->lock);
-	n = fh->checks.n;
-	pthread_mutex_unlock(&fh->lock);
-	return n;
-}
-
-int fakehost_check_at(struct fakehost *fh, size_t i, struct saba_check_report *out)
-{
-	int found;
-
-	pthread_mutex_lock(&fh->lock);
-	found = i < fh->checks.n;
-	if (found)
-		*out = fh->checks.v[i];
-	pthread_mutex_unlock(&fh->lock);
-	return found;
 }
