@@ -150,13 +150,13 @@ enum saba_check_status {
 
 /* One check result for report_check() (ABI 1.1). */
 struct saba_check_report {
-	uint32_t struct_size; /* sizeof(struct saba_check_report) */
-	const char *name;     /* the check monitor's name */
-	int status;           /* enum saba_check_status */
-	const char *message;  /* cut to 1024 characters by the agent */
-	int64_t occurred_at;  /* epoch seconds the check started */
-	int notification_interval; /* minutes; 0: not set */
-	int max_check_attempts;    /* 0: not set */
+	uint32_t struct_size;	       /* sizeof(struct saba_check_report) */
+	const char *name;	       /* the check monitor's name */
+	int status;		       /* enum saba_check_status */
+	const char *message;	       /* cut to 1024 characters by the agent */
+	int64_t occurred_at;	       /* epoch seconds the check started */
+	int notification_interval;     /* minutes; 0: not set */
+	int max_check_attempts;	       /* 0: not set */
 	const char *custom_identifier; /* another host's; NULL: this host */
 };
 
