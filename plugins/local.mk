@@ -3,6 +3,10 @@
 noinst_LTLIBRARIES += plugins/libsabaprocfs.la
 plugins_libsabaprocfs_la_SOURCES = plugins/procfs.c plugins/procfs.h
 
+# Shared by the shutdown triggers: stop kind names, the retire_on setting.
+noinst_LTLIBRARIES += plugins/libsabatrigger.la
+plugins_libsabatrigger_la_SOURCES = plugins/retire_on.c plugins/retire_on.h
+
 if BUILD_PLUGIN_LOADAVG
 plugin_LTLIBRARIES += plugins/loadavg.la
 plugins_loadavg_la_SOURCES = plugins/loadavg.c

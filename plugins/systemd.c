@@ -27,6 +27,7 @@
 
 #include <saba/plugin.h>
 
+#include "retire_on.h"
 #include "systemd_classify.h"
 
 #define SABA_SD_DEFAULT_UNIT "saba-agent.service"
@@ -49,25 +50,8 @@ static const struct saba_config_key saba_systemd_keys[] = {
 };
 
 /* The kinds retire_on accepts; restart and unknown are not among them. */
-static const struct {
-	const char *name;
-	int kind;
-} saba_systemd_kinds[] = {
-	{"poweroff", SABA_STOP_POWEROFF}, {"halt", SABA_STOP_HALT}, {"reboot", SABA_STOP_REBOOT},
-	{"kexec", SABA_STOP_KEXEC},	  {"stop", SABA_STOP_STOP},
-};
-
-#define SABA_SD_NKINDS (sizeof(saba_systemd_kinds) / sizeof(saba_systemd_kinds[0]))
-
-static const char *saba_systemd_kind_name(int kind)
-{
-	if (kind == SABA_STOP_RESTART)
-		return "restart";
-	for (size_t i = 0; i < SABA_SD_NKINDS; i++)
-		if (saba_systemd_kinds[i].kind == kind)
-			return saba_systemd_kinds[i].name;
-	return "unknown";
-}
+static const char *const saba_systemd_allowed[] = {"poweroff", "halt", "reboot",
+						   "kexec",    "stop", NULL};
 
 /* ------------------------------------------------------------------ */
 /* the query                                                            */
@@ -268,44 +252,6 @@ static void saba_sd_answer_clear(struct saba_sd_answer *a)
 /* ------------------------------------------------------------------ */
 /* the plugin                                                           */
 
-static int saba_systemd_retire_on(struct saba_systemd *t)
-{
-	const struct saba_host *host = t->host;
-	int n = host->config_count(t->ctx, "retire_on");
-
-	if (n == SABA_NOTFOUND) {
-		t->retire_on = 1u << SABA_STOP_POWEROFF;
-		return SABA_OK;
-	}
-	if (n < 0) {
-		host->config_error(t->ctx, "retire_on", "must be a list of stop kinds");
-		return SABA_INVALID;
-	}
-	t->retire_on = 0;
-	for (int i = 0; i < n; i++) {
-		const char *v = NULL;
-		size_t k;
-
-		if (host->config_element(t->ctx, "retire_on", i, NULL, &v) != SABA_OK ||
-		    v == NULL) {
-			host->config_error(t->ctx, "retire_on", "element %d must be a string", i);
-			return SABA_INVALID;
-		}
-		for (k = 0; k < SABA_SD_NKINDS; k++)
-			if (strcmp(v, saba_systemd_kinds[k].name) == 0)
-				break;
-		if (k == SABA_SD_NKINDS) {
-			host->config_error(t->ctx, "retire_on",
-					   "\"%s\" is not one of poweroff, halt, reboot, kexec, "
-					   "stop (restart and unknown stops never retire)",
-					   v);
-			return SABA_INVALID;
-		}
-		t->retire_on |= 1u << saba_systemd_kinds[k].kind;
-	}
-	return SABA_OK;
-}
-
 static int saba_systemd_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
 {
 	struct saba_systemd *t = calloc(1, sizeof(*t));
@@ -330,7 +276,8 @@ static int saba_systemd_create(const struct saba_host *host, saba_ctx *ctx, void
 		rc = SABA_INVALID;
 		goto out;
 	}
-	rc = saba_systemd_retire_on(t);
+	rc = saba_retire_on(host, ctx, saba_systemd_allowed, 1u << SABA_STOP_POWEROFF,
+			    &t->retire_on);
 	if (rc != SABA_OK)
 		goto out;
 	t->unit = strdup(unit);
@@ -386,16 +333,16 @@ static int saba_systemd_shutdown(void *instance)
 		host->log(t->ctx, SABA_LOG_WARNING, "cannot ask systemd why we stop: %s", a.error);
 	kind = saba_sd_classify(a.jobs, a.n, a.state, t->unit);
 	saba_sd_evidence(a.jobs, a.n, a.state, t->unit, evidence, sizeof(evidence));
-	host->log(t->ctx, SABA_LOG_NOTICE, "stop classified as %s (%s)",
-		  saba_systemd_kind_name(kind), evidence);
+	host->log(t->ctx, SABA_LOG_NOTICE, "stop classified as %s (%s)", saba_stop_name(kind),
+		  evidence);
 	if (kind == SABA_STOP_RESTART || kind == SABA_STOP_UNKNOWN) {
 		host->log(t->ctx, SABA_LOG_NOTICE, "not retiring: %s stops never retire",
-			  saba_systemd_kind_name(kind));
+			  saba_stop_name(kind));
 		goto out;
 	}
 	if (!(t->retire_on & (1u << kind))) {
 		host->log(t->ctx, SABA_LOG_NOTICE, "not retiring: %s is not in retire_on",
-			  saba_systemd_kind_name(kind));
+			  saba_stop_name(kind));
 		goto out;
 	}
 	/* The core logs the kind and who asked; the reason is the evidence. */

@@ -10,7 +10,8 @@ plugin_LTLIBRARIES += plugins/systemd.la
 plugins_systemd_la_SOURCES = plugins/systemd.c
 plugins_systemd_la_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 plugins_systemd_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_systemd_la_LIBADD = plugins/libsabasdclassify.la $(LIBSYSTEMD_LIBS)
+plugins_systemd_la_LIBADD = plugins/libsabasdclassify.la plugins/libsabatrigger.la \
+	$(LIBSYSTEMD_LIBS)
 endif
 EXTRA_DIST += plugins/systemd.c plugins/systemd_classify.c plugins/systemd_classify.h
 

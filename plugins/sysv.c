@@ -24,6 +24,7 @@
 
 #include <saba/plugin.h>
 
+#include "retire_on.h"
 #include "sysv_classify.h"
 
 #define SABA_SYSV_DEFAULT_MARKER "/run/saba-agent.restart"
@@ -49,66 +50,7 @@ static const struct saba_config_key saba_sysv_keys[] = {
 };
 
 /* The kinds retire_on accepts; restart, single and unknown are not. */
-static const struct {
-	const char *name;
-	int kind;
-} saba_sysv_kinds[] = {
-	{"halt", SABA_STOP_HALT},
-	{"reboot", SABA_STOP_REBOOT},
-	{"stop", SABA_STOP_STOP},
-};
-
-#define SABA_SYSV_NKINDS (sizeof(saba_sysv_kinds) / sizeof(saba_sysv_kinds[0]))
-
-static const char *saba_sysv_kind_name(int kind)
-{
-	if (kind == SABA_STOP_RESTART)
-		return "restart";
-	if (kind == SABA_STOP_SINGLE)
-		return "single";
-	for (size_t i = 0; i < SABA_SYSV_NKINDS; i++)
-		if (saba_sysv_kinds[i].kind == kind)
-			return saba_sysv_kinds[i].name;
-	return "unknown";
-}
-
-static int saba_sysv_retire_on(struct saba_sysv *t)
-{
-	const struct saba_host *host = t->host;
-	int n = host->config_count(t->ctx, "retire_on");
-
-	if (n == SABA_NOTFOUND) {
-		t->retire_on = 1u << SABA_STOP_HALT;
-		return SABA_OK;
-	}
-	if (n < 0) {
-		host->config_error(t->ctx, "retire_on", "must be a list of stop kinds");
-		return SABA_INVALID;
-	}
-	t->retire_on = 0;
-	for (int i = 0; i < n; i++) {
-		const char *v = NULL;
-		size_t k;
-
-		if (host->config_element(t->ctx, "retire_on", i, NULL, &v) != SABA_OK ||
-		    v == NULL) {
-			host->config_error(t->ctx, "retire_on", "element %d must be a string", i);
-			return SABA_INVALID;
-		}
-		for (k = 0; k < SABA_SYSV_NKINDS; k++)
-			if (strcmp(v, saba_sysv_kinds[k].name) == 0)
-				break;
-		if (k == SABA_SYSV_NKINDS) {
-			host->config_error(t->ctx, "retire_on",
-					   "\"%s\" is not one of halt, reboot, stop (restart, "
-					   "single-user and unknown stops never retire)",
-					   v);
-			return SABA_INVALID;
-		}
-		t->retire_on |= 1u << saba_sysv_kinds[k].kind;
-	}
-	return SABA_OK;
-}
+static const char *const saba_sysv_allowed[] = {"halt", "reboot", "stop", NULL};
 
 /* An absolute path setting, or its default. */
 static int saba_sysv_path(struct saba_sysv *t, const char *key, const char *def, char **out)
@@ -159,7 +101,8 @@ static int saba_sysv_create(const struct saba_host *host, saba_ctx *ctx, void **
 	if (rc == SABA_OK)
 		rc = saba_sysv_path(t, "restart_marker", SABA_SYSV_DEFAULT_MARKER, &t->marker);
 	if (rc == SABA_OK)
-		rc = saba_sysv_retire_on(t);
+		rc = saba_retire_on(host, ctx, saba_sysv_allowed, 1u << SABA_STOP_HALT,
+				    &t->retire_on);
 	if (rc != SABA_OK) {
 		saba_sysv_destroy(t);
 		return rc;
@@ -185,16 +128,16 @@ static int saba_sysv_shutdown(void *instance)
 	kind = saba_sysv_classify(found == SABA_SYSV_FOUND ? &rec : NULL, t->since, marked);
 	saba_sysv_evidence(t->utmp, found == SABA_SYSV_FOUND ? &rec : NULL, err, marked, evidence,
 			   sizeof(evidence));
-	host->log(t->ctx, SABA_LOG_NOTICE, "stop classified as %s (%s)", saba_sysv_kind_name(kind),
+	host->log(t->ctx, SABA_LOG_NOTICE, "stop classified as %s (%s)", saba_stop_name(kind),
 		  evidence);
 	if (kind == SABA_STOP_RESTART || kind == SABA_STOP_UNKNOWN || kind == SABA_STOP_SINGLE) {
 		host->log(t->ctx, SABA_LOG_NOTICE, "not retiring: %s stops never retire",
-			  saba_sysv_kind_name(kind));
+			  saba_stop_name(kind));
 		return kind;
 	}
 	if (!(t->retire_on & (1u << kind))) {
 		host->log(t->ctx, SABA_LOG_NOTICE, "not retiring: %s is not in retire_on",
-			  saba_sysv_kind_name(kind));
+			  saba_stop_name(kind));
 		return kind;
 	}
 	/* The core logs the kind and who asked; the reason is the evidence. */

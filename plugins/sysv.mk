@@ -10,7 +10,7 @@ plugins_libsabasysvclassify_la_SOURCES = plugins/sysv_classify.c plugins/sysv_cl
 plugin_LTLIBRARIES += plugins/sysv.la
 plugins_sysv_la_SOURCES = plugins/sysv.c
 plugins_sysv_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_sysv_la_LIBADD = plugins/libsabasysvclassify.la
+plugins_sysv_la_LIBADD = plugins/libsabasysvclassify.la plugins/libsabatrigger.la
 endif
 EXTRA_DIST += plugins/sysv.c plugins/sysv_classify.c plugins/sysv_classify.h
 
