@@ -1,1 +1,1 @@
-EXTRA_DIST += bench/footprint.sh bench/sink.py
+EXTRA_DIST += bench/footprint.sh bench/sink.py bench/exec50.sh
