@@ -31,41 +31,20 @@ static int write_file(const char *path, const char *text)
 	return fclose(f) == 0 ? 0 : -1;
 }
 
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 65536);
-	size_t n = 0;
-
-	if (f != NULL) {
-		n = fread(buf, 1, 65535, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
 static int saved_stderr = -1;
 
 /* Send fd 2 to err_path until capture_end(), which returns what was written. */
 static void capture_begin(void)
 {
-	int fd;
-
-	fflush(stderr);
-	saved_stderr = dup(2);
-	fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	dup2(fd, 2);
-	close(fd);
+	saved_stderr = unit_capture_begin(err_path);
 }
 
 static char *capture_end(void)
 {
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
+	char *text = unit_capture_end(err_path, saved_stderr);
+
 	saved_stderr = -1;
-	return read_all(err_path);
+	return text;
 }
 
 /* Load text as the config file; *err gets stderr (free it). */

@@ -57,56 +57,29 @@ static int copy_file(const char *from, const char *to, mode_t mode)
 	return rc == 0 ? chmod(to, mode) : -1;
 }
 
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 65536);
-	size_t n = 0;
-
-	if (f != NULL) {
-		n = fread(buf, 1, 65535, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
 static int saved_stderr = -1;
 
+/* Send fd 2 to err_path until capture_end(), which returns what was written. */
 static void capture_begin(void)
 {
-	int fd;
-
-	fflush(stderr);
-	saved_stderr = dup(2);
-	fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	dup2(fd, 2);
-	close(fd);
+	saved_stderr = unit_capture_begin(err_path);
 }
 
 static char *capture_end(void)
 {
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	return read_all(err_path);
+	char *text = unit_capture_end(err_path, saved_stderr);
+
+	saved_stderr = -1;
+	return text;
 }
 
 static int suite_init(void)
 {
-	char exe[PATH_MAX], *slash;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;
 	unit_path(conf_path, sizeof(conf_path), tmpdir, "saba.conf");
 	unit_path(err_path, sizeof(err_path), tmpdir, "stderr.txt");
-	exe[n > 0 ? n : 0] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash != NULL)
-		*slash = '\0';
-	snprintf(plugdir, sizeof(plugdir), "%s",
-		 unit_env("SABA_TEST_PLUGIN_DIR", strcat(exe, "/../plugins/.libs")));
+	unit_test_plugin_dir(plugdir, sizeof(plugdir));
 	return 0;
 }
 

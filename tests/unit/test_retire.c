@@ -425,19 +425,11 @@ static void test_confirm_never(void)
 
 static int suite_init(void)
 {
-	char exe[PATH_MAX], *slash;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;
 	unit_path(root, sizeof(root), tmpdir, "root");
 	unit_path(conf_path, sizeof(conf_path), tmpdir, "saba.conf");
-	exe[n > 0 ? n : 0] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash != NULL)
-		*slash = '\0';
-	snprintf(plugdir, sizeof(plugdir), "%s",
-		 unit_env("SABA_TEST_PLUGIN_DIR", strcat(exe, "/../plugins/.libs")));
+	unit_test_plugin_dir(plugdir, sizeof(plugdir));
 	return 0;
 }
 

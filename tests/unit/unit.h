@@ -15,8 +15,12 @@
 #ifndef SABA_TESTS_UNIT_H
 #define SABA_TESTS_UNIT_H
 
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
 
@@ -94,6 +98,59 @@ static inline char *unit_path(char *buf, size_t len, const char *dir, const char
 		abort();
 	}
 	return buf;
+}
+
+/* A whole (small) file as a malloc'd string; "" when unreadable. */
+static inline char *unit_read_all(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 65536);
+	size_t n = 0;
+
+	if (f != NULL) {
+		n = fread(buf, 1, 65535, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Send fd 2 to path until unit_capture_end(), which restores it and
+ * returns what was written.  Returns the saved descriptor. */
+static inline int unit_capture_begin(const char *path)
+{
+	int saved, fd;
+
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, 2);
+	close(fd);
+	return saved;
+}
+
+static inline char *unit_capture_end(const char *path, int saved)
+{
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	return unit_read_all(path);
+}
+
+/* The test plugins: $SABA_TEST_PLUGIN_DIR, else ../plugins/.libs beside
+ * this test program. */
+static inline void unit_test_plugin_dir(char *buf, size_t len)
+{
+	char exe[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	exe[n > 0 ? n : 0] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	snprintf(buf, len, "%s",
+		 unit_env("SABA_TEST_PLUGIN_DIR",
+			  strncat(exe, "/../plugins/.libs", sizeof(exe) - strlen(exe) - 1)));
 }
 
 #endif /* SABA_TESTS_UNIT_H */
