@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "host_api.h"
+#include "http.h"
 #include "instance.h"
 #include "log.h"
 #include "notify.h"
@@ -311,6 +312,54 @@ static int saba_h_dry_run(saba_ctx *ctx)
 	return ctx->rt->dry_run;
 }
 
+static int saba_h_abort_on_stop(void *arg)
+{
+	return saba_runtime_stopping(arg);
+}
+
+static long saba_h_api_request(saba_ctx *ctx, const char *method, const char *path,
+			       const char *body, int (*sink)(void *arg, const char *data, size_t len),
+			       void *sink_arg, char *err, size_t err_len)
+{
+	struct saba_http_result r = {0};
+	struct saba_http *h = NULL;
+	long status = -1;
+
+	if (err != NULL && err_len > 0)
+		err[0] = '\0';
+	if (method == NULL || path == NULL || path[0] != '/') {
+		snprintf(err, err_len, "invalid request (method and an absolute path are needed)");
+		return -1;
+	}
+	if (ctx->rt->dry_run) {
+		snprintf(err, err_len, "dry-run: %s %s not sent", method, path);
+		return -1;
+	}
+	h = saba_runtime_http(ctx->rt);
+	if (h == NULL) {
+		snprintf(err, err_len, "cannot set up HTTP");
+		return -1;
+	}
+	saba_http_set_abort(h, saba_h_abort_on_stop, ctx->rt);
+	if (saba_http_do(h, method, path, body, 0, &r) != 0) {
+		snprintf(err, err_len, "%s %s: %s", method, path, r.error);
+		goto out;
+	}
+	status = r.status;
+	if (sink != NULL && r.body != NULL && r.len > 0)
+		sink(sink_arg, r.body, r.len);
+out:
+	saba_http_result_clear(&r);
+	saba_http_free(h);
+	return status;
+}
+
+static int saba_h_retire_host(saba_ctx *ctx, const char *host_id,
+			      const struct saba_retire_request *req)
+{
+	return saba_retire_other(ctx->rt, ctx->label, host_id, req);
+}
+
 static const struct saba_host saba_host_v1 = {
 	.abi_major = SABA_PLUGIN_ABI_MAJOR,
 	.abi_minor = SABA_PLUGIN_ABI_MINOR,
@@ -334,6 +383,8 @@ static const struct saba_host saba_host_v1 = {
 	.emit_ex = saba_h_emit_ex,
 	.graph_defs = saba_h_graph_defs,
 	.report_check = saba_h_report_check,
+	.api_request = saba_h_api_request,
+	.retire_host = saba_h_retire_host,
 };
 
 const struct saba_host *saba_host_table(void)

@@ -162,26 +162,27 @@ static void saba_sleep_ms(int64_t ms)
 		;
 }
 
-/* Send until success, a refusal or the deadline. */
-static int saba_retire_send(struct saba_retire *r, struct saba_runtime *rt, const char *who,
-			    const char *host_id, const struct saba_retire_request *req)
+/* Send until success, a refusal or the deadline.  Returns DONE (retired
+ * or already gone), FAILED or DRY_RUN. */
+static int saba_retire_attempts(struct saba_retire *r, struct saba_runtime *rt, const char *who,
+				const char *host_id, const struct saba_retire_request *req)
 {
 	int64_t deadline = saba_now_ms() + (int64_t)rt->conf->retire_timeout * 1000;
 	struct saba_api_result res = {.retry_after = -1};
 	int attempt = 0, result = SABA_RETIRE_FAILED;
-	char err[512];
 
 	saba_notify_extend((uint64_t)rt->conf->retire_timeout * 1000000u + 5000000u);
 	for (;;) {
 		int64_t wait, left;
 
+		saba_api_result_clear(&res);
 		r->send(r->send_arg, rt, host_id, deadline, &res);
 		attempt++;
 		if (res.status == SABA_API_OK && res.http_status == -1) {
 			saba_notice("dry-run: would retire host %s (requested by %s: %s: %s)",
 				    host_id, who, saba_stop_kind_name(req->kind), saba_reason(req));
 			result = SABA_RETIRE_DRY_RUN;
-			goto out;
+			break;
 		}
 		if (res.status == SABA_API_OK || res.status == SABA_API_NOT_FOUND) {
 			if (res.status == SABA_API_NOT_FOUND)
@@ -192,7 +193,7 @@ static int saba_retire_send(struct saba_retire *r, struct saba_runtime *rt, cons
 		}
 		if (res.status == SABA_API_REFUSED) {
 			saba_err("retiring host %s failed: %s", host_id, res.message);
-			goto out;
+			break;
 		}
 		left = deadline - saba_now_ms();
 		wait = res.retry_after >= 0 ? res.retry_after * 1000
@@ -205,12 +206,25 @@ static int saba_retire_send(struct saba_retire *r, struct saba_runtime *rt, cons
 			saba_err("retiring host %s failed: gave up after %d attempts within "
 				 "retire.timeout (%d s): %s",
 				 host_id, attempt, rt->conf->retire_timeout, res.message);
-			goto out;
+			break;
 		}
 		saba_warn("retiring host %s: %s; retrying in %.1f s", host_id, res.message,
 			  (double)wait / 1000);
 		saba_sleep_ms(wait);
 	}
+	saba_api_result_clear(&res);
+	return result;
+}
+
+/* This agent's own host: retire, then forget the id and stop posting. */
+static int saba_retire_send(struct saba_retire *r, struct saba_runtime *rt, const char *who,
+			    const char *host_id, const struct saba_retire_request *req)
+{
+	int result = saba_retire_attempts(r, rt, who, host_id, req);
+	char err[512];
+
+	if (result != SABA_RETIRE_DONE)
+		return result;
 	/* Only now is the id file removed: a failed retire keeps the host. */
 	if (saba_idfile_remove(rt->conf->root, err, sizeof(err)) != 0)
 		saba_err("host %s retired, but %s", host_id, err);
@@ -222,8 +236,42 @@ static int saba_retire_send(struct saba_retire *r, struct saba_runtime *rt, cons
 		saba_queue_clear(rt->queue);
 	saba_notice("retired host %s (requested by %s: %s: %s)", host_id, who,
 		    saba_stop_kind_name(req->kind), saba_reason(req));
-out:
-	saba_api_result_clear(&res);
+	return result;
+}
+
+int saba_retire_other(struct saba_runtime *rt, const char *who, const char *host_id,
+		      const struct saba_retire_request *req)
+{
+	int own, result;
+
+	if (req == NULL || req->struct_size < sizeof(*req) || host_id == NULL ||
+	    *host_id == '\0') {
+		saba_err("retire of another host requested by %s with an invalid request; "
+			 "declined",
+			 who);
+		return SABA_RETIRE_DECLINED;
+	}
+	if (req->kind != SABA_STOP_TERMINATE) {
+		saba_notice("retire of host %s requested by %s for a %s declined: only a "
+			    "terminated machine retires another host",
+			    host_id, who, saba_stop_kind_name(req->kind));
+		return SABA_RETIRE_DECLINED;
+	}
+	pthread_mutex_lock(&rt->lock);
+	own = rt->host_id != NULL && strcmp(rt->host_id, host_id) == 0;
+	pthread_mutex_unlock(&rt->lock);
+	if (own) {
+		saba_notice("retire of host %s requested by %s declined: it is this agent's own "
+			    "host, which is running",
+			    host_id, who);
+		return SABA_RETIRE_DECLINED;
+	}
+	saba_notice("retiring host %s (requested by %s: %s: %s)", host_id, who,
+		    saba_stop_kind_name(req->kind), saba_reason(req));
+	result = saba_retire_attempts(rt->retire, rt, who, host_id, req);
+	if (result == SABA_RETIRE_DONE)
+		saba_notice("retired host %s (requested by %s: %s: %s)", host_id, who,
+			    saba_stop_kind_name(req->kind), saba_reason(req));
 	return result;
 }
 

@@ -29,6 +29,13 @@ void saba_retire_set_sender(struct saba_retire *r, saba_retire_send_fn fn, void 
 int saba_retire_run(struct saba_runtime *rt, const char *who,
 		    const struct saba_retire_request *req);
 
+/* Retire another machine's host (the EC2 fleet sweeper): only
+ * SABA_STOP_TERMINATE, never this agent's own host, not once-only (several
+ * sweepers may race; 404 counts as done).  Same sending path, deadline and
+ * audit lines as saba_retire_run(). */
+int saba_retire_other(struct saba_runtime *rt, const char *who, const char *host_id,
+		      const struct saba_retire_request *req);
+
 const char *saba_stop_kind_name(int kind);
 const char *saba_retire_result_name(int result);
 

@@ -23,6 +23,9 @@
  *   1.1  host: emit_ex (own timestamp, other hosts by customIdentifier),
  *        graph_defs, report_check.  Host spec arrays ("checks") from
  *        several instances are concatenated.
+ *   1.2  host: api_request (Mackerel API calls for plugins that manage
+ *        other hosts), retire_host (a fleet sweeper retires hosts whose
+ *        machine is gone, through the same audited sending path).
  *
  * Threading rules
  *   - entry() must only return a pointer to static const data.
@@ -50,7 +53,7 @@ extern "C" {
 #endif
 
 #define SABA_PLUGIN_ABI_MAJOR 1
-#define SABA_PLUGIN_ABI_MINOR 1
+#define SABA_PLUGIN_ABI_MINOR 2
 
 #if defined(_WIN32)
 #define SABA_PLUGIN_EXPORT __declspec(dllexport)
@@ -241,7 +244,28 @@ struct saba_host {
 	 * (batched, retried on network errors and 5xx).  Any thread. */
 	int (*report_check)(saba_ctx *ctx, const struct saba_check_report *report);
 
-	/* ABI minor 2+: append here only; never reorder or remove. */
+	/* --- ABI 1.2 (check host->abi_minor >= 2 before use) --- */
+
+	/* A Mackerel API request with the agent's key, TLS, proxy and
+	 * timeout: method "GET", "POST" or "PUT", path with its query
+	 * ("/api/v0/hosts?status=working"), body JSON or NULL.  The response
+	 * body goes to sink (may be NULL; returning non-zero stops reading),
+	 * possibly in several pieces.  Returns the HTTP status, or -1 when no
+	 * answer arrived (err says why; under --dry-run nothing is sent and
+	 * -1 is returned).  Any thread but collect()'s: it may take the whole
+	 * HTTP timeout.  Never retries. */
+	long (*api_request)(saba_ctx *ctx, const char *method, const char *path, const char *body,
+			    int (*sink)(void *arg, const char *data, size_t len), void *sink_arg,
+			    char *err, size_t err_len);
+
+	/* Retire another host (a fleet sweeper's job), through the retire
+	 * routine's sending path: the audit line, retries until
+	 * retire.timeout, 404 counted as done, --dry-run honoured.  Refuses
+	 * this agent's own host (that is retire()'s job) and kinds other than
+	 * SABA_STOP_TERMINATE.  Returns enum saba_retire_result. */
+	int (*retire_host)(saba_ctx *ctx, const char *host_id, const struct saba_retire_request *req);
+
+	/* ABI minor 3+: append here only; never reorder or remove. */
 };
 
 /* Capability flags, informational (the agent derives them from the members
