@@ -318,8 +318,9 @@ static int saba_h_abort_on_stop(void *arg)
 }
 
 static long saba_h_api_request(saba_ctx *ctx, const char *method, const char *path,
-			       const char *body, int (*sink)(void *arg, const char *data, size_t len),
-			       void *sink_arg, char *err, size_t err_len)
+			       const char *body,
+			       int (*sink)(void *arg, const char *data, size_t len), void *sink_arg,
+			       char *err, size_t err_len)
 {
 	struct saba_http_result r = {0};
 	struct saba_http *h = NULL;

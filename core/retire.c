@@ -244,8 +244,7 @@ int saba_retire_other(struct saba_runtime *rt, const char *who, const char *host
 {
 	int own, result;
 
-	if (req == NULL || req->struct_size < sizeof(*req) || host_id == NULL ||
-	    *host_id == '\0') {
+	if (req == NULL || req->struct_size < sizeof(*req) || host_id == NULL || *host_id == '\0') {
 		saba_err("retire of another host requested by %s with an invalid request; "
 			 "declined",
 			 who);
