@@ -1,0 +1,22 @@
+/* IMDSv2 client for the ec2 plugin: a session token from PUT /latest/api/token
+ * (TTL header), cached and refreshed before it expires and again after a 401;
+ * never through a proxy; short timeouts.  Thread-safe (the poller thread and
+ * confirm_retire share one). */
+#ifndef SABA_EC2_IMDS_H
+#define SABA_EC2_IMDS_H
+
+#include <stddef.h>
+
+struct saba_imds;
+
+/* endpoint: "http://169.254.169.254" (or the imds_endpoint setting, or
+ * AWS_EC2_METADATA_SERVICE_ENDPOINT); timeout_ms bounds each request. */
+struct saba_imds *saba_imds_new(const char *endpoint, long timeout_ms);
+void saba_imds_free(struct saba_imds *m);
+
+/* GET <endpoint>/latest/<path> ("meta-data/instance-id").  Returns the HTTP
+ * status (200, 404, ...) or -1 when no answer arrived (err says why).  On 200
+ * *body is a malloc'd NUL-terminated copy of the answer (caller frees). */
+long saba_imds_get(struct saba_imds *m, const char *path, char **body, char *err, size_t err_len);
+
+#endif
