@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "collector.h"
+#include "crash.h"
 #include "log.h"
 #include "queue.h"
 #include "util.h"
@@ -13,11 +14,14 @@
 static void saba_collect_once(struct saba_ctx *ctx, int64_t tick)
 {
 	struct saba_runtime *rt = ctx->rt;
+	struct saba_crash_frame cf;
 	int rc;
 
 	ctx->nbuf = 0;
 	ctx->cur_tick = tick;
+	saba_crash_enter(&cf, ctx->label, "collect");
 	rc = ctx->mod->desc.collect(ctx->state);
+	saba_crash_leave(&cf);
 	ctx->cur_tick = 0;
 	if (rc != SABA_OK)
 		saba_warn("%s: collect failed (error %d)", ctx->label, rc);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "host_api.h"
+#include "crash.h"
 #include "instance.h"
 #include "log.h"
 #include "util.h"
@@ -160,7 +161,12 @@ static int saba_instance_create(struct saba_runtime *rt, struct saba_conf *conf,
 	if (problems > 0)
 		goto fail;
 	if (mod->desc.create != NULL) {
+		struct saba_crash_frame cf;
+
+		saba_crash_install();
+		saba_crash_enter(&cf, ctx->label, "create");
 		rc = mod->desc.create(saba_host_table(), ctx, &ctx->state);
+		saba_crash_leave(&cf);
 		if (rc != SABA_OK) {
 			if (ctx->config_problems == 0)
 				saba_conf_problem(conf->file, ic->line,
@@ -218,8 +224,13 @@ void saba_instances_destroy(struct saba_instances *set)
 			saba_warn("%s: still busy in collect; not destroying it", ctx->label);
 			continue;
 		}
-		if (ctx->mod->desc.destroy != NULL && ctx->state != NULL)
+		if (ctx->mod->desc.destroy != NULL && ctx->state != NULL) {
+			struct saba_crash_frame cf;
+
+			saba_crash_enter(&cf, ctx->label, "destroy");
 			ctx->mod->desc.destroy(ctx->state);
+			saba_crash_leave(&cf);
+		}
 		saba_module_close(ctx->mod);
 		saba_ctx_free(ctx);
 	}
@@ -252,11 +263,16 @@ void saba_instances_spec(struct saba_instances *set, json_t *spec)
 {
 	for (int i = 0; i < set->n; i++) {
 		struct saba_ctx *ctx = set->v[i];
+		struct saba_crash_frame cf;
+		int rc;
 
 		if (ctx->mod->desc.host_spec == NULL)
 			continue;
 		ctx->spec = json_object();
-		if (ctx->mod->desc.host_spec(ctx->state) != SABA_OK)
+		saba_crash_enter(&cf, ctx->label, "host_spec");
+		rc = ctx->mod->desc.host_spec(ctx->state);
+		saba_crash_leave(&cf);
+		if (rc != SABA_OK)
 			saba_warn("%s: could not contribute to the host spec", ctx->label);
 		saba_json_merge(spec, ctx->spec);
 		json_decref(ctx->spec);
@@ -268,10 +284,15 @@ void saba_instances_start(struct saba_instances *set)
 {
 	for (int i = 0; i < set->n; i++) {
 		struct saba_ctx *ctx = set->v[i];
+		struct saba_crash_frame cf;
+		int rc;
 
 		if (ctx->mod->desc.start == NULL)
 			continue;
-		if (ctx->mod->desc.start(ctx->state) == SABA_OK)
+		saba_crash_enter(&cf, ctx->label, "start");
+		rc = ctx->mod->desc.start(ctx->state);
+		saba_crash_leave(&cf);
+		if (rc == SABA_OK)
 			ctx->started = 1;
 		else
 			saba_err("%s: could not start its background work", ctx->label);
@@ -283,8 +304,13 @@ void saba_instances_stop(struct saba_instances *set)
 	for (int i = set->n - 1; i >= 0; i--) {
 		struct saba_ctx *ctx = set->v[i];
 
-		if (ctx->started && ctx->mod->desc.stop != NULL)
+		if (ctx->started && ctx->mod->desc.stop != NULL) {
+			struct saba_crash_frame cf;
+
+			saba_crash_enter(&cf, ctx->label, "stop");
 			ctx->mod->desc.stop(ctx->state);
+			saba_crash_leave(&cf);
+		}
 		ctx->started = 0;
 	}
 }
