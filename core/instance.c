@@ -121,8 +121,6 @@ static struct saba_module *saba_find_module(struct saba_instances *set, const ch
 
 static void saba_ctx_free(struct saba_ctx *ctx)
 {
-	pthread_mutex_destroy(&ctx->lock);
-	pthread_cond_destroy(&ctx->cond);
 	free(ctx->buf);
 	free(ctx->label);
 	free(ctx);
@@ -154,8 +152,6 @@ static int saba_instance_create(struct saba_runtime *rt, struct saba_conf *conf,
 	ctx->label = strcmp(ic->name, ic->module) == 0
 			     ? saba_asprintf("%s", ic->name)
 			     : saba_asprintf("%s/%s", ic->module, ic->name);
-	pthread_mutex_init(&ctx->lock, NULL);
-	pthread_cond_init(&ctx->cond, NULL);
 
 	problems = saba_check_schema(ctx);
 	if (problems > 0)
@@ -201,27 +197,14 @@ int saba_instances_create(struct saba_runtime *rt, struct saba_conf *conf,
 
 void saba_instances_destroy(struct saba_instances *set)
 {
-	struct timespec until;
 	int i;
 
-	/* One short wait in all for collect threads that outlived the
-	 * collector's stop: the plugin's stop() may have ended them since. */
-	saba_abstime(CLOCK_REALTIME, 300, &until);
 	for (i = set->n - 1; i >= 0; i--) {
 		struct saba_ctx *ctx = set->v[i];
 
 		if (ctx->abandoned) {
-			/* A shutdown hook still runs in it. */
-			saba_warn("%s: still busy in its shutdown hook; not destroying it",
-				  ctx->label);
-			continue;
-		}
-		if (ctx->has_thread && pthread_timedjoin_np(ctx->thread, NULL, &until) == 0)
-			ctx->has_thread = 0;
-		if (ctx->has_thread) {
-			/* Its collect() never returned: leave it be. */
-			pthread_detach(ctx->thread);
-			saba_warn("%s: still busy in collect; not destroying it", ctx->label);
+			/* A shutdown hook or collect() still runs in it. */
+			saba_warn("%s: still busy in a plugin hook; not destroying it", ctx->label);
 			continue;
 		}
 		if (ctx->mod->desc.destroy != NULL && ctx->state != NULL) {
