@@ -369,8 +369,13 @@ int saba_agent_run(const struct saba_options *o)
 	 * and boot (multi-user.target) must not wait with it. */
 	saba_notify("READY=1");
 	if (saba_agent_start(a) != 0) {
-		if (saba_runtime_stopping(rt))
+		/* The host is not confirmed yet (a copied image may carry
+		 * another machine's id file): no trigger is asked. */
+		if (saba_runtime_stopping(rt)) {
+			saba_notice("stopped before start-up finished; the host is not "
+				    "confirmed, so no trigger is asked and nothing is retired");
 			rc = 0;
+		}
 		goto out;
 	}
 	saba_instances_start(&a->set);
