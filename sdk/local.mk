@@ -63,6 +63,17 @@ SABA_TEST_CFLAGS = -I$(top_srcdir)/sdk/include
 SABA_TEST_LIBS = sdk/libsaba-plugin-test.la
 SABA_TEST_LINK_FLAGS = $(AM_LDFLAGS) -no-install
 
+# The library's own test: what the plugin tests do not reach (the ABI 1.2
+# fakes, the descriptor and retire rules).  Without core/, on purpose.
+if HAVE_CUNIT
+check_PROGRAMS += tests/unit/test_plugin_test
+TESTS += tests/unit/test_plugin_test
+tests_unit_test_plugin_test_SOURCES = tests/unit/test_plugin_test.c tests/unit/unit.h
+tests_unit_test_plugin_test_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(SABA_TEST_CFLAGS)
+tests_unit_test_plugin_test_LDADD = $(SABA_TEST_LIBS) $(CUNIT_LIBS)
+tests_unit_test_plugin_test_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
+endif
+
 # --- man pages ---
 dist_man_MANS = man/saba-agent.8 man/saba-agent.conf.5 man/saba-plugin.7
 
