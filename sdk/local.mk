@@ -81,12 +81,13 @@ dist_man_MANS = man/saba-agent.8 man/saba-agent.conf.5 man/saba-plugin.7
 sabaexamplesdir = $(docdir)/examples
 dist_sabaexamples_DATA = examples/README examples/configure.ac.snippet
 sabaexamples_metricdir = $(sabaexamplesdir)/metric
-dist_sabaexamples_metric_DATA = examples/metric/Makefile examples/metric/example_metric.c
+dist_sabaexamples_metric_DATA = examples/metric/Makefile examples/metric/example_metric.c \
+	examples/metric/test_example_metric.c
 sabaexamples_triggerdir = $(sabaexamplesdir)/trigger
 dist_sabaexamples_trigger_DATA = examples/trigger/Makefile examples/trigger/example_trigger.c
 
 # --- the SDK check (sdk/ci-check.sh, run by CI; see make sdk-check) ---
-EXTRA_DIST += sdk/ci-check.sh sdk/abi/saba-plugin-1.0.h
+EXTRA_DIST += sdk/ci-check.sh sdk/abi/saba-plugin-1.0.h sdk/abi/saba-plugin-1.1.h
 
 # The installation directories, as shell assignments, for sdk/ci-check.sh.
 sdk-dirs:
