@@ -9,6 +9,9 @@
  *   make check      builds example_metric.so and this test, then runs
  *                   ./test_example_metric ./example_metric.so
  *
+ * The module to test: the first argument, else $SABA_TEST_PLUGIN, else
+ * ./example_metric.so.
+ *
  * Build by hand:
  *   cc $(pkg-config --cflags saba-plugin-test) -o test_example_metric \
  *      test_example_metric.c $(pkg-config --libs saba-plugin-test)
@@ -17,6 +20,7 @@
  * any test framework works the same way.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <saba/plugin-test.h>
@@ -136,7 +140,8 @@ static void test_bad_config(const struct saba_plugin *p)
 
 int main(int argc, char **argv)
 {
-	const char *path = argc > 1 ? argv[1] : "./example_metric.so";
+	const char *env = getenv("SABA_TEST_PLUGIN");
+	const char *path = argc > 1 ? argv[1] : env && *env ? env : "./example_metric.so";
 	const struct saba_plugin *p;
 	void *dl;
 
