@@ -135,7 +135,6 @@ static int saba_th_retire_host_result(struct saba_test_host *th, const char *hos
 int saba_th_retire_host(saba_ctx *ctx, const char *host_id, const struct saba_retire_request *req)
 {
 	struct saba_test_host *th = saba_th_of(ctx);
-	struct saba_th_event *e;
 	int result = SABA_RETIRE_DECLINED;
 
 	pthread_mutex_lock(&th->lock);
@@ -145,12 +144,7 @@ int saba_th_retire_host(saba_ctx *ctx, const char *host_id, const struct saba_re
 		saba_th_misuse(th, "retire_host(): no host id", host_id);
 	} else {
 		result = saba_th_retire_host_result(th, host_id, req->kind);
-		saba_th_logf(th, SABA_LOG_NOTICE,
-			     "retire of host %s requested: kind=%d reason=%s: result %d", host_id,
-			     req->kind, req->reason ? req->reason : "", result);
-		e = saba_th_record(th, SABA_TH_RETIRE_HOST, req->kind, host_id,
-				   saba_th_xstrdup(req->reason ? req->reason : ""));
-		e->num2 = result;
+		saba_th_record_retire(th, host_id, req, result);
 	}
 	pthread_mutex_unlock(&th->lock);
 	return result;

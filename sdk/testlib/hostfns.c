@@ -310,7 +310,6 @@ static int saba_th_retire_result(struct saba_test_host *th, int kind)
 static int saba_th_h_retire(saba_ctx *ctx, const struct saba_retire_request *req)
 {
 	struct saba_test_host *th = saba_th_of(ctx);
-	struct saba_th_event *e;
 	int result = SABA_RETIRE_DECLINED;
 
 	pthread_mutex_lock(&th->lock);
@@ -318,11 +317,7 @@ static int saba_th_h_retire(saba_ctx *ctx, const struct saba_retire_request *req
 		saba_th_misuse(th, "retire(): request without struct_size", "");
 	} else {
 		result = saba_th_retire_result(th, req->kind);
-		saba_th_logf(th, SABA_LOG_NOTICE, "retire requested: kind=%d reason=%s: result %d",
-			     req->kind, req->reason ? req->reason : "", result);
-		e = saba_th_record(th, SABA_TH_RETIRE, req->kind, NULL,
-				   saba_th_xstrdup(req->reason ? req->reason : ""));
-		e->num2 = result;
+		saba_th_record_retire(th, NULL, req, result);
 	}
 	pthread_mutex_unlock(&th->lock);
 	return result;

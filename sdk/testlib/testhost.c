@@ -97,6 +97,19 @@ int saba_th_misuse(struct saba_test_host *th, const char *what, const char *arg)
 	return SABA_INVALID;
 }
 
+void saba_th_record_retire(struct saba_test_host *th, const char *host_id,
+			   const struct saba_retire_request *req, int result)
+{
+	const char *reason = req->reason ? req->reason : "";
+	struct saba_th_event *e;
+
+	saba_th_logf(th, SABA_LOG_NOTICE, "retire%s%s requested: kind=%d reason=%s: result %d",
+		     host_id ? " of host " : "", host_id ? host_id : "", req->kind, reason, result);
+	e = saba_th_record(th, host_id ? SABA_TH_RETIRE_HOST : SABA_TH_RETIRE, req->kind, host_id,
+			   saba_th_xstrdup(reason));
+	e->num2 = result;
+}
+
 struct saba_th_event *saba_th_nth(struct saba_test_host *th, int type, size_t n)
 {
 	for (size_t i = 0; i < th->events.n; i++) {

@@ -117,6 +117,10 @@ void saba_th_cfgerr(struct saba_test_host *th, const char *key, char *text);
 /* The plugin broke the host API contract: count and log it; returns
  * SABA_INVALID. */
 int saba_th_misuse(struct saba_test_host *th, const char *what, const char *arg);
+/* Log and record a retire() request (host_id NULL) or a retire_host()
+ * one, with the result it got. */
+void saba_th_record_retire(struct saba_test_host *th, const char *host_id,
+			   const struct saba_retire_request *req, int result);
 /* The n-th event of a type, or NULL; how many of a type. */
 struct saba_th_event *saba_th_nth(struct saba_test_host *th, int type, size_t n);
 size_t saba_th_count(struct saba_test_host *th, int type);
