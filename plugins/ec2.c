@@ -212,19 +212,20 @@ static int saba_ec2_host_spec(void *instance)
 {
 	struct saba_ec2 *e = instance;
 	char why[256] = "", ci[128], *id = NULL, *region = NULL, *cloud, json[160];
-	int where = SABA_EC2_UNDECIDED;
+	int where = SABA_EC2_UNDECIDED, attempts;
 
 	if (e->platform == SABA_EC2_NONE)
 		return SABA_OK;
 	/* The first lookup decides adoption by customIdentifier: give a slow
-	 * IMDS a few chances, as mackerel-agent does. */
-	for (int i = 0; i < SABA_EC2_ID_ATTEMPTS; i++) {
+	 * IMDS a few chances, as mackerel-agent does; hourly ones get one. */
+	attempts = e->spec_calls++ == 0 ? SABA_EC2_ID_ATTEMPTS : 1;
+	for (int i = 0; i < attempts; i++) {
 		where = saba_ec2_identify(e, why, sizeof(why));
 		saba_ec2_ids(e, &id, &region);
 		if (where == SABA_EC2_NOT_EC2 || id != NULL)
 			break;
 		free(region);
-		if (i + 1 < SABA_EC2_ID_ATTEMPTS)
+		if (i + 1 < attempts)
 			nanosleep(&(struct timespec){.tv_sec = 1}, NULL);
 	}
 	if (where == SABA_EC2_NOT_EC2)

@@ -85,8 +85,10 @@ static void saba_ec2_start_sweeper(struct saba_ec2 *e, const char *own_region)
 		.imds_get = saba_ec2_imds_fn,
 		.imds_arg = e->imds,
 	};
-	struct saba_sweep *s = saba_sweep_new(&c);
+	struct saba_sweep *s;
 
+	e->sweep_tried = 1; /* one attempt: a failure is a configuration error */
+	s = saba_sweep_new(&c);
 	if (s == NULL || saba_sweep_start(s) != SABA_OK) {
 		e->host->log(e->ctx, SABA_LOG_ERR, "the fleet sweeper could not start");
 		saba_sweep_free(s);
@@ -126,7 +128,7 @@ static void *saba_ec2_main(void *arg)
 
 	for (;;) {
 		char why[256] = "", *id = NULL, *region = NULL;
-		int where = saba_ec2_identify(e, why, sizeof(why)), pending, final, sweeping;
+		int where = saba_ec2_identify(e, why, sizeof(why)), pending, final;
 
 		saba_ec2_ids(e, &id, &region);
 		if (id != NULL && checked < 0 && e->confirm) {
@@ -135,14 +137,12 @@ static void *saba_ec2_main(void *arg)
 			checked = saba_ec2_check_host(e, id, why, sizeof(why));
 			if (checked >= 0)
 				e->host->log(e->ctx, checked ? SABA_LOG_INFO : SABA_LOG_WARNING,
-					     "customIdentifier check: %s%s", why,
-					     checked ? "" : "; this host will not be retired");
+					     "customIdentifier check: %s", why);
 		}
 		pthread_mutex_lock(&e->lock);
-		sweeping = e->sweeper != NULL;
 		final = e->retire_final;
 		pthread_mutex_unlock(&e->lock);
-		if (e->sweep && !sweeping && region != NULL)
+		if (e->sweep && !e->sweep_tried && region != NULL)
 			saba_ec2_start_sweeper(e, region);
 		if (id != NULL && e->poll_interval > 0 && !final)
 			saba_ec2_poll(e, id);
@@ -150,7 +150,7 @@ static void *saba_ec2_main(void *arg)
 		 * sweeper's region wait for IMDS; the poller polls. */
 		pending = where == SABA_EC2_UNDECIDED ||
 			  (where == SABA_EC2_IS_EC2 && (id == NULL || (e->confirm && checked < 0) ||
-							(e->sweep && region == NULL)));
+							(e->sweep && !e->sweep_tried)));
 		free(id);
 		free(region);
 		if (where == SABA_EC2_IS_EC2 && e->poll_interval > 0 && !final) {
@@ -168,7 +168,6 @@ static void *saba_ec2_main(void *arg)
 
 int saba_ec2_background_start(struct saba_ec2 *e)
 {
-
 	if (e->sweep && e->nregions > 0) /* no need to wait for IMDS */
 		saba_ec2_start_sweeper(e, NULL);
 	if (e->platform == SABA_EC2_NONE)
@@ -189,8 +188,6 @@ void saba_ec2_background_stop(struct saba_ec2 *e)
 	pthread_mutex_lock(&e->lock);
 	e->quit = 1;
 	pthread_cond_broadcast(&e->wake);
-	s = e->sweeper;
-	e->sweeper = NULL;
 	pthread_mutex_unlock(&e->lock);
 	/* IMDS requests in flight end now; a retire in flight is bounded by
 	 * the core's retire.timeout. */
@@ -199,9 +196,9 @@ void saba_ec2_background_stop(struct saba_ec2 *e)
 		pthread_join(e->thread, NULL);
 		e->has_thread = 0;
 	}
+	/* Only now: the thread may have started the sweeper until it ended. */
 	pthread_mutex_lock(&e->lock);
-	if (s == NULL) /* started by the thread meanwhile */
-		s = e->sweeper;
+	s = e->sweeper;
 	e->sweeper = NULL;
 	pthread_mutex_unlock(&e->lock);
 	if (s != NULL) {

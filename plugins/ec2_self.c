@@ -111,11 +111,7 @@ static int saba_ec2_collect(void *arg, const char *data, size_t len)
 	return 0;
 }
 
-/* Is this agent's Mackerel host the one with this instance's
- * customIdentifier?  Asks the API; when it cannot answer (the agent is
- * stopping, which ends requests at once), a check that passed earlier in
- * this process for the same host id stands.  Returns 1 when it is, 0 when
- * it is not (or the API refused), -1 when the API could not be asked. */
+/* GET /api/v0/hosts/<own id>; see ec2_self.h for the answers. */
 int saba_ec2_check_host(struct saba_ec2 *e, const char *instance_id, char *evidence, size_t len)
 {
 	struct saba_ec2_body body = {0};
@@ -145,10 +141,16 @@ int saba_ec2_check_host(struct saba_ec2 *e, const char *instance_id, char *evide
 				      sizeof(err));
 	ok = saba_ec2_host_matches(status, body.data, body.len, ci, evidence, len);
 	pthread_mutex_lock(&e->lock);
-	if (status >= 0) {
+	if (status == 200 || (status >= 400 && status < 500 && status != 429)) {
+		/* A definitive answer replaces what an earlier check found. */
 		free(e->verified_host);
 		e->verified_host = ok ? strdup(host_id) : NULL;
+	} else if (status >= 0) {
+		ok = -1; /* 5xx, 429: ask again later */
 	} else if (e->verified_host != NULL && strcmp(e->verified_host, host_id) == 0) {
+		/* No answer at all: the agent is stopping (its requests end at
+		 * once) or the API is unreachable; this process saw the host
+		 * carry our customIdentifier before. */
 		snprintf(evidence, len,
 			 "host %.40s had customIdentifier %.60s when checked earlier (%.100s)",
 			 host_id, ci, err);

@@ -40,6 +40,8 @@ struct saba_ec2 {
 	char *verified_host; /* host id seen with our customIdentifier */
 	struct saba_aws *aws;
 	struct saba_sweep *sweeper;
+	int sweep_tried;     /* saba_sweep_new() was called (start or thread) */
+	int spec_calls;	     /* host_spec() so far (main thread only) */
 	int retire_final;    /* the poller's retire got a final answer */
 	char last_poll[256]; /* the poller's last logged outcome */
 
@@ -57,8 +59,11 @@ int saba_ec2_identify(struct saba_ec2 *e, char *why, size_t len);
 void saba_ec2_ids(struct saba_ec2 *e, char **id, char **region);
 
 /* Is this agent's Mackerel host the one with instance_id's
- * customIdentifier?  1 when it is, 0 when it is not (or the API refused),
- * -1 when the API could not be asked; evidence says which. */
+ * customIdentifier?  1 when it is, 0 when it is not (or the API refused
+ * with a 4xx), -1 when the API could not tell (5xx, 429, no answer); when
+ * no answer arrived at all, a check that passed earlier in this process for
+ * the same host id stands (the agent's own requests end at once while it
+ * stops).  evidence says which. */
 int saba_ec2_check_host(struct saba_ec2 *e, const char *instance_id, char *evidence, size_t len);
 
 /* saba_imds_get() as a saba_aws_imds_fn (arg: the struct saba_imds). */
