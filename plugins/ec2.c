@@ -1,13 +1,862 @@
 /*
- * ec2: (placeholder: filled in by its issue's work)
+ * ec2: the EC2 plugin.  Three jobs, each optional:
+ *   identity      host_spec() contributes customIdentifier
+ *                 "<instance-id>.ec2.amazonaws.com" and meta.cloud as
+ *                 mackerel-agent does, so a new install adopts the host AWS
+ *                 integration or an earlier agent created;
+ *   termination   a thread polls IMDS (spot/instance-action = terminate,
+ *                 autoscaling/target-lifecycle-state = Terminated) and asks
+ *                 the core to retire (SABA_STOP_TERMINATE) when either says
+ *                 the instance is going away; confirm_retire() answers the
+ *                 retire routine for OS-level stops from DescribeInstances
+ *                 (only shutting-down and terminated say yes: an EC2 stop
+ *                 powers the OS off too);
+ *   sweeper       with sweep = true, the fleet sweeper (ec2_sweep.c).
+ * Before retiring its own host it checks that the Mackerel host carries
+ * this instance's customIdentifier.  Every doubt means "do not retire".
+ *
+ * Settings: see saba_ec2_keys below and the README.
  */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include <saba/plugin.h>
+
+#include "ec2_aws.h"
+#include "ec2_classify.h"
+#include "ec2_identity.h"
+#include "ec2_imds.h"
+#include "ec2_sweep.h"
+
+#define SABA_EC2_IMDS_DEFAULT "http://169.254.169.254"
+#define SABA_EC2_ID_ATTEMPTS  3 /* identity lookups at start, 1 s apart */
+#define SABA_EC2_RETRY_S      5 /* background retries without a poller */
+
+enum saba_ec2_platform { SABA_EC2_AUTO, SABA_EC2_ON, SABA_EC2_NONE };
+
+/* Is this machine an EC2 instance?  UNDECIDED is retried later. */
+enum saba_ec2_where { SABA_EC2_UNDECIDED, SABA_EC2_NOT_EC2, SABA_EC2_IS_EC2 };
+
+struct saba_ec2 {
+	const struct saba_host *host;
+	saba_ctx *ctx;
+
+	/* settings */
+	int platform;
+	char *imds_endpoint, *ec2_endpoint, *sysfs;
+	long imds_timeout_ms, ec2_timeout_ms;
+	int poll_interval, confirm, sweep, sweep_interval, absent_grace;
+	char **regions;
+	int nregions;
+
+	struct saba_imds *imds;
+
+	pthread_mutex_t lock; /* guards everything below */
+	int where;	      /* enum saba_ec2_where */
+	char *instance_id, *region;
+	char *cloud_json;    /* the last meta.cloud IMDS answered in full */
+	char *verified_host; /* host id seen with our customIdentifier */
+	struct saba_aws *aws;
+	struct saba_sweep *sweeper;
+	int retire_final; /* the poller's retire got a final answer */
+	char last_poll[256];
+
+	pthread_cond_t wake;
+	pthread_t thread;
+	int has_thread, quit;
+};
+
+static const struct saba_config_key saba_ec2_keys[] = {
+	{"cloud_platform", SABA_CFG_STRING,
+	 "\"auto\" (EC2 when the DMI uuid and IMDS say so), \"ec2\" or \"none\" (default auto)"},
+	{"imds_endpoint", SABA_CFG_STRING,
+	 "IMDS base URL (default $AWS_EC2_METADATA_SERVICE_ENDPOINT, else " SABA_EC2_IMDS_DEFAULT
+	 ")"},
+	{"ec2_endpoint", SABA_CFG_STRING,
+	 "EC2 API base URL (default $AWS_ENDPOINT_URL_EC2, else "
+	 "https://ec2.<region>.amazonaws.com)"},
+	{"imds_timeout", SABA_CFG_INT, "seconds per IMDS request, 1..60 (default 2)"},
+	{"ec2_timeout", SABA_CFG_INT, "seconds per EC2 request, 1..300 (default 10)"},
+	{"poll_interval", SABA_CFG_INT,
+	 "seconds between IMDS termination polls, 0..3600, 0 = no poller (default 5)"},
+	{"confirm", SABA_CFG_BOOL,
+	 "answer the retire routine from the instance state (default true)"},
+	{"sweep", SABA_CFG_BOOL, "run the fleet sweeper in this agent (default false)"},
+	{"sweep_interval", SABA_CFG_INT, "seconds between sweeps, 1..86400 (default 300)"},
+	{"absent_grace", SABA_CFG_INT,
+	 "seconds an instance must be absent before its host retires, >= 0 (default 7200)"},
+	{"sweep_regions", SABA_CFG_STRING_LIST,
+	 "regions to sweep (default: this instance's region; required with cloud_platform "
+	 "\"none\")"},
+	{"sysfs", SABA_CFG_STRING, "where sysfs is mounted, for the DMI uuid (default /sys)"},
+	{NULL, 0, NULL},
+};
+
+static int64_t saba_ec2_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------------ */
+/* settings                                                             */
+
+static int saba_ec2_int_setting(struct saba_ec2 *e, const char *key, int def, int min, int max,
+				int *out)
+{
+	long long v = def;
+	int rc = e->host->config_int(e->ctx, key, &v);
+
+	if (rc != SABA_OK && rc != SABA_NOTFOUND)
+		return SABA_INVALID;
+	if (v < min || v > max) {
+		e->host->config_error(e->ctx, key, "must be between %d and %d, not %lld", min, max,
+				      v);
+		return SABA_INVALID;
+	}
+	*out = (int)v;
+	return SABA_OK;
+}
+
+static int saba_ec2_bool_setting(struct saba_ec2 *e, const char *key, int def, int *out)
+{
+	int rc = e->host->config_bool(e->ctx, key, out);
+
+	if (rc == SABA_NOTFOUND)
+		*out = def;
+	return rc == SABA_OK || rc == SABA_NOTFOUND ? SABA_OK : SABA_INVALID;
+}
+
+/* A URL setting, else the environment variable, else def (may be NULL). */
+static int saba_ec2_url_setting(struct saba_ec2 *e, const char *key, const char *env,
+				const char *def, char **out)
+{
+	const char *v = NULL, *from = key;
+	int rc = e->host->config_string(e->ctx, key, &v);
+
+	if (rc != SABA_OK && rc != SABA_NOTFOUND)
+		return SABA_INVALID;
+	if (rc == SABA_NOTFOUND) {
+		v = getenv(env);
+		from = env;
+		if (v == NULL || *v == '\0')
+			v = def;
+	}
+	if (v == NULL) {
+		*out = NULL;
+		return SABA_OK;
+	}
+	if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
+		e->host->config_error(e->ctx, key,
+				      "%s must be an http:// or https:// URL, not \"%s\"", from, v);
+		return SABA_INVALID;
+	}
+	*out = strdup(v);
+	return *out != NULL ? SABA_OK : SABA_ERROR;
+}
+
+static int saba_ec2_regions_setting(struct saba_ec2 *e)
+{
+	int n = e->host->config_count(e->ctx, "sweep_regions");
+
+	if (n == SABA_NOTFOUND)
+		return SABA_OK;
+	if (n < 0)
+		return SABA_INVALID;
+	if (n == 0) {
+		e->host->config_error(e->ctx, "sweep_regions", "must name at least one region");
+		return SABA_INVALID;
+	}
+	e->regions = calloc((size_t)n, sizeof(*e->regions));
+	if (e->regions == NULL)
+		return SABA_ERROR;
+	for (int i = 0; i < n; i++) {
+		const char *r = NULL;
+
+		if (e->host->config_element(e->ctx, "sweep_regions", i, NULL, &r) != SABA_OK)
+			return SABA_INVALID;
+		if (!saba_ec2_valid_region(r)) {
+			e->host->config_error(e->ctx, "sweep_regions",
+					      "\"%s\" is not a region name like \"us-east-1\"", r);
+			return SABA_INVALID;
+		}
+		e->regions[e->nregions] = strdup(r);
+		if (e->regions[e->nregions++] == NULL)
+			return SABA_ERROR;
+	}
+	return SABA_OK;
+}
+
+static int saba_ec2_settings(struct saba_ec2 *e)
+{
+	const char *platform = "auto", *sysfs = "/sys";
+	int rc, imds_s, ec2_s;
+
+	rc = e->host->config_string(e->ctx, "cloud_platform", &platform);
+	if (rc != SABA_OK && rc != SABA_NOTFOUND)
+		return SABA_INVALID;
+	if (strcmp(platform, "auto") == 0) {
+		e->platform = SABA_EC2_AUTO;
+	} else if (strcmp(platform, "ec2") == 0) {
+		e->platform = SABA_EC2_ON;
+	} else if (strcmp(platform, "none") == 0) {
+		e->platform = SABA_EC2_NONE;
+	} else {
+		e->host->config_error(e->ctx, "cloud_platform",
+				      "must be \"auto\", \"ec2\" or \"none\", not \"%s\"",
+				      platform);
+		return SABA_INVALID;
+	}
+	rc = e->host->config_string(e->ctx, "sysfs", &sysfs);
+	if (rc != SABA_OK && rc != SABA_NOTFOUND)
+		return SABA_INVALID;
+	if ((e->sysfs = strdup(sysfs)) == NULL)
+		return SABA_ERROR;
+	if ((rc = saba_ec2_url_setting(e, "imds_endpoint", "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+				       SABA_EC2_IMDS_DEFAULT, &e->imds_endpoint)) != SABA_OK ||
+	    (rc = saba_ec2_url_setting(e, "ec2_endpoint", "AWS_ENDPOINT_URL_EC2", NULL,
+				       &e->ec2_endpoint)) != SABA_OK ||
+	    (rc = saba_ec2_int_setting(e, "imds_timeout", 2, 1, 60, &imds_s)) != SABA_OK ||
+	    (rc = saba_ec2_int_setting(e, "ec2_timeout", 10, 1, 300, &ec2_s)) != SABA_OK ||
+	    (rc = saba_ec2_int_setting(e, "poll_interval", 5, 0, 3600, &e->poll_interval)) !=
+		    SABA_OK ||
+	    (rc = saba_ec2_bool_setting(e, "confirm", 1, &e->confirm)) != SABA_OK ||
+	    (rc = saba_ec2_bool_setting(e, "sweep", 0, &e->sweep)) != SABA_OK ||
+	    (rc = saba_ec2_int_setting(e, "sweep_interval", 300, 1, 86400, &e->sweep_interval)) !=
+		    SABA_OK ||
+	    (rc = saba_ec2_int_setting(e, "absent_grace", 7200, 0, 365 * 86400,
+				       &e->absent_grace)) != SABA_OK ||
+	    (rc = saba_ec2_regions_setting(e)) != SABA_OK)
+		return rc;
+	e->imds_timeout_ms = imds_s * 1000L;
+	e->ec2_timeout_ms = ec2_s * 1000L;
+	if (e->sweep && e->platform == SABA_EC2_NONE && e->nregions == 0) {
+		e->host->config_error(
+			e->ctx, "sweep_regions",
+			"is required for sweep = true with cloud_platform = \"none\"");
+		return SABA_INVALID;
+	}
+	if (e->sweep && (e->host->abi_minor < 2 || e->host->api_request == NULL ||
+			 e->host->retire_host == NULL)) {
+		e->host->config_error(e->ctx, "sweep",
+				      "needs an agent with plugin ABI 1.2 or later");
+		return SABA_INVALID;
+	}
+	return SABA_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* identity                                                             */
+
+/* Decide whether this is EC2 (once decided, for good) and learn the
+ * instance id and region (once learnt, for good: they never change while
+ * the instance lives).  IMDS is asked without the lock held.  Returns the
+ * enum saba_ec2_where; why gets the reason when it is not IS_EC2 with an
+ * instance id. */
+static int saba_ec2_identify(struct saba_ec2 *e, char *why, size_t len)
+{
+	char *id = NULL, *region = NULL, evidence[256];
+	int where, known;
+
+	pthread_mutex_lock(&e->lock);
+	where = e->where;
+	known = e->instance_id != NULL;
+	pthread_mutex_unlock(&e->lock);
+	if (where == SABA_EC2_NOT_EC2 || (where == SABA_EC2_IS_EC2 && known))
+		return where;
+	if (where == SABA_EC2_UNDECIDED) {
+		if (e->platform == SABA_EC2_NONE) {
+			where = SABA_EC2_NOT_EC2;
+			snprintf(why, len, "cloud_platform is \"none\"");
+		} else if (e->platform == SABA_EC2_ON) {
+			where = SABA_EC2_IS_EC2;
+		} else {
+			int dmi = saba_ec2_dmi_check(e->sysfs, evidence, sizeof(evidence));
+
+			if (dmi == SABA_EC2_DMI_YES) {
+				where = SABA_EC2_IS_EC2;
+			} else if (dmi == SABA_EC2_DMI_NO) {
+				where = SABA_EC2_NOT_EC2;
+				snprintf(why, len, "not EC2: %.200s", evidence);
+			} else {
+				/* Unreadable (not root): IMDS decides. */
+				int p = saba_ec2_imds_partition(e->imds, why, len);
+
+				where = p > 0	 ? SABA_EC2_IS_EC2
+					: p == 0 ? SABA_EC2_NOT_EC2
+						 : SABA_EC2_UNDECIDED;
+				if (p < 0)
+					snprintf(why, len,
+						 "%.150s and IMDS does not answer: cannot tell "
+						 "whether "
+						 "this is EC2",
+						 evidence);
+			}
+		}
+		pthread_mutex_lock(&e->lock);
+		if (e->where == SABA_EC2_UNDECIDED && where != SABA_EC2_UNDECIDED) {
+			e->where = where;
+			e->host->log(e->ctx, SABA_LOG_INFO, "%s",
+				     where == SABA_EC2_IS_EC2 ? "this machine is an EC2 instance"
+							      : why);
+		}
+		pthread_mutex_unlock(&e->lock);
+		if (where != SABA_EC2_IS_EC2)
+			return where;
+	}
+	if (saba_ec2_imds_identity(e->imds, &id, &region, why, len) != 0)
+		return SABA_EC2_IS_EC2; /* instance id still unknown */
+	pthread_mutex_lock(&e->lock);
+	if (e->instance_id == NULL) {
+		e->instance_id = id;
+		e->region = region;
+		id = region = NULL;
+		e->host->log(e->ctx, SABA_LOG_NOTICE, "instance %s in region %s", e->instance_id,
+			     e->region != NULL ? e->region : "(unknown)");
+	}
+	pthread_mutex_unlock(&e->lock);
+	free(id);
+	free(region);
+	return SABA_EC2_IS_EC2;
+}
+
+/* Copies of the instance id and region (NULL when unknown). */
+static void saba_ec2_ids(struct saba_ec2 *e, char **id, char **region)
+{
+	pthread_mutex_lock(&e->lock);
+	*id = e->instance_id != NULL ? strdup(e->instance_id) : NULL;
+	*region = e->region != NULL ? strdup(e->region) : NULL;
+	pthread_mutex_unlock(&e->lock);
+}
+
+static int saba_ec2_host_spec(void *instance)
+{
+	struct saba_ec2 *e = instance;
+	char why[256] = "", ci[128], *id = NULL, *region = NULL, *cloud, json[160];
+	int where = SABA_EC2_UNDECIDED;
+
+	if (e->platform == SABA_EC2_NONE)
+		return SABA_OK;
+	/* The first lookup decides adoption by customIdentifier: give a slow
+	 * IMDS a few chances, as mackerel-agent does. */
+	for (int i = 0; i < SABA_EC2_ID_ATTEMPTS; i++) {
+		where = saba_ec2_identify(e, why, sizeof(why));
+		saba_ec2_ids(e, &id, &region);
+		if (where == SABA_EC2_NOT_EC2 || id != NULL)
+			break;
+		free(region);
+		if (i + 1 < SABA_EC2_ID_ATTEMPTS)
+			nanosleep(&(struct timespec){.tv_sec = 1}, NULL);
+	}
+	if (where == SABA_EC2_NOT_EC2)
+		goto out;
+	if (id == NULL) {
+		e->host->log(e->ctx, SABA_LOG_WARNING,
+			     "no EC2 identity for the host spec (no customIdentifier): %s", why);
+		goto out;
+	}
+	saba_ec2_custom_identifier(id, ci, sizeof(ci));
+	snprintf(json, sizeof(json), "\"%s\"", ci);
+	e->host->spec_set(e->ctx, "customIdentifier", json);
+
+	cloud = saba_ec2_cloud_meta(e->imds, why, sizeof(why));
+	pthread_mutex_lock(&e->lock);
+	if (cloud != NULL) {
+		free(e->cloud_json);
+		e->cloud_json = cloud;
+	} else if (e->cloud_json != NULL) {
+		e->host->log(e->ctx, SABA_LOG_WARNING,
+			     "meta.cloud: %s; sending the last complete answer", why);
+	} else {
+		e->host->log(e->ctx, SABA_LOG_WARNING, "no meta.cloud: %s", why);
+	}
+	if (e->cloud_json != NULL)
+		e->host->spec_set(e->ctx, "meta.cloud", e->cloud_json);
+	pthread_mutex_unlock(&e->lock);
+out:
+	free(id);
+	free(region);
+	return SABA_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* the Mackerel host                                                    */
+
+struct saba_ec2_body {
+	char *data;
+	size_t len;
+};
+
+static int saba_ec2_collect(void *arg, const char *data, size_t len)
+{
+	struct saba_ec2_body *b = arg;
+	char *grown;
+
+	if (b->len + len > 1024 * 1024)
+		return 1;
+	grown = realloc(b->data, b->len + len + 1);
+	if (grown == NULL)
+		return 1;
+	b->data = grown;
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+/* Is this agent's Mackerel host the one with this instance's
+ * customIdentifier?  Asks the API; when it cannot answer (the agent is
+ * stopping, which ends requests at once), a check that passed earlier in
+ * this process for the same host id stands.  Returns 1 when it is, 0 when
+ * it is not (or the API refused), -1 when the API could not be asked. */
+static int saba_ec2_check_host(struct saba_ec2 *e, const char *instance_id, char *evidence,
+			       size_t len)
+{
+	struct saba_ec2_body body = {0};
+	char host_id[128], path[200], ci[128], err[256] = "";
+	long status;
+	int ok = 0;
+
+	if (e->host->host_id(e->ctx, host_id, sizeof(host_id)) != SABA_OK) {
+		snprintf(evidence, len, "this agent has no host id");
+		return -1;
+	}
+	if (saba_ec2_custom_identifier(instance_id, ci, sizeof(ci)) != 0) {
+		snprintf(evidence, len, "no customIdentifier for \"%s\"", instance_id);
+		return 0;
+	}
+	if (e->host->dry_run(e->ctx)) {
+		snprintf(evidence, len, "dry-run: customIdentifier of host %s not checked",
+			 host_id);
+		return 1;
+	}
+	if (e->host->abi_minor < 2 || e->host->api_request == NULL) {
+		snprintf(evidence, len, "the agent cannot query its host (plugin ABI < 1.2)");
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/api/v0/hosts/%s", host_id);
+	status = e->host->api_request(e->ctx, "GET", path, NULL, saba_ec2_collect, &body, err,
+				      sizeof(err));
+	ok = saba_ec2_host_matches(status, body.data, body.len, ci, evidence, len);
+	pthread_mutex_lock(&e->lock);
+	if (status >= 0) {
+		free(e->verified_host);
+		e->verified_host = ok ? strdup(host_id) : NULL;
+	} else if (e->verified_host != NULL && strcmp(e->verified_host, host_id) == 0) {
+		snprintf(evidence, len,
+			 "host %.40s had customIdentifier %.60s when checked earlier (%.100s)",
+			 host_id, ci, err);
+		ok = 1;
+	} else {
+		snprintf(evidence, len, "cannot check host %.40s: %.160s", host_id, err);
+		ok = -1;
+	}
+	pthread_mutex_unlock(&e->lock);
+	free(body.data);
+	return ok;
+}
+
+/* ------------------------------------------------------------------ */
+/* confirmation                                                         */
+
+/* The EC2 client for our own region, made on first use. */
+static long saba_ec2_imds_fn(void *arg, const char *path, char **body, char *err, size_t len)
+{
+	return saba_imds_get(arg, path, body, err, len);
+}
+
+static struct saba_aws *saba_ec2_aws(struct saba_ec2 *e, const char *region)
+{
+	struct saba_aws *a;
+
+	pthread_mutex_lock(&e->lock);
+	if (e->aws == NULL) {
+		struct saba_aws_config c = {
+			.region = region,
+			.endpoint = e->ec2_endpoint,
+			.timeout_ms = e->ec2_timeout_ms,
+			.imds_get = saba_ec2_imds_fn,
+			.imds_arg = e->imds,
+		};
+
+		e->aws = saba_aws_new(&c);
+	}
+	a = e->aws;
+	pthread_mutex_unlock(&e->lock);
+	return a;
+}
+
+struct saba_ec2_seen {
+	const char *want;
+	int found, code;
+	char name[32];
+	int others;
+};
+
+static int saba_ec2_on_instance(void *arg, const char *instance_id, const char *state_name,
+				int state_code)
+{
+	struct saba_ec2_seen *s = arg;
+
+	if (instance_id == NULL || strcmp(instance_id, s->want) != 0) {
+		s->others++;
+		return 0;
+	}
+	/* Two answers for one id must agree; a differing one means "no". */
+	if (s->found && (s->code != state_code || strcmp(s->name, state_name) != 0))
+		s->code = -1;
+	else
+		s->code = state_code;
+	snprintf(s->name, sizeof(s->name), "%s", state_name != NULL ? state_name : "");
+	s->found = 1;
+	return 0;
+}
+
+static int saba_ec2_confirm_retire(void *instance, const struct saba_retire_request *req,
+				   char *evidence, size_t len)
+{
+	struct saba_ec2 *e = instance;
+	struct saba_ec2_seen seen = {0};
+	char why[256] = "", err[256] = "", *id = NULL, *region = NULL;
+	const char *ids[1];
+	struct saba_aws *aws;
+	int64_t deadline, budget_ms;
+	int answer = SABA_CONFIRM_NO, where;
+
+	if (e->platform == SABA_EC2_NONE || !e->confirm)
+		return SABA_CONFIRM_NOT_APPLICABLE;
+	where = saba_ec2_identify(e, why, sizeof(why));
+	if (where == SABA_EC2_NOT_EC2) {
+		snprintf(evidence, len, "%s", why);
+		return SABA_CONFIRM_NOT_APPLICABLE;
+	}
+	if (where == SABA_EC2_UNDECIDED) {
+		snprintf(evidence, len, "%s", why);
+		return SABA_CONFIRM_NO;
+	}
+	if (req == NULL || !saba_ec2_kind_needs_state(req->kind)) {
+		snprintf(evidence, len, "an EC2 instance keeps running through this kind of stop");
+		return SABA_CONFIRM_NO;
+	}
+	saba_ec2_ids(e, &id, &region);
+	if (id == NULL || region == NULL) {
+		snprintf(evidence, len, "own instance id or region unknown: %s", why);
+		goto out;
+	}
+	aws = saba_ec2_aws(e, region);
+	if (aws == NULL) {
+		snprintf(evidence, len, "no EC2 API client for %s", region);
+		goto out;
+	}
+	/* Leave at least half of the shutdown budget to the retire call. */
+	budget_ms = e->host->shutdown_budget(e->ctx) * 1000LL / 2;
+	deadline = 2 * e->ec2_timeout_ms;
+	if (budget_ms > 0 && budget_ms < deadline)
+		deadline = budget_ms;
+	deadline += saba_ec2_now_ms();
+	ids[0] = id;
+	seen.want = id;
+	if (saba_ec2_describe(aws, ids, 1, deadline, saba_ec2_on_instance, &seen, err,
+			      sizeof(err)) != 0) {
+		snprintf(evidence, len, "DescribeInstances %s in %s failed: %s", id, region, err);
+		goto out;
+	}
+	answer =
+		saba_ec2_confirm_state(id, region, seen.found, seen.name, seen.code, evidence, len);
+	if (answer != SABA_CONFIRM_YES)
+		goto out;
+	if (saba_ec2_check_host(e, id, why, sizeof(why)) <= 0) {
+		size_t used = strlen(evidence);
+
+		snprintf(evidence + used, len - used, ", but %s", why);
+		answer = SABA_CONFIRM_NO;
+	}
+out:
+	e->host->log(e->ctx, SABA_LOG_NOTICE, "confirm %s: %s",
+		     answer == SABA_CONFIRM_YES ? "yes" : "no", evidence);
+	free(id);
+	free(region);
+	return answer;
+}
+
+/* ------------------------------------------------------------------ */
+/* the background thread: identity, host check, sweeper, IMDS poller    */
+
+/* Log a poll outcome only when it changes, so a steady state (a 404 for
+ * the spot notice every 5 s) stays quiet. */
+static void saba_ec2_note(struct saba_ec2 *e, int level, const char *what)
+{
+	if (strcmp(e->last_poll, what) == 0)
+		return;
+	snprintf(e->last_poll, sizeof(e->last_poll), "%s", what);
+	e->host->log(e->ctx, level, "%s", what);
+}
+
+/* One poll of the termination signals; retires on one. */
+static void saba_ec2_poll(struct saba_ec2 *e, const char *id)
+{
+	static const char *const items[] = {"meta-data/spot/instance-action",
+					    "meta-data/autoscaling/target-lifecycle-state"};
+	char evidence[256] = "", notes[600] = "", why[256];
+	int terminating = 0;
+
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]) && !terminating; i++) {
+		char *body = NULL, err[256] = "";
+		long status = saba_imds_get(e->imds, items[i], &body, err, sizeof(err));
+		size_t used = strlen(notes);
+
+		terminating =
+			i == 0 ? saba_ec2_spot_action(status, body, evidence, sizeof(evidence))
+			       : saba_ec2_lifecycle_state(status, body, evidence, sizeof(evidence));
+		if (status != 200 && status != 404)
+			snprintf(evidence + strlen(evidence), sizeof(evidence) - strlen(evidence),
+				 " (%s)", err);
+		snprintf(notes + used, sizeof(notes) - used, "%s%s", used ? "; " : "", evidence);
+		free(body);
+	}
+	if (!terminating) {
+		saba_ec2_note(e, SABA_LOG_DEBUG, notes);
+		return;
+	}
+	if (saba_ec2_check_host(e, id, why, sizeof(why)) <= 0) {
+		snprintf(notes, sizeof(notes), "%s, but not retiring: %s", evidence, why);
+		saba_ec2_note(e, SABA_LOG_WARNING, notes);
+		return;
+	}
+	e->host->log(e->ctx, SABA_LOG_NOTICE, "%s (%s): asking to retire this host", evidence, why);
+	{
+		struct saba_retire_request req = {
+			.struct_size = sizeof(req),
+			.kind = SABA_STOP_TERMINATE,
+			.reason = evidence,
+		};
+		int rc = e->host->retire(e->ctx, &req);
+
+		pthread_mutex_lock(&e->lock);
+		e->retire_final = rc != SABA_RETIRE_DECLINED;
+		pthread_mutex_unlock(&e->lock);
+	}
+}
+
+/* The sweeper, once its regions are known. */
+static void saba_ec2_start_sweeper(struct saba_ec2 *e, const char *own_region)
+{
+	const char *own[1] = {own_region};
+	struct saba_sweep_config c = {
+		.host = e->host,
+		.ctx = e->ctx,
+		.regions = e->nregions > 0 ? (const char *const *)e->regions : own,
+		.nregions = e->nregions > 0 ? e->nregions : 1,
+		.interval_s = e->sweep_interval,
+		.absent_grace_s = e->absent_grace,
+		.ec2_endpoint = e->ec2_endpoint,
+		.timeout_ms = e->ec2_timeout_ms,
+		.imds_get = saba_ec2_imds_fn,
+		.imds_arg = e->imds,
+	};
+	struct saba_sweep *s = saba_sweep_new(&c);
+
+	if (s == NULL || saba_sweep_start(s) != SABA_OK) {
+		e->host->log(e->ctx, SABA_LOG_ERR, "the fleet sweeper could not start");
+		saba_sweep_free(s);
+		s = NULL;
+	}
+	pthread_mutex_lock(&e->lock);
+	e->sweeper = s;
+	pthread_mutex_unlock(&e->lock);
+}
+
+/* Wait until quit or ms passed; returns quit. */
+static int saba_ec2_wait(struct saba_ec2 *e, int64_t ms)
+{
+	struct timespec ts;
+	int quit;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&e->lock);
+	while (!e->quit)
+		if (pthread_cond_timedwait(&e->wake, &e->lock, &ts) != 0)
+			break;
+	quit = e->quit;
+	pthread_mutex_unlock(&e->lock);
+	return quit;
+}
+
+static void *saba_ec2_main(void *arg)
+{
+	struct saba_ec2 *e = arg;
+	int checked = -1; /* the start check: -1 until the API answered */
+
+	for (;;) {
+		char why[256] = "", *id = NULL, *region = NULL;
+		int where = saba_ec2_identify(e, why, sizeof(why)), pending, final, sweeping;
+
+		saba_ec2_ids(e, &id, &region);
+		if (id != NULL && checked < 0 && e->confirm) {
+			/* Once at start: a later check that cannot reach the
+			 * API (the agent stopping) can rely on this one. */
+			checked = saba_ec2_check_host(e, id, why, sizeof(why));
+			if (checked >= 0)
+				e->host->log(e->ctx, checked ? SABA_LOG_INFO : SABA_LOG_WARNING,
+					     "customIdentifier check: %s%s", why,
+					     checked ? "" : "; this host will not be retired");
+		}
+		pthread_mutex_lock(&e->lock);
+		sweeping = e->sweeper != NULL;
+		final = e->retire_final;
+		pthread_mutex_unlock(&e->lock);
+		if (e->sweep && !sweeping && region != NULL)
+			saba_ec2_start_sweeper(e, region);
+		if (id != NULL && e->poll_interval > 0 && !final)
+			saba_ec2_poll(e, id);
+		/* Anything left to do later?  Identity, the start check and the
+		 * sweeper's region wait for IMDS; the poller polls. */
+		pending = where == SABA_EC2_UNDECIDED ||
+			  (where == SABA_EC2_IS_EC2 && (id == NULL || (e->confirm && checked < 0) ||
+							(e->sweep && region == NULL)));
+		free(id);
+		free(region);
+		if (where == SABA_EC2_IS_EC2 && e->poll_interval > 0 && !final) {
+			if (saba_ec2_wait(e, e->poll_interval * 1000LL))
+				break;
+		} else if (pending) {
+			if (saba_ec2_wait(e, SABA_EC2_RETRY_S * 1000LL))
+				break;
+		} else {
+			break;
+		}
+	}
+	return NULL;
+}
+
+static int saba_ec2_start(void *instance)
+{
+	struct saba_ec2 *e = instance;
+
+	if (e->sweep && e->nregions > 0) /* no need to wait for IMDS */
+		saba_ec2_start_sweeper(e, NULL);
+	if (e->platform == SABA_EC2_NONE)
+		return SABA_OK;
+	e->quit = 0;
+	if (pthread_create(&e->thread, NULL, saba_ec2_main, e) != 0) {
+		e->host->log(e->ctx, SABA_LOG_ERR, "cannot start the IMDS poller");
+		return SABA_ERROR;
+	}
+	e->has_thread = 1;
+	return SABA_OK;
+}
+
+static void saba_ec2_stop(void *instance)
+{
+	struct saba_ec2 *e = instance;
+	struct saba_sweep *s;
+
+	pthread_mutex_lock(&e->lock);
+	e->quit = 1;
+	pthread_cond_broadcast(&e->wake);
+	s = e->sweeper;
+	e->sweeper = NULL;
+	pthread_mutex_unlock(&e->lock);
+	/* IMDS requests in flight end now; a retire in flight is bounded by
+	 * the core's retire.timeout. */
+	saba_imds_abort(e->imds);
+	if (e->has_thread) {
+		pthread_join(e->thread, NULL);
+		e->has_thread = 0;
+	}
+	pthread_mutex_lock(&e->lock);
+	if (s == NULL) /* started by the thread meanwhile */
+		s = e->sweeper;
+	e->sweeper = NULL;
+	pthread_mutex_unlock(&e->lock);
+	if (s != NULL) {
+		saba_sweep_stop(s);
+		saba_sweep_free(s);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* lifecycle                                                            */
+
+static void saba_ec2_destroy(void *instance)
+{
+	struct saba_ec2 *e = instance;
+
+	if (e == NULL)
+		return;
+	saba_aws_free(e->aws);
+	saba_imds_free(e->imds);
+	for (int i = 0; i < e->nregions; i++)
+		free(e->regions[i]);
+	free(e->regions);
+	free(e->imds_endpoint);
+	free(e->ec2_endpoint);
+	free(e->sysfs);
+	free(e->instance_id);
+	free(e->region);
+	free(e->cloud_json);
+	free(e->verified_host);
+	pthread_cond_destroy(&e->wake);
+	pthread_mutex_destroy(&e->lock);
+	free(e);
+}
+
+static int saba_ec2_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
+{
+	struct saba_ec2 *e = calloc(1, sizeof(*e));
+	pthread_condattr_t ca;
+	int rc;
+
+	if (e == NULL)
+		return SABA_ERROR;
+	e->host = host;
+	e->ctx = ctx;
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&e->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	rc = saba_ec2_settings(e);
+	if (rc != SABA_OK)
+		goto fail;
+	/* No I/O here: configtest creates instances too. */
+	e->imds = saba_imds_new(e->imds_endpoint, e->imds_timeout_ms);
+	if (e->imds == NULL) {
+		rc = SABA_ERROR;
+		goto fail;
+	}
+	*instance = e;
+	return SABA_OK;
+fail:
+	if (rc == SABA_ERROR)
+		host->log(ctx, SABA_LOG_ERR, "out of memory");
+	saba_ec2_destroy(e);
+	return rc;
+}
 
 static const struct saba_plugin saba_ec2_plugin = {
 	SABA_PLUGIN_HEADER,
 	.name = "ec2",
-	.version = "0.1.0",
+	.version = "1.0.0",
 	.description = "EC2 identity, termination signals, retire confirmation, fleet sweeper",
+	.config_keys = saba_ec2_keys,
+	.create = saba_ec2_create,
+	.destroy = saba_ec2_destroy,
+	.host_spec = saba_ec2_host_spec,
+	.start = saba_ec2_start,
+	.stop = saba_ec2_stop,
+	.confirm_retire = saba_ec2_confirm_retire,
 };
 
 SABA_PLUGIN_EXPORT const struct saba_plugin *saba_plugin_entry(void)

@@ -19,4 +19,8 @@ void saba_imds_free(struct saba_imds *m);
  * *body is a malloc'd NUL-terminated copy of the answer (caller frees). */
 long saba_imds_get(struct saba_imds *m, const char *path, char **body, char *err, size_t err_len);
 
+/* End transfers in flight and fail later ones at once (the plugin is
+ * stopping).  Thread-safe; saba_imds_free() still has to follow. */
+void saba_imds_abort(struct saba_imds *m);
+
 #endif
