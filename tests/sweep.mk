@@ -21,3 +21,6 @@ tests_unit_test_ec2_sweep_CFLAGS = $(SWEEP_UNIT_CFLAGS)
 tests_unit_test_ec2_sweep_LDADD = $(tests_unit_test_ec2_aws_LDADD)
 endif
 endif
+
+TESTS += tests/integration/test_sweep.py
+EXTRA_DIST += tests/integration/test_sweep.py
