@@ -89,32 +89,16 @@ void saba_ec2_ids(struct saba_ec2 *e, char **id, char **region)
 	pthread_mutex_unlock(&e->lock);
 }
 
-struct saba_ec2_body {
-	char *data;
-	size_t len;
-};
-
+/* The api_request() sink: the answer, up to 1 MiB. */
 static int saba_ec2_collect(void *arg, const char *data, size_t len)
 {
-	struct saba_ec2_body *b = arg;
-	char *grown;
-
-	if (b->len + len > 1024 * 1024)
-		return 1;
-	grown = realloc(b->data, b->len + len + 1);
-	if (grown == NULL)
-		return 1;
-	b->data = grown;
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return 0;
+	return saba_ec2_buf_append(arg, data, len, 1024 * 1024) != 0;
 }
 
 /* GET /api/v0/hosts/<own id>; see ec2_self.h for the answers. */
 int saba_ec2_check_host(struct saba_ec2 *e, const char *instance_id, char *evidence, size_t len)
 {
-	struct saba_ec2_body body = {0};
+	struct saba_ec2_buf body = {0};
 	char host_id[128], path[200], ci[128], err[256] = "";
 	long status;
 	int ok = 0;
