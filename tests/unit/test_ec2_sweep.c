@@ -25,7 +25,6 @@
 #include "../ec2/fakeec2.h"
 
 static struct fakeec2 fake;
-static char tmpdir[] = "/tmp/saba-test-ec2sweep.XXXXXX";
 
 /* ------------------------------------------------------------------ */
 /* the fake host table                                                  */
@@ -761,31 +760,7 @@ static const struct unit_test tests[] = {
 
 int main(void)
 {
-	char path[PATH_MAX];
-	int rc, frc;
-
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	unsetenv("http_proxy");
-	unsetenv("HTTP_PROXY");
 	unsetenv("AWS_SESSION_TOKEN");
 	unsetenv("AWS_ENDPOINT_URL_EC2");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return UNIT_EXIT_HARD;
-	}
-	rc = UNIT_RUN("ec2 sweeper host list", offline_tests);
-	frc = fakeec2_start(&fake, tmpdir);
-	if (frc == 0) {
-		frc = UNIT_RUN("ec2 sweeper", tests);
-		fakeec2_stop(&fake);
-	} else if (frc == UNIT_EXIT_SKIP) {
-		fprintf(stderr, "(the host list suite ran: %s)\n", rc == 0 ? "passed" : "FAILED");
-	}
-	curl_global_cleanup();
-	unit_path(path, sizeof(path), tmpdir, "fakeec2.port");
-	unlink(path);
-	unit_path(path, sizeof(path), tmpdir, "fakeec2.log");
-	unlink(path);
-	rmdir(tmpdir);
-	return rc != UNIT_EXIT_PASS ? rc : frc;
+	return FAKEEC2_MAIN(&fake, "ec2 sweeper host list", offline_tests, "ec2 sweeper", tests);
 }
