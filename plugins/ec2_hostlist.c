@@ -222,6 +222,8 @@ static int saba_hl_run(struct saba_hostlist *l, const char *v, size_t vlen, int 
 /* Append data to the undecoded bytes. */
 static int saba_hl_keep(struct saba_hostlist *l, const char *data, size_t len)
 {
+	if (len == 0)
+		return 0;
 	if (l->len + len > l->cap) {
 		size_t cap = l->cap != 0 ? l->cap : 65536;
 		char *p;
