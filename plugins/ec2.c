@@ -17,7 +17,6 @@
  *
  * Settings: see saba_ec2_keys below and the README.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,49 +24,13 @@
 
 #include <saba/plugin.h>
 
-#include "ec2_aws.h"
 #include "ec2_classify.h"
 #include "ec2_identity.h"
-#include "ec2_imds.h"
-#include "ec2_sweep.h"
+#include "ec2_poller.h"
+#include "ec2_self.h"
 
 #define SABA_EC2_IMDS_DEFAULT "http://169.254.169.254"
 #define SABA_EC2_ID_ATTEMPTS  3 /* identity lookups at start, 1 s apart */
-#define SABA_EC2_RETRY_S      5 /* background retries without a poller */
-
-enum saba_ec2_platform { SABA_EC2_AUTO, SABA_EC2_ON, SABA_EC2_NONE };
-
-/* Is this machine an EC2 instance?  UNDECIDED is retried later. */
-enum saba_ec2_where { SABA_EC2_UNDECIDED, SABA_EC2_NOT_EC2, SABA_EC2_IS_EC2 };
-
-struct saba_ec2 {
-	const struct saba_host *host;
-	saba_ctx *ctx;
-
-	/* settings */
-	int platform;
-	char *imds_endpoint, *ec2_endpoint, *sysfs;
-	long imds_timeout_ms, ec2_timeout_ms;
-	int poll_interval, confirm, sweep, sweep_interval, absent_grace;
-	char **regions;
-	int nregions;
-
-	struct saba_imds *imds;
-
-	pthread_mutex_t lock; /* guards everything below */
-	int where;	      /* enum saba_ec2_where */
-	char *instance_id, *region;
-	char *cloud_json;    /* the last meta.cloud IMDS answered in full */
-	char *verified_host; /* host id seen with our customIdentifier */
-	struct saba_aws *aws;
-	struct saba_sweep *sweeper;
-	int retire_final; /* the poller's retire got a final answer */
-	char last_poll[256];
-
-	pthread_cond_t wake;
-	pthread_t thread;
-	int has_thread, quit;
-};
 
 static const struct saba_config_key saba_ec2_keys[] = {
 	{"cloud_platform", SABA_CFG_STRING,
@@ -94,14 +57,6 @@ static const struct saba_config_key saba_ec2_keys[] = {
 	{"sysfs", SABA_CFG_STRING, "where sysfs is mounted, for the DMI uuid (default /sys)"},
 	{NULL, 0, NULL},
 };
-
-static int64_t saba_ec2_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ------------------------------------------------------------------ */
 /* settings                                                             */
@@ -253,104 +208,24 @@ static int saba_ec2_settings(struct saba_ec2 *e)
 /* ------------------------------------------------------------------ */
 /* identity                                                             */
 
-/* Decide whether this is EC2 (once decided, for good) and learn the
- * instance id and region (once learnt, for good: they never change while
- * the instance lives).  IMDS is asked without the lock held.  Returns the
- * enum saba_ec2_where; why gets the reason when it is not IS_EC2 with an
- * instance id. */
-static int saba_ec2_identify(struct saba_ec2 *e, char *why, size_t len)
-{
-	char *id = NULL, *region = NULL, evidence[256];
-	int where, known;
-
-	pthread_mutex_lock(&e->lock);
-	where = e->where;
-	known = e->instance_id != NULL;
-	pthread_mutex_unlock(&e->lock);
-	if (where == SABA_EC2_NOT_EC2 || (where == SABA_EC2_IS_EC2 && known))
-		return where;
-	if (where == SABA_EC2_UNDECIDED) {
-		if (e->platform == SABA_EC2_NONE) {
-			where = SABA_EC2_NOT_EC2;
-			snprintf(why, len, "cloud_platform is \"none\"");
-		} else if (e->platform == SABA_EC2_ON) {
-			where = SABA_EC2_IS_EC2;
-		} else {
-			int dmi = saba_ec2_dmi_check(e->sysfs, evidence, sizeof(evidence));
-
-			if (dmi == SABA_EC2_DMI_YES) {
-				where = SABA_EC2_IS_EC2;
-			} else if (dmi == SABA_EC2_DMI_NO) {
-				where = SABA_EC2_NOT_EC2;
-				snprintf(why, len, "not EC2: %.200s", evidence);
-			} else {
-				/* Unreadable (not root): IMDS decides. */
-				int p = saba_ec2_imds_partition(e->imds, why, len);
-
-				where = p > 0	 ? SABA_EC2_IS_EC2
-					: p == 0 ? SABA_EC2_NOT_EC2
-						 : SABA_EC2_UNDECIDED;
-				if (p < 0)
-					snprintf(why, len,
-						 "%.150s and IMDS does not answer: cannot tell "
-						 "whether "
-						 "this is EC2",
-						 evidence);
-			}
-		}
-		pthread_mutex_lock(&e->lock);
-		if (e->where == SABA_EC2_UNDECIDED && where != SABA_EC2_UNDECIDED) {
-			e->where = where;
-			e->host->log(e->ctx, SABA_LOG_INFO, "%s",
-				     where == SABA_EC2_IS_EC2 ? "this machine is an EC2 instance"
-							      : why);
-		}
-		pthread_mutex_unlock(&e->lock);
-		if (where != SABA_EC2_IS_EC2)
-			return where;
-	}
-	if (saba_ec2_imds_identity(e->imds, &id, &region, why, len) != 0)
-		return SABA_EC2_IS_EC2; /* instance id still unknown */
-	pthread_mutex_lock(&e->lock);
-	if (e->instance_id == NULL) {
-		e->instance_id = id;
-		e->region = region;
-		id = region = NULL;
-		e->host->log(e->ctx, SABA_LOG_NOTICE, "instance %s in region %s", e->instance_id,
-			     e->region != NULL ? e->region : "(unknown)");
-	}
-	pthread_mutex_unlock(&e->lock);
-	free(id);
-	free(region);
-	return SABA_EC2_IS_EC2;
-}
-
-/* Copies of the instance id and region (NULL when unknown). */
-static void saba_ec2_ids(struct saba_ec2 *e, char **id, char **region)
-{
-	pthread_mutex_lock(&e->lock);
-	*id = e->instance_id != NULL ? strdup(e->instance_id) : NULL;
-	*region = e->region != NULL ? strdup(e->region) : NULL;
-	pthread_mutex_unlock(&e->lock);
-}
-
 static int saba_ec2_host_spec(void *instance)
 {
 	struct saba_ec2 *e = instance;
 	char why[256] = "", ci[128], *id = NULL, *region = NULL, *cloud, json[160];
-	int where = SABA_EC2_UNDECIDED;
+	int where = SABA_EC2_UNDECIDED, attempts;
 
 	if (e->platform == SABA_EC2_NONE)
 		return SABA_OK;
 	/* The first lookup decides adoption by customIdentifier: give a slow
-	 * IMDS a few chances, as mackerel-agent does. */
-	for (int i = 0; i < SABA_EC2_ID_ATTEMPTS; i++) {
+	 * IMDS a few chances, as mackerel-agent does; hourly ones get one. */
+	attempts = e->spec_calls++ == 0 ? SABA_EC2_ID_ATTEMPTS : 1;
+	for (int i = 0; i < attempts; i++) {
 		where = saba_ec2_identify(e, why, sizeof(why));
 		saba_ec2_ids(e, &id, &region);
 		if (where == SABA_EC2_NOT_EC2 || id != NULL)
 			break;
 		free(region);
-		if (i + 1 < SABA_EC2_ID_ATTEMPTS)
+		if (i + 1 < attempts)
 			nanosleep(&(struct timespec){.tv_sec = 1}, NULL);
 	}
 	if (where == SABA_EC2_NOT_EC2)
@@ -385,91 +260,7 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
-/* the Mackerel host                                                    */
-
-struct saba_ec2_body {
-	char *data;
-	size_t len;
-};
-
-static int saba_ec2_collect(void *arg, const char *data, size_t len)
-{
-	struct saba_ec2_body *b = arg;
-	char *grown;
-
-	if (b->len + len > 1024 * 1024)
-		return 1;
-	grown = realloc(b->data, b->len + len + 1);
-	if (grown == NULL)
-		return 1;
-	b->data = grown;
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-/* Is this agent's Mackerel host the one with this instance's
- * customIdentifier?  Asks the API; when it cannot answer (the agent is
- * stopping, which ends requests at once), a check that passed earlier in
- * this process for the same host id stands.  Returns 1 when it is, 0 when
- * it is not (or the API refused), -1 when the API could not be asked. */
-static int saba_ec2_check_host(struct saba_ec2 *e, const char *instance_id, char *evidence,
-			       size_t len)
-{
-	struct saba_ec2_body body = {0};
-	char host_id[128], path[200], ci[128], err[256] = "";
-	long status;
-	int ok = 0;
-
-	if (e->host->host_id(e->ctx, host_id, sizeof(host_id)) != SABA_OK) {
-		snprintf(evidence, len, "this agent has no host id");
-		return -1;
-	}
-	if (saba_ec2_custom_identifier(instance_id, ci, sizeof(ci)) != 0) {
-		snprintf(evidence, len, "no customIdentifier for \"%s\"", instance_id);
-		return 0;
-	}
-	if (e->host->dry_run(e->ctx)) {
-		snprintf(evidence, len, "dry-run: customIdentifier of host %s not checked",
-			 host_id);
-		return 1;
-	}
-	if (e->host->abi_minor < 2 || e->host->api_request == NULL) {
-		snprintf(evidence, len, "the agent cannot query its host (plugin ABI < 1.2)");
-		return 0;
-	}
-	snprintf(path, sizeof(path), "/api/v0/hosts/%s", host_id);
-	status = e->host->api_request(e->ctx, "GET", path, NULL, saba_ec2_collect, &body, err,
-				      sizeof(err));
-	ok = saba_ec2_host_matches(status, body.data, body.len, ci, evidence, len);
-	pthread_mutex_lock(&e->lock);
-	if (status >= 0) {
-		free(e->verified_host);
-		e->verified_host = ok ? strdup(host_id) : NULL;
-	} else if (e->verified_host != NULL && strcmp(e->verified_host, host_id) == 0) {
-		snprintf(evidence, len,
-			 "host %.40s had customIdentifier %.60s when checked earlier (%.100s)",
-			 host_id, ci, err);
-		ok = 1;
-	} else {
-		snprintf(evidence, len, "cannot check host %.40s: %.160s", host_id, err);
-		ok = -1;
-	}
-	pthread_mutex_unlock(&e->lock);
-	free(body.data);
-	return ok;
-}
-
-/* ------------------------------------------------------------------ */
-/* confirmation                                                         */
-
 /* The EC2 client for our own region, made on first use. */
-static long saba_ec2_imds_fn(void *arg, const char *path, char **body, char *err, size_t len)
-{
-	return saba_imds_get(arg, path, body, err, len);
-}
-
 static struct saba_aws *saba_ec2_aws(struct saba_ec2 *e, const char *region)
 {
 	struct saba_aws *a;
@@ -526,7 +317,8 @@ static int saba_ec2_confirm_retire(void *instance, const struct saba_retire_requ
 	const char *ids[1];
 	struct saba_aws *aws;
 	int64_t deadline, budget_ms;
-	int answer = SABA_CONFIRM_NO, where;
+	int answer = SABA_CONFIRM_NO, where, ok;
+	size_t used;
 
 	if (e->platform == SABA_EC2_NONE || !e->confirm)
 		return SABA_CONFIRM_NOT_APPLICABLE;
@@ -558,7 +350,7 @@ static int saba_ec2_confirm_retire(void *instance, const struct saba_retire_requ
 	deadline = 2 * e->ec2_timeout_ms;
 	if (budget_ms > 0 && budget_ms < deadline)
 		deadline = budget_ms;
-	deadline += saba_ec2_now_ms();
+	deadline += saba_aws_now_ms();
 	ids[0] = id;
 	seen.want = id;
 	if (saba_ec2_describe(aws, ids, 1, deadline, saba_ec2_on_instance, &seen, err,
@@ -570,12 +362,11 @@ static int saba_ec2_confirm_retire(void *instance, const struct saba_retire_requ
 		saba_ec2_confirm_state(id, region, seen.found, seen.name, seen.code, evidence, len);
 	if (answer != SABA_CONFIRM_YES)
 		goto out;
-	if (saba_ec2_check_host(e, id, why, sizeof(why)) <= 0) {
-		size_t used = strlen(evidence);
-
-		snprintf(evidence + used, len - used, ", but %s", why);
+	ok = saba_ec2_check_host(e, id, why, sizeof(why)) > 0;
+	used = strlen(evidence);
+	snprintf(evidence + used, len - used, "%s%s", ok ? "; " : ", but ", why);
+	if (!ok)
 		answer = SABA_CONFIRM_NO;
-	}
 out:
 	e->host->log(e->ctx, SABA_LOG_NOTICE, "confirm %s: %s",
 		     answer == SABA_CONFIRM_YES ? "yes" : "no", evidence);
@@ -584,206 +375,14 @@ out:
 	return answer;
 }
 
-/* ------------------------------------------------------------------ */
-/* the background thread: identity, host check, sweeper, IMDS poller    */
-
-/* Log a poll outcome only when it changes, so a steady state (a 404 for
- * the spot notice every 5 s) stays quiet. */
-static void saba_ec2_note(struct saba_ec2 *e, int level, const char *what)
-{
-	if (strcmp(e->last_poll, what) == 0)
-		return;
-	snprintf(e->last_poll, sizeof(e->last_poll), "%s", what);
-	e->host->log(e->ctx, level, "%s", what);
-}
-
-/* One poll of the termination signals; retires on one. */
-static void saba_ec2_poll(struct saba_ec2 *e, const char *id)
-{
-	static const char *const items[] = {"meta-data/spot/instance-action",
-					    "meta-data/autoscaling/target-lifecycle-state"};
-	char evidence[256] = "", notes[600] = "", why[256];
-	int terminating = 0;
-
-	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]) && !terminating; i++) {
-		char *body = NULL, err[256] = "";
-		long status = saba_imds_get(e->imds, items[i], &body, err, sizeof(err));
-		size_t used = strlen(notes);
-
-		terminating =
-			i == 0 ? saba_ec2_spot_action(status, body, evidence, sizeof(evidence))
-			       : saba_ec2_lifecycle_state(status, body, evidence, sizeof(evidence));
-		if (status != 200 && status != 404)
-			snprintf(evidence + strlen(evidence), sizeof(evidence) - strlen(evidence),
-				 " (%s)", err);
-		snprintf(notes + used, sizeof(notes) - used, "%s%s", used ? "; " : "", evidence);
-		free(body);
-	}
-	if (!terminating) {
-		saba_ec2_note(e, SABA_LOG_DEBUG, notes);
-		return;
-	}
-	if (saba_ec2_check_host(e, id, why, sizeof(why)) <= 0) {
-		snprintf(notes, sizeof(notes), "%s, but not retiring: %s", evidence, why);
-		saba_ec2_note(e, SABA_LOG_WARNING, notes);
-		return;
-	}
-	e->host->log(e->ctx, SABA_LOG_NOTICE, "%s (%s): asking to retire this host", evidence, why);
-	{
-		struct saba_retire_request req = {
-			.struct_size = sizeof(req),
-			.kind = SABA_STOP_TERMINATE,
-			.reason = evidence,
-		};
-		int rc = e->host->retire(e->ctx, &req);
-
-		pthread_mutex_lock(&e->lock);
-		e->retire_final = rc != SABA_RETIRE_DECLINED;
-		pthread_mutex_unlock(&e->lock);
-	}
-}
-
-/* The sweeper, once its regions are known. */
-static void saba_ec2_start_sweeper(struct saba_ec2 *e, const char *own_region)
-{
-	const char *own[1] = {own_region};
-	struct saba_sweep_config c = {
-		.host = e->host,
-		.ctx = e->ctx,
-		.regions = e->nregions > 0 ? (const char *const *)e->regions : own,
-		.nregions = e->nregions > 0 ? e->nregions : 1,
-		.interval_s = e->sweep_interval,
-		.absent_grace_s = e->absent_grace,
-		.ec2_endpoint = e->ec2_endpoint,
-		.timeout_ms = e->ec2_timeout_ms,
-		.imds_get = saba_ec2_imds_fn,
-		.imds_arg = e->imds,
-	};
-	struct saba_sweep *s = saba_sweep_new(&c);
-
-	if (s == NULL || saba_sweep_start(s) != SABA_OK) {
-		e->host->log(e->ctx, SABA_LOG_ERR, "the fleet sweeper could not start");
-		saba_sweep_free(s);
-		s = NULL;
-	}
-	pthread_mutex_lock(&e->lock);
-	e->sweeper = s;
-	pthread_mutex_unlock(&e->lock);
-}
-
-/* Wait until quit or ms passed; returns quit. */
-static int saba_ec2_wait(struct saba_ec2 *e, int64_t ms)
-{
-	struct timespec ts;
-	int quit;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&e->lock);
-	while (!e->quit)
-		if (pthread_cond_timedwait(&e->wake, &e->lock, &ts) != 0)
-			break;
-	quit = e->quit;
-	pthread_mutex_unlock(&e->lock);
-	return quit;
-}
-
-static void *saba_ec2_main(void *arg)
-{
-	struct saba_ec2 *e = arg;
-	int checked = -1; /* the start check: -1 until the API answered */
-
-	for (;;) {
-		char why[256] = "", *id = NULL, *region = NULL;
-		int where = saba_ec2_identify(e, why, sizeof(why)), pending, final, sweeping;
-
-		saba_ec2_ids(e, &id, &region);
-		if (id != NULL && checked < 0 && e->confirm) {
-			/* Once at start: a later check that cannot reach the
-			 * API (the agent stopping) can rely on this one. */
-			checked = saba_ec2_check_host(e, id, why, sizeof(why));
-			if (checked >= 0)
-				e->host->log(e->ctx, checked ? SABA_LOG_INFO : SABA_LOG_WARNING,
-					     "customIdentifier check: %s%s", why,
-					     checked ? "" : "; this host will not be retired");
-		}
-		pthread_mutex_lock(&e->lock);
-		sweeping = e->sweeper != NULL;
-		final = e->retire_final;
-		pthread_mutex_unlock(&e->lock);
-		if (e->sweep && !sweeping && region != NULL)
-			saba_ec2_start_sweeper(e, region);
-		if (id != NULL && e->poll_interval > 0 && !final)
-			saba_ec2_poll(e, id);
-		/* Anything left to do later?  Identity, the start check and the
-		 * sweeper's region wait for IMDS; the poller polls. */
-		pending = where == SABA_EC2_UNDECIDED ||
-			  (where == SABA_EC2_IS_EC2 && (id == NULL || (e->confirm && checked < 0) ||
-							(e->sweep && region == NULL)));
-		free(id);
-		free(region);
-		if (where == SABA_EC2_IS_EC2 && e->poll_interval > 0 && !final) {
-			if (saba_ec2_wait(e, e->poll_interval * 1000LL))
-				break;
-		} else if (pending) {
-			if (saba_ec2_wait(e, SABA_EC2_RETRY_S * 1000LL))
-				break;
-		} else {
-			break;
-		}
-	}
-	return NULL;
-}
-
 static int saba_ec2_start(void *instance)
 {
-	struct saba_ec2 *e = instance;
-
-	if (e->sweep && e->nregions > 0) /* no need to wait for IMDS */
-		saba_ec2_start_sweeper(e, NULL);
-	if (e->platform == SABA_EC2_NONE)
-		return SABA_OK;
-	e->quit = 0;
-	if (pthread_create(&e->thread, NULL, saba_ec2_main, e) != 0) {
-		e->host->log(e->ctx, SABA_LOG_ERR, "cannot start the IMDS poller");
-		return SABA_ERROR;
-	}
-	e->has_thread = 1;
-	return SABA_OK;
+	return saba_ec2_background_start(instance);
 }
 
 static void saba_ec2_stop(void *instance)
 {
-	struct saba_ec2 *e = instance;
-	struct saba_sweep *s;
-
-	pthread_mutex_lock(&e->lock);
-	e->quit = 1;
-	pthread_cond_broadcast(&e->wake);
-	s = e->sweeper;
-	e->sweeper = NULL;
-	pthread_mutex_unlock(&e->lock);
-	/* IMDS requests in flight end now; a retire in flight is bounded by
-	 * the core's retire.timeout. */
-	saba_imds_abort(e->imds);
-	if (e->has_thread) {
-		pthread_join(e->thread, NULL);
-		e->has_thread = 0;
-	}
-	pthread_mutex_lock(&e->lock);
-	if (s == NULL) /* started by the thread meanwhile */
-		s = e->sweeper;
-	e->sweeper = NULL;
-	pthread_mutex_unlock(&e->lock);
-	if (s != NULL) {
-		saba_sweep_stop(s);
-		saba_sweep_free(s);
-	}
+	saba_ec2_background_stop(instance);
 }
 
 /* ------------------------------------------------------------------ */

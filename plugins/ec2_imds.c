@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
+#include "ec2_aws.h" /* saba_aws_now_ms(): the plugin's one monotonic clock */
 #include "ec2_imds.h"
 
 #define SABA_IMDS_TOKEN_TTL   21600	   /* seconds: the longest IMDS allows */
@@ -25,35 +25,28 @@ struct saba_imds {
 	int aborted;	     /* atomic: set by saba_imds_abort() */
 };
 
-struct saba_imds_buf {
-	char *data;
-	size_t len;
-};
-
-static int64_t saba_imds_now_ms(void)
+int saba_ec2_buf_append(struct saba_ec2_buf *b, const char *data, size_t n, size_t max)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static size_t saba_imds_on_body(char *data, size_t size, size_t nmemb, void *userp)
-{
-	struct saba_imds_buf *b = userp;
-	size_t n = size * nmemb;
 	char *grown;
 
-	if (b->len + n > SABA_IMDS_MAX_BODY)
-		return 0; /* aborts the transfer */
+	if (n > max || b->len > max - n)
+		return -1;
 	grown = realloc(b->data, b->len + n + 1);
 	if (grown == NULL)
-		return 0;
+		return -1;
 	b->data = grown;
 	memcpy(b->data + b->len, data, n);
 	b->len += n;
 	b->data[b->len] = '\0';
-	return n;
+	return 0;
+}
+
+static size_t saba_imds_on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+	size_t n = size * nmemb;
+
+	/* A short count aborts the transfer: a runaway answer. */
+	return saba_ec2_buf_append(userp, data, n, SABA_IMDS_MAX_BODY) == 0 ? n : 0;
 }
 
 /* Lets saba_imds_abort() end a transfer in flight. */
@@ -104,7 +97,7 @@ void saba_imds_abort(struct saba_imds *m)
 /* One request: method "GET" or "PUT", extra header (may be NULL).  Returns
  * the HTTP status or -1 (err set); the body is in *out (caller frees). */
 static long saba_imds_do(struct saba_imds *m, const char *method, const char *path,
-			 const char *header, struct saba_imds_buf *out, char *err, size_t err_len)
+			 const char *header, struct saba_ec2_buf *out, char *err, size_t err_len)
 {
 	struct curl_slist *headers = NULL;
 	char *url = NULL;
@@ -178,12 +171,12 @@ out:
  * or NULL (err set). */
 static char *saba_imds_token(struct saba_imds *m, const char *stale, char *err, size_t err_len)
 {
-	struct saba_imds_buf b;
+	struct saba_ec2_buf b;
 	char header[64], *copy = NULL;
 	long status;
 
 	pthread_mutex_lock(&m->lock);
-	if (m->token != NULL && saba_imds_now_ms() < m->token_until &&
+	if (m->token != NULL && saba_aws_now_ms() < m->token_until &&
 	    (stale == NULL || strcmp(stale, m->token) != 0)) {
 		copy = strdup(m->token);
 		goto out;
@@ -200,8 +193,7 @@ static char *saba_imds_token(struct saba_imds *m, const char *stale, char *err, 
 	}
 	free(m->token);
 	m->token = b.data;
-	m->token_until =
-		saba_imds_now_ms() + (SABA_IMDS_TOKEN_TTL - SABA_IMDS_TOKEN_SLACK) * 1000LL;
+	m->token_until = saba_aws_now_ms() + (SABA_IMDS_TOKEN_TTL - SABA_IMDS_TOKEN_SLACK) * 1000LL;
 	copy = strdup(m->token);
 out:
 	pthread_mutex_unlock(&m->lock);
@@ -210,7 +202,7 @@ out:
 
 long saba_imds_get(struct saba_imds *m, const char *path, char **body, char *err, size_t err_len)
 {
-	struct saba_imds_buf b = {0};
+	struct saba_ec2_buf b = {0};
 	char *token = NULL, *header = NULL;
 	long status = -1;
 

@@ -626,5 +626,29 @@ class PoweroffConfirmation(Ec2Case):
         self.assertEqual(self.imds.requests(), [])
 
 
+# ---------------------------------------------------------------- sweeper glue
+class SweeperGlue(Ec2Case):
+    """sweep = true on an EC2 instance: the sweeper's region defaults to the
+    instance's own (from IMDS).  The sweeper itself: test_sweep.py."""
+
+    def test_sweeps_the_own_region_by_default(self):
+        self.start_ec2()
+        gone = "i-0aaaaaaaaaaaaaaa0"
+        other = self.api.add_host(name="gone", custom_identifier=gone + ".ec2.amazonaws.com")
+        self.ec2.instances(REGION, {INSTANCE_ID: "running", gone: "terminated"})
+        a = self.start_ec2_agent(ec2={"sweep": True, "sweep_interval": 1})
+        host_id = self.wait_registered(a)
+        self.api.wait_for(lambda: self.api.requests(route="retire_host"), scaled(15))
+        retires = self.api.requests(route="retire_host")
+        self.assertEqual([r.path for r in retires], ["/api/v0/hosts/%s/retire" % other],
+                         a.stderr()[-3000:])
+        stats = self.ec2.stats()["regions"]
+        self.assertEqual(sorted(stats), [REGION], stats)
+        self.stop_agent(a)
+        self.assertEqual(len(self.api.requests(route="retire_host")), 1)
+        self.assertFalse(self.api.host(host_id)["isRetired"])
+        self.assertEqual(self.read_id(), host_id)
+
+
 if __name__ == "__main__":
     harness.main()
