@@ -5,6 +5,7 @@ if BUILD_PLUGIN_EC2
 noinst_LTLIBRARIES += plugins/libsabaec2.la
 plugins_libsabaec2_la_SOURCES = plugins/ec2_imds.c plugins/ec2_imds.h \
 	plugins/ec2_aws.c plugins/ec2_aws.h plugins/ec2_xml.c plugins/ec2_xml.h \
+	plugins/ec2_hostlist.c plugins/ec2_hostlist.h \
 	plugins/ec2_classify.c plugins/ec2_classify.h \
 	plugins/ec2_identity.c plugins/ec2_identity.h \
 	plugins/ec2_self.c plugins/ec2_self.h plugins/ec2_poller.c plugins/ec2_poller.h \
@@ -23,3 +24,4 @@ EXTRA_DIST += plugins/ec2.c plugins/ec2_imds.c plugins/ec2_imds.h plugins/ec2_aw
 	plugins/ec2_identity.h plugins/ec2_self.c plugins/ec2_self.h plugins/ec2_poller.c \
 	plugins/ec2_poller.h plugins/ec2_sweep.c plugins/ec2_sweep.h plugins/ec2_xml.c \
 	plugins/ec2_xml.h
+EXTRA_DIST += plugins/ec2_hostlist.c plugins/ec2_hostlist.h

@@ -31,12 +31,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "ec2_hostlist.h"
 #include "ec2_sweep.h"
 #include "ec2_xml.h"
 
 #define SABA_SWEEP_MAX_REGIONS 64
 #define SABA_SWEEP_MAX_HOSTS   100000
-#define SABA_SWEEP_MAX_LIST    (64u << 20) /* bytes of the host list */
 #define SABA_SWEEP_HOST_ID_MAX 32
 #define SABA_SWEEP_SUFFIX      ".ec2.amazonaws.com"
 #define SABA_SWEEP_LIST_PATH                                                                       \
@@ -95,39 +95,6 @@ static int saba_sweep_stopping(void *arg)
 /* ------------------------------------------------------------------ */
 /* the Mackerel host list                                               */
 
-struct saba_list_buf {
-	char *data;
-	size_t len, cap;
-	int too_big;
-};
-
-static int saba_sweep_sink(void *arg, const char *data, size_t len)
-{
-	struct saba_list_buf *b = arg;
-
-	if (b->len + len > SABA_SWEEP_MAX_LIST) {
-		b->too_big = 1;
-		return 1;
-	}
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap != 0 ? b->cap : 65536;
-		char *p;
-
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		p = realloc(b->data, cap);
-		if (p == NULL) {
-			b->too_big = 1;
-			return 1;
-		}
-		b->data = p;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	return 0;
-}
-
 /* "i-" and 8 or 17 lower-case hex digits. */
 static int saba_sweep_instance_id_ok(const char *s, size_t n)
 {
@@ -157,99 +124,98 @@ static int saba_sweep_cmp(const void *a, const void *b)
 	return c != 0 ? c : strcmp(x->host_id, y->host_id);
 }
 
-/* Fill *out with the EC2 hosts of the list (sorted); 0, or -1 with err. */
-static int saba_sweep_parse_list(const char *data, size_t len, struct saba_sweep_host **out,
-				 size_t *nout, struct saba_sweep_stats *st, char *err,
-				 size_t err_len)
+/* The list being read: the reader, and the EC2 hosts kept so far. */
+struct saba_sweep_listing {
+	struct saba_hostlist *reader;
+	struct saba_sweep_host *hosts;
+	size_t n;
+	struct saba_sweep_stats *st;
+	int too_many;
+};
+
+/* One host of the list: keep host id and instance id of an EC2 host. */
+static int saba_sweep_on_host(void *arg, json_t *h)
 {
-	json_error_t jerr;
-	json_t *doc = json_loadb(data, len, 0, &jerr);
-	json_t *list = json_object_get(doc, "hosts");
-	struct saba_sweep_host *hosts = NULL;
-	size_t n = 0, i;
-	json_t *h;
-	int ret = -1;
+	struct saba_sweep_listing *li = arg;
+	const char *id = json_string_value(json_object_get(h, "id"));
+	const char *ci = json_string_value(json_object_get(h, "customIdentifier"));
+	size_t cl = ci != NULL ? strlen(ci) : 0, sl = strlen(SABA_SWEEP_SUFFIX);
+	struct saba_sweep_host *e;
 
-	if (doc == NULL) {
-		snprintf(err, err_len, "the host list is not JSON: %s (line %d)", jerr.text,
-			 jerr.line);
-		goto out;
+	li->st->listed++;
+	if (json_is_true(json_object_get(h, "isRetired")) || cl <= sl ||
+	    strcmp(ci + cl - sl, SABA_SWEEP_SUFFIX) != 0)
+		return 0;
+	if (id == NULL || !saba_sweep_host_id_ok(id) || !saba_sweep_instance_id_ok(ci, cl - sl)) {
+		li->st->invalid++;
+		return 0;
 	}
-	if (!json_is_array(list)) {
-		snprintf(err, err_len, "the host list has no \"hosts\" array");
-		goto out;
+	if (li->n == SABA_SWEEP_MAX_HOSTS) {
+		li->too_many = 1;
+		return 1;
 	}
-	json_array_foreach(list, i, h)
-	{
-		const char *id = json_string_value(json_object_get(h, "id"));
-		const char *ci = json_string_value(json_object_get(h, "customIdentifier"));
-		size_t cl = ci != NULL ? strlen(ci) : 0, sl = strlen(SABA_SWEEP_SUFFIX);
-		struct saba_sweep_host *e;
+	if (li->n % 1024 == 0) {
+		struct saba_sweep_host *p = realloc(li->hosts, (li->n + 1024) * sizeof(*p));
 
-		st->listed++;
-		if (json_is_true(json_object_get(h, "isRetired")) || cl <= sl ||
-		    strcmp(ci + cl - sl, SABA_SWEEP_SUFFIX) != 0)
-			continue;
-		if (id == NULL || !saba_sweep_host_id_ok(id) ||
-		    !saba_sweep_instance_id_ok(ci, cl - sl)) {
-			st->invalid++;
-			continue;
-		}
-		if (n == SABA_SWEEP_MAX_HOSTS) {
-			snprintf(err, err_len, "more than %d EC2 hosts", SABA_SWEEP_MAX_HOSTS);
-			goto out;
-		}
-		if (n % 1024 == 0) {
-			struct saba_sweep_host *p = realloc(hosts, (n + 1024) * sizeof(*p));
-
-			if (p == NULL) {
-				snprintf(err, err_len, "out of memory");
-				goto out;
-			}
-			hosts = p;
-		}
-		e = &hosts[n++];
-		memset(e, 0, sizeof(*e));
-		memcpy(e->host_id, id, strlen(id) + 1);
-		memcpy(e->instance_id, ci, cl - sl);
-		e->instance_id[cl - sl] = '\0';
-		e->owner = -1;
-		e->last_code = -1;
+		if (p == NULL)
+			return 1;
+		li->hosts = p;
 	}
-	if (n > 0)
-		qsort(hosts, n, sizeof(*hosts), saba_sweep_cmp);
-	st->ec2 = (int)n;
-	*out = hosts;
-	*nout = n;
-	hosts = NULL;
-	ret = 0;
-out:
-	free(hosts);
-	json_decref(doc);
-	return ret;
+	e = &li->hosts[li->n++];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->host_id, id, strlen(id) + 1);
+	memcpy(e->instance_id, ci, cl - sl);
+	e->instance_id[cl - sl] = '\0';
+	e->owner = -1;
+	e->last_code = -1;
+	return 0;
 }
 
+/* api_request's sink: the list is read as it arrives. */
+static int saba_sweep_sink(void *arg, const char *data, size_t len)
+{
+	struct saba_sweep_listing *li = arg;
+
+	return saba_hostlist_feed(li->reader, data, len) != 0;
+}
+
+/* Fill *out with the EC2 hosts of the Mackerel host list, sorted by
+ * instance id; 0, or -1 with err. */
 static int saba_sweep_list(struct saba_sweep *s, struct saba_sweep_host **out, size_t *nout,
 			   struct saba_sweep_stats *st, char *err, size_t err_len)
 {
-	struct saba_list_buf b = {0};
+	struct saba_sweep_listing li = {NULL, NULL, 0, st, 0};
 	char aerr[256] = "";
 	long status;
 	int ret = -1;
 
+	li.reader = saba_hostlist_new(saba_sweep_on_host, &li);
+	if (li.reader == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
 	status = s->host->api_request(s->ctx, "GET", SABA_SWEEP_LIST_PATH, NULL, saba_sweep_sink,
-				      &b, aerr, sizeof(aerr));
-	if (b.too_big)
-		snprintf(err, err_len, "the host list is larger than %u bytes",
-			 SABA_SWEEP_MAX_LIST);
-	else if (status < 0)
+				      &li, aerr, sizeof(aerr));
+	if (status < 0)
 		snprintf(err, err_len, "%s", aerr);
 	else if (status != 200)
 		snprintf(err, err_len, "GET /api/v0/hosts: HTTP %ld", status);
+	else if (li.too_many)
+		snprintf(err, err_len, "more than %d EC2 hosts", SABA_SWEEP_MAX_HOSTS);
+	else if (saba_hostlist_finish(li.reader) != 0)
+		snprintf(err, err_len, "%s", saba_hostlist_error(li.reader));
 	else
-		ret = saba_sweep_parse_list(b.data != NULL ? b.data : "", b.len, out, nout, st, err,
-					    err_len);
-	free(b.data);
+		ret = 0;
+	if (ret == 0) {
+		if (li.n > 0)
+			qsort(li.hosts, li.n, sizeof(*li.hosts), saba_sweep_cmp);
+		st->ec2 = (int)li.n;
+		*out = li.hosts;
+		*nout = li.n;
+		li.hosts = NULL;
+	}
+	free(li.hosts);
+	saba_hostlist_free(li.reader);
 	return ret;
 }
 

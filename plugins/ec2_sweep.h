@@ -3,7 +3,9 @@
  * ask EC2 in each configured region for those instance ids, and retire hosts
  * whose instance is shutting-down or terminated, or absent for absent_grace
  * from successful answers.  A region with any error retires nothing that
- * round.  Runs on a thread of its own; retires through host->retire_host. */
+ * round; absence counts only in rounds where every region answered, and only
+ * for instances this sweeper saw listed before (see ec2_sweep.c).  Runs on a
+ * thread of its own; retires through host->retire_host. */
 #ifndef SABA_EC2_SWEEP_H
 #define SABA_EC2_SWEEP_H
 

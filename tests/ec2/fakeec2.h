@@ -9,6 +9,8 @@
  *	fakeec2_stop(&f);
  *
  * aws4 comes from tests/ec2/aws4.py (under $SABA_SRCDIR, else ".").
+ * FAKEEC2_MAIN() is a whole main(): an offline suite, then a suite against
+ * the fake (include unit.h first).
  */
 #ifndef SABA_TESTS_FAKEEC2_H
 #define SABA_TESTS_FAKEEC2_H
@@ -179,5 +181,44 @@ static inline long fakeec2_post(struct fakeec2 *f, const char *path, const char 
 {
 	return fakeec2_call(f, path, json, NULL);
 }
+
+#ifdef SABA_TESTS_UNIT_H
+/* Run the offline suite, then start the fake in a temp dir and run the
+ * suite that needs it; exit status as UNIT_RUN's, SKIP (77) when the fake
+ * cannot run (no node) and the offline suite passed. */
+static inline int fakeec2_main(struct fakeec2 *f, const char *offline_name,
+			       const struct unit_test *offline, size_t noffline, const char *name,
+			       const struct unit_test *tests, size_t n)
+{
+	char tmpdir[] = "/tmp/saba-test-fakeec2.XXXXXX", path[PATH_MAX];
+	int rc, frc;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	unsetenv("http_proxy");
+	unsetenv("HTTP_PROXY");
+	rc = unit_run_suite(offline_name, offline, noffline, NULL, NULL);
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return UNIT_EXIT_HARD;
+	}
+	frc = fakeec2_start(f, tmpdir);
+	if (frc == 0) {
+		frc = unit_run_suite(name, tests, n, NULL, NULL);
+		fakeec2_stop(f);
+	} else if (frc == UNIT_EXIT_SKIP) {
+		fprintf(stderr, "(the %s suite ran: %s)\n", offline_name,
+			rc == UNIT_EXIT_PASS ? "passed" : "FAILED");
+	}
+	curl_global_cleanup();
+	unlink(unit_path(path, sizeof(path), tmpdir, "fakeec2.port"));
+	unlink(unit_path(path, sizeof(path), tmpdir, "fakeec2.log"));
+	rmdir(tmpdir);
+	return rc != UNIT_EXIT_PASS ? rc : frc;
+}
+
+#define FAKEEC2_MAIN(f, offline_name, offline, name, tests)                                        \
+	fakeec2_main((f), (offline_name), (offline), sizeof(offline) / sizeof((offline)[0]),       \
+		     (name), (tests), sizeof(tests) / sizeof((tests)[0]))
+#endif
 
 #endif

@@ -474,7 +474,6 @@ static const struct unit_test offline_tests[] = {
 /* DescribeInstances against the fake EC2                               */
 
 static struct fakeec2 fake;
-static char tmpdir[] = "/tmp/saba-test-ec2aws.XXXXXX";
 
 #define ID_RUN	"i-0aaaaaaaaaaaaaaa1"
 #define ID_TERM "i-0aaaaaaaaaaaaaaa2"
@@ -890,31 +889,6 @@ static const struct unit_test fake_tests[] = {
 
 int main(void)
 {
-	char path[PATH_MAX];
-	int rc, frc;
-
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	unsetenv("http_proxy");
-	unsetenv("HTTP_PROXY");
-	rc = UNIT_RUN("ec2 aws offline", offline_tests);
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return UNIT_EXIT_HARD;
-	}
-	frc = fakeec2_start(&fake, tmpdir);
-	if (frc == 0) {
-		frc = UNIT_RUN("ec2 aws against the fake EC2", fake_tests);
-		fakeec2_stop(&fake);
-	} else if (frc == UNIT_EXIT_SKIP) {
-		fprintf(stderr, "(the offline suite ran: %s)\n", rc == 0 ? "passed" : "FAILED");
-	}
-	curl_global_cleanup();
-	unit_path(path, sizeof(path), tmpdir, "fakeec2.port");
-	unlink(path);
-	unit_path(path, sizeof(path), tmpdir, "fakeec2.log");
-	unlink(path);
-	rmdir(tmpdir);
-	if (rc != UNIT_EXIT_PASS)
-		return rc;
-	return frc;
+	return FAKEEC2_MAIN(&fake, "ec2 aws offline", offline_tests, "ec2 aws against the fake EC2",
+			    fake_tests);
 }

@@ -1,8 +1,9 @@
 /*
- * The fleet sweeper's decisions, sweep by sweep, with a small fake host
- * table (Mackerel host list and retire_host) of its own and the real fake
- * EC2 (tests/ec2/fakeec2.js, signatures checked with aws4).  Exits 77
- * without node.
+ * The fleet sweeper: the streaming host list reader (first suite), then the
+ * decisions, sweep by sweep, with a small fake host table (Mackerel host
+ * list and retire_host) of its own and the real fake EC2
+ * (tests/ec2/fakeec2.js, signatures checked with aws4).  Without node the
+ * second suite cannot run: SKIP after the first passed.
  *
  * Environment: SABA_SRCDIR (tests/ec2/).
  */
@@ -18,12 +19,12 @@
 
 #include <saba/plugin.h>
 
+#include "ec2_hostlist.h"
 #include "ec2_sweep.h"
 #include "unit.h"
 #include "../ec2/fakeec2.h"
 
 static struct fakeec2 fake;
-static char tmpdir[] = "/tmp/saba-test-ec2sweep.XXXXXX";
 
 /* ------------------------------------------------------------------ */
 /* the fake host table                                                  */
@@ -646,6 +647,102 @@ static void test_config_refused(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(mk.log, "ABI 1.2"));
 }
 
+/* ------------------------------------------------------------------ */
+/* the host list reader                                                 */
+
+struct got {
+	int n;
+	char ids[16][32];
+};
+
+static int on_host(void *arg, json_t *h)
+{
+	struct got *g = arg;
+	const char *id = json_string_value(json_object_get(h, "id"));
+
+	if (g->n < 16)
+		snprintf(g->ids[g->n], 32, "%s", id != NULL ? id : "?");
+	g->n++;
+	return 0;
+}
+
+/* Feed doc in pieces of step bytes; returns the finish() result. */
+static int read_list(const char *doc, size_t step, struct got *g)
+{
+	struct saba_hostlist *l = saba_hostlist_new(on_host, g);
+	size_t n = strlen(doc);
+	int rc = 0;
+
+	memset(g, 0, sizeof(*g));
+	for (size_t i = 0; i < n && rc == 0; i += step)
+		rc = saba_hostlist_feed(l, doc + i, i + step <= n ? step : n - i);
+	if (rc == 0)
+		rc = saba_hostlist_finish(l);
+	saba_hostlist_free(l);
+	return rc;
+}
+
+static const char list_doc[] =
+	" {\"count\": 12345, \"note\": \"a } ] , string\", \"nested\": {\"hosts\": [1]},\n"
+	"  \"hosts\": [ {\"id\": \"h1\", \"meta\": {\"cpu\": [{\"a\": \"]}\"}]}},\n"
+	"  {\"id\": \"h2\", \"customIdentifier\": null, \"isRetired\": false},"
+	"{\"id\":\"h3\",\"x\":-1.5e3} ], \"tail\": true } \n";
+
+static void test_hostlist_pieces(void)
+{
+	static const size_t steps[] = {1, 2, 3, 7, 64, 100000};
+	struct got g;
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		CU_ASSERT_EQUAL(read_list(list_doc, steps[i], &g), 0);
+		CU_ASSERT_EQUAL(g.n, 3);
+		CU_ASSERT_STRING_EQUAL(g.ids[0], "h1");
+		CU_ASSERT_STRING_EQUAL(g.ids[2], "h3");
+	}
+	CU_ASSERT_EQUAL(read_list("{\"hosts\":[]}", 1, &g), 0);
+	CU_ASSERT_EQUAL(g.n, 0);
+}
+
+static void test_hostlist_broken(void)
+{
+	static const char *const bad[] = {
+		"",
+		"[]",
+		"{}",				      /* no hosts */
+		"{\"hosts\": {}}",		      /* not an array */
+		"{\"hosts\": [{\"id\": \"h1\"}",      /* truncated */
+		"{\"hosts\": [{\"id\": \"h1\"},]}",   /* trailing comma */
+		"{\"hosts\": [{\"id\": \"h1\"}] } x", /* data after the end */
+		"{\"hosts\": [{\"id\": \"h1\"}], \"hosts\": []}",
+		"{\"hosts\" [] }",
+		"{\"hosts\": [{\"id\": \"h1\" \"x\": 1}]}",
+		"{\"hosts\": [{\"id\": \"h1\"}], \"n\": 12",
+	};
+	struct got g;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		for (size_t step = 1; step <= 64; step *= 4) {
+			struct saba_hostlist *l;
+			int rc = read_list(bad[i], step, &g);
+
+			if (rc != -1)
+				fprintf(stderr, "\n  accepted bad list %zu (step %zu): %s\n", i,
+					step, bad[i]);
+			CU_ASSERT_EQUAL(rc, -1);
+			l = saba_hostlist_new(on_host, &g);
+			saba_hostlist_feed(l, bad[i], strlen(bad[i]));
+			CU_ASSERT(saba_hostlist_finish(l) == -1 &&
+				  saba_hostlist_error(l)[0] != '\0');
+			saba_hostlist_free(l);
+		}
+	}
+}
+
+static const struct unit_test offline_tests[] = {
+	UNIT_TEST(test_hostlist_pieces),
+	UNIT_TEST(test_hostlist_broken),
+};
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_states),
 	UNIT_TEST(test_which_hosts),
@@ -663,28 +760,7 @@ static const struct unit_test tests[] = {
 
 int main(void)
 {
-	char path[PATH_MAX];
-	int rc;
-
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	unsetenv("http_proxy");
-	unsetenv("HTTP_PROXY");
 	unsetenv("AWS_SESSION_TOKEN");
 	unsetenv("AWS_ENDPOINT_URL_EC2");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		return UNIT_EXIT_HARD;
-	}
-	rc = fakeec2_start(&fake, tmpdir);
-	if (rc == 0) {
-		rc = UNIT_RUN("ec2 sweeper", tests);
-		fakeec2_stop(&fake);
-	}
-	curl_global_cleanup();
-	unit_path(path, sizeof(path), tmpdir, "fakeec2.port");
-	unlink(path);
-	unit_path(path, sizeof(path), tmpdir, "fakeec2.log");
-	unlink(path);
-	rmdir(tmpdir);
-	return rc;
+	return FAKEEC2_MAIN(&fake, "ec2 sweeper host list", offline_tests, "ec2 sweeper", tests);
 }
