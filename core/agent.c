@@ -11,6 +11,7 @@
 #include "agent.h"
 #include "collector.h"
 #include "conf.h"
+#include "crash.h"
 #include "http.h"
 #include "instance.h"
 #include "log.h"
@@ -217,11 +218,14 @@ static void *saba_hooks_main(void *arg)
 
 	for (int i = 0; i < hk->set->n; i++) {
 		struct saba_ctx *ctx = hk->set->v[i];
+		struct saba_crash_frame cf;
 		int kind;
 
 		if (ctx->mod->desc.shutdown == NULL)
 			continue;
+		saba_crash_enter(&cf, ctx->label, "shutdown");
 		kind = ctx->mod->desc.shutdown(ctx->state);
+		saba_crash_leave(&cf);
 		saba_info("%s: classified this stop as %s", ctx->label, saba_stop_kind_name(kind));
 	}
 	pthread_mutex_lock(&hk->lock);

@@ -1,6 +1,8 @@
-/* Collection: each collecting instance has a thread of its own, woken once
- * per tick, so a slow or hung plugin never delays the others, the posting
- * or shutdown.  A busy instance misses the tick (and says so). */
+/* Collection: each tick queues one round per idle collecting instance for a
+ * bounded pool of worker threads (8 for rounds that return; a worker stuck in
+ * a round that never returned is replaced, up to 64), so a slow or hung
+ * plugin never delays the others, the posting or shutdown.  A busy instance
+ * misses the tick (and says so). */
 #ifndef SABA_COLLECTOR_H
 #define SABA_COLLECTOR_H
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "host_api.h"
+#include "crash.h"
 #include "instance.h"
 #include "log.h"
 #include "util.h"
@@ -120,8 +121,6 @@ static struct saba_module *saba_find_module(struct saba_instances *set, const ch
 
 static void saba_ctx_free(struct saba_ctx *ctx)
 {
-	pthread_mutex_destroy(&ctx->lock);
-	pthread_cond_destroy(&ctx->cond);
 	free(ctx->buf);
 	free(ctx->label);
 	free(ctx);
@@ -153,14 +152,17 @@ static int saba_instance_create(struct saba_runtime *rt, struct saba_conf *conf,
 	ctx->label = strcmp(ic->name, ic->module) == 0
 			     ? saba_asprintf("%s", ic->name)
 			     : saba_asprintf("%s/%s", ic->module, ic->name);
-	pthread_mutex_init(&ctx->lock, NULL);
-	pthread_cond_init(&ctx->cond, NULL);
 
 	problems = saba_check_schema(ctx);
 	if (problems > 0)
 		goto fail;
 	if (mod->desc.create != NULL) {
+		struct saba_crash_frame cf;
+
+		saba_crash_install();
+		saba_crash_enter(&cf, ctx->label, "create");
 		rc = mod->desc.create(saba_host_table(), ctx, &ctx->state);
+		saba_crash_leave(&cf);
 		if (rc != SABA_OK) {
 			if (ctx->config_problems == 0)
 				saba_conf_problem(conf->file, ic->line,
@@ -195,31 +197,23 @@ int saba_instances_create(struct saba_runtime *rt, struct saba_conf *conf,
 
 void saba_instances_destroy(struct saba_instances *set)
 {
-	struct timespec until;
 	int i;
 
-	/* One short wait in all for collect threads that outlived the
-	 * collector's stop: the plugin's stop() may have ended them since. */
-	saba_abstime(CLOCK_REALTIME, 300, &until);
 	for (i = set->n - 1; i >= 0; i--) {
 		struct saba_ctx *ctx = set->v[i];
 
 		if (ctx->abandoned) {
-			/* A shutdown hook still runs in it. */
-			saba_warn("%s: still busy in its shutdown hook; not destroying it",
-				  ctx->label);
+			/* A shutdown hook or collect() still runs in it. */
+			saba_warn("%s: still busy in a plugin hook; not destroying it", ctx->label);
 			continue;
 		}
-		if (ctx->has_thread && pthread_timedjoin_np(ctx->thread, NULL, &until) == 0)
-			ctx->has_thread = 0;
-		if (ctx->has_thread) {
-			/* Its collect() never returned: leave it be. */
-			pthread_detach(ctx->thread);
-			saba_warn("%s: still busy in collect; not destroying it", ctx->label);
-			continue;
-		}
-		if (ctx->mod->desc.destroy != NULL && ctx->state != NULL)
+		if (ctx->mod->desc.destroy != NULL && ctx->state != NULL) {
+			struct saba_crash_frame cf;
+
+			saba_crash_enter(&cf, ctx->label, "destroy");
 			ctx->mod->desc.destroy(ctx->state);
+			saba_crash_leave(&cf);
+		}
 		saba_module_close(ctx->mod);
 		saba_ctx_free(ctx);
 	}
@@ -252,11 +246,16 @@ void saba_instances_spec(struct saba_instances *set, json_t *spec)
 {
 	for (int i = 0; i < set->n; i++) {
 		struct saba_ctx *ctx = set->v[i];
+		struct saba_crash_frame cf;
+		int rc;
 
 		if (ctx->mod->desc.host_spec == NULL)
 			continue;
 		ctx->spec = json_object();
-		if (ctx->mod->desc.host_spec(ctx->state) != SABA_OK)
+		saba_crash_enter(&cf, ctx->label, "host_spec");
+		rc = ctx->mod->desc.host_spec(ctx->state);
+		saba_crash_leave(&cf);
+		if (rc != SABA_OK)
 			saba_warn("%s: could not contribute to the host spec", ctx->label);
 		saba_json_merge(spec, ctx->spec);
 		json_decref(ctx->spec);
@@ -268,10 +267,15 @@ void saba_instances_start(struct saba_instances *set)
 {
 	for (int i = 0; i < set->n; i++) {
 		struct saba_ctx *ctx = set->v[i];
+		struct saba_crash_frame cf;
+		int rc;
 
 		if (ctx->mod->desc.start == NULL)
 			continue;
-		if (ctx->mod->desc.start(ctx->state) == SABA_OK)
+		saba_crash_enter(&cf, ctx->label, "start");
+		rc = ctx->mod->desc.start(ctx->state);
+		saba_crash_leave(&cf);
+		if (rc == SABA_OK)
 			ctx->started = 1;
 		else
 			saba_err("%s: could not start its background work", ctx->label);
@@ -283,8 +287,13 @@ void saba_instances_stop(struct saba_instances *set)
 	for (int i = set->n - 1; i >= 0; i--) {
 		struct saba_ctx *ctx = set->v[i];
 
-		if (ctx->started && ctx->mod->desc.stop != NULL)
+		if (ctx->started && ctx->mod->desc.stop != NULL) {
+			struct saba_crash_frame cf;
+
+			saba_crash_enter(&cf, ctx->label, "stop");
 			ctx->mod->desc.stop(ctx->state);
+			saba_crash_leave(&cf);
+		}
 		ctx->started = 0;
 	}
 }

@@ -22,17 +22,11 @@ struct saba_ctx {
 	void *state; /* what the plugin's create() returned */
 	int config_problems;
 
-	/* Collection: a thread per collecting instance, so a hung plugin
-	 * delays nobody else. */
-	pthread_t thread;
-	int has_thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	/* Collection, by the collector's worker pool (under its lock). */
 	int64_t want_tick; /* tick asked for; == done_tick when idle */
 	int64_t done_tick;
-	int quit;
-	int exited;	  /* the thread left its loop */
-	int64_t stop_by;  /* monotonic ms: how long a stop waits for it */
+	int queued;	  /* waiting for a worker */
+	int running;	  /* in collect() now */
 	int64_t cur_tick; /* tick stamped on emitted values */
 	struct saba_point *buf;
 	size_t nbuf, capbuf;
@@ -41,12 +35,15 @@ struct saba_ctx {
 
 	json_t *spec; /* target of spec_set during host_spec() */
 	int started;
-	int abandoned; /* a shutdown hook outlived its bound: never destroy */
+	int abandoned; /* a shutdown hook or collect() outlived its bound: never destroy */
 };
+
+struct saba_pool;
 
 struct saba_instances {
 	struct saba_ctx **v;
 	int n;
+	struct saba_pool *pool; /* the collector's workers, while started */
 };
 
 /* Load the modules and create an instance for each configured plugin.
@@ -55,8 +52,8 @@ struct saba_instances {
 int saba_instances_create(struct saba_runtime *rt, struct saba_conf *conf,
 			  struct saba_instances *out);
 /* Stop background work, destroy the instances, close the modules.
- * Instances whose collect thread did not stop are left (and their module
- * pinned) rather than destroyed under a running thread. */
+ * Instances still running a hook (abandoned) are left, and their module
+ * pinned, rather than destroyed under a running thread. */
 void saba_instances_destroy(struct saba_instances *set);
 
 /* Call host_spec() of every instance, merging contributions into spec. */

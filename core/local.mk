@@ -5,6 +5,7 @@ bin_PROGRAMS += core/saba-agent
 noinst_LTLIBRARIES += core/libsabacore.la
 core_libsabacore_la_SOURCES = \
 	core/log.c core/log.h \
+	core/crash.c core/crash.h \
 	core/util.c core/util.h \
 	core/conf.c core/conf.h \
 	core/loader.c core/loader.h \

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "conf.h"
+#include "crash.h"
 #include "http.h"
 #include "idfile.h"
 #include "instance.h"
@@ -124,11 +125,14 @@ static int saba_confirm(struct saba_runtime *rt, const char *who,
 	for (int i = 0; set != NULL && i < set->n; i++) {
 		struct saba_ctx *ctx = set->v[i];
 		char evidence[512] = "";
+		struct saba_crash_frame cf;
 		int answer;
 
 		if (ctx->mod->desc.confirm_retire == NULL)
 			continue;
+		saba_crash_enter(&cf, ctx->label, "confirm_retire");
 		answer = ctx->mod->desc.confirm_retire(ctx->state, req, evidence, sizeof(evidence));
+		saba_crash_leave(&cf);
 		if (answer == SABA_CONFIRM_NOT_APPLICABLE)
 			continue;
 		if (answer != SABA_CONFIRM_YES) {

@@ -31,7 +31,8 @@
  *   - entry() must only return a pointer to static const data.
  *   - create/destroy/start/stop are called from the agent's main thread.
  *   - collect() of one instance is never called concurrently with itself but
- *     may run concurrently with other instances, on a thread of its own; it
+ *     may run concurrently with other instances, on one of the agent's
+ *     collect workers (not always the same thread from round to round); it
  *     must not sleep for long (the agent does not wait for it, but a busy
  *     instance misses ticks).
  *   - host_spec() is called from the main thread (at start, hourly, after a

@@ -386,6 +386,47 @@ class Signals(AgentTestCase):
         times = harness.tsdb_series(self.api.points(), "test.good")
         self.assertEqual(harness.gaps(times), [], "ticks lost around the reload")
 
+    def _threads(self, agent):
+        return len(os.listdir("/proc/%d/task" % agent.pid))
+
+    def test_collect_pool_is_bounded(self):
+        """Thirty instances share a bounded pool of collect workers, and
+        every one of them still reports every tick."""
+        self.plugin_dir("good")
+        plugins = {"g%02d" % i: {"module": "good", "value": float(i)} for i in range(30)}
+        self.write_config(plugins=plugins)
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        self.wait_points("test.good", 30 * 3, agent=a)
+        threads = self._threads(a)
+        self.stop_agent(a)
+        # 8 workers plus the agent's own few (main, signals, poster, ...).
+        self.assertLessEqual(threads, 8 + 6, "collect pool not bounded: %d threads" % threads)
+        by_value = {}
+        for p in self.api.points_named("test.good"):
+            by_value.setdefault(p["value"], []).append(p["time"])
+        self.assertEqual(sorted(by_value), [float(i) for i in range(30)])
+        for v, times in by_value.items():
+            self.assertEqual(harness.gaps(sorted(set(times))), [], "instance %s lost ticks" % v)
+
+    def test_hung_instances_beyond_the_pool_do_not_starve_others(self):
+        """More hung plugins than the pool's base size: each costs one
+        worker, and the healthy instance still collects every tick."""
+        self.plugin_dir("good", "hang")
+        plugins = {"h%02d" % i: {"module": "hang"} for i in range(12)}
+        plugins["t"] = {"module": "good"}
+        self.write_config(plugins=plugins)
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        self.wait_points("test.good", 4, agent=a)
+        threads = self._threads(a)
+        self.assertTrue(a.wait_for_stderr(r"hang/h\d+: still collecting", scaled(5)))
+        self.stop_agent(a, bound=5)
+        times = harness.tsdb_series(self.api.points(), "test.good")
+        self.assertEqual(harness.gaps(times), [], "the healthy instance lost ticks")
+        self.assertGreaterEqual(threads, 12 + 1)
+        self.assertLessEqual(threads, 12 + 8 + 6)
+
     def test_repeated_sighup_loses_no_tick(self):
         self.write_config(plugins={"t": {"module": "good"}})
         a = self.start_agent(["run"])
