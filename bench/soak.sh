@@ -22,37 +22,25 @@ samples=${2:-}
 }
 . "$(dirname "$0")/common.sh"
 
-bench_sink
+bench_sink sink
 bench_exec_script "$work/values.sh" 5
-{
-	echo "apikey = \"bench\";"
-	echo "apibase = \"http://127.0.0.1:$port\";"
-	echo "root = \"$work/root\";"
-	echo "plugin_dir = \"$plugins\";"
-	echo "interval = 1;"
-	echo "plugins = {"
-	for p in loadavg cpu memory disk interface filesystem; do
-		echo "  $p = {};"
-	done
-	i=0
-	while [ $i -lt 20 ]; do
-		echo "  e$i = { module = \"exec\"; command = [ \"$work/values.sh\" ]; };"
-		i=$((i + 1))
-	done
-	echo "  c0 = { module = \"check\"; command = \"true\"; };"
-	echo "};"
-} > "$work/saba.conf"
+instances="loadavg = {}; cpu = {}; memory = {}; disk = {}; interface = {}; filesystem = {};"
+i=0
+while [ $i -lt 20 ]; do
+	instances="$instances e$i = { module = \"exec\"; command = [ \"$work/values.sh\" ]; };"
+	i=$((i + 1))
+done
+bench_saba_conf "$work/saba" "$port" 1 "$plugins" \
+	"$instances c0 = { module = \"check\"; command = \"true\"; };"
 
-"$agent" -q -c "$work/saba.conf" run 2> "$work/stderr" &
+"$agent" -q -c "$work/saba/saba.conf" run 2> "$work/stderr" &
 pid=$!
 bench_kill_later $pid
 t0=$(date +%s)
 
 echo "t_s,rss_kB,anon_kB,threads,fds,cpu_ms" > "$work/samples.csv"
 while :; do
-	# next multiple of 10 s, half a second after the tick
-	now=$(date +%s.%N)
-	sleep "$(echo "$now" | awk '{ s = 10 - ($1 % 10) + 0.5; if (s > 10) s -= 10; print s }')"
+	bench_sleep_to 10 0.5 # the same point of the second each time
 	kill -0 $pid 2> /dev/null || {
 		echo "saba-agent exited early:" >&2
 		tail -5 "$work/stderr" >&2
