@@ -1,25 +1,26 @@
 #include "config.h"
 
-#include <curl/curl.h>
+#include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#ifdef SABA_LAZY_HTTP
+#include <dlfcn.h>
+#endif
 
 #include "http.h"
+#include "http_transport.h"
 #include "log.h"
 #include "util.h"
 
-/* Responses bigger than this are cut off: the API never sends more. */
-#define SABA_HTTP_MAX_BODY (8u << 20)
-
 struct saba_http {
-	CURL *curl;
+	void *conn; /* the transport's; NULL under --dry-run */
 	struct saba_http_config cfg;
 	char *origin; /* scheme://host[:port] */
-	struct curl_slist *headers;
 	int (*should_abort)(void *arg);
 	void *abort_arg;
 };
@@ -27,20 +28,164 @@ struct saba_http {
 /* Dry-run lines from several threads must not interleave. */
 static pthread_mutex_t saba_dry_run_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* libcurl (and the TLS library under it) is initialised on first real use:
- * once, configtest and --dry-run never pay for it. */
-static pthread_once_t saba_curl_once = PTHREAD_ONCE_INIT;
-static int saba_curl_ok;
+/* The transport (libcurl and the TLS library under it) is loaded and
+ * initialised on first real use: once, configtest and --dry-run never pay
+ * for it. */
+static pthread_once_t saba_transport_once = PTHREAD_ONCE_INIT;
+static const struct saba_http_transport *saba_transport;
+static int saba_transport_ready;
+static char saba_transport_error[1024];
 
-static void saba_curl_init(void)
+#ifdef SABA_LAZY_HTTP
+#define SABA_HTTP_MODULE "saba-http-curl.so"
+
+/* The same rules as for plugins: a regular file nobody else may have
+ * written. */
+static int saba_transport_file_ok(const char *path, char *why, size_t len)
 {
-	saba_curl_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		snprintf(why, len, "%s", strerror(errno));
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, len, "not a regular file");
+		return 0;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, len, "group- or world-writable");
+		return 0;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(why, len, "owned by uid %u, not root or this user", (unsigned)st.st_uid);
+		return 0;
+	}
+	return 1;
+}
+
+static const struct saba_http_transport *saba_transport_try(const char *path, char *why, size_t len)
+{
+	const struct saba_http_transport *(*entry)(void);
+	const struct saba_http_transport *t;
+	void *handle;
+
+	if (!saba_transport_file_ok(path, why, len))
+		return NULL;
+	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (handle == NULL) {
+		snprintf(why, len, "%s", dlerror());
+		return NULL;
+	}
+	*(void **)&entry = dlsym(handle, "saba_http_transport_entry");
+	t = entry != NULL ? entry() : NULL;
+	if (t == NULL || t->version != SABA_HTTP_TRANSPORT_VERSION || t->struct_size < sizeof(*t) ||
+	    t->build == NULL || strcmp(t->build, PACKAGE_VERSION) != 0) {
+		snprintf(why, len, "not the transport of saba-agent %s (module of %s)",
+			 PACKAGE_VERSION, t != NULL && t->build != NULL ? t->build : "?");
+		dlclose(handle);
+		return NULL;
+	}
+	return t; /* never unloaded */
+}
+
+/* pkglibdir relative to bindir ("../lib/saba-agent"), so an installed tree
+ * that was moved (or staged with DESTDIR) still finds its own module. */
+static void saba_transport_relative(char *out, size_t len)
+{
+	const char *bin = SABA_BINDIR, *lib = SABA_PKGLIBDIR;
+	size_t common = 0, i, n = 0;
+
+	/* The longest common prefix that ends at a directory boundary. */
+	for (i = 0; bin[i] != '\0' && bin[i] == lib[i]; i++)
+		if (bin[i] == '/')
+			common = i;
+	if (bin[i] == '\0' && (lib[i] == '/' || lib[i] == '\0'))
+		common = i;
+	/* One "../" per component of bindir below it. */
+	for (const char *p = bin + common; *p != '\0' && n + 4 < len; p++) {
+		if (*p == '/' && p[1] != '\0') {
+			memcpy(out + n, "../", 3);
+			n += 3;
+		}
+	}
+	snprintf(out + n, len - n, "%s", lib + common + (lib[common] == '/'));
+}
+
+/* SABA_HTTP_MODULE from the environment, else the build tree beside the
+ * binary (a build tree always uses its own module), else the installed one
+ * (relative to the binary first, then by its configured path). */
+static void saba_transport_find(void)
+{
+	char exe[4096], build_mod[4200], rel[1024], rel_mod[5300], why[512];
+	const char *candidates[4];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	int nc = 0;
+	size_t used = 0;
+
+	if (getenv("SABA_HTTP_MODULE") != NULL && *getenv("SABA_HTTP_MODULE") != '\0')
+		candidates[nc++] = getenv("SABA_HTTP_MODULE");
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			snprintf(build_mod, sizeof(build_mod), "%s/.libs/" SABA_HTTP_MODULE, exe);
+			if (access(build_mod, F_OK) == 0)
+				candidates[nc++] = build_mod;
+			saba_transport_relative(rel, sizeof(rel));
+			snprintf(rel_mod, sizeof(rel_mod), "%s/%s/" SABA_HTTP_MODULE, exe, rel);
+			if (access(rel_mod, F_OK) == 0)
+				candidates[nc++] = rel_mod;
+		}
+	}
+	candidates[nc++] = SABA_PKGLIBDIR "/" SABA_HTTP_MODULE;
+	for (int i = 0; i < nc; i++) {
+		saba_transport = saba_transport_try(candidates[i], why, sizeof(why));
+		if (saba_transport != NULL)
+			return;
+		used += (size_t)snprintf(saba_transport_error + used,
+					 used < sizeof(saba_transport_error)
+						 ? sizeof(saba_transport_error) - used
+						 : 0,
+					 "%s%s: %s", i > 0 ? "; " : "", candidates[i], why);
+		if (used >= sizeof(saba_transport_error))
+			used = sizeof(saba_transport_error) - 1;
+	}
+}
+#else
+static void saba_transport_find(void)
+{
+	saba_transport = saba_http_transport_entry();
+}
+#endif
+
+static void saba_transport_load(void)
+{
+	saba_transport_find();
+	if (saba_transport == NULL)
+		return;
+	if (saba_transport->global_init() != 0) {
+		snprintf(saba_transport_error, sizeof(saba_transport_error),
+			 "libcurl's global initialisation failed");
+		saba_transport = NULL;
+		return;
+	}
+	saba_transport_ready = 1;
+}
+
+static const struct saba_http_transport *saba_transport_get(void)
+{
+	pthread_once(&saba_transport_once, saba_transport_load);
+	return saba_transport;
 }
 
 void saba_http_global_cleanup(void)
 {
-	if (saba_curl_ok)
-		curl_global_cleanup();
+	if (saba_transport_ready)
+		saba_transport->global_cleanup();
 }
 
 static char *saba_origin(const char *apibase)
@@ -57,37 +202,34 @@ static char *saba_origin(const char *apibase)
 struct saba_http *saba_http_new(const struct saba_http_config *cfg)
 {
 	struct saba_http *h = saba_calloc(1, sizeof(*h));
-	char *hdr;
+	const struct saba_http_transport *t;
 
 	h->cfg = *cfg;
 	h->origin = saba_origin(cfg->apibase != NULL ? cfg->apibase : "");
 	if (cfg->dry_run)
 		return h;
-	pthread_once(&saba_curl_once, saba_curl_init);
-	h->curl = saba_curl_ok ? curl_easy_init() : NULL;
-	if (h->curl == NULL) {
+	t = saba_transport_get();
+	if (t == NULL) {
+		saba_err("cannot load the HTTP transport: %s", saba_transport_error);
+		goto fail;
+	}
+	h->conn = t->conn_new(cfg->apikey);
+	if (h->conn == NULL) {
 		saba_err("cannot initialise libcurl");
-		saba_http_free(h);
-		return NULL;
+		goto fail;
 	}
-	if (cfg->apikey != NULL) {
-		hdr = saba_asprintf("X-Api-Key: %s", cfg->apikey);
-		h->headers = curl_slist_append(h->headers, hdr);
-		free(hdr);
-	}
-	h->headers = curl_slist_append(h->headers, "Content-Type: application/json");
-	h->headers = curl_slist_append(h->headers, "Accept: application/json");
-	h->headers = curl_slist_append(h->headers, "Expect:");
 	return h;
+fail:
+	saba_http_free(h);
+	return NULL;
 }
 
 void saba_http_free(struct saba_http *h)
 {
 	if (h == NULL)
 		return;
-	if (h->curl != NULL)
-		curl_easy_cleanup(h->curl);
-	curl_slist_free_all(h->headers);
+	if (h->conn != NULL)
+		saba_transport->conn_free(h->conn);
 	free(h->origin);
 	free(h);
 }
@@ -99,55 +241,10 @@ void saba_http_result_clear(struct saba_http_result *r)
 	r->retry_after = -1;
 }
 
-static size_t saba_on_body(char *data, size_t size, size_t nmemb, void *userp)
-{
-	struct saba_http_result *r = userp;
-	size_t n = size * nmemb;
-
-	if (r->len + n > SABA_HTTP_MAX_BODY)
-		return 0; /* aborts the transfer: a runaway response */
-	r->body = saba_realloc(r->body, r->len + n + 1);
-	memcpy(r->body + r->len, data, n);
-	r->len += n;
-	r->body[r->len] = '\0';
-	return n;
-}
-
-static size_t saba_on_header(char *data, size_t size, size_t nmemb, void *userp)
-{
-	struct saba_http_result *r = userp;
-	size_t n = size * nmemb;
-	static const char name[] = "retry-after:";
-
-	if (n > sizeof(name) && strncasecmp(data, name, sizeof(name) - 1) == 0) {
-		char buf[32];
-		size_t vl = n - (sizeof(name) - 1);
-
-		if (vl >= sizeof(buf))
-			vl = sizeof(buf) - 1;
-		memcpy(buf, data + sizeof(name) - 1, vl);
-		buf[vl] = '\0';
-		/* Only the delta-seconds form; an HTTP date falls back to backoff. */
-		if (sscanf(buf, " %ld", &r->retry_after) != 1 || r->retry_after < 0)
-			r->retry_after = -1;
-	}
-	return n;
-}
-
 void saba_http_set_abort(struct saba_http *h, int (*should_abort)(void *arg), void *arg)
 {
 	h->should_abort = should_abort;
 	h->abort_arg = arg;
-}
-
-/* libcurl calls this about once a second even while waiting: a stop must
- * not wait for a hung API. */
-static int saba_on_progress(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-			    curl_off_t ulnow)
-{
-	struct saba_http *h = userp;
-
-	return h->should_abort != NULL && h->should_abort(h->abort_arg);
 }
 
 static void saba_print_dry_run(const char *method, const char *path, const char *body)
@@ -171,10 +268,17 @@ static void saba_print_dry_run(const char *method, const char *path, const char 
 int saba_http_do(struct saba_http *h, const char *method, const char *path, const char *body,
 		 int64_t deadline_ms, struct saba_http_result *r)
 {
-	char *url = NULL;
-	long timeout = h->cfg.timeout_ms;
-	CURLcode rc;
-	int ret = -1;
+	struct saba_http_request req = {
+		.method = method,
+		.body = body,
+		.timeout_ms = h->cfg.timeout_ms,
+		.ca_file = h->cfg.ca_file,
+		.proxy = h->cfg.proxy,
+		.should_abort = h->should_abort,
+		.abort_arg = h->abort_arg,
+	};
+	char *url;
+	int ret;
 
 	saba_http_result_clear(r);
 	if (h->cfg.dry_run) {
@@ -186,62 +290,25 @@ int saba_http_do(struct saba_http *h, const char *method, const char *path, cons
 	if (deadline_ms > 0) {
 		int64_t left = deadline_ms - saba_now_ms();
 
-		if (left < timeout)
-			timeout = (long)left;
-		if (timeout <= 0) {
+		if (left < req.timeout_ms)
+			req.timeout_ms = (long)left;
+		if (req.timeout_ms <= 0) {
 			snprintf(r->error, sizeof(r->error), "deadline passed before the request");
 			return -1;
 		}
 	}
 	url = saba_asprintf("%s%s", h->origin, path);
-	curl_easy_reset(h->curl);
-	curl_easy_setopt(h->curl, CURLOPT_URL, url);
-	curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, method);
-	if (body != NULL) {
-		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	} else if (strcmp(method, "GET") == 0) {
-		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
-	}
-	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, h->headers);
-	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "saba-agent/" PACKAGE_VERSION);
-	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, timeout);
-	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, timeout);
-	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
-	/* Like upstream: HTTP/1.1 only. */
-	curl_easy_setopt(h->curl, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (h->cfg.ca_file != NULL && *h->cfg.ca_file != '\0')
-		curl_easy_setopt(h->curl, CURLOPT_CAINFO, h->cfg.ca_file);
-	if (h->cfg.proxy != NULL && *h->cfg.proxy != '\0')
-		curl_easy_setopt(h->curl, CURLOPT_PROXY, h->cfg.proxy);
-	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, saba_on_body);
-	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, saba_on_header);
-	curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, r);
-	if (h->should_abort != NULL) {
-		curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, saba_on_progress);
-		curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, h);
-		curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
-	}
-
-	rc = curl_easy_perform(h->curl);
-	if (rc != CURLE_OK) {
-		snprintf(r->error, sizeof(r->error), "%s", curl_easy_strerror(rc));
-		r->status = 0;
-		goto out;
-	}
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &r->status);
-	saba_debug("%s %s -> %ld", method, path, r->status);
-	ret = 0;
-out:
+	req.url = url;
+	ret = saba_transport->perform(h->conn, &req, r);
+	if (ret == 0)
+		saba_debug("%s %s -> %ld", method, path, r->status);
 	free(url);
 	return ret;
 }
 
 const char *saba_http_version(void)
 {
-	return curl_version_info(CURLVERSION_NOW)->version;
+	const struct saba_http_transport *t = saba_transport_get();
+
+	return t != NULL ? t->curl_version() : "unavailable (the HTTP transport did not load)";
 }

@@ -12,7 +12,7 @@ core_libsabacore_la_SOURCES = \
 	core/instance.c core/instance.h \
 	core/host_api.c core/host_api.h \
 	core/runtime.c core/runtime.h \
-	core/http.c core/http.h \
+	core/http.c core/http.h core/http_transport.h \
 	core/api.c core/api.h \
 	core/idfile.c core/idfile.h \
 	core/spec.c core/spec.h \
@@ -26,8 +26,24 @@ core_libsabacore_la_SOURCES = \
 	core/notify.c core/notify.h \
 	core/agent.c core/agent.h \
 	core/commands.c core/commands.h
-core_libsabacore_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(LIBCONFIG_CFLAGS)
-core_libsabacore_la_LIBADD = $(CURL_LIBS) $(JANSSON_LIBS) $(LIBCONFIG_LIBS)
+core_libsabacore_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBCONFIG_CFLAGS)
+core_libsabacore_la_LIBADD = $(JANSSON_LIBS) $(LIBCONFIG_LIBS)
+
+# libcurl: a private module loaded on first use (see core/http_transport.h),
+# or linked in with --disable-lazy-http.
+if LAZY_HTTP
+pkglib_LTLIBRARIES = core/saba-http-curl.la
+core_saba_http_curl_la_SOURCES = core/http_curl.c core/http_transport.h core/http.h
+core_saba_http_curl_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)
+core_saba_http_curl_la_LDFLAGS = -module -avoid-version -shared \
+	-export-symbols-regex '^saba_http_transport_entry$$'
+core_saba_http_curl_la_LIBADD = $(CURL_LIBS)
+else
+core_libsabacore_la_SOURCES += core/http_curl.c
+core_libsabacore_la_CFLAGS += $(CURL_CFLAGS)
+core_libsabacore_la_LIBADD += $(CURL_LIBS)
+endif
+EXTRA_DIST += core/http_curl.c
 
 core_saba_agent_SOURCES = core/main.c
 core_saba_agent_CFLAGS = $(core_libsabacore_la_CFLAGS)
