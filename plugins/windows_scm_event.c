@@ -19,8 +19,10 @@ static void saba_last_error(const char *what, char *err, size_t len)
 	char msg[200] = "";
 	DWORD code = GetLastError();
 
-	if (FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code, 0,
-			   msg, sizeof(msg), NULL) == 0)
+	if (code == 0)
+		snprintf(msg, sizeof(msg), "failed without saying why (no Event Log service?)");
+	else if (FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL,
+				code, 0, msg, sizeof(msg), NULL) == 0)
 		snprintf(msg, sizeof(msg), "error %lu", (unsigned long)code);
 	msg[strcspn(msg, "\r\n")] = '\0';
 	snprintf(err, len, "%s: %s", what, msg);
