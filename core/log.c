@@ -30,7 +30,8 @@ int saba_log_file(const char *path)
 	}
 	if (fd != STDERR_FILENO) {
 		if (dup2(fd, STDERR_FILENO) < 0) {
-			fprintf(stderr, "saba-agent: cannot log to %s: %s\n", path, strerror(errno));
+			fprintf(stderr, "saba-agent: cannot log to %s: %s\n", path,
+				strerror(errno));
 			close(fd);
 			return -1;
 		}

@@ -121,8 +121,8 @@ out:
 /* Stop it first (a STOP control never retires), then delete. */
 static int saba_service_uninstall(SC_HANDLE scm)
 {
-	SC_HANDLE svc = OpenServiceW(scm, SABA_SERVICE_NAME,
-				     DELETE | SERVICE_STOP | SERVICE_QUERY_STATUS);
+	SC_HANDLE svc =
+		OpenServiceW(scm, SABA_SERVICE_NAME, DELETE | SERVICE_STOP | SERVICE_QUERY_STATUS);
 	SERVICE_STATUS st;
 	int64_t until = saba_now_ms() + SABA_UNINSTALL_WAIT_MS;
 	int rc = 1;
@@ -159,7 +159,8 @@ int saba_cmd_service(const struct saba_options *o, const char *action, const cha
 	SC_HANDLE scm = NULL;
 	int install, rc = 2;
 
-	if (action == NULL || (strcmp(action, "install") != 0 && strcmp(action, "uninstall") != 0)) {
+	if (action == NULL ||
+	    (strcmp(action, "install") != 0 && strcmp(action, "uninstall") != 0)) {
 		fprintf(stderr, "saba-agent: service needs \"install\" or \"uninstall\"\n");
 		return 2;
 	}

@@ -63,7 +63,8 @@ json_t *saba_spec_kernel(const char *os_release_path)
 	json_object_set_new(k, "version", json_string(version != NULL ? version : ""));
 	json_object_set_new(k, "release", json_string(release != NULL ? release : ""));
 	GetNativeSystemInfo(&si);
-	json_object_set_new(k, "machine", json_string(saba_machine_name(si.wProcessorArchitecture)));
+	json_object_set_new(k, "machine",
+			    json_string(saba_machine_name(si.wProcessorArchitecture)));
 	free(product);
 	free(version);
 	free(release);
@@ -94,8 +95,8 @@ static void saba_add_address(json_t *e, const SOCKET_ADDRESS *sa)
 
 json_t *saba_spec_interfaces(void)
 {
-	ULONG len = 16384, flags = GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST |
-				   GAA_FLAG_SKIP_DNS_SERVER;
+	ULONG len = 16384,
+	      flags = GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST | GAA_FLAG_SKIP_DNS_SERVER;
 	IP_ADAPTER_ADDRESSES *all = NULL;
 	json_t *out = json_array();
 	ULONG rc = ERROR_BUFFER_OVERFLOW;
@@ -143,8 +144,7 @@ void saba_spec_hostname(char *buf, size_t len)
 	DWORD n = sizeof(w) / sizeof(w[0]);
 	char *s;
 
-	if (!GetComputerNameExW(ComputerNameDnsHostname, w, &n) ||
-	    (s = saba_win_utf8(w)) == NULL) {
+	if (!GetComputerNameExW(ComputerNameDnsHostname, w, &n) || (s = saba_win_utf8(w)) == NULL) {
 		snprintf(buf, len, "localhost");
 		return;
 	}

@@ -62,8 +62,8 @@ struct saba_scm {
 	SERVICE_STATUS_HANDLE status_handle;
 	CRITICAL_SECTION lock; /* guards status */
 	SERVICE_STATUS status;
-	HANDLE stop_event; /* the handler saw a stop control */
-	HANDLE done_event; /* run() returned */
+	HANDLE stop_event;  /* the handler saw a stop control */
+	HANDLE done_event;  /* run() returned */
 	volatile LONG kind; /* first stop control's kind; -1: none */
 	int (*run)(void *arg);
 	void (*request_stop)(void *arg);
@@ -94,8 +94,8 @@ static void saba_scm_log_error(struct saba_scm *t, int level, const char *what)
 	char msg[200] = "";
 	DWORD code = GetLastError();
 
-	if (FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code, 0,
-			   msg, sizeof(msg), NULL) == 0)
+	if (FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code,
+			   0, msg, sizeof(msg), NULL) == 0)
 		snprintf(msg, sizeof(msg), "error %lu", (unsigned long)code);
 	msg[strcspn(msg, "\r\n")] = '\0';
 	t->host->log(t->ctx, level, "%s: %s", what, msg);
@@ -106,9 +106,8 @@ static void saba_scm_report(struct saba_scm *t, DWORD state, DWORD exit_code)
 {
 	EnterCriticalSection(&t->lock);
 	t->status.dwCurrentState = state;
-	t->status.dwControlsAccepted = state == SERVICE_RUNNING
-					       ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_PRESHUTDOWN
-					       : 0;
+	t->status.dwControlsAccepted =
+		state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_PRESHUTDOWN : 0;
 	if (state == SERVICE_START_PENDING || state == SERVICE_STOP_PENDING) {
 		t->status.dwCheckPoint++;
 		t->status.dwWaitHint = SABA_SCM_WAIT_HINT_MS;
@@ -294,7 +293,8 @@ static int saba_scm_int(struct saba_scm *t, const char *key, long long min, long
 	if (rc == SABA_NOTFOUND)
 		return SABA_OK;
 	if (rc != SABA_OK || *out < min || *out > max) {
-		t->host->config_error(t->ctx, key, "must be an integer from %lld to %lld", min, max);
+		t->host->config_error(t->ctx, key, "must be an integer from %lld to %lld", min,
+				      max);
 		return SABA_INVALID;
 	}
 	return SABA_OK;

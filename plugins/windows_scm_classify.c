@@ -31,7 +31,8 @@ static int saba_is_power_off(const char *s)
 	while (*s == ' ' || *s == '\t')
 		s++;
 	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+	while (n > 0 &&
+	       (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
 		n--;
 	if (n != sizeof(want) - 1)
 		return 0;
@@ -53,7 +54,8 @@ int saba_scm_decide(int kind, const struct saba_scm_policy *p, const struct saba
 		return 0;
 	}
 	if (kind == SABA_STOP_STOP) {
-		snprintf(why, len, "a service stop (administrator, sc stop, installer) never retires");
+		snprintf(why, len,
+			 "a service stop (administrator, sc stop, installer) never retires");
 		return 0;
 	}
 	if (kind != SABA_STOP_SHUTDOWN) {
@@ -65,13 +67,15 @@ int saba_scm_decide(int kind, const struct saba_scm_policy *p, const struct saba
 		return 0;
 	}
 	if (!p->require_event) {
-		snprintf(why, len, "OS shutdown; require_event_1074 is off, so only the retire "
-				   "routine's cloud confirmation decides");
+		snprintf(why, len,
+			 "OS shutdown; require_event_1074 is off, so only the retire "
+			 "routine's cloud confirmation decides");
 		return 1;
 	}
 	if (ev == NULL || !ev->found) {
-		snprintf(why, len, "OS shutdown, but no event 1074 could be read: restart or power "
-				   "off unknown");
+		snprintf(why, len,
+			 "OS shutdown, but no event 1074 could be read: restart or power "
+			 "off unknown");
 		return 0;
 	}
 	if (ev->age > p->event_max_age || ev->age < -60) {
@@ -82,8 +86,9 @@ int saba_scm_decide(int kind, const struct saba_scm_policy *p, const struct saba
 		return 0;
 	}
 	if (!saba_is_power_off(type)) {
-		snprintf(why, len, "OS shutdown, event 1074 (%lld s old) says \"%.40s\", not power "
-				   "off",
+		snprintf(why, len,
+			 "OS shutdown, event 1074 (%lld s old) says \"%.40s\", not power "
+			 "off",
 			 (long long)ev->age, type);
 		return 0;
 	}

@@ -37,9 +37,9 @@ struct saba_scm_event {
 
 /* What the trigger wants from the core. */
 struct saba_scm_policy {
-	uint32_t retire_on;	/* bit (1 << kind) per kind that may retire */
-	int require_event;	/* off-cloud: event 1074 must say power off */
-	int64_t event_max_age;	/* seconds; an older event is a past shutdown's */
+	uint32_t retire_on;    /* bit (1 << kind) per kind that may retire */
+	int require_event;     /* off-cloud: event 1074 must say power off */
+	int64_t event_max_age; /* seconds; an older event is a past shutdown's */
 };
 
 /*

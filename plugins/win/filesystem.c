@@ -50,8 +50,8 @@ static int saba_wfs_create(const struct saba_host *host, saba_ctx *ctx, void **i
 
 		if (host->config_element(ctx, "ignore", i, NULL, &v) != SABA_OK || v == NULL ||
 		    !isalpha((unsigned char)v[0]) || (v[1] != '\0' && strcmp(v + 1, ":") != 0)) {
-			host->config_error(ctx, "ignore", "element %d must be a drive letter (\"D\")",
-					   i);
+			host->config_error(ctx, "ignore",
+					   "element %d must be a drive letter (\"D\")", i);
 			goto out;
 		}
 		if (used < sizeof(f->ignore) - 1 &&
@@ -85,8 +85,9 @@ static int saba_wfs_collect(void *instance)
 		    GetDriveTypeW(root) != DRIVE_FIXED)
 			continue;
 		if (!GetDiskFreeSpaceExW(root, &avail, &total, &free_bytes)) {
-			f->host->log(f->ctx, SABA_LOG_DEBUG, "%c: GetDiskFreeSpaceEx failed (error %lu)",
-				     letter, (unsigned long)GetLastError());
+			f->host->log(f->ctx, SABA_LOG_DEBUG,
+				     "%c: GetDiskFreeSpaceEx failed (error %lu)", letter,
+				     (unsigned long)GetLastError());
 			continue;
 		}
 		snprintf(name, sizeof(name), "filesystem.%c.size", letter);

@@ -86,8 +86,8 @@ static void test_power_off(void)
 
 static void test_restart_and_others(void)
 {
-	static const char *const no[] = {"restart", "power offf", "power", "",
-					 "Ausschalten", "shutdown", "power  off"};
+	static const char *const no[] = {"restart",	"power offf", "power",	   "",
+					 "Ausschalten", "shutdown",   "power  off"};
 	struct saba_scm_event ev = {.found = 1, .age = 3};
 	char why[256];
 
@@ -113,8 +113,8 @@ static void test_missing_or_stale_event(void)
 	CU_ASSERT_EQUAL(saba_scm_decide(SABA_STOP_SHUTDOWN, &default_policy, &ev, why, sizeof(why)),
 			0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(why, "no event 1074"));
-	CU_ASSERT_EQUAL(saba_scm_decide(SABA_STOP_SHUTDOWN, &default_policy, NULL, why, sizeof(why)),
-			0);
+	CU_ASSERT_EQUAL(
+		saba_scm_decide(SABA_STOP_SHUTDOWN, &default_policy, NULL, why, sizeof(why)), 0);
 	ev.found = 1;
 	ev.age = 601;
 	CU_ASSERT_EQUAL(saba_scm_decide(SABA_STOP_SHUTDOWN, &default_policy, &ev, why, sizeof(why)),

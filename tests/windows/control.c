@@ -18,8 +18,9 @@ int main(int argc, char **argv)
 	}
 	code = (DWORD)strtoul(argv[2], NULL, 0);
 	scm = OpenSCManagerA(NULL, NULL, SC_MANAGER_CONNECT);
-	svc = scm != NULL ? OpenServiceA(scm, argv[1], SERVICE_USER_DEFINED_CONTROL |
-							       SERVICE_STOP | SERVICE_QUERY_STATUS)
+	svc = scm != NULL ? OpenServiceA(scm, argv[1],
+					 SERVICE_USER_DEFINED_CONTROL | SERVICE_STOP |
+						 SERVICE_QUERY_STATUS)
 			  : NULL;
 	if (svc == NULL) {
 		fprintf(stderr, "control: cannot open service %s: error %lu\n", argv[1],
