@@ -34,7 +34,7 @@ SABA_WIN_DLL_LDFLAGS = -Wc,-static-libgcc
 
 EXTRA_DIST += plugins/windows_scm.c plugins/windows_scm_event.c plugins/windows_scm_event.h \
 	plugins/win/memory.c plugins/win/cpu.c plugins/win/filesystem.c \
-	etc/saba-agent-windows.conf win/build-deps.sh win/make-zip.sh
+	etc/saba-agent-windows.conf win/build-deps.sh win/cross-build.sh win/make-zip.sh
 
 # The installer-free zip: saba-agent.exe, saba-agent.conf and plugins\*.dll
 # in one folder (win/make-zip.sh).

@@ -23,8 +23,8 @@ last user process exits), and per scenario a fresh API and root:
                  1074 -> no retire
     kill         the whole prefix killed without a control -> no retire
 
-Skips (77) without mingw-w64, Wine, cmake or dpkg-source, or with
-SABA_SKIP_WINE_TESTS=1.
+Skips (77) without mingw-w64, Wine, cmake or dpkg-source, outside a git
+checkout (unless SABA_WIN_BUILDDIR is given), or with SABA_SKIP_WINE_TESTS=1.
 """
 
 import os
@@ -153,6 +153,10 @@ def skip_reason():
     if miss:
         return ("missing %s (apt-get install gcc-mingw-w64-x86-64 wine wine64 cmake "
                 "dpkg-dev git)" % ", ".join(miss))
+    if not os.environ.get("SABA_WIN_BUILDDIR") and not os.path.exists(
+            os.path.join(SRCDIR, ".git")):
+        return ("not a git checkout (a dist tree): win/cross-build.sh needs one, or "
+                "SABA_WIN_BUILDDIR naming a cross build")
     return None
 
 
