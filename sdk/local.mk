@@ -38,7 +38,9 @@ sdk/saba-plugin-test.pc: $(srcdir)/sdk/saba-plugin-test.pc.in $(srcdir)/include/
 # --- libsaba-plugin-test: a fake host table for plugin unit tests ---
 # Installed for plugin authors; the in-tree plugin tests link the same
 # library (SABA_TEST_* below), so there is one fake host, not two.  It
-# needs only <saba/plugin.h>, libconfig and jansson, never core/.
+# needs only <saba/plugin.h>, libconfig and jansson, never core/.  POSIX
+# only (it loads modules with dlopen); not part of the Windows build.
+if !SABA_WINDOWS
 lib_LTLIBRARIES = sdk/libsaba-plugin-test.la
 sdk_libsaba_plugin_test_la_SOURCES = \
 	sdk/testlib/testhost.c sdk/testlib/testhost.h \
@@ -55,6 +57,7 @@ sdk_libsaba_plugin_test_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -no-undef
 	-export-symbols-regex '^saba_test_'
 sabatest_includedir = $(includedir)/saba
 sabatest_include_HEADERS = sdk/include/saba/plugin-test.h
+endif
 
 # For in-tree tests that drive a plugin through the fake host.
 # -no-install: a real binary with the library's build path, no libtool
@@ -66,12 +69,14 @@ SABA_TEST_LINK_FLAGS = $(AM_LDFLAGS) -no-install
 # The library's own test: what the plugin tests do not reach (the ABI 1.2
 # fakes, the descriptor and retire rules).  Without core/, on purpose.
 if HAVE_CUNIT
+if !SABA_WINDOWS
 check_PROGRAMS += tests/unit/test_plugin_test
 TESTS += tests/unit/test_plugin_test
 tests_unit_test_plugin_test_SOURCES = tests/unit/test_plugin_test.c tests/unit/unit.h
 tests_unit_test_plugin_test_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(SABA_TEST_CFLAGS)
 tests_unit_test_plugin_test_LDADD = $(SABA_TEST_LIBS) $(CUNIT_LIBS)
 tests_unit_test_plugin_test_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
+endif
 endif
 
 # --- man pages ---
