@@ -326,6 +326,14 @@ static int saba_h_abort_on_stop(void *arg)
 	return abort;
 }
 
+static int saba_h_discard(void *arg, const char *data, size_t len)
+{
+	(void)arg;
+	(void)data;
+	(void)len;
+	return 0;
+}
+
 static long saba_h_api_request(saba_ctx *ctx, const char *method, const char *path,
 			       const char *body,
 			       int (*sink)(void *arg, const char *data, size_t len), void *sink_arg,
@@ -355,13 +363,14 @@ static long saba_h_api_request(saba_ctx *ctx, const char *method, const char *pa
 	deadline = ctx->rt->stop_requested ? ctx->rt->shutdown_deadline_ms : 0;
 	pthread_mutex_unlock(&ctx->rt->lock);
 	saba_http_set_abort(h, saba_h_abort_on_stop, ctx->rt);
-	if (saba_http_do(h, method, path, body, deadline, &r) != 0) {
+	/* Streamed: a sweeper's host list can be far bigger than anything
+	 * the agent itself reads. */
+	if (saba_http_do_stream(h, method, path, body, deadline,
+				sink != NULL ? sink : saba_h_discard, sink_arg, &r) != 0) {
 		snprintf(err, err_len, "%s %s: %s", method, path, r.error);
 		goto out;
 	}
 	status = r.status;
-	if (sink != NULL && r.body != NULL && r.len > 0)
-		sink(sink_arg, r.body, r.len);
 out:
 	saba_http_result_clear(&r);
 	saba_http_free(h);
