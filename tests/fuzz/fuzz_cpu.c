@@ -1,0 +1,72 @@
+/*
+ * fuzz_cpu: two snapshots of <procfs>/stat through the cpu plugin's
+ * collect() (a delta plugin: the second one reports), then
+ * <procfs>/cpuinfo through host_spec() (meta.cpu).
+ * Input: stat, "%%", stat, "%%", cpuinfo.
+ */
+#include "plugins/cpu.c"
+
+#include <jansson.h>
+
+#include "fakehost.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const struct saba_plugin *p = saba_plugin_entry();
+	struct fuzz_part part[3] = {{"", 0}, {"", 0}, {"", 0}};
+	struct fakehost *fh;
+	const char *spec;
+	void *inst;
+	int rc;
+
+	fuzz_split(data, size, part, 3);
+	fh = fuzz_host("procfs = \"%s/proc\";", fuzz_dir());
+	inst = fuzz_create(fh, p);
+	for (int round = 0; round < 2; round++) {
+		fuzz_write("proc/stat", &part[round]);
+		rc = fakehost_collect(fh, p, inst);
+		fuzz_host_check(fh, 1);
+		if (round == 0 && fakehost_nvalues(fh) != 0)
+			fuzz_fail("the first collect() of a delta plugin emitted values");
+		if (rc != SABA_OK && fakehost_nvalues(fh) != 0)
+			fuzz_fail("collect() failed but emitted values");
+		for (size_t i = 0; i < fakehost_nvalues(fh); i++) {
+			double v;
+			const char *name = fakehost_value_at(fh, i, &v);
+
+			if (!(v >= 0))
+				fuzz_fail("%s = %g", name, v);
+		}
+	}
+
+	fuzz_write("proc/cpuinfo", &part[2]);
+	rc = fakehost_host_spec(fh, p, inst);
+	fuzz_host_check(fh, 1);
+	spec = fakehost_spec(fh, "meta.cpu");
+	if ((rc == SABA_OK) != (spec != NULL))
+		fuzz_fail("host_spec() returned %d, meta.cpu %s", rc, spec ? spec : "unset");
+	if (spec != NULL) {
+		/* one object of strings per logical CPU */
+		json_t *doc = json_loads(spec, 0, NULL), *cpu, *v;
+		const char *key;
+		size_t i;
+
+		if (!json_is_array(doc) || json_array_size(doc) == 0)
+			fuzz_fail("meta.cpu is not a non-empty array: %s", spec);
+		json_array_foreach(doc, i, cpu)
+		{
+			if (!json_is_object(cpu))
+				fuzz_fail("meta.cpu[%zu] is not an object", i);
+			json_object_foreach(cpu, key, v)
+			{
+				if (!json_is_string(v))
+					fuzz_fail("meta.cpu[%zu].%s is not a string", i, key);
+			}
+		}
+		json_decref(doc);
+	}
+	p->destroy(inst);
+	fakehost_free(fh);
+	return 0;
+}
