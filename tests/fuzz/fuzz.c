@@ -178,3 +178,25 @@ void fuzz_host_check(struct fakehost *fh, int finite_only)
 	if (finite_only && fakehost_ndropped(fh) != 0)
 		fuzz_fail("the plugin emitted %zu non-finite values", fakehost_ndropped(fh));
 }
+
+void fuzz_delta(struct fakehost *fh, const struct saba_plugin *plugin, void *inst, const char *rel,
+		const struct fuzz_part snap[2], const char *prefix)
+{
+	for (int round = 0; round < 2; round++) {
+		int rc;
+
+		fuzz_write(rel, &snap[round]);
+		rc = fakehost_collect(fh, plugin, inst);
+		fuzz_host_check(fh, 1);
+		if ((round == 0 || rc != SABA_OK) && fakehost_nvalues(fh) != 0)
+			fuzz_fail("collect() %d of a delta plugin returned %d with values", round,
+				  rc);
+		for (size_t i = 0; i < fakehost_nvalues(fh); i++) {
+			double v;
+			const char *name = fakehost_value_at(fh, i, &v);
+
+			if (!(v >= 0) || strncmp(name, prefix, strlen(prefix)) != 0)
+				fuzz_fail("%s = %g", name, v);
+		}
+	}
+}

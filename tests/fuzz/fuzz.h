@@ -56,6 +56,13 @@ void *fuzz_create(struct fakehost *fh, const struct saba_plugin *plugin);
  * emitted NaN or an infinity: those are bugs whatever the input. */
 void fuzz_host_check(struct fakehost *fh, int finite_only);
 
+/* Two collect()s of a delta plugin instance, <fuzz_dir>/<rel> holding
+ * snap[0], then snap[1]: the first one and a failed one emit nothing, and
+ * every value is named <prefix>... and not negative.  The values of the
+ * second stay in the fake host for the caller's own checks. */
+void fuzz_delta(struct fakehost *fh, const struct saba_plugin *plugin, void *inst, const char *rel,
+		const struct fuzz_part snap[2], const char *prefix);
+
 /* Print the broken rule and abort(). */
 void fuzz_fail(const char *fmt, ...) SABA_PRINTF(1, 2) __attribute__((noreturn));
 
