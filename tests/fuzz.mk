@@ -12,7 +12,11 @@
 #              FUZZ_CC the compiler, FUZZ_FLAGS adds libFuzzer options.
 #              Builds, logs, grown corpora and crashes: tests/fuzz/clang/.
 
-FUZZ_NAMES = conf loadavg memory cpu disk interface filesystem procfs exec check api utmp
+FUZZ_NAMES = conf loadavg memory cpu disk interface filesystem procfs exec check api utmp \
+	$(FUZZ_EC2_NAMES)
+if BUILD_PLUGIN_EC2
+FUZZ_EC2_NAMES = ec2_xml ec2_hostlist ec2_imds
+endif
 
 # ------------------------------------------------------------------
 # make check: the corpora through plain-program builds
@@ -88,6 +92,29 @@ tests_fuzz_replay_utmp_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"utmp"'
 tests_fuzz_replay_utmp_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_utmp_LDADD = $(FUZZ_PLUGIN_LDADD)
 
+# The ec2 plugin's readers (they need expat, as the plugin does).
+if BUILD_PLUGIN_EC2
+FUZZ_EC2_REPLAYS = tests/fuzz/replay_ec2_xml tests/fuzz/replay_ec2_hostlist \
+	tests/fuzz/replay_ec2_imds
+check_PROGRAMS += $(FUZZ_EC2_REPLAYS)
+TESTS += $(FUZZ_EC2_REPLAYS)
+FUZZ_EC2_CFLAGS = $(FUZZ_REPLAY_CFLAGS) $(EXPAT_CFLAGS)
+FUZZ_EC2_LDADD = plugins/libsabaec2.la $(CURL_LIBS) $(JANSSON_LIBS) $(EXPAT_LIBS) \
+	$(LIBCONFIG_LIBS)
+tests_fuzz_replay_ec2_xml_SOURCES = tests/fuzz/fuzz_ec2_xml.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_ec2_xml_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_xml"'
+tests_fuzz_replay_ec2_xml_CFLAGS = $(FUZZ_EC2_CFLAGS)
+tests_fuzz_replay_ec2_xml_LDADD = $(FUZZ_EC2_LDADD)
+tests_fuzz_replay_ec2_hostlist_SOURCES = tests/fuzz/fuzz_ec2_hostlist.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_ec2_hostlist_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_hostlist"'
+tests_fuzz_replay_ec2_hostlist_CFLAGS = $(FUZZ_EC2_CFLAGS)
+tests_fuzz_replay_ec2_hostlist_LDADD = $(FUZZ_EC2_LDADD)
+tests_fuzz_replay_ec2_imds_SOURCES = tests/fuzz/fuzz_ec2_imds.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_ec2_imds_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_imds"'
+tests_fuzz_replay_ec2_imds_CFLAGS = $(FUZZ_EC2_CFLAGS)
+tests_fuzz_replay_ec2_imds_LDADD = $(FUZZ_EC2_LDADD)
+endif
+
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/corpus tests/fuzz/regress tests/fuzz/valgrind.supp \
 	tests/fuzz/conf.dict tests/fuzz/api.dict tests/fuzz/exec.dict
 
@@ -103,8 +130,8 @@ FUZZ_TARGETS = $(FUZZ_NAMES)
 FUZZ_OUT = tests/fuzz/clang
 FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SANITIZE) $(WARN_CFLAGS) $(DEFS) \
-	$(DEFAULT_INCLUDES) $(FUZZ_CPPFLAGS) $(FUZZ_PKG_CFLAGS)
-FUZZ_LIBS = $(CURL_LIBS) $(JANSSON_LIBS) $(LIBCONFIG_LIBS) -lpthread
+	$(DEFAULT_INCLUDES) $(FUZZ_CPPFLAGS) $(FUZZ_PKG_CFLAGS) $(EXPAT_CFLAGS)
+FUZZ_LIBS = $(CURL_LIBS) $(JANSSON_LIBS) $(LIBCONFIG_LIBS) $(EXPAT_LIBS) -lpthread
 
 FUZZ_CORE_SRC = $(core_libsabacore_la_SOURCES)
 FUZZ_PLUG_SRC = $(plugins_libsabaprocfs_la_SOURCES) $(plugins_libsabametric_la_SOURCES) \
@@ -114,18 +141,26 @@ FUZZ_HARNESS_SRC = tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_loadavg.c \
 	tests/fuzz/fuzz_memory.c tests/fuzz/fuzz_cpu.c tests/fuzz/fuzz_disk.c \
 	tests/fuzz/fuzz_interface.c tests/fuzz/fuzz_filesystem.c tests/fuzz/fuzz_procfs.c \
 	tests/fuzz/fuzz_exec.c tests/fuzz/fuzz_check.c tests/fuzz/fuzz_api.c \
-	tests/fuzz/fuzz_utmp.c plugins/loadavg.c plugins/memory.c plugins/cpu.c \
+	tests/fuzz/fuzz_utmp.c tests/fuzz/fuzz_ec2_xml.c tests/fuzz/fuzz_ec2_hostlist.c \
+	tests/fuzz/fuzz_ec2_imds.c plugins/loadavg.c plugins/memory.c plugins/cpu.c \
 	plugins/disk.c plugins/interface.c plugins/filesystem.c plugins/exec.c \
 	plugins/check.c plugins/sysv.c
-FUZZ_ARCHIVES = $(FUZZ_OUT)/libtest.a $(FUZZ_OUT)/libplug.a $(FUZZ_OUT)/libcore.a
+FUZZ_EC2_SRC = $(plugins_libsabaec2_la_SOURCES)
+FUZZ_ARCHIVES = $(FUZZ_OUT)/libtest.a $(FUZZ_OUT)/libplug.a $(FUZZ_OUT)/libcore.a \
+	$(FUZZ_EC2_ARCHIVE)
 FUZZ_CORE_TARGETS = conf api
+if BUILD_PLUGIN_EC2
+FUZZ_EC2_ARCHIVE = $(FUZZ_OUT)/libec2.a
+FUZZ_EC2_BINS = $(FUZZ_OUT)/fuzz_ec2_xml $(FUZZ_OUT)/fuzz_ec2_hostlist $(FUZZ_OUT)/fuzz_ec2_imds
+FUZZ_EC2_RUNS = fuzz-run-ec2_xml fuzz-run-ec2_hostlist fuzz-run-ec2_imds
+endif
 FUZZ_BINS = $(FUZZ_OUT)/fuzz_conf $(FUZZ_OUT)/fuzz_loadavg $(FUZZ_OUT)/fuzz_memory \
 	$(FUZZ_OUT)/fuzz_cpu $(FUZZ_OUT)/fuzz_disk $(FUZZ_OUT)/fuzz_interface \
 	$(FUZZ_OUT)/fuzz_filesystem $(FUZZ_OUT)/fuzz_procfs $(FUZZ_OUT)/fuzz_exec \
-	$(FUZZ_OUT)/fuzz_check $(FUZZ_OUT)/fuzz_api $(FUZZ_OUT)/fuzz_utmp
+	$(FUZZ_OUT)/fuzz_check $(FUZZ_OUT)/fuzz_api $(FUZZ_OUT)/fuzz_utmp $(FUZZ_EC2_BINS)
 FUZZ_RUNS = fuzz-run-conf fuzz-run-loadavg fuzz-run-memory fuzz-run-cpu fuzz-run-disk \
 	fuzz-run-interface fuzz-run-filesystem fuzz-run-procfs fuzz-run-exec fuzz-run-check \
-	fuzz-run-api fuzz-run-utmp
+	fuzz-run-api fuzz-run-utmp $(FUZZ_EC2_RUNS)
 
 # The .c files of $$srcs into the archive $@, with $$cov: the coverage
 # instrumentation for libFuzzer, or none for the harness helpers, whose
@@ -153,13 +188,17 @@ $(FUZZ_OUT)/libcore.a: $(FUZZ_OUT)/cc-ok $(FUZZ_CORE_SRC)
 	$(AM_V_GEN)srcs='$(FUZZ_CORE_SRC)'; cov=-fsanitize=fuzzer-no-link; $(fuzz_archive)
 $(FUZZ_OUT)/libplug.a: $(FUZZ_OUT)/cc-ok $(FUZZ_PLUG_SRC)
 	$(AM_V_GEN)srcs='$(FUZZ_PLUG_SRC)'; cov=-fsanitize=fuzzer-no-link; $(fuzz_archive)
+$(FUZZ_OUT)/libec2.a: $(FUZZ_OUT)/cc-ok $(FUZZ_EC2_SRC)
+	$(AM_V_GEN)srcs='$(FUZZ_EC2_SRC)'; cov=-fsanitize=fuzzer-no-link; $(fuzz_archive)
 $(FUZZ_OUT)/libtest.a: $(FUZZ_OUT)/cc-ok $(FUZZ_COMMON_SOURCES)
 	$(AM_V_GEN)srcs='$(FUZZ_COMMON_SOURCES)'; cov=; $(fuzz_archive)
 
-# A core target links libcore, a plugin target libplug (see FUZZ_CORE_LDADD).
+# A core target links libcore, an ec2 one libec2, the others libplug (see
+# FUZZ_CORE_LDADD).
 $(FUZZ_BINS): $(FUZZ_ARCHIVES) $(FUZZ_HARNESS_SRC)
 	$(AM_V_CCLD)n=`basename $@ | sed 's/^fuzz_//'`; lib=libplug.a; \
 	for c in $(FUZZ_CORE_TARGETS); do test $$n = $$c && lib=libcore.a; done; \
+	case $$n in ec2_*) lib=libec2.a;; esac; \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $(srcdir)/tests/fuzz/fuzz_$$n.c \
 		$(FUZZ_OUT)/libtest.a $(FUZZ_OUT)/$$lib $(FUZZ_LIBS)
 
