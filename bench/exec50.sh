@@ -12,14 +12,7 @@ set -eu
 
 n=${1:-50}
 duration=${2:-30}
-top=$(cd "$(dirname "$0")/.." && pwd)
-agent=${SABA_AGENT:-$top/core/saba-agent}
-plugins=${SABA_PLUGIN_DIR:-$top/plugins/.libs}
-[ -x "$agent" ] || { echo "build first: $agent not found" >&2; exit 1; }
-
-work=$(mktemp -d)
-pid=
-trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
+. "$(dirname "$0")/common.sh"
 
 cat > "$work/plugin.sh" <<'EOS'
 #!/bin/sh
@@ -41,11 +34,12 @@ chmod 755 "$work/plugin.sh"
 
 "$agent" -q -c "$work/saba.conf" run --dry-run > "$work/out" &
 pid=$!
+bench_kill_later $pid
 sleep 3 # past start-up and the plugins' one meta run
-cpu0=$(cat /proc/$pid/task/*/schedstat | awk '{ns += $1} END {print ns}')
+cpu0=$(bench_cpu_ns $pid)
 lines0=$(wc -l < "$work/out")
 sleep "$duration"
-cpu1=$(cat /proc/$pid/task/*/schedstat | awk '{ns += $1} END {print ns}')
+cpu1=$(bench_cpu_ns $pid)
 posts=$(tail -n +"$((lines0 + 1))" "$work/out" | grep -c '"/api/v0/tsdb"' || true)
 values=$(tail -n +"$((lines0 + 1))" "$work/out" | grep -o '"name":"custom.bench' | wc -l)
 rss=$(awk '/^VmRSS:/ {print $2}' /proc/$pid/status)

@@ -1,29 +1,48 @@
 #!/bin/sh
-# Footprint of saba-agent beside collectd, in one run on one machine: each
-# collects load average and memory (with --full: the whole Linux set) every
-# second for DURATION seconds.
-#   saba-agent dry-run   run --dry-run (requests printed, nothing sent)
-#   saba-agent http      run, posting to a loopback sink (bench/sink.py)
-#   collectd csv         load + memory + csv writer
-#   collectd http        load + memory + write_http to the same sink
-# Prints steady RSS, anonymous RSS, CPU ms per collection and threads, and
-# the ratios of each saba-agent row to its collectd counterpart.
+# Footprint of saba-agent beside collectd and prometheus-node-exporter, in
+# one run on one machine, with the same metric set at one interval:
+#   saba-agent dry-run    run --dry-run (requests printed, nothing sent)
+#   saba-agent http       run, posting to a loopback sink (bench/sink.py)
+#   collectd csv          the same set + the csv writer
+#   collectd write_http   the same set + write_http to a loopback sink
+#   node-exporter         the same collectors only, scraped once per
+#                         interval by bench/scrape.py (it never posts)
+# Prints steady RSS, anonymous RSS, CPU per collection, threads, and the
+# start-up time to the first post (node-exporter: to its first scrape
+# answer), with the ratios of saba-agent to each peer.
 #
-#   bench/footprint.sh [--full] [DURATION]
-#       (default 60 s; needs collectd-core libyajl2 libcurl3-gnutls)
-#   --full: the whole Linux set on both sides: loadavg cpu memory disk
-#       interface filesystem against collectd's load cpu memory disk
-#       interface df.
+#   bench/footprint.sh [--full] [--interval SECONDS] [WINDOW]
+#     --full      loadavg cpu memory disk interface filesystem, against
+#                 collectd's load cpu memory disk interface df and
+#                 node-exporter's loadavg cpu meminfo diskstats netdev
+#                 filesystem (default: load average and memory only)
+#     --interval  collection interval (default 1)
+#     WINDOW      seconds measured (default 60 intervals at 1 s, else 10
+#                 intervals), rounded to whole intervals
 #
-# Run from a built tree (make first).  Loopback traffic only.
+# CPU counts only the window, which starts once every process has collected
+# at least twice (delta plugins prime on their first round) and at the same
+# point of the wall-clock interval as it ends.  Needs collectd-core
+# (libyajl2, libcurl3-gnutls) and prometheus-node-exporter.  Run from a
+# built tree (make first).  Loopback traffic only.
 set -eu
 
 full=no
-if [ "${1:-}" = --full ]; then
-	full=yes
+interval=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--full) full=yes ;;
+	--interval)
+		interval=$2
+		shift
+		;;
+	*) break ;;
+	esac
 	shift
-fi
-duration=${1:-60}
+done
+if [ "$interval" -eq 1 ]; then window=${1:-60}; else window=${1:-$((interval * 10))}; fi
+n=$((window / interval))
+[ $n -ge 1 ] || n=1
 if [ $full = yes ]; then
 	saba_plugins="loadavg = {}; memory = {}; cpu = {}; disk = {}; interface = {}; filesystem = {};"
 	collectd_plugins="LoadPlugin load
@@ -32,107 +51,96 @@ LoadPlugin cpu
 LoadPlugin disk
 LoadPlugin interface
 LoadPlugin df"
+	ne_collectors="loadavg cpu meminfo diskstats netdev filesystem"
 	set_name="loadavg cpu memory disk interface filesystem"
 else
 	saba_plugins="loadavg = {}; memory = {};"
 	collectd_plugins="LoadPlugin load
 LoadPlugin memory"
+	ne_collectors="loadavg meminfo"
 	set_name="load + memory"
 fi
-top=$(cd "$(dirname "$0")/.." && pwd)
-agent=${SABA_AGENT:-$top/core/saba-agent}
-plugins=${SABA_PLUGIN_DIR:-$top/plugins/.libs}
-collectd=${COLLECTD:-/usr/sbin/collectd}
-[ -x "$agent" ] || { echo "build first: $agent not found" >&2; exit 1; }
-[ -x "$collectd" ] || { echo "collectd not found: apt-get install collectd-core" >&2; exit 1; }
+. "$(dirname "$0")/common.sh"
+bench_need_peers
 
-work=$(mktemp -d)
-pids=""
-trap 'kill $pids 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
-
-python3 "$top/bench/sink.py" > "$work/port" &
-pids="$pids $!"
-while [ ! -s "$work/port" ]; do sleep 0.1; done
-port=$(cat "$work/port")
-
-saba_conf() { # name
-	mkdir -p "$work/$1"
-	cat > "$work/$1/saba.conf" <<EOC
-apikey = "bench";
-apibase = "http://127.0.0.1:$port";
-root = "$work/$1";
-plugin_dir = "$plugins";
-interval = 1;
-plugins = { $saba_plugins };
-EOC
-}
-collectd_conf() { # name writer-block
-	mkdir -p "$work/$1/data"
-	cat > "$work/$1/collectd.conf" <<EOC
-Hostname "bench"
-Interval 1
-BaseDir "$work/$1"
-PIDFile "$work/$1/collectd.pid"
-PluginDir "/usr/lib/collectd"
-TypesDB "/usr/share/collectd/types.db"
-$collectd_plugins
-$2
-EOC
-}
-
-saba_conf sd
-"$agent" -q -c "$work/sd/saba.conf" run --dry-run > /dev/null &
-p_sd=$!
-saba_conf sh
-"$agent" -q -c "$work/sh/saba.conf" run > /dev/null &
-p_sh=$!
-collectd_conf cc "LoadPlugin csv
+bench_saba_conf "$work/sd" 9 "$interval" "$plugins" "$saba_plugins"
+bench_sink sh
+bench_saba_conf "$work/sh" "$port" "$interval" "$plugins" "$saba_plugins"
+mkdir -p "$work/cc/data"
+bench_collectd_conf "$work/cc" "$interval" "$collectd_plugins
+LoadPlugin csv
 <Plugin csv>
   DataDir \"$work/cc/data\"
 </Plugin>"
+bench_sink ch
+bench_collectd_conf "$work/ch" "$interval" "$collectd_plugins
+$(bench_write_http "$port")"
+ne_port=$(bench_free_port)
+ne_args="--web.listen-address=127.0.0.1:$ne_port --collector.disable-defaults"
+for c in $ne_collectors; do ne_args="$ne_args --collector.$c"; done
+
+l_sd=$(bench_ms)
+"$agent" -q -c "$work/sd/saba.conf" run --dry-run > /dev/null &
+p_sd=$!
+l_sh=$(bench_ms)
+"$agent" -q -c "$work/sh/saba.conf" run > /dev/null &
+p_sh=$!
+l_cc=$(bench_ms)
 "$collectd" -f -C "$work/cc/collectd.conf" > /dev/null 2>&1 &
 p_cc=$!
-collectd_conf ch "LoadPlugin write_http
-<Plugin write_http>
-  <Node \"sink\">
-    URL \"http://127.0.0.1:$port/collectd\"
-    Format \"JSON\"
-  </Node>
-</Plugin>"
+l_ch=$(bench_ms)
 "$collectd" -f -C "$work/ch/collectd.conf" > /dev/null 2>&1 &
 p_ch=$!
-pids="$pids $p_sd $p_sh $p_cc $p_ch"
-sleep "$duration"
+l_ne=$(bench_ms)
+# shellcheck disable=SC2086 # one word per flag
+"$node_exporter" $ne_args > /dev/null 2>&1 &
+p_ne=$!
+python3 "$top/bench/scrape.py" "http://127.0.0.1:$ne_port/metrics" "$interval" "$l_ne" \
+	"$work/ne.first" &
+bench_kill_later $p_sd $p_sh $p_cc $p_ch $p_ne $!
+all="$p_sd $p_sh $p_cc $p_ch $p_ne"
 
-# pid -> "rss_kb anon_kb cpu_ms threads"
-measure() {
-	st=$(awk '/^VmRSS:/ {r=$2} /^RssAnon:/ {a=$2} /^Threads:/ {t=$2} END {print r, a, t}' \
-		"/proc/$1/status")
-	# On-CPU time of every thread in ns (schedstat), finer than the
-	# 10 ms ticks of /proc/PID/stat.
-	cpu=$(cat /proc/"$1"/task/*/schedstat | awk '{ns += $1} END {print ns / 1e6}')
-	set -- $st
-	echo "$1 $2 $cpu $3"
-}
-m_sd=$(measure $p_sd)
-m_sh=$(measure $p_sh)
-m_cc=$(measure $p_cc)
-m_ch=$(measure $p_ch)
+sleep $((2 * interval + 2))
+half=$(awk -v i="$interval" 'BEGIN {print i / 2}')
+bench_sleep_to "$interval" "$half"
+for p in $all; do eval "c0_$p=$(bench_cpu_ns $p)"; done
+i=0
+while [ $i -lt $n ]; do
+	bench_sleep_to "$interval" "$half"
+	i=$((i + 1))
+done
+for p in $all; do
+	kill -0 "$p" 2> /dev/null || {
+		echo "process $p ended early" >&2
+		exit 1
+	}
+	eval "m_$p=\"$(bench_mem $p) \$(($(bench_cpu_ns $p) - \$c0_$p))\""
+done
 
-echo "$set_name every 1 s for $duration s, measured at the end"
-printf '%-20s %9s %9s %12s %8s\n' "" "RSS kB" "anon kB" "CPU ms/coll" "threads"
-row() { # label "rss anon cpu threads"
-	echo "$2" | awk -v l="$1" -v d="$duration" \
-		'{printf "%-20s %9d %9d %12.3f %8d\n", l, $1, $2, $3 / d, $4}'
+echo "$set_name every $interval s; CPU over $n intervals; measured at the end, one run"
+printf '%-22s %8s %8s %12s %8s %14s\n' "" "RSS kB" "anon kB" "CPU ms/coll" "threads" \
+	"first post ms"
+row() { # label pid first
+	eval "m=\$m_$2"
+	echo "$m" | awk -v l="$1" -v n="$n" -v f="$3" \
+		'{printf "%-22s %8d %8d %12.3f %8d %14s\n", l, $1, $2, $5 / 1e6 / n, $3, f}'
 }
-ratio() { # label a b
-	printf '%s\n%s\n' "$2" "$3" | awk -v l="$1" 'NR == 1 {r=$1; a=$2; c=$3; t=$4}
-		NR == 2 {printf "%-20s %9.2f %9.2f %12s %8.2f\n", l, r / $1, a / $2,
-			($3 > 0 ? sprintf("%.2f", c / $3) : "n/a"), t / $4}'
+ratio() { # label pid-a pid-b first-a first-b
+	eval "a=\$m_$2; b=\$m_$3"
+	printf '%s\n%s\n' "$a" "$b" | awk -v l="$1" -v fa="$4" -v fb="$5" \
+		'NR == 1 {r = $1; an = $2; t = $3; c = $5}
+		NR == 2 {printf "%-22s %8.2f %8.2f %12s %8.2f %14s\n", l, r / $1, an / $2,
+			($5 > 0 ? sprintf("%.2f", c / $5) : "n/a"), t / $3,
+			(fa + 0 > 0 && fb + 0 > 0 ? sprintf("%.2f", fa / fb) : "-")}'
 }
-row "saba-agent dry-run" "$m_sd"
-row "saba-agent http" "$m_sh"
-row "collectd csv" "$m_cc"
-row "collectd write_http" "$m_ch"
-ratio "ratio dry-run/csv" "$m_sd" "$m_cc"
-ratio "ratio http/http" "$m_sh" "$m_ch"
+f_sh=$(bench_first sh "$l_sh" "POST /api/v0/tsdb")
+f_ch=$(bench_first ch "$l_ch" "POST")
+f_ne=$(cat "$work/ne.first" 2> /dev/null || echo -)
+row "saba-agent dry-run" $p_sd -
+row "saba-agent http" $p_sh "$f_sh"
+row "collectd csv" $p_cc -
+row "collectd write_http" $p_ch "$f_ch"
+row "node-exporter scraped" $p_ne "$f_ne (scrape)"
+ratio "dry-run/collectd csv" $p_sd $p_cc - -
+ratio "http/collectd http" $p_sh $p_ch "$f_sh" "$f_ch"
+ratio "http/node-exporter" $p_sh $p_ne "$f_sh" "$f_ne"

@@ -261,17 +261,19 @@ int saba_collector_wait(struct saba_instances *set, int64_t deadline_ms)
 	return busy;
 }
 
-void saba_collector_stop(struct saba_instances *set, int64_t deadline_ms)
+/* End the pool: rounds not started are dropped, running ones get until
+ * deadline_ms.  Without `final` a pool whose workers are still busy is kept
+ * for a later call; with it, their instances are abandoned (never
+ * destroyed, module pinned) and the pool is left to the workers. */
+static void saba_pool_end(struct saba_instances *set, int64_t deadline_ms, int final)
 {
 	struct saba_pool *p = set->pool;
-	int64_t stop_by;
-	int running = 0;
+	int threads;
 
 	if (p == NULL)
 		return;
 	pthread_mutex_lock(&p->lock);
 	p->quit = 1;
-	/* Rounds not started are dropped. */
 	for (; p->qlen > 0; p->qlen--) {
 		struct saba_ctx *ctx = p->queue[p->qhead];
 
@@ -280,27 +282,22 @@ void saba_collector_stop(struct saba_instances *set, int64_t deadline_ms)
 		p->qhead = (p->qhead + 1) % p->qcap;
 	}
 	pthread_cond_broadcast(&p->work);
-	/* A round in progress since before the stop is likely hung: it gets
-	 * only a short grace. */
-	stop_by = saba_now_ms() + 200;
-	if (stop_by > deadline_ms)
-		stop_by = deadline_ms;
 	while (p->threads > 0)
-		if (saba_timed_wait(&p->done, &p->lock, stop_by) == ETIMEDOUT)
+		if (saba_timed_wait(&p->done, &p->lock, deadline_ms) == ETIMEDOUT)
 			break;
-	for (int i = 0; i < set->n; i++) {
+	threads = p->threads;
+	for (int i = 0; threads > 0 && i < set->n; i++) {
 		if (!set->v[i]->running)
 			continue;
-		/* Still in collect(): never unload its code, never free it. */
+		/* Still in collect(): never unload its code. */
 		set->v[i]->mod->pinned = 1;
-		set->v[i]->abandoned = 1;
-		running++;
+		set->v[i]->abandoned |= final;
 	}
 	pthread_mutex_unlock(&p->lock);
-	if (running > 0) {
-		/* Its workers still use the pool: leave it to them.  They
-		 * exit when their collect() returns. */
-		set->pool = NULL;
+	if (threads > 0) {
+		/* Workers still use the pool: keep it, or leave it to them. */
+		if (final)
+			set->pool = NULL;
 		return;
 	}
 	pthread_mutex_destroy(&p->lock);
@@ -309,4 +306,19 @@ void saba_collector_stop(struct saba_instances *set, int64_t deadline_ms)
 	free(p->queue);
 	free(p);
 	set->pool = NULL;
+}
+
+void saba_collector_stop(struct saba_instances *set, int64_t deadline_ms)
+{
+	/* A round in progress since before the stop is likely hung: it gets
+	 * only a short grace. */
+	int64_t stop_by = saba_now_ms() + 200;
+
+	saba_pool_end(set, stop_by < deadline_ms ? stop_by : deadline_ms, 0);
+}
+
+void saba_collector_release(struct saba_instances *set)
+{
+	/* One more short wait: the plugins' stop() may have ended them. */
+	saba_pool_end(set, saba_now_ms() + 300, 1);
 }

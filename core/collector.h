@@ -17,8 +17,11 @@ void saba_collector_tick(struct saba_instances *set, int64_t tick, int only_delt
 /* Wait until every instance finished its round or deadline_ms (monotonic)
  * passed.  Returns the number still busy. */
 int saba_collector_wait(struct saba_instances *set, int64_t deadline_ms);
-/* End the threads; busy ones get until deadline_ms, then are left alone
- * (their module is never unloaded). */
+/* End the workers; busy ones get a short grace (at most until deadline_ms)
+ * and are then left alone for now (their module is never unloaded). */
 void saba_collector_stop(struct saba_instances *set, int64_t deadline_ms);
+/* Before destroying the instances: a last short wait for busy workers; the
+ * instances they still run are abandoned (never destroyed). */
+void saba_collector_release(struct saba_instances *set);
 
 #endif

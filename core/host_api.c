@@ -312,9 +312,18 @@ static int saba_h_dry_run(saba_ctx *ctx)
 	return ctx->rt->dry_run;
 }
 
+/* A stop ends a plugin's API request, except while the shutdown hooks run
+ * (a trigger's confirmation may need the API) and within their deadline. */
 static int saba_h_abort_on_stop(void *arg)
 {
-	return saba_runtime_stopping(arg);
+	struct saba_runtime *rt = arg;
+	int abort;
+
+	pthread_mutex_lock(&rt->lock);
+	abort = rt->retired || (rt->stop_requested && (rt->shutdown_deadline_ms == 0 ||
+						       saba_now_ms() >= rt->shutdown_deadline_ms));
+	pthread_mutex_unlock(&rt->lock);
+	return abort;
 }
 
 static long saba_h_api_request(saba_ctx *ctx, const char *method, const char *path,
@@ -324,6 +333,7 @@ static long saba_h_api_request(saba_ctx *ctx, const char *method, const char *pa
 {
 	struct saba_http_result r = {0};
 	struct saba_http *h = NULL;
+	int64_t deadline;
 	long status = -1;
 
 	if (err != NULL && err_len > 0)
@@ -341,8 +351,11 @@ static long saba_h_api_request(saba_ctx *ctx, const char *method, const char *pa
 		snprintf(err, err_len, "cannot set up HTTP");
 		return -1;
 	}
+	pthread_mutex_lock(&ctx->rt->lock);
+	deadline = ctx->rt->stop_requested ? ctx->rt->shutdown_deadline_ms : 0;
+	pthread_mutex_unlock(&ctx->rt->lock);
 	saba_http_set_abort(h, saba_h_abort_on_stop, ctx->rt);
-	if (saba_http_do(h, method, path, body, 0, &r) != 0) {
+	if (saba_http_do(h, method, path, body, deadline, &r) != 0) {
 		snprintf(err, err_len, "%s %s: %s", method, path, r.error);
 		goto out;
 	}

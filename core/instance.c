@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "host_api.h"
+#include "collector.h"
 #include "crash.h"
 #include "instance.h"
 #include "log.h"
@@ -199,6 +200,7 @@ void saba_instances_destroy(struct saba_instances *set)
 {
 	int i;
 
+	saba_collector_release(set);
 	for (i = set->n - 1; i >= 0; i--) {
 		struct saba_ctx *ctx = set->v[i];
 

@@ -260,6 +260,8 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/* confirmation                                                         */
+
 /* The EC2 client for our own region, made on first use. */
 static struct saba_aws *saba_ec2_aws(struct saba_ec2 *e, const char *region)
 {
@@ -282,28 +284,27 @@ static struct saba_aws *saba_ec2_aws(struct saba_ec2 *e, const char *region)
 	return a;
 }
 
+/* What DescribeInstances said about our instance. */
 struct saba_ec2_seen {
 	const char *want;
 	int found, code;
 	char name[32];
-	int others;
 };
 
 static int saba_ec2_on_instance(void *arg, const char *instance_id, const char *state_name,
 				int state_code)
 {
 	struct saba_ec2_seen *s = arg;
+	const char *name = state_name != NULL ? state_name : "";
 
-	if (instance_id == NULL || strcmp(instance_id, s->want) != 0) {
-		s->others++;
-		return 0;
-	}
+	if (instance_id == NULL || strcmp(instance_id, s->want) != 0)
+		return 0; /* not asked for: ignored */
 	/* Two answers for one id must agree; a differing one means "no". */
-	if (s->found && (s->code != state_code || strcmp(s->name, state_name) != 0))
+	if (s->found && (s->code != state_code || strcmp(s->name, name) != 0))
 		s->code = -1;
 	else
 		s->code = state_code;
-	snprintf(s->name, sizeof(s->name), "%s", state_name != NULL ? state_name : "");
+	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->found = 1;
 	return 0;
 }

@@ -542,5 +542,21 @@ server.listen(args.port, '127.0.0.1', () => {
 	}
 	process.stdout.write('fakeec2 listening on 127.0.0.1:' + port + '\n');
 });
+// A test that crashed cannot stop its fake: go when the parent is gone.
+function parentPid() {
+	try { // the live value (process.ppid is read once at start)
+		const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+		return parseInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1], 10);
+	} catch (e) {
+		return process.ppid;
+	}
+}
+const parent = parentPid();
+setInterval(() => {
+	if (parentPid() !== parent) {
+		releaseHung();
+		process.exit(0);
+	}
+}, 500).unref();
 for (const sig of ['SIGTERM', 'SIGINT'])
 	process.on(sig, () => { releaseHung(); server.close(); process.exit(0); });

@@ -228,6 +228,10 @@ class FakeImds:
             self._requests.append(req)
             self._lock.notify_all()
 
+    def _answered(self):
+        with self._lock:
+            self._lock.notify_all()
+
     def _issue(self, ttl):
         token = "".join(random.choice(string.ascii_letters + string.digits) for _ in range(56))
         life = ttl if self.max_token_life is None else min(ttl, self.max_token_life)
@@ -289,10 +293,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         path = split.path[len("/latest/"):] if split.path.startswith("/latest/") else None
         req = Request(self.command, path if path is not None else split.path,
                       {k.lower(): v for k, v in self.headers.items()}, time.time())
-        try:
-            self._dispatch(imds, req, path)
-        finally:
-            imds._record(req)
+        imds._record(req)   # in arrival order; status and outcome follow
+        self._dispatch(imds, req, path)
 
     def _dispatch(self, imds, req, path):
         if path == "api/token" and self.command == "PUT":
@@ -347,6 +349,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _send(self, req, status, body, outcome, extra=None):
         payload = body.encode() if isinstance(body, str) else body
         req.status, req.outcome = status, outcome
+        self.imds._answered()
         try:
             self.send_response(status)
             self.send_header("Content-Type", "text/plain")
