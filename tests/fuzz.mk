@@ -21,20 +21,25 @@ endif
 # ------------------------------------------------------------------
 # make check: the corpora through plain-program builds
 
-FUZZ_COMMON_SOURCES = tests/fuzz/fuzz.c tests/fuzz/fuzz.h tests/unit/fakehost.c \
-	tests/unit/fakehost_query.c tests/unit/fakehost.h tests/unit/fakehost_priv.h
-FUZZ_REPLAY_SOURCES = tests/fuzz/replay.c $(FUZZ_COMMON_SOURCES)
-FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) -I$(top_srcdir)/tests/unit \
+FUZZ_REPLAY_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz.c tests/fuzz/fuzz.h
+FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) -I$(top_srcdir)/sdk/include \
 	-I$(top_srcdir)/tests/fuzz -DFUZZ_SRCDIR='"$(abs_top_srcdir)"'
 FUZZ_PKG_CFLAGS = $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(LIBCONFIG_CFLAGS)
 FUZZ_REPLAY_CFLAGS = $(AM_CFLAGS) $(FUZZ_PKG_CFLAGS)
+# The plugins run on the SDK's fake host (sdk/libsaba-plugin-test), as
+# their unit tests do; -no-install: real binaries for valgrind.
+FUZZ_REPLAY_LINK_FLAGS = $(SABA_TEST_LINK_FLAGS)
 # The core targets link the core, the plugin targets the plugins' helpers
 # (never both: plugins do not link against the agent, and the two have
 # functions of the same name).
-FUZZ_CORE_LDADD = core/libsabacore.la $(CURL_LIBS) $(JANSSON_LIBS) $(LIBCONFIG_LIBS)
+FUZZ_CORE_LDADD = core/libsabacore.la $(SABA_TEST_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) \
+	$(LIBCONFIG_LIBS)
 FUZZ_PLUGIN_LDADD = plugins/libsabametric.la plugins/libsabaprocfs.la \
-	plugins/libsabacommand.la plugins/libsabatrigger.la $(JANSSON_LIBS) $(LIBCONFIG_LIBS)
+	plugins/libsabacommand.la plugins/libsabatrigger.la $(SABA_TEST_LIBS) $(JANSSON_LIBS) \
+	$(LIBCONFIG_LIBS)
 
+# Not on Windows: the fake host library is POSIX only.
+if !SABA_WINDOWS
 FUZZ_REPLAYS = tests/fuzz/replay_conf tests/fuzz/replay_loadavg tests/fuzz/replay_memory \
 	tests/fuzz/replay_cpu tests/fuzz/replay_disk tests/fuzz/replay_interface \
 	tests/fuzz/replay_filesystem tests/fuzz/replay_procfs tests/fuzz/replay_exec \
@@ -46,51 +51,63 @@ tests_fuzz_replay_conf_SOURCES = tests/fuzz/fuzz_conf.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_conf_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"conf"'
 tests_fuzz_replay_conf_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_conf_LDADD = $(FUZZ_CORE_LDADD)
+tests_fuzz_replay_conf_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_loadavg_SOURCES = tests/fuzz/fuzz_loadavg.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_loadavg_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"loadavg"'
 tests_fuzz_replay_loadavg_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_loadavg_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_loadavg_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_memory_SOURCES = tests/fuzz/fuzz_memory.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_memory_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"memory"'
 tests_fuzz_replay_memory_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_memory_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_memory_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_cpu_SOURCES = tests/fuzz/fuzz_cpu.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_cpu_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"cpu"'
 tests_fuzz_replay_cpu_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_cpu_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_cpu_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_disk_SOURCES = tests/fuzz/fuzz_disk.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_disk_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"disk"'
 tests_fuzz_replay_disk_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_disk_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_disk_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_interface_SOURCES = tests/fuzz/fuzz_interface.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_interface_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"interface"'
 tests_fuzz_replay_interface_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_interface_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_interface_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_filesystem_SOURCES = tests/fuzz/fuzz_filesystem.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_filesystem_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"filesystem"'
 tests_fuzz_replay_filesystem_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_filesystem_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_filesystem_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_procfs_SOURCES = tests/fuzz/fuzz_procfs.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_procfs_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"procfs"'
 tests_fuzz_replay_procfs_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_procfs_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_procfs_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_exec_SOURCES = tests/fuzz/fuzz_exec.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_exec_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"exec"'
 tests_fuzz_replay_exec_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_exec_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_exec_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_check_SOURCES = tests/fuzz/fuzz_check.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_check_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"check"'
 tests_fuzz_replay_check_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_check_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_check_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_api_SOURCES = tests/fuzz/fuzz_api.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_api_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"api"'
 tests_fuzz_replay_api_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_api_LDADD = $(FUZZ_CORE_LDADD)
+tests_fuzz_replay_api_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_utmp_SOURCES = tests/fuzz/fuzz_utmp.c plugins/sysv_classify.c \
 	$(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_utmp_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"utmp"'
 tests_fuzz_replay_utmp_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_utmp_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_utmp_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 
 # The ec2 plugin's readers (they need expat, as the plugin does).
 if BUILD_PLUGIN_EC2
@@ -99,20 +116,24 @@ FUZZ_EC2_REPLAYS = tests/fuzz/replay_ec2_xml tests/fuzz/replay_ec2_hostlist \
 check_PROGRAMS += $(FUZZ_EC2_REPLAYS)
 TESTS += $(FUZZ_EC2_REPLAYS)
 FUZZ_EC2_CFLAGS = $(FUZZ_REPLAY_CFLAGS) $(EXPAT_CFLAGS)
-FUZZ_EC2_LDADD = plugins/libsabaec2.la $(CURL_LIBS) $(JANSSON_LIBS) $(EXPAT_LIBS) \
-	$(LIBCONFIG_LIBS)
+FUZZ_EC2_LDADD = plugins/libsabaec2.la $(SABA_TEST_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) \
+	$(EXPAT_LIBS) $(LIBCONFIG_LIBS)
 tests_fuzz_replay_ec2_xml_SOURCES = tests/fuzz/fuzz_ec2_xml.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_ec2_xml_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_xml"'
 tests_fuzz_replay_ec2_xml_CFLAGS = $(FUZZ_EC2_CFLAGS)
 tests_fuzz_replay_ec2_xml_LDADD = $(FUZZ_EC2_LDADD)
+tests_fuzz_replay_ec2_xml_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_ec2_hostlist_SOURCES = tests/fuzz/fuzz_ec2_hostlist.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_ec2_hostlist_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_hostlist"'
 tests_fuzz_replay_ec2_hostlist_CFLAGS = $(FUZZ_EC2_CFLAGS)
 tests_fuzz_replay_ec2_hostlist_LDADD = $(FUZZ_EC2_LDADD)
+tests_fuzz_replay_ec2_hostlist_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_ec2_imds_SOURCES = tests/fuzz/fuzz_ec2_imds.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_ec2_imds_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_imds"'
 tests_fuzz_replay_ec2_imds_CFLAGS = $(FUZZ_EC2_CFLAGS)
 tests_fuzz_replay_ec2_imds_LDADD = $(FUZZ_EC2_LDADD)
+tests_fuzz_replay_ec2_imds_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+endif
 endif
 
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/corpus tests/fuzz/regress tests/fuzz/valgrind.supp \
@@ -146,6 +167,7 @@ FUZZ_HARNESS_SRC = tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_loadavg.c \
 	plugins/disk.c plugins/interface.c plugins/filesystem.c plugins/exec.c \
 	plugins/check.c plugins/sysv.c
 FUZZ_EC2_SRC = $(plugins_libsabaec2_la_SOURCES)
+FUZZ_TEST_SRC = tests/fuzz/fuzz.c tests/fuzz/fuzz.h $(sdk_libsaba_plugin_test_la_SOURCES)
 FUZZ_ARCHIVES = $(FUZZ_OUT)/libtest.a $(FUZZ_OUT)/libplug.a $(FUZZ_OUT)/libcore.a \
 	$(FUZZ_EC2_ARCHIVE)
 FUZZ_CORE_TARGETS = conf api
@@ -190,8 +212,8 @@ $(FUZZ_OUT)/libplug.a: $(FUZZ_OUT)/cc-ok $(FUZZ_PLUG_SRC)
 	$(AM_V_GEN)srcs='$(FUZZ_PLUG_SRC)'; cov=-fsanitize=fuzzer-no-link; $(fuzz_archive)
 $(FUZZ_OUT)/libec2.a: $(FUZZ_OUT)/cc-ok $(FUZZ_EC2_SRC)
 	$(AM_V_GEN)srcs='$(FUZZ_EC2_SRC)'; cov=-fsanitize=fuzzer-no-link; $(fuzz_archive)
-$(FUZZ_OUT)/libtest.a: $(FUZZ_OUT)/cc-ok $(FUZZ_COMMON_SOURCES)
-	$(AM_V_GEN)srcs='$(FUZZ_COMMON_SOURCES)'; cov=; $(fuzz_archive)
+$(FUZZ_OUT)/libtest.a: $(FUZZ_OUT)/cc-ok $(FUZZ_TEST_SRC)
+	$(AM_V_GEN)srcs='$(FUZZ_TEST_SRC)'; cov=; $(fuzz_archive)
 
 # A core target links libcore, an ec2 one libec2, the others libplug (see
 # FUZZ_CORE_LDADD).

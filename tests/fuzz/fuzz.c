@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fakehost.h"
+#include <saba/plugin-test.h>
 #include "fuzz.h"
 
 static char fuzz_tmp[512];
@@ -141,9 +141,9 @@ void fuzz_write(const char *rel, const struct fuzz_part *p)
 	close(fd);
 }
 
-struct fakehost *fuzz_host(const char *fmt, ...)
+struct saba_test_host *fuzz_host(const char *fmt, ...)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	va_list ap;
 	char *text;
 
@@ -151,49 +151,49 @@ struct fakehost *fuzz_host(const char *fmt, ...)
 	if (vasprintf(&text, fmt, ap) < 0)
 		fuzz_fail("out of memory");
 	va_end(ap);
-	fh = fakehost_new(text);
+	fh = saba_test_host_new(text);
 	if (fh == NULL)
 		fuzz_fail("the harness's instance config does not parse: %s", text);
 	free(text);
-	fakehost_knobs(fh)->echo = 0;
+	saba_test_set_echo(fh, 0);
 	return fh;
 }
 
-void *fuzz_create(struct fakehost *fh, const struct saba_plugin *plugin)
+void *fuzz_create(struct saba_test_host *fh, const struct saba_plugin *plugin)
 {
 	void *inst = NULL;
 
-	if (fakehost_create(fh, plugin, &inst) != SABA_OK || inst == NULL)
+	if (saba_test_create(fh, plugin, &inst) != SABA_OK || inst == NULL)
 		fuzz_fail("%s: create() failed on the harness's config", plugin->name);
 	return inst;
 }
 
-void fuzz_host_check(struct fakehost *fh, int finite_only)
+void fuzz_host_check(struct saba_test_host *fh, int finite_only)
 {
-	if (fakehost_misuse(fh) != 0) {
-		for (size_t i = 0; i < fakehost_nlogs(fh); i++)
-			fprintf(stderr, "fuzz: log: %s\n", fakehost_log_at(fh, i, NULL));
-		fuzz_fail("the plugin misused the host API (%zu times)", fakehost_misuse(fh));
+	if (saba_test_misuse(fh) != 0) {
+		for (size_t i = 0; i < saba_test_nlogs(fh); i++)
+			fprintf(stderr, "fuzz: log: %s\n", saba_test_log_at(fh, i, NULL));
+		fuzz_fail("the plugin misused the host API (%zu times)", saba_test_misuse(fh));
 	}
-	if (finite_only && fakehost_ndropped(fh) != 0)
-		fuzz_fail("the plugin emitted %zu non-finite values", fakehost_ndropped(fh));
+	if (finite_only && saba_test_ndropped(fh) != 0)
+		fuzz_fail("the plugin emitted %zu non-finite values", saba_test_ndropped(fh));
 }
 
-void fuzz_delta(struct fakehost *fh, const struct saba_plugin *plugin, void *inst, const char *rel,
-		const struct fuzz_part snap[2], const char *prefix)
+void fuzz_delta(struct saba_test_host *fh, const struct saba_plugin *plugin, void *inst,
+		const char *rel, const struct fuzz_part snap[2], const char *prefix)
 {
 	for (int round = 0; round < 2; round++) {
 		int rc;
 
 		fuzz_write(rel, &snap[round]);
-		rc = fakehost_collect(fh, plugin, inst);
+		rc = saba_test_collect(fh, plugin, inst);
 		fuzz_host_check(fh, 1);
-		if ((round == 0 || rc != SABA_OK) && fakehost_nvalues(fh) != 0)
+		if ((round == 0 || rc != SABA_OK) && saba_test_nvalues(fh) != 0)
 			fuzz_fail("collect() %d of a delta plugin returned %d with values", round,
 				  rc);
-		for (size_t i = 0; i < fakehost_nvalues(fh); i++) {
+		for (size_t i = 0; i < saba_test_nvalues(fh); i++) {
 			double v;
-			const char *name = fakehost_value_at(fh, i, &v);
+			const char *name = saba_test_value_at(fh, i, &v);
 
 			if (!(v >= 0) || strncmp(name, prefix, strlen(prefix)) != 0)
 				fuzz_fail("%s = %g", name, v);

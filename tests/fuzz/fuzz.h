@@ -20,7 +20,7 @@
 
 #include <saba/plugin.h>
 
-struct fakehost;
+struct saba_test_host;
 
 /* The entry point of every target (libFuzzer's name). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -48,20 +48,20 @@ void fuzz_write(const char *rel, const struct fuzz_part *p);
 
 /* A fake host (log lines not echoed) for the instance config text given
  * as a printf format; aborts when the text does not parse. */
-struct fakehost *fuzz_host(const char *fmt, ...) SABA_PRINTF(1, 2);
+struct saba_test_host *fuzz_host(const char *fmt, ...) SABA_PRINTF(1, 2);
 /* Create an instance of plugin; aborts unless create() works. */
-void *fuzz_create(struct fakehost *fh, const struct saba_plugin *plugin);
+void *fuzz_create(struct saba_test_host *fh, const struct saba_plugin *plugin);
 /* Abort when the plugin broke the host API's rules (emitted a bad name or
  * outside collect(), set invalid spec JSON, ...) or, with finite_only,
  * emitted NaN or an infinity: those are bugs whatever the input. */
-void fuzz_host_check(struct fakehost *fh, int finite_only);
+void fuzz_host_check(struct saba_test_host *fh, int finite_only);
 
 /* Two collect()s of a delta plugin instance, <fuzz_dir>/<rel> holding
  * snap[0], then snap[1]: the first one and a failed one emit nothing, and
  * every value is named <prefix>... and not negative.  The values of the
  * second stay in the fake host for the caller's own checks. */
-void fuzz_delta(struct fakehost *fh, const struct saba_plugin *plugin, void *inst, const char *rel,
-		const struct fuzz_part snap[2], const char *prefix);
+void fuzz_delta(struct saba_test_host *fh, const struct saba_plugin *plugin, void *inst,
+		const char *rel, const struct fuzz_part snap[2], const char *prefix);
 
 /* Print the broken rule and abort(). */
 void fuzz_fail(const char *fmt, ...) SABA_PRINTF(1, 2) __attribute__((noreturn));

@@ -12,7 +12,7 @@
 
 #include <signal.h>
 
-#include "fakehost.h"
+#include <saba/plugin-test.h>
 #include "fuzz.h"
 
 /* A saba_cmd_result as saba_cmd_run() would leave it; 0 when the first
@@ -74,14 +74,14 @@ static void fuzz_check_once(const struct fuzz_part *runs, size_t nruns, const ch
 			    int prevent_close)
 {
 	const struct saba_plugin *p = saba_plugin_entry();
-	struct fakehost *fh = fuzz_host("%s", config);
+	struct saba_test_host *fh = fuzz_host("%s", config);
 	struct saba_check *ck = fuzz_create(fh, p);
 	char *last_ok = NULL;
 
 	for (size_t i = 0; i < nruns; i++) {
 		struct saba_cmd_result res;
 		struct saba_check_report rep;
-		size_t before = fakehost_nchecks(fh);
+		size_t before = saba_test_nchecks(fh);
 		int want, expect;
 
 		if (!fuzz_check_run(&runs[i], &res))
@@ -91,18 +91,18 @@ static void fuzz_check_once(const struct fuzz_part *runs, size_t nruns, const ch
 			       : SABA_CHECK_UNKNOWN;
 		saba_check_result(ck, &res, 1700000000);
 		fuzz_host_check(fh, 1);
-		if (fakehost_nchecks(fh) > before + 1)
-			fuzz_fail("one run sent %zu reports", fakehost_nchecks(fh) - before);
+		if (saba_test_nchecks(fh) > before + 1)
+			fuzz_fail("one run sent %zu reports", saba_test_nchecks(fh) - before);
 		if (ck->last_status != want)
 			fuzz_fail("status %d, want %d", ck->last_status, want);
 		/* sent unless an OK that closes nothing or repeats itself */
 		expect = want != SABA_CHECK_OK ||
 			 (!prevent_close &&
 			  (last_ok == NULL || strcmp(last_ok, ck->last_message) != 0));
-		if ((fakehost_nchecks(fh) == before + 1) != expect)
+		if ((saba_test_nchecks(fh) == before + 1) != expect)
 			fuzz_fail("status %d %s sent", want, expect ? "not" : "wrongly");
 		if (expect) {
-			fakehost_check_at(fh, before, &rep);
+			saba_test_check_at(fh, before, &rep);
 			if (rep.status != want || fuzz_chars(rep.message) > 1024 ||
 			    strcmp(rep.message, ck->last_message) != 0)
 				fuzz_fail("report: status %d, %zu characters", rep.status,
@@ -114,7 +114,7 @@ static void fuzz_check_once(const struct fuzz_part *runs, size_t nruns, const ch
 	}
 	free(last_ok);
 	saba_check_destroy(ck);
-	fakehost_free(fh);
+	saba_test_host_free(fh);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -8,14 +8,14 @@
 
 #include <jansson.h>
 
-#include "fakehost.h"
+#include <saba/plugin-test.h>
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct saba_plugin *p = saba_plugin_entry();
 	struct fuzz_part part[3] = {{"", 0}, {"", 0}, {"", 0}};
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	const char *spec;
 	void *inst;
 	int rc;
@@ -26,9 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_delta(fh, p, inst, "proc/stat", part, "cpu.");
 
 	fuzz_write("proc/cpuinfo", &part[2]);
-	rc = fakehost_host_spec(fh, p, inst);
+	rc = saba_test_host_spec(fh, p, inst);
 	fuzz_host_check(fh, 1);
-	spec = fakehost_spec(fh, "meta.cpu");
+	spec = saba_test_spec(fh, "meta.cpu");
 	if ((rc == SABA_OK) != (spec != NULL))
 		fuzz_fail("host_spec() returned %d, meta.cpu %s", rc, spec ? spec : "unset");
 	if (spec != NULL) {
@@ -52,6 +52,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_decref(doc);
 	}
 	p->destroy(inst);
-	fakehost_free(fh);
+	saba_test_host_free(fh);
 	return 0;
 }

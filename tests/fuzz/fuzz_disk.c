@@ -9,14 +9,14 @@
 
 #include <jansson.h>
 
-#include "fakehost.h"
+#include <saba/plugin-test.h>
 #include "fuzz.h"
 
 /* Every name disk.<dev>.{reads,writes}.delta. */
-static void fuzz_disk_names(struct fakehost *fh)
+static void fuzz_disk_names(struct saba_test_host *fh)
 {
-	for (size_t i = 0; i < fakehost_nvalues(fh); i++) {
-		const char *name = fakehost_value_at(fh, i, NULL);
+	for (size_t i = 0; i < saba_test_nvalues(fh); i++) {
+		const char *name = saba_test_value_at(fh, i, NULL);
 		size_t n = strlen(name);
 
 		if (!((n > 17 && strcmp(name + n - 12, ".reads.delta") == 0) ||
@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct saba_plugin *p = saba_plugin_entry();
 	struct fuzz_part part[4] = {{"", 0}, {"", 0}, {"", 0}, {"", 0}};
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	const char *spec;
 	void *inst;
 	int rc;
@@ -43,9 +43,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_delta(fh, p, inst, "proc/diskstats", part, "disk.");
 	fuzz_disk_names(fh);
 
-	rc = fakehost_host_spec(fh, p, inst);
+	rc = saba_test_host_spec(fh, p, inst);
 	fuzz_host_check(fh, 1);
-	spec = fakehost_spec(fh, "meta.block_device");
+	spec = saba_test_spec(fh, "meta.block_device");
 	if (rc != SABA_OK || spec == NULL) {
 		fuzz_fail("host_spec() returned %d, meta.block_device %s", rc,
 			  spec ? spec : "unset");
@@ -59,6 +59,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_decref(doc);
 	}
 	p->destroy(inst);
-	fakehost_free(fh);
+	saba_test_host_free(fh);
 	return 0;
 }

@@ -10,7 +10,7 @@
  */
 #include "plugins/exec.c"
 
-#include "fakehost.h"
+#include <saba/plugin-test.h>
 #include "fuzz.h"
 
 /* The normal run's output, NUL-terminated like saba_cmd_run()'s. */
@@ -28,7 +28,7 @@ static void fuzz_exec_once(const struct fuzz_part *meta, const struct fuzz_part 
 			   const char *config, int timestamps)
 {
 	struct saba_plugin shim = *saba_plugin_entry();
-	struct fakehost *fh = fuzz_host("%s", config);
+	struct saba_test_host *fh = fuzz_host("%s", config);
 	struct saba_exec *ex = fuzz_create(fh, &shim);
 	char *text = fuzz_str(meta);
 	time_t now = time(NULL);
@@ -38,8 +38,8 @@ static void fuzz_exec_once(const struct fuzz_part *meta, const struct fuzz_part 
 	 * host checks it is an array) */
 	saba_exec_graphs(ex, text);
 	free(text);
-	for (size_t i = 0; i < fakehost_ngraph_defs(fh); i++) {
-		json_t *defs = json_loads(fakehost_graph_defs_at(fh, i), 0, NULL), *d;
+	for (size_t i = 0; i < saba_test_ngraph_defs(fh); i++) {
+		json_t *defs = json_loads(saba_test_graph_defs_at(fh, i), 0, NULL), *d;
 		size_t k;
 
 		json_array_foreach(defs, k, d)
@@ -57,18 +57,18 @@ static void fuzz_exec_once(const struct fuzz_part *meta, const struct fuzz_part 
 	for (size_t i = 0; i < values->len; i++)
 		lines += values->data[i] == '\n';
 	shim.collect = fuzz_exec_collect;
-	fakehost_collect(fh, &shim, ex);
+	saba_test_collect(fh, &shim, ex);
 	/* NaN and infinities are for the agent to drop: not checked */
 	fuzz_host_check(fh, 0);
-	if (fakehost_nvalues(fh) > lines)
-		fuzz_fail("%zu values from %zu lines", fakehost_nvalues(fh), lines);
-	for (size_t i = 0; i < fakehost_nvalues(fh); i++) {
-		const char *name = fakehost_value_at(fh, i, NULL), *ci = NULL;
+	if (saba_test_nvalues(fh) > lines)
+		fuzz_fail("%zu values from %zu lines", saba_test_nvalues(fh), lines);
+	for (size_t i = 0; i < saba_test_nvalues(fh); i++) {
+		const char *name = saba_test_value_at(fh, i, NULL), *ci = NULL;
 		int64_t t = 0;
 
 		if (strncmp(name, "custom.", 7) != 0)
 			fuzz_fail("value %s is not custom.*", name);
-		fakehost_value_ex(fh, name, NULL, &t, &ci);
+		saba_test_value_ex(fh, name, NULL, &t, &ci);
 		if (timestamps && (t < now - SABA_EXEC_SKEW - 1 || t > now + SABA_EXEC_SKEW + 1))
 			fuzz_fail("%s has a time %lld not within 15 minutes of now", name,
 				  (long long)t);
@@ -76,7 +76,7 @@ static void fuzz_exec_once(const struct fuzz_part *meta, const struct fuzz_part 
 	free(fuzz_out);
 	fuzz_out = NULL;
 	saba_exec_destroy(ex);
-	fakehost_free(fh);
+	saba_test_host_free(fh);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

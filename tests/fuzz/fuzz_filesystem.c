@@ -8,12 +8,12 @@
 
 #include <jansson.h>
 
-#include "fakehost.h"
+#include <saba/plugin-test.h>
 #include "fuzz.h"
 
 static void fuzz_fs_once(const struct saba_plugin *p, int use_mountpoint)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	const char *spec;
 	void *inst;
 	int rc;
@@ -21,20 +21,20 @@ static void fuzz_fs_once(const struct saba_plugin *p, int use_mountpoint)
 	fh = fuzz_host("procfs = \"%s/proc\"; use_mountpoint = %s; ignore = \"^/dev/loop\";",
 		       fuzz_dir(), use_mountpoint ? "true" : "false");
 	inst = fuzz_create(fh, p);
-	rc = fakehost_collect(fh, p, inst);
+	rc = saba_test_collect(fh, p, inst);
 	fuzz_host_check(fh, 1);
 	if (rc != SABA_OK)
 		fuzz_fail("collect() failed on a readable mounts file");
-	for (size_t i = 0; i < fakehost_nvalues(fh); i++) {
+	for (size_t i = 0; i < saba_test_nvalues(fh); i++) {
 		double v;
-		const char *name = fakehost_value_at(fh, i, &v);
+		const char *name = saba_test_value_at(fh, i, &v);
 
 		if (!(v >= 0) || strncmp(name, "filesystem.", 11) != 0)
 			fuzz_fail("%s = %g", name, v);
 	}
-	rc = fakehost_host_spec(fh, p, inst);
+	rc = saba_test_host_spec(fh, p, inst);
 	fuzz_host_check(fh, 1);
-	spec = fakehost_spec(fh, "meta.filesystem");
+	spec = saba_test_spec(fh, "meta.filesystem");
 	if (rc != SABA_OK || spec == NULL) {
 		fuzz_fail("host_spec() returned %d, meta.filesystem %s", rc, spec ? spec : "unset");
 	} else {
@@ -52,7 +52,7 @@ static void fuzz_fs_once(const struct saba_plugin *p, int use_mountpoint)
 		json_decref(doc);
 	}
 	p->destroy(inst);
-	fakehost_free(fh);
+	saba_test_host_free(fh);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -5,14 +5,14 @@
  */
 #include "plugins/interface.c"
 
-#include "fakehost.h"
+#include <saba/plugin-test.h>
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct saba_plugin *p = saba_plugin_entry();
 	struct fuzz_part part[2] = {{"", 0}, {"", 0}};
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst;
 
 	fuzz_split(data, size, part, 2);
@@ -20,14 +20,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	inst = fuzz_create(fh, p);
 	fuzz_delta(fh, p, inst, "proc/net/dev", part, "interface.");
 	/* lo and veth* are never reported */
-	for (size_t i = 0; i < fakehost_nvalues(fh); i++) {
-		const char *name = fakehost_value_at(fh, i, NULL);
+	for (size_t i = 0; i < saba_test_nvalues(fh); i++) {
+		const char *name = saba_test_value_at(fh, i, NULL);
 
 		if (strncmp(name, "interface.lo.", 13) == 0 ||
 		    strncmp(name, "interface.veth", 14) == 0)
 			fuzz_fail("%s reported", name);
 	}
 	p->destroy(inst);
-	fakehost_free(fh);
+	saba_test_host_free(fh);
 	return 0;
 }

@@ -6,14 +6,14 @@
 
 #include <jansson.h>
 
-#include "fakehost.h"
+#include <saba/plugin-test.h>
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct fuzz_part file = {(const char *)data, size};
 	const struct saba_plugin *p = saba_plugin_entry();
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	double total, used;
 	const char *spec;
 	void *inst;
@@ -22,21 +22,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_write("proc/meminfo", &file);
 	fh = fuzz_host("procfs = \"%s/proc\";", fuzz_dir());
 	inst = fuzz_create(fh, p);
-	rc = fakehost_collect(fh, p, inst);
+	rc = saba_test_collect(fh, p, inst);
 	fuzz_host_check(fh, 1);
-	if (rc != SABA_OK && fakehost_nvalues(fh) != 0)
-		fuzz_fail("collect() failed but emitted %zu values", fakehost_nvalues(fh));
+	if (rc != SABA_OK && saba_test_nvalues(fh) != 0)
+		fuzz_fail("collect() failed but emitted %zu values", saba_test_nvalues(fh));
 	if (rc == SABA_OK) {
-		if (!fakehost_value(fh, "memory.total", &total) ||
-		    !fakehost_value(fh, "memory.used", &used))
+		if (!saba_test_value(fh, "memory.total", &total) ||
+		    !saba_test_value(fh, "memory.used", &used))
 			fuzz_fail("collect() succeeded without memory.total and memory.used");
 		if (!(used >= 0 && used <= total))
 			fuzz_fail("memory.used %g is not within 0..memory.total %g", used, total);
 	}
 
-	rc = fakehost_host_spec(fh, p, inst);
+	rc = saba_test_host_spec(fh, p, inst);
 	fuzz_host_check(fh, 1);
-	spec = fakehost_spec(fh, "meta.memory");
+	spec = saba_test_spec(fh, "meta.memory");
 	if ((rc == SABA_OK) != (spec != NULL))
 		fuzz_fail("host_spec() returned %d, meta.memory %s", rc, spec ? spec : "unset");
 	if (spec != NULL) {
@@ -54,6 +54,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_decref(doc);
 	}
 	p->destroy(inst);
-	fakehost_free(fh);
+	saba_test_host_free(fh);
 	return 0;
 }

@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "fakehost.h"
+#include <saba/plugin-test.h>
 #include "fuzz.h"
 #include "plugins/metricutil.h"
 #include "plugins/procfs.h"
@@ -48,7 +48,7 @@ static void fuzz_procfs_path(const struct fuzz_part *root)
 		.create = fuzz_procfs_create,
 	};
 	char *text = malloc(root->len * 4 + 1), *t = text, *want = malloc(root->len + 16);
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst;
 	size_t n = 0;
 
@@ -66,8 +66,8 @@ static void fuzz_procfs_path(const struct fuzz_part *root)
 	memcpy(want + n, "/loadavg", sizeof("/loadavg"));
 	fuzz_want = n > 0 ? want : NULL;
 	fh = fuzz_host("procfs = \"%s\";", text);
-	fakehost_create(fh, &shim, &inst);
-	fakehost_free(fh);
+	saba_test_create(fh, &shim, &inst);
+	saba_test_host_free(fh);
 	free(text);
 	free(want);
 }

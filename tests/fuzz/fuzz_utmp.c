@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "fakehost.h"
+#include <saba/plugin-test.h>
 #include "fuzz.h"
 
 /* The reader's answer, worked out independently. */
@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct saba_sysv_record want = {0}, got = {0};
 	char path[600], err[160] = "", evidence[512];
 	int expect, rc, kind;
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	struct saba_sysv *t;
 
 	fuzz_write("utmp", &file);
@@ -67,9 +67,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_host_check(fh, 1);
 	if (kind != saba_sysv_classify(rc == SABA_SYSV_FOUND ? &want : NULL, t->since, 0))
 		fuzz_fail("shutdown() classified the stop as %d", kind);
-	if (fakehost_nretires(fh) > 1)
-		fuzz_fail("%zu retire requests", fakehost_nretires(fh));
-	if (fakehost_nretires(fh) == 1) {
+	if (saba_test_nretires(fh) > 1)
+		fuzz_fail("%zu retire requests", saba_test_nretires(fh));
+	if (saba_test_nretires(fh) == 1) {
 		int level = want.runlevel;
 
 		if (rc != SABA_SYSV_FOUND ||
@@ -79,6 +79,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				  (long long)want.time, rc);
 	}
 	p->destroy(t);
-	fakehost_free(fh);
+	saba_test_host_free(fh);
 	return 0;
 }
