@@ -40,6 +40,16 @@ static void saba_api_message(const struct saba_http_result *hr, char *buf, size_
 	json_decref(j);
 }
 
+/* The message goes into one log line: what the answer put in it (the
+ * API's own words, the JSON parser's quote of the body) must not break the
+ * line or forge others. */
+static void saba_api_printable(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
 int saba_api_call(struct saba_http *h, const char *method, const char *path, json_t *body,
 		  int64_t deadline_ms, struct saba_api_result *r)
 {
@@ -87,6 +97,7 @@ int saba_api_call(struct saba_http *h, const char *method, const char *path, jso
 	else
 		r->status = SABA_API_RETRY;
 out:
+	saba_api_printable(r->message);
 	free(text);
 	json_decref(body);
 	saba_http_result_clear(&hr);

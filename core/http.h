@@ -19,7 +19,7 @@ struct saba_http_result {
 	long status; /* HTTP status; 0 when no response arrived */
 	char *body;  /* response body, NUL-terminated (may be NULL) */
 	size_t len;
-	long retry_after; /* seconds from Retry-After, or -1 */
+	long retry_after; /* seconds from Retry-After (at most 3600), or -1 */
 	int dry_run;	  /* request was only printed */
 	char error[256];  /* transport error when status == 0 */
 };

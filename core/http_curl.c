@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 
 /* Responses bigger than this are cut off: the API never sends more. */
 #define SABA_HTTP_MAX_BODY (8u << 20)
+/* A Retry-After beyond this is taken as this many seconds. */
+#define SABA_HTTP_MAX_RETRY_AFTER 3600
 
 struct saba_curl_conn {
 	CURL *curl;
@@ -118,16 +121,24 @@ static size_t saba_curl_on_header(char *data, size_t size, size_t nmemb, void *u
 
 	if (n > sizeof(name) && strncasecmp(data, name, sizeof(name) - 1) == 0) {
 		struct saba_http_result *r = call->r;
-		char buf[32];
+		char buf[32], *end;
 		size_t vl = n - (sizeof(name) - 1);
+		long v;
 
 		if (vl >= sizeof(buf))
 			vl = sizeof(buf) - 1;
 		memcpy(buf, data + sizeof(name) - 1, vl);
 		buf[vl] = '\0';
-		/* Only the delta-seconds form; an HTTP date falls back to backoff. */
-		if (sscanf(buf, " %ld", &r->retry_after) != 1 || r->retry_after < 0)
+		/* Only the delta-seconds form; an HTTP date falls back to backoff.
+		 * Capped: callers wait retry_after * 1000 ms. */
+		errno = 0;
+		v = strtol(buf, &end, 10);
+		if (end == buf || v < 0)
 			r->retry_after = -1;
+		else if (errno == ERANGE || v > SABA_HTTP_MAX_RETRY_AFTER)
+			r->retry_after = SABA_HTTP_MAX_RETRY_AFTER;
+		else
+			r->retry_after = v;
 	}
 	return n;
 }

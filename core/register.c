@@ -38,6 +38,20 @@ static int saba_call_retry(struct saba_runtime *rt, struct saba_http *h, const c
 	}
 }
 
+/* The host id of an answer, or NULL: it becomes the id file and a path
+ * component, so only what Mackerel ids are made of ("" would read back as
+ * no id, and the next start would register the machine again). */
+static const char *saba_answer_id(json_t *v)
+{
+	const char *id = json_string_value(v);
+
+	if (id == NULL || *id == '\0' ||
+	    strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
+		    strlen(id))
+		return NULL;
+	return id;
+}
+
 /* The stored host must exist, not be retired, and not be another
  * machine's (a copied id file or a cloned image). */
 static int saba_check_stored(struct saba_runtime *rt, struct saba_http *h, const char *id,
@@ -112,8 +126,10 @@ static char *saba_find_by_ci(struct saba_runtime *rt, struct saba_http *h, const
 	}
 	hosts = json_object_get(r.json, "hosts");
 	first = json_array_get(hosts, 0);
-	if (json_is_string(json_object_get(first, "id")))
-		id = saba_strdup(json_string_value(json_object_get(first, "id")));
+	if (saba_answer_id(json_object_get(first, "id")) != NULL)
+		id = saba_strdup(saba_answer_id(json_object_get(first, "id")));
+	else if (first != NULL)
+		saba_warn("GET %s: the first host has no valid id; registering anew", path);
 	else
 		saba_info("no host with customIdentifier %s yet", ci);
 out:
@@ -137,12 +153,11 @@ static char *saba_create_host(struct saba_runtime *rt, struct saba_http *h, json
 		id = saba_strdup("dry-run");
 		goto out;
 	}
-	if (!json_is_string(json_object_get(r.json, "id")) ||
-	    *json_string_value(json_object_get(r.json, "id")) == '\0') {
-		saba_err("POST /api/v0/hosts: the answer has no host id");
+	if (saba_answer_id(json_object_get(r.json, "id")) == NULL) {
+		saba_err("POST /api/v0/hosts: the answer has no valid host id");
 		goto out;
 	}
-	id = saba_strdup(json_string_value(json_object_get(r.json, "id")));
+	id = saba_strdup(saba_answer_id(json_object_get(r.json, "id")));
 out:
 	saba_api_result_clear(&r);
 	return id;

@@ -321,31 +321,28 @@ out:
 		free(env[i]);
 }
 
-/* One check: run, report (unless filtered), action. */
-static void saba_check_once(struct saba_check *ck)
+/* The verdict on one run that started at `started`: report it (unless
+ * filtered) and run the action. */
+static void saba_check_result(struct saba_check *ck, const struct saba_cmd_result *res,
+			      int64_t started)
 {
 	struct saba_check_report rep = {.struct_size = sizeof(rep)};
-	struct saba_cmd_result res;
-	int64_t started = (int64_t)time(NULL);
 	char *message = NULL, why[64];
 	int status = SABA_CHECK_UNKNOWN, send;
 
-	saba_cmd_run(&ck->cmd, NULL, SABA_CHECK_OUT_CAP, SABA_CHECK_ERR_CAP, &ck->cancel, &res);
-	if (res.cancelled || saba_cmd_cancelled(&ck->cancel))
-		goto out; /* the agent is stopping: no verdict */
-	saba_cmd_log_stderr(ck->host, ck->ctx, SABA_LOG_WARNING, &ck->rl, &res);
-	if (res.started && !res.timed_out && res.exited && res.code >= 0 && res.code <= 3) {
-		status = res.code;
-		message = strdup(res.out);
-	} else if (res.started && !res.timed_out && res.exited) {
-		snprintf(why, sizeof(why), "exit status %d", res.code);
-		message = saba_check_reason(&res, why);
+	saba_cmd_log_stderr(ck->host, ck->ctx, SABA_LOG_WARNING, &ck->rl, res);
+	if (res->started && !res->timed_out && res->exited && res->code >= 0 && res->code <= 3) {
+		status = res->code;
+		message = strdup(res->out);
+	} else if (res->started && !res->timed_out && res->exited) {
+		snprintf(why, sizeof(why), "exit status %d", res->code);
+		message = saba_check_reason(res, why);
 	} else {
-		message = saba_check_reason(&res, res.error);
+		message = saba_check_reason(res, res->error);
 	}
 	if (message == NULL) {
 		ck->host->log(ck->ctx, SABA_LOG_ERR, "out of memory");
-		goto out;
+		return;
 	}
 	message[saba_check_cut(message, SABA_CHECK_MESSAGE_CHARS)] = '\0';
 	/* upstream's filter: an unchanged OK is news to nobody, and with
@@ -367,15 +364,24 @@ static void saba_check_once(struct saba_check *ck)
 		saba_check_run_action(ck, status, message);
 	/* last: tests wait for this line */
 	ck->host->log(ck->ctx, SABA_LOG_DEBUG, "result %s%s%s%s", saba_check_names[status],
-		      res.error[0] ? " (" : "", res.error[0] ? res.error : "",
-		      send ? (res.error[0] ? ")" : "")
-			   : (res.error[0] ? "); not reported" : "; not reported"));
+		      res->error[0] ? " (" : "", res->error[0] ? res->error : "",
+		      send ? (res->error[0] ? ")" : "")
+			   : (res->error[0] ? "); not reported" : "; not reported"));
 	ck->last_status = status;
 	free(ck->last_message);
 	ck->last_message = message;
-	message = NULL;
-out:
-	free(message);
+}
+
+/* One check: run, then the verdict. */
+static void saba_check_once(struct saba_check *ck)
+{
+	struct saba_cmd_result res;
+	int64_t started = (int64_t)time(NULL);
+
+	saba_cmd_run(&ck->cmd, NULL, SABA_CHECK_OUT_CAP, SABA_CHECK_ERR_CAP, &ck->cancel, &res);
+	/* the agent is stopping: no verdict */
+	if (!res.cancelled && !saba_cmd_cancelled(&ck->cancel))
+		saba_check_result(ck, &res, started);
 	saba_cmd_result_free(&res);
 }
 

@@ -290,9 +290,13 @@ static int saba_aws_fetch_role(struct saba_aws *a, struct saba_aws_creds *c, cha
 	exp = saba_aws_json_str(doc, "Expiration");
 	if (!json_is_object(doc) || (code != NULL && strcmp(code, "Success") != 0) || id == NULL ||
 	    secret == NULL) {
-		snprintf(err, err_len,
-			 "no credentials: IMDS role credentials are not usable%s%.40s",
-			 code != NULL ? ": Code " : "", code != NULL ? code : "");
+		char shown[41] = "";
+
+		/* the answer's Code goes into a log line: printable only */
+		for (size_t i = 0; code != NULL && code[i] != '\0' && i + 1 < sizeof(shown); i++)
+			shown[i] = code[i] >= 0x20 && code[i] < 0x7f ? code[i] : '?';
+		snprintf(err, err_len, "no credentials: IMDS role credentials are not usable%s%s",
+			 code != NULL ? ": Code " : "", shown);
 		goto out;
 	}
 	c->key_id = strdup(id);

@@ -38,7 +38,7 @@ int saba_ec2_spot_action(long status, const char *body, char *evidence, size_t l
 	static const char item[] = "spot/instance-action";
 	json_t *doc = NULL;
 	const char *action, *when;
-	char shown[80];
+	char shown[80], shown_when[80];
 	int verdict = SABA_EC2_KEEP;
 
 	if (status != 200 || body == NULL)
@@ -53,8 +53,9 @@ int saba_ec2_spot_action(long status, const char *body, char *evidence, size_t l
 	}
 	saba_ec2_printable(action, shown, sizeof(shown));
 	if (strcmp(action, "terminate") == 0) {
-		snprintf(evidence, len, "%s: action terminate at %s", item,
-			 when != NULL ? when : "(no time given)");
+		saba_ec2_printable(when != NULL ? when : "(no time given)", shown_when,
+				   sizeof(shown_when));
+		snprintf(evidence, len, "%s: action terminate at %s", item, shown_when);
 		verdict = SABA_EC2_TERMINATING;
 	} else {
 		snprintf(evidence, len, "%s: action %s, not a termination", item, shown);
@@ -174,7 +175,7 @@ int saba_ec2_host_matches(long status, const char *body, size_t body_len, const 
 {
 	json_t *doc = NULL, *host;
 	const char *ci, *id;
-	char shown[80];
+	char shown[80], shown_id[80];
 	int ok = 0;
 
 	if (status < 0) {
@@ -194,17 +195,19 @@ int saba_ec2_host_matches(long status, const char *body, size_t body_len, const 
 	}
 	id = json_string_value(json_object_get(host, "id"));
 	ci = json_string_value(json_object_get(host, "customIdentifier"));
+	/* the answer's id goes into the evidence line: printable only */
+	saba_ec2_printable(id != NULL ? id : "?", shown_id, sizeof(shown_id));
 	if (json_is_true(json_object_get(host, "isRetired"))) {
-		snprintf(evidence, len, "host %s is already retired", id != NULL ? id : "?");
+		snprintf(evidence, len, "host %s is already retired", shown_id);
 		goto out;
 	}
 	if (ci == NULL || want_ci == NULL || strcmp(ci, want_ci) != 0) {
 		saba_ec2_printable(ci != NULL ? ci : "(none)", shown, sizeof(shown));
-		snprintf(evidence, len, "host %s has customIdentifier %s, not %s",
-			 id != NULL ? id : "?", shown, want_ci != NULL ? want_ci : "(unknown)");
+		snprintf(evidence, len, "host %s has customIdentifier %s, not %s", shown_id, shown,
+			 want_ci != NULL ? want_ci : "(unknown)");
 		goto out;
 	}
-	snprintf(evidence, len, "host %s has customIdentifier %s", id != NULL ? id : "?", ci);
+	snprintf(evidence, len, "host %s has customIdentifier %s", shown_id, ci);
 	ok = 1;
 out:
 	json_decref(doc);

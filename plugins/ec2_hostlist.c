@@ -76,12 +76,13 @@ const char *saba_hostlist_error(const struct saba_hostlist *l)
 	return l->error;
 }
 
-/* The next character that is not white space, or 0 when none is buffered. */
-static char saba_hl_peek(struct saba_hostlist *l)
+/* The next character that is not white space, or -1 when none is buffered
+ * (a NUL byte is a character: it must not read as the end of the data). */
+static int saba_hl_peek(struct saba_hostlist *l)
 {
 	while (l->pos < l->vlen && l->v[l->pos] != '\0' && strchr(" \t\r\n", l->v[l->pos]) != NULL)
 		l->pos++;
-	return l->pos < l->vlen ? l->v[l->pos] : 0;
+	return l->pos < l->vlen ? (unsigned char)l->v[l->pos] : -1;
 }
 
 /* Decode one JSON value at pos.  Returns 1 and *out (caller frees), 0 when
@@ -120,11 +121,11 @@ static int saba_hl_value(struct saba_hostlist *l, int final, json_t **out)
 /* One step of the walk; 1 when it advanced, 0 when it needs more bytes. */
 static int saba_hl_step(struct saba_hostlist *l, int final)
 {
-	char c = saba_hl_peek(l);
+	int c = saba_hl_peek(l);
 	json_t *v = NULL;
 	int r;
 
-	if (c == 0)
+	if (c < 0)
 		return 0;
 	switch (l->at) {
 	case SABA_HL_OPEN:

@@ -323,27 +323,16 @@ static int saba_exec_header(struct saba_exec *ex, char *s, char **body)
 	return SABA_OK;
 }
 
-static void saba_exec_meta(struct saba_exec *ex)
+/* The graph definitions in the output of a meta run (NUL-terminated,
+ * modified), queued through graph_defs(). */
+static void saba_exec_graphs(struct saba_exec *ex, char *out)
 {
-	const char *env[] = {SABA_EXEC_META_VAR "=1", ex->workdir_env, NULL};
-	struct saba_cmd_result res;
 	json_t *doc = NULL, *graphs, *graph, *defs = NULL;
 	json_error_t jerr;
 	const char *key;
 	char *body = NULL, *text = NULL;
 
-	if (!SABA_CMD_HOST_HAS(ex->host, graph_defs)) {
-		ex->host->log(ex->ctx, SABA_LOG_DEBUG, "agent without graph_defs(): no meta run");
-		return;
-	}
-	saba_cmd_run(&ex->cmd, env, SABA_EXEC_OUT_CAP, SABA_EXEC_ERR_CAP, &ex->cancel, &res);
-	saba_cmd_log_stderr(ex->host, ex->ctx, SABA_LOG_INFO, &ex->rl, &res);
-	if (!res.started || res.timed_out || res.cancelled) {
-		ex->host->log(ex->ctx, res.cancelled ? SABA_LOG_INFO : SABA_LOG_ERR,
-			      "meta run of %s failed: %s", ex->cmd.display, res.error);
-		goto out;
-	}
-	if (saba_exec_header(ex, res.out, &body) != SABA_OK)
+	if (saba_exec_header(ex, out, &body) != SABA_OK)
 		goto out;
 	/* one JSON document; anything after it is ignored, as upstream */
 	doc = json_loadb(body, strlen(body), JSON_DISABLE_EOF_CHECK, &jerr);
@@ -376,6 +365,24 @@ out:
 	free(text);
 	json_decref(defs);
 	json_decref(doc);
+}
+
+static void saba_exec_meta(struct saba_exec *ex)
+{
+	const char *env[] = {SABA_EXEC_META_VAR "=1", ex->workdir_env, NULL};
+	struct saba_cmd_result res;
+
+	if (!SABA_CMD_HOST_HAS(ex->host, graph_defs)) {
+		ex->host->log(ex->ctx, SABA_LOG_DEBUG, "agent without graph_defs(): no meta run");
+		return;
+	}
+	saba_cmd_run(&ex->cmd, env, SABA_EXEC_OUT_CAP, SABA_EXEC_ERR_CAP, &ex->cancel, &res);
+	saba_cmd_log_stderr(ex->host, ex->ctx, SABA_LOG_INFO, &ex->rl, &res);
+	if (!res.started || res.timed_out || res.cancelled)
+		ex->host->log(ex->ctx, res.cancelled ? SABA_LOG_INFO : SABA_LOG_ERR,
+			      "meta run of %s failed: %s", ex->cmd.display, res.error);
+	else
+		saba_exec_graphs(ex, res.out);
 	saba_cmd_result_free(&res);
 }
 
