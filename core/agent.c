@@ -23,6 +23,9 @@
 #include "retire.h"
 #include "spec.h"
 #include "util.h"
+#ifdef _WIN32
+#include "console_win.h"
+#endif
 
 #define SABA_SPEC_INTERVAL_MS (3600 * 1000)
 
@@ -33,10 +36,13 @@ struct saba_agent {
 	int nold;
 	const struct saba_options *opts;
 	struct saba_poster *poster;
+#ifndef _WIN32
 	pthread_t sig_thread;
 	int has_sig_thread;
+#endif
 };
 
+#ifndef _WIN32
 /* Signals are taken synchronously by one thread; every other thread has
  * them blocked.  SIGUSR1 only ends that thread at exit. */
 static void saba_signal_set(sigset_t *s)
@@ -82,6 +88,7 @@ static void *saba_signal_main(void *arg)
 	}
 	return NULL;
 }
+#endif
 
 /* Wait on the runtime until the monotonic deadline or any news. */
 static void saba_agent_sleep(struct saba_runtime *rt, int64_t ms, int retired_seen)
@@ -336,17 +343,74 @@ out:
 	return rc;
 }
 
+/* Register, collect and post until a stop, then stop: the part of `run`
+ * a service host (--service) runs from its service main.  Returns the
+ * exit status. */
+static int saba_agent_body(void *arg)
+{
+	struct saba_agent *a = arg;
+	struct saba_runtime *rt = &a->rt;
+
+	if (saba_agent_start(a) != 0) {
+		if (!saba_runtime_stopping(rt))
+			return 1;
+		/* The host is not confirmed yet (a copied image may carry
+		 * another machine's id file): no trigger is asked. */
+		saba_notice("stopped before start-up finished; the host is not confirmed, so no "
+			    "trigger is asked and nothing is retired");
+		return 0;
+	}
+	saba_instances_start(&a->set);
+	saba_collector_start(&a->set);
+	a->poster = saba_poster_start(rt);
+	if (a->poster == NULL)
+		return 1;
+	saba_agent_loop(a);
+	saba_agent_stop(a);
+	return 0;
+}
+
+/* A service host's stop: what SIGTERM does. */
+static void saba_agent_request_stop(void *arg)
+{
+	struct saba_runtime *rt = &((struct saba_agent *)arg)->rt;
+
+	pthread_mutex_lock(&rt->lock);
+	rt->stop_requested = 1;
+	pthread_cond_broadcast(&rt->wake);
+	pthread_mutex_unlock(&rt->lock);
+}
+
+/* --service: the first enabled plugin that can host a service (Windows:
+ * windows_scm) runs the body from its service main. */
+static int saba_agent_serve(struct saba_agent *a)
+{
+	for (int i = 0; i < a->set.n; i++) {
+		struct saba_ctx *ctx = a->set.v[i];
+
+		if (ctx->mod->desc.service_main != NULL)
+			return ctx->mod->desc.service_main(ctx->state, saba_agent_body,
+							   saba_agent_request_stop, a);
+	}
+	saba_err("--service: no enabled plugin can host a service (on Windows, enable "
+		 "windows_scm in %s)",
+		 a->opts->config);
+	return 2;
+}
+
 int saba_agent_run(const struct saba_options *o)
 {
 	struct saba_conf_overrides ov = {.root = o->root, .plugin_dir = o->plugin_dir};
 	struct saba_agent *a = saba_calloc(1, sizeof(*a));
 	struct saba_runtime *rt = &a->rt;
 	struct saba_conf *conf = NULL;
-	sigset_t sigs;
 	int rc = 2;
+#ifndef _WIN32
+	sigset_t sigs;
 
 	saba_signal_set(&sigs);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+#endif
 	a->opts = o;
 	saba_runtime_init(rt);
 	if (saba_conf_load(o->config, &ov, &conf) > 0)
@@ -362,35 +426,30 @@ int saba_agent_run(const struct saba_options *o)
 	rt->instances = &a->set;
 	if (saba_instances_create(rt, conf, &a->set) > 0)
 		goto out;
+#ifdef _WIN32
+	saba_console_start(rt);
+#else
 	if (pthread_create(&a->sig_thread, NULL, saba_signal_main, rt) == 0)
 		a->has_sig_thread = 1;
-	rc = 1;
+#endif
 	/* Ready once configured: registration may wait minutes for the API,
 	 * and boot (multi-user.target) must not wait with it. */
 	saba_notify("READY=1");
-	if (saba_agent_start(a) != 0) {
-		if (saba_runtime_stopping(rt))
-			rc = 0;
-		goto out;
-	}
-	saba_instances_start(&a->set);
-	saba_collector_start(&a->set);
-	a->poster = saba_poster_start(rt);
-	if (a->poster == NULL)
-		goto out;
-	saba_agent_loop(a);
-	saba_agent_stop(a);
-	rc = 0;
+	rc = o->service ? saba_agent_serve(a) : saba_agent_body(a);
 out:
 	if (a->poster != NULL)
 		saba_poster_finish(a->poster, saba_now_ms());
 	saba_collector_stop(&a->set, saba_now_ms() + 1000);
 	saba_instances_stop(&a->set);
 	saba_instances_destroy(&a->set);
+#ifdef _WIN32
+	saba_console_stop();
+#else
 	if (a->has_sig_thread) {
 		pthread_kill(a->sig_thread, SIGUSR1);
 		pthread_join(a->sig_thread, NULL);
 	}
+#endif
 	saba_queue_free(rt->queue);
 	saba_outbox_free(rt->outbox);
 	saba_retire_free(rt->retire);

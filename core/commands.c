@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <jansson.h>
 #include <libconfig.h>
 #include <stdio.h>
@@ -207,11 +208,45 @@ static void saba_enabled_by(const struct saba_conf *c, const char *name, char *b
 		snprintf(buf, len, c != NULL ? "no" : "?");
 }
 
+static int saba_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The module names (file names less the suffix) in dir, sorted; -1 when
+ * dir cannot be read.  (scandir is not on Windows.) */
+static int saba_module_names(const char *dir, char ***out)
+{
+	size_t sl = strlen(SABA_MODULE_SUFFIX);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **v = NULL;
+	int n = 0;
+
+	*out = NULL;
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+
+		if (len <= sl || strcmp(e->d_name + len - sl, SABA_MODULE_SUFFIX) != 0)
+			continue;
+		v = saba_realloc(v, (size_t)(n + 1) * sizeof(*v));
+		v[n] = saba_strdup(e->d_name);
+		v[n++][len - sl] = '\0';
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(v, (size_t)n, sizeof(*v), saba_name_cmp);
+	*out = v;
+	return n;
+}
+
 int saba_cmd_plugins(const struct saba_options *o)
 {
 	struct saba_conf_overrides ov = {.root = o->root, .plugin_dir = o->plugin_dir};
 	struct saba_conf *conf = NULL;
-	struct dirent **names = NULL;
+	char **names = NULL;
 	const char *dir;
 	int n, rc = 0;
 
@@ -222,23 +257,18 @@ int saba_cmd_plugins(const struct saba_options *o)
 	dir = conf != NULL	      ? conf->plugin_dir
 	      : o->plugin_dir != NULL ? o->plugin_dir
 				      : SABA_PLUGINDIR;
-	n = scandir(dir, &names, NULL, alphasort);
+	n = saba_module_names(dir, &names);
 	if (n < 0) {
-		saba_err("cannot list plugin directory %s: %m", dir);
+		saba_err("cannot list plugin directory %s: %s", dir, strerror(errno));
 		rc = 1;
 		goto out;
 	}
 	printf("%-14s %-28s %-5s %-9s %s\n", "NAME", "CAPABILITIES", "ABI", "ENABLED", "PATH");
 	for (int i = 0; i < n; i++) {
-		size_t len = strlen(names[i]->d_name);
-		char name[256], caps[128], enabled[256], err[1024];
+		const char *name = names[i];
+		char caps[128], enabled[256], err[1024];
 		struct saba_module *m;
 
-		if (len <= 3 || len - 3 >= sizeof(name) ||
-		    strcmp(names[i]->d_name + len - 3, ".so") != 0)
-			continue;
-		memcpy(name, names[i]->d_name, len - 3);
-		name[len - 3] = '\0';
 		saba_enabled_by(conf, name, enabled, sizeof(enabled));
 		m = saba_module_open(dir, name, err, sizeof(err));
 		if (m == NULL) {

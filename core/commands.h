@@ -9,6 +9,7 @@ struct saba_options {
 	const char *plugin_dir;
 	int dry_run;
 	int force;
+	int service; /* run --service: a plugin hosts the process as a service */
 };
 
 /* Each returns the process exit status: 0 ok, 1 runtime failure, 2 usage

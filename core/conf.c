@@ -308,8 +308,21 @@ int saba_conf_load(const char *file, const struct saba_conf_overrides *ov, struc
 	if (strncmp(c->apibase, "https://", 8) != 0 && strncmp(c->apibase, "http://", 7) != 0)
 		saba_bad(&l, config_setting_get_member(root, "apibase"),
 			 "apibase must start with https:// or http://");
+#ifdef _WIN32
+	{
+		/* As upstream: beside the executable (id in its directory). */
+		char *dir = saba_win_exe_path(""), *plugins = saba_win_exe_path("plugins");
+
+		dir[strlen(dir) - 1] = '\0'; /* no trailing backslash */
+		saba_get_string(&l, root, "root", &c->root, dir);
+		saba_get_string(&l, root, "plugin_dir", &c->plugin_dir, plugins);
+		free(dir);
+		free(plugins);
+	}
+#else
 	saba_get_string(&l, root, "root", &c->root, SABA_STATEDIR);
 	saba_get_string(&l, root, "plugin_dir", &c->plugin_dir, SABA_PLUGINDIR);
+#endif
 	saba_get_int(&l, root, "interval", &c->interval, 60, 1, 3600);
 	saba_get_string(&l, root, "display_name", &c->display_name, NULL);
 	saba_load_roles(&l, root);

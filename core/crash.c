@@ -52,8 +52,10 @@ static const char *saba_crash_signame(int sig)
 	switch (sig) {
 	case SIGSEGV:
 		return "SIGSEGV";
+#ifdef SIGBUS
 	case SIGBUS:
 		return "SIGBUS";
+#endif
 	case SIGFPE:
 		return "SIGFPE";
 	case SIGILL:
@@ -90,6 +92,18 @@ static void saba_crash_handler(int sig)
 	raise(sig);
 }
 
+#ifdef _WIN32
+/* mingw's CRT turns an access violation, an illegal instruction or a
+ * floating-point fault into SIGSEGV/SIGILL/SIGFPE, resetting the handler
+ * first as SA_RESETHAND does. */
+static void saba_crash_setup(void)
+{
+	static const int sigs[] = {SIGSEGV, SIGFPE, SIGILL, SIGABRT};
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], saba_crash_handler);
+}
+#else
 static void saba_crash_setup(void)
 {
 	static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
@@ -102,6 +116,7 @@ static void saba_crash_setup(void)
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
 }
+#endif
 
 void saba_crash_install(void)
 {

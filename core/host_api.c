@@ -312,9 +312,26 @@ static int saba_h_dry_run(saba_ctx *ctx)
 	return ctx->rt->dry_run;
 }
 
+/* A stop ends a plugin's API request, except while the shutdown hooks run
+ * (a trigger's confirmation may need the API) and within their deadline. */
 static int saba_h_abort_on_stop(void *arg)
 {
-	return saba_runtime_stopping(arg);
+	struct saba_runtime *rt = arg;
+	int abort;
+
+	pthread_mutex_lock(&rt->lock);
+	abort = rt->retired || (rt->stop_requested && (rt->shutdown_deadline_ms == 0 ||
+						       saba_now_ms() >= rt->shutdown_deadline_ms));
+	pthread_mutex_unlock(&rt->lock);
+	return abort;
+}
+
+static int saba_h_discard(void *arg, const char *data, size_t len)
+{
+	(void)arg;
+	(void)data;
+	(void)len;
+	return 0;
 }
 
 static long saba_h_api_request(saba_ctx *ctx, const char *method, const char *path,
@@ -324,6 +341,7 @@ static long saba_h_api_request(saba_ctx *ctx, const char *method, const char *pa
 {
 	struct saba_http_result r = {0};
 	struct saba_http *h = NULL;
+	int64_t deadline;
 	long status = -1;
 
 	if (err != NULL && err_len > 0)
@@ -341,14 +359,18 @@ static long saba_h_api_request(saba_ctx *ctx, const char *method, const char *pa
 		snprintf(err, err_len, "cannot set up HTTP");
 		return -1;
 	}
+	pthread_mutex_lock(&ctx->rt->lock);
+	deadline = ctx->rt->stop_requested ? ctx->rt->shutdown_deadline_ms : 0;
+	pthread_mutex_unlock(&ctx->rt->lock);
 	saba_http_set_abort(h, saba_h_abort_on_stop, ctx->rt);
-	if (saba_http_do(h, method, path, body, 0, &r) != 0) {
+	/* Streamed: a sweeper's host list can be far bigger than anything
+	 * the agent itself reads. */
+	if (saba_http_do_stream(h, method, path, body, deadline,
+				sink != NULL ? sink : saba_h_discard, sink_arg, &r) != 0) {
 		snprintf(err, err_len, "%s %s: %s", method, path, r.error);
 		goto out;
 	}
 	status = r.status;
-	if (sink != NULL && r.body != NULL && r.len > 0)
-		sink(sink_arg, r.body, r.len);
 out:
 	saba_http_result_clear(&r);
 	saba_http_free(h);

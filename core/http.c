@@ -268,6 +268,13 @@ static void saba_print_dry_run(const char *method, const char *path, const char 
 int saba_http_do(struct saba_http *h, const char *method, const char *path, const char *body,
 		 int64_t deadline_ms, struct saba_http_result *r)
 {
+	return saba_http_do_stream(h, method, path, body, deadline_ms, NULL, NULL, r);
+}
+
+int saba_http_do_stream(struct saba_http *h, const char *method, const char *path, const char *body,
+			int64_t deadline_ms, int (*sink)(void *arg, const char *data, size_t len),
+			void *sink_arg, struct saba_http_result *r)
+{
 	struct saba_http_request req = {
 		.method = method,
 		.body = body,
@@ -276,6 +283,8 @@ int saba_http_do(struct saba_http *h, const char *method, const char *path, cons
 		.proxy = h->cfg.proxy,
 		.should_abort = h->should_abort,
 		.abort_arg = h->abort_arg,
+		.sink = sink,
+		.sink_arg = sink_arg,
 	};
 	char *url;
 	int ret;

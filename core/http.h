@@ -38,6 +38,12 @@ void saba_http_set_abort(struct saba_http *h, int (*should_abort)(void *arg), vo
  * status), -1 on a transport error (r->error says which). */
 int saba_http_do(struct saba_http *h, const char *method, const char *path, const char *body,
 		 int64_t deadline_ms, struct saba_http_result *r);
+/* Like saba_http_do, but the response body goes to sink piece by piece as
+ * it arrives (no size cap; sink returning non-zero ends the transfer with an
+ * error) instead of into r->body. */
+int saba_http_do_stream(struct saba_http *h, const char *method, const char *path, const char *body,
+			int64_t deadline_ms, int (*sink)(void *arg, const char *data, size_t len),
+			void *sink_arg, struct saba_http_result *r);
 void saba_http_result_clear(struct saba_http_result *r);
 
 /* At exit: undo libcurl's global initialisation if it happened. */

@@ -94,6 +94,8 @@ static size_t saba_curl_on_body(char *data, size_t size, size_t nmemb, void *use
 	size_t n = size * nmemb;
 	char *body;
 
+	if (call->req->sink != NULL)
+		return call->req->sink(call->req->sink_arg, data, n) == 0 ? n : 0;
 	if (r->len + n > SABA_HTTP_MAX_BODY)
 		return 0; /* aborts the transfer: a runaway response */
 	body = realloc(r->body, r->len + n + 1);

@@ -8,11 +8,12 @@
 #ifndef SABA_HTTP_TRANSPORT_H
 #define SABA_HTTP_TRANSPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "http.h"
 
-#define SABA_HTTP_TRANSPORT_VERSION 1u
+#define SABA_HTTP_TRANSPORT_VERSION 2u
 
 struct saba_http_request {
 	const char *method;
@@ -23,6 +24,10 @@ struct saba_http_request {
 	const char *proxy;   /* NULL or "": libcurl's *_proxy environment */
 	int (*should_abort)(void *arg);
 	void *abort_arg;
+	/* NULL: the body is collected in the result (up to 8 MiB); else each
+	 * piece goes here as it arrives, without a cap (non-zero stops). */
+	int (*sink)(void *arg, const char *data, size_t len);
+	void *sink_arg;
 };
 
 struct saba_http_transport {

@@ -1,16 +1,67 @@
 #include "config.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <dlfcn.h>
+#endif
 
 #include "loader.h"
 #include "util.h"
 
+#ifdef _WIN32
+/* The seam: LoadLibraryW on Windows.  Who may write a plugin is the
+ * plugin directory's ACL's business (Program Files: administrators). */
+static int saba_check_file(const char *path, char *err, size_t errlen)
+{
+	wchar_t *w = saba_win_wide(path);
+	DWORD a = w != NULL ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
+	char msg[256];
+
+	free(w);
+	if (a == INVALID_FILE_ATTRIBUTES) {
+		snprintf(err, errlen, "%s: cannot load plugin: %s", path,
+			 saba_win_strerror(GetLastError(), msg, sizeof(msg)));
+		return -1;
+	}
+	if ((a & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT)) != 0) {
+		snprintf(err, errlen, "%s: refusing to load plugin: not a regular file", path);
+		return -1;
+	}
+	return 0;
+}
+
+static void *saba_dl_open(const char *path, char *err, size_t errlen)
+{
+	wchar_t *w = saba_win_wide(path);
+	char msg[256];
+	HMODULE h;
+
+	/* The plugin's own directory first for the DLLs it depends on. */
+	h = w != NULL ? LoadLibraryExW(w, NULL, LOAD_WITH_ALTERED_SEARCH_PATH) : NULL;
+	if (h == NULL)
+		snprintf(err, errlen, "%s: cannot load plugin: %s", path,
+			 saba_win_strerror(GetLastError(), msg, sizeof(msg)));
+	free(w);
+	return (void *)h;
+}
+
+static void *saba_dl_sym(void *h, const char *name)
+{
+	return (void *)GetProcAddress((HMODULE)h, name);
+}
+
+static void saba_dl_close(void *h)
+{
+	FreeLibrary((HMODULE)h);
+}
+#else
 /* Only root or the agent's own user may own a plugin, and nobody else may
  * be able to write it: a plugin runs with the agent's privileges. */
 static int saba_check_file(const char *path, char *err, size_t errlen)
@@ -41,6 +92,26 @@ static int saba_check_file(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+static void *saba_dl_open(const char *path, char *err, size_t errlen)
+{
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+
+	if (h == NULL)
+		snprintf(err, errlen, "%s: cannot load plugin: %s", path, dlerror());
+	return h;
+}
+
+static void *saba_dl_sym(void *h, const char *name)
+{
+	return dlsym(h, name);
+}
+
+static void saba_dl_close(void *h)
+{
+	dlclose(h);
+}
+#endif
+
 /* The header and the members of ABI 1.0 every plugin must carry. */
 #define SABA_MIN_DESC_SIZE (offsetof(struct saba_plugin, name) + sizeof(const char *))
 
@@ -49,18 +120,16 @@ struct saba_module *saba_module_open(const char *dir, const char *name, char *er
 	struct saba_module *m = NULL;
 	saba_plugin_entry_fn entry;
 	const struct saba_plugin *d;
-	char *path = saba_asprintf("%s/%s.so", dir, name);
+	char *path = saba_asprintf("%s" SABA_DIRSEP "%s" SABA_MODULE_SUFFIX, dir, name);
 	void *h = NULL;
 	size_t n;
 
 	if (saba_check_file(path, err, errlen) != 0)
 		goto fail;
-	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (h == NULL) {
-		snprintf(err, errlen, "%s: cannot load plugin: %s", path, dlerror());
+	h = saba_dl_open(path, err, errlen);
+	if (h == NULL)
 		goto fail;
-	}
-	*(void **)&entry = dlsym(h, SABA_PLUGIN_ENTRY_SYMBOL);
+	*(void **)&entry = saba_dl_sym(h, SABA_PLUGIN_ENTRY_SYMBOL);
 	if (entry == NULL) {
 		snprintf(err, errlen, "%s: not a saba-agent plugin: no %s symbol", path,
 			 SABA_PLUGIN_ENTRY_SYMBOL);
@@ -100,7 +169,7 @@ struct saba_module *saba_module_open(const char *dir, const char *name, char *er
 	return m;
 fail:
 	if (h != NULL)
-		dlclose(h);
+		saba_dl_close(h);
 	free(path);
 	return NULL;
 }
@@ -110,7 +179,7 @@ void saba_module_close(struct saba_module *m)
 	if (m == NULL || --m->refs > 0)
 		return;
 	if (!m->pinned && getenv("SABA_NO_DLCLOSE") == NULL)
-		dlclose(m->handle);
+		saba_dl_close(m->handle);
 	free(m->name);
 	free(m->path);
 	free(m);

@@ -1,10 +1,20 @@
-/* The plugin loader: finds <plugin_dir>/<module>.so, checks who may have
- * written it, dlopens it and copies its descriptor defensively. */
+/* The plugin loader: finds <plugin_dir>/<module>.so (.dll on Windows),
+ * checks who may have written it, dlopens it (LoadLibraryW on Windows) and
+ * copies its descriptor defensively. */
 #ifndef SABA_LOADER_H
 #define SABA_LOADER_H
 
 #include <stddef.h>
 #include <saba/plugin.h>
+
+/* <plugin_dir><SEP><module><SUFFIX>: a DLL on Windows. */
+#ifdef _WIN32
+#define SABA_MODULE_SUFFIX ".dll"
+#define SABA_DIRSEP	   "\\"
+#else
+#define SABA_MODULE_SUFFIX ".so"
+#define SABA_DIRSEP	   "/"
+#endif
 
 struct saba_module {
 	char *name;

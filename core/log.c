@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,26 @@ void saba_log_init(int max_level)
 {
 	saba_max_level = max_level;
 	saba_journal = getenv("JOURNAL_STREAM") != NULL;
+}
+
+int saba_log_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		fprintf(stderr, "saba-agent: cannot open log file %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fd != STDERR_FILENO) {
+		if (dup2(fd, STDERR_FILENO) < 0) {
+			fprintf(stderr, "saba-agent: cannot log to %s: %s\n", path,
+				strerror(errno));
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
 }
 
 int saba_log_level(void)

@@ -7,6 +7,9 @@
 #include <saba/plugin.h>
 
 void saba_log_init(int max_level);
+/* Send log lines (everything written to stderr) to the end of path
+ * instead; a service has no stderr.  Prints why and returns -1 on error. */
+int saba_log_file(const char *path);
 int saba_log_level(void);
 void saba_log(int level, const char *fmt, ...) SABA_PRINTF(2, 3);
 /* prefix may be NULL; it is printed as "prefix: " before the message. */

@@ -4,12 +4,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#endif
 
 #include "notify.h"
 
+#ifdef _WIN32
+/* No systemd: the windows_scm plugin reports to the SCM itself. */
+void saba_notify(const char *state)
+{
+	(void)state;
+}
+#else
 void saba_notify(const char *state)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
@@ -34,6 +43,7 @@ void saba_notify(const char *state)
 	}
 	close(fd);
 }
+#endif
 
 void saba_notify_extend(uint64_t usec)
 {

@@ -1,17 +1,22 @@
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifndef _WIN32
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netpacket/packet.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#endif
 
 #include "spec.h"
 #include "util.h"
+
+/* Windows: spec_win.c has the kernel, interfaces and host name. */
+#ifndef _WIN32
 
 /* gopsutil's names for the distributions upstream normalises. */
 static const char *saba_platform_name(const char *id)
@@ -167,13 +172,20 @@ json_t *saba_spec_interfaces(void)
 	return out;
 }
 
+void saba_spec_hostname(char *buf, size_t len)
+{
+	memset(buf, 0, len);
+	if (gethostname(buf, len - 1) != 0)
+		snprintf(buf, len, "localhost");
+}
+#endif
+
 json_t *saba_spec_build(const struct saba_conf *conf, struct saba_instances *set)
 {
 	json_t *spec = json_object(), *meta = json_object(), *roles = json_array();
-	char host[256] = "";
+	char host[256];
 
-	if (gethostname(host, sizeof(host) - 1) != 0)
-		snprintf(host, sizeof(host), "localhost");
+	saba_spec_hostname(host, sizeof(host));
 	json_object_set_new(spec, "name", json_string(host));
 	if (conf->display_name != NULL && *conf->display_name != '\0')
 		json_object_set_new(spec, "displayName", json_string(conf->display_name));

@@ -15,7 +15,10 @@ json_t *saba_spec_build(const struct saba_conf *conf, struct saba_instances *set
 
 /* The interfaces array (loopback-only and address-less ones skipped). */
 json_t *saba_spec_interfaces(void);
-/* meta.kernel from uname(2) and os-release. */
+/* meta.kernel from uname(2) and os-release (Windows: the registry's
+ * CurrentVersion key; the path is not used). */
 json_t *saba_spec_kernel(const char *os_release_path);
+/* The host name ("localhost" when unknown), NUL-terminated in buf. */
+void saba_spec_hostname(char *buf, size_t len);
 
 #endif

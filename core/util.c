@@ -29,6 +29,11 @@ int64_t saba_wall_ms(void)
 
 void saba_abstime(int clk, int64_t ms, struct timespec *ts)
 {
+#ifdef _WIN32
+	/* winpthreads' timed waits always count on the wall clock (and refuse
+	 * a monotonic condattr), so their deadlines must too. */
+	clk = CLOCK_REALTIME;
+#endif
 	clock_gettime((clockid_t)clk, ts);
 	if (ms < 0)
 		ms = 0;

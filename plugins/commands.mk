@@ -1,7 +1,10 @@
 # The command plugins: exec (mackerel-agent metric plugins) and check
 # (Nagios/mackerel-agent check plugins).  The process-running code they
 # share is a convenience library linked into both modules.
+# (fork/exec: not in the Windows build.)
+if !SABA_WINDOWS
 noinst_LTLIBRARIES += plugins/libsabacommand.la
+endif
 plugins_libsabacommand_la_SOURCES = plugins/command.c plugins/cmdconf.c plugins/command.h
 
 if BUILD_PLUGIN_EXEC

@@ -4,8 +4,11 @@
 if BUILD_PLUGIN_EC2
 noinst_LTLIBRARIES += plugins/libsabaec2.la
 plugins_libsabaec2_la_SOURCES = plugins/ec2_imds.c plugins/ec2_imds.h \
-	plugins/ec2_aws.c plugins/ec2_aws.h \
+	plugins/ec2_aws.c plugins/ec2_aws.h plugins/ec2_xml.c plugins/ec2_xml.h \
+	plugins/ec2_hostlist.c plugins/ec2_hostlist.h \
 	plugins/ec2_classify.c plugins/ec2_classify.h \
+	plugins/ec2_identity.c plugins/ec2_identity.h \
+	plugins/ec2_self.c plugins/ec2_self.h plugins/ec2_poller.c plugins/ec2_poller.h \
 	plugins/ec2_sweep.c plugins/ec2_sweep.h
 plugins_libsabaec2_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(EXPAT_CFLAGS)
 plugins_libsabaec2_la_LIBADD = $(CURL_LIBS) $(JANSSON_LIBS) $(EXPAT_LIBS)
@@ -17,5 +20,8 @@ plugins_ec2_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_ec2_la_LIBADD = plugins/libsabaec2.la
 endif
 EXTRA_DIST += plugins/ec2.c plugins/ec2_imds.c plugins/ec2_imds.h plugins/ec2_aws.c \
-	plugins/ec2_aws.h plugins/ec2_classify.c plugins/ec2_classify.h plugins/ec2_sweep.c \
-	plugins/ec2_sweep.h
+	plugins/ec2_aws.h plugins/ec2_classify.c plugins/ec2_classify.h plugins/ec2_identity.c \
+	plugins/ec2_identity.h plugins/ec2_self.c plugins/ec2_self.h plugins/ec2_poller.c \
+	plugins/ec2_poller.h plugins/ec2_sweep.c plugins/ec2_sweep.h plugins/ec2_xml.c \
+	plugins/ec2_xml.h
+EXTRA_DIST += plugins/ec2_hostlist.c plugins/ec2_hostlist.h

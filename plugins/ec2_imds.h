@@ -19,4 +19,19 @@ void saba_imds_free(struct saba_imds *m);
  * *body is a malloc'd NUL-terminated copy of the answer (caller frees). */
 long saba_imds_get(struct saba_imds *m, const char *path, char **body, char *err, size_t err_len);
 
+/* A growing NUL-terminated buffer for HTTP answers (IMDS, the Mackerel
+ * API's sink).  Start it zeroed; the caller frees data. */
+struct saba_ec2_buf {
+	char *data;
+	size_t len;
+};
+
+/* Append n bytes.  0, or -1 (nothing appended) when the result would pass
+ * max bytes or memory ran out. */
+int saba_ec2_buf_append(struct saba_ec2_buf *b, const char *data, size_t n, size_t max);
+
+/* End transfers in flight and fail later ones at once (the plugin is
+ * stopping).  Thread-safe; saba_imds_free() still has to follow. */
+void saba_imds_abort(struct saba_imds *m);
+
 #endif

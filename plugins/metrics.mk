@@ -2,7 +2,10 @@
 # (file reading, name sanitising, the regex setting, counter samples, JSON
 # text) are one convenience library linked into each module, beside
 # libsabaprocfs for the procfs setting.
+# (POSIX regex: not in the Windows build, whose plugins are windows.mk's.)
+if !SABA_WINDOWS
 noinst_LTLIBRARIES += plugins/libsabametric.la
+endif
 plugins_libsabametric_la_SOURCES = plugins/metricutil.c plugins/metricutil.h
 SABA_METRIC_LIBADD = plugins/libsabametric.la plugins/libsabaprocfs.la
 

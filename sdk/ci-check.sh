@@ -2,15 +2,21 @@
 # The plugin SDK check: what a third-party author does, against this build.
 #
 #   1. `make install DESTDIR=TMP` of the current build;
-#   2. build examples/metric and examples/trigger from their installed copy
+#   2. pkg-config finds TMP's saba-plugin.pc and saba-plugin-test.pc only;
+#   3. build examples/metric and examples/trigger from their installed copy
 #      (docdir/examples), with their own Makefiles, finding saba-agent only
-#      through TMP's saba-plugin.pc (no -I into the source tree);
-#   3. install them (mode 0644) into a plugin directory of their own and
-#      check that the installed saba-agent lists them (`plugins`), accepts
-#      their settings (`configtest`), shows the example metric (`once`) and
-#      retires through the example trigger only on its rule (`run --dry-run`);
-#   4. ABI stability: build the example metric against the ABI 1.0 header
-#      (sdk/abi/saba-plugin-1.0.h) and load it into this agent.
+#      through pkg-config (no -I into the source tree), and run the metric's
+#      unit test (`make check`) against TMP's libsaba-plugin-test: it must
+#      pass and have collected custom.example.uptime;
+#   4. install the examples (mode 0644) into a plugin directory of their
+#      own and check that the installed saba-agent lists them (`plugins`),
+#      accepts their settings (`configtest`), shows the example metric
+#      (`once`) and retires through the example trigger only on its rule
+#      (`run --dry-run`);
+#   5. ABI stability: build both examples against each previous minor's
+#      header as released (sdk/abi/saba-plugin-1.0.h, -1.1.h) and load them
+#      into this agent: listed with their ABI, the metric collected, the
+#      trigger retiring on "terminate".
 #
 # Run it from the top of a configured and built tree (a VPATH build dir is
 # fine):  sh sdk/ci-check.sh   or   make sdk-check
@@ -65,8 +71,11 @@ dirs=$($MAKE -s --no-print-directory sdk-dirs) || fail "make sdk-dirs failed"
 eval "$dirs"
 agent=$dest$bindir/saba-agent
 for f in "$agent" "$dest$includedir/saba/plugin.h" "$dest$pkgconfigdir/saba-plugin.pc" \
+	"$dest$includedir/saba/plugin-test.h" "$dest$pkgconfigdir/saba-plugin-test.pc" \
+	"$dest$libdir/libsaba-plugin-test.so" \
 	"$dest$mandir/man8/saba-agent.8" "$dest$mandir/man5/saba-agent.conf.5" \
 	"$dest$mandir/man7/saba-plugin.7" "$dest$docdir/examples/metric/example_metric.c" \
+	"$dest$docdir/examples/metric/test_example_metric.c" \
 	"$dest$docdir/examples/trigger/Makefile"; do
 	[ -f "$f" ] || fail "make install did not install ${f#"$dest"}"
 done
@@ -94,7 +103,23 @@ abi=$(pkg-config --variable=abi_major saba-plugin).$(pkg-config --variable=abi_m
 	fail "saba-plugin.pc says ABI $abi, the agent says: $("$agent" version | grep ABI)"
 ok "pkg-config: $cflags, plugindir $plugindir, ABI $abi"
 
-# --- 3. build and install the examples out of tree --------------------------
+# The test library: its own .pc (saba-plugin keeps no Libs: plugins never
+# link anything of the agent's), exporting its documented API only.
+tlibs=$(pkg-config --libs saba-plugin-test) || fail "pkg-config does not find saba-plugin-test"
+tlibs=$(echo $tlibs)
+[ "$tlibs" = "-L$dest$libdir -lsaba-plugin-test" ] ||
+	fail "pkg-config --libs saba-plugin-test: \"$tlibs\", expected -L$dest$libdir -lsaba-plugin-test"
+tcflags=$(pkg-config --cflags saba-plugin-test)
+[ "$(echo $tcflags)" = "$cflags" ] ||
+	fail "pkg-config --cflags saba-plugin-test: \"$tcflags\", expected $cflags"
+if command -v nm >/dev/null 2>&1; then
+	other=$(nm -D --defined-only "$dest$libdir/libsaba-plugin-test.so" |
+		awk '$2 == "T" && $3 !~ /^saba_test_/ {print $3}')
+	[ -z "$other" ] || fail "libsaba-plugin-test exports more than saba_test_*: $(echo $other)"
+fi
+ok "pkg-config: saba-plugin-test $tlibs"
+
+# --- 3. build the examples and the metric's unit test out of tree ----------
 # The installed copy, as an author would have it: no path back into this tree.
 cp -R "$dest$docdir/examples" "$tmp/src"
 plugins=$tmp/plugins
@@ -103,6 +128,23 @@ for ex in metric trigger; do
 	$MAKE -C "$tmp/src/$ex" CC="$CC" CFLAGS="-O2 -g -Werror" >"$log" 2>&1 ||
 		failog "$log" "examples/$ex does not build against the installed tree"
 	! grep -q -- "-I$srcdir" "$log" || failog "$log" "examples/$ex used -I into the source tree"
+done
+
+# The metric's unit test, against the installed libsaba-plugin-test.
+log=$tmp/check-metric.log
+$MAKE -C "$tmp/src/metric" check CC="$CC" CFLAGS="-O2 -g -Werror" >"$log" 2>&1 ||
+	failog "$log" "make check of examples/metric failed"
+! grep -q -- "-I$srcdir\|-L$srcdir\|$srcdir/sdk" "$log" ||
+	failog "$log" "examples/metric's test used the source tree"
+grep -q "^collected custom.example.uptime = [0-9]" "$log" ||
+	failog "$log" "test_example_metric did not collect custom.example.uptime"
+grep -q "^test_example_metric: all passed" "$log" ||
+	failog "$log" "test_example_metric did not pass"
+ok "examples/metric's unit test passes against the installed libsaba-plugin-test"
+
+# --- 4. the examples in the installed agent ---------------------------------
+for ex in metric trigger; do
+	log=$tmp/build-$ex.log
 	$MAKE -C "$tmp/src/$ex" install PLUGINDIR="$plugins" >>"$log" 2>&1 ||
 		failog "$log" "make install of examples/$ex failed"
 done
@@ -158,14 +200,15 @@ expect_metric "$out" custom.demo.answer 42.5
 ok "saba-agent once shows custom.example.uptime and custom.demo.answer = 42.5"
 
 # A stop under `run --dry-run` (nothing is sent; retire prints its request).
-# $1: what to do with the stop file before SIGTERM; sets $run_out, $run_err.
+# $1: what to do with the stop file before SIGTERM, $2: the config;
+# sets $run_out, $run_err.
 stop_agent() {
 	# Files of their own: the wait below must not find an earlier run's line.
-	run_out=$tmp/run-$1.out
-	run_err=$tmp/run-$1.err
+	run_out=$tmp/run-$1-$(basename "$2").out
+	run_err=$tmp/run-$1-$(basename "$2").err
 	rm -f "$state/stop" "$run_out" "$run_err"
 	[ "$1" = stale ] && echo terminate >"$state/stop" && touch -d '1 minute ago' "$state/stop"
-	"$agent" run --dry-run -c "$conf" >"$run_out" 2>"$run_err" &
+	"$agent" run --dry-run -c "$2" >"$run_out" 2>"$run_err" &
 	agent_pid=$!
 	i=0
 	until grep -q "collecting every" "$run_err" 2>/dev/null; do
@@ -178,36 +221,48 @@ stop_agent() {
 	wait "$agent_pid" || failog "$run_err" "run --dry-run did not stop with status 0"
 	agent_pid=
 }
-stop_agent terminate
-grep -q '"path":"/api/v0/hosts/dry-run/retire"' "$run_out" ||
-	failog "$run_err" "example_trigger did not retire on \"terminate\""
-grep -q "example_trigger: classified this stop as terminate" "$run_err" ||
-	failog "$run_err" "the agent did not log example_trigger's classification"
+expect_retire() { # config
+	stop_agent terminate "$1"
+	grep -q '"path":"/api/v0/hosts/dry-run/retire"' "$run_out" ||
+		failog "$run_err" "example_trigger did not retire on \"terminate\""
+	grep -q "example_trigger: classified this stop as terminate" "$run_err" ||
+		failog "$run_err" "the agent did not log example_trigger's classification"
+}
+expect_retire "$conf"
 for case in none stale; do
-	stop_agent $case
+	stop_agent $case "$conf"
 	! grep -q '/retire"' "$run_out" || failog "$run_err" "example_trigger retired with $case stop file"
 	grep -q "example_trigger: classified this stop as unknown" "$run_err" ||
 		failog "$run_err" "example_trigger did not classify a $case stop file as unknown"
 done
 ok "example_trigger retires on \"terminate\", not without a stop file or with a stale one"
 
-# --- 4. ABI stability: a plugin built against ABI 1.0 -----------------------
-# The 1.0 header as it was released, in place of the installed one.
-mkdir -p "$tmp/abi-1.0/saba" "$tmp/plugins-1.0"
-cp "$srcdir/sdk/abi/saba-plugin-1.0.h" "$tmp/abi-1.0/saba/plugin.h"
-cp -R "$dest$docdir/examples/metric" "$tmp/metric-1.0"
-log=$tmp/build-1.0.log
-$MAKE -C "$tmp/metric-1.0" CC="$CC" CFLAGS="-O2 -g -Werror" SABA_CFLAGS="-I$tmp/abi-1.0" \
-	install PLUGINDIR="$tmp/plugins-1.0" >"$log" 2>&1 ||
-	failog "$log" "examples/metric does not build against the ABI 1.0 header"
-sed -e "s|^plugin_dir = .*|plugin_dir = \"$tmp/plugins-1.0\";|" \
-	-e '/example_trigger/d' "$conf" >"$tmp/agent-1.0.conf"
-out=$("$agent" plugins -c "$tmp/agent-1.0.conf" 2>&1) || fail "saba-agent plugins failed: $out"
-expect_plugin "$out" example_metric collect,background 1.0
-out=$("$agent" once -c "$tmp/agent-1.0.conf" 2>"$tmp/once.err") ||
-	failog "$tmp/once.err" "saba-agent once failed with the ABI 1.0 plugin"
-expect_metric "$out" custom.example.uptime
-expect_metric "$out" custom.demo.answer 42.5
-ok "example_metric built against ABI 1.0 loads into the ABI $abi agent and collects"
+# --- 5. ABI stability: plugins built against the previous minors -----------
+# Each header as it was released, in place of the installed one; the
+# examples' sources are the current ones (they test host->abi_minor).
+for old in 1.0 1.1; do
+	[ "$old" != "$abi" ] || fail "sdk/abi/saba-plugin-$old.h is this agent's own ABI"
+	mkdir -p "$tmp/abi-$old/saba" "$tmp/plugins-$old"
+	cp "$srcdir/sdk/abi/saba-plugin-$old.h" "$tmp/abi-$old/saba/plugin.h"
+	for ex in metric trigger; do
+		cp -R "$dest$docdir/examples/$ex" "$tmp/$ex-$old"
+		log=$tmp/build-$ex-$old.log
+		$MAKE -C "$tmp/$ex-$old" CC="$CC" CFLAGS="-O2 -g -Werror" \
+			SABA_CFLAGS="-I$tmp/abi-$old" install PLUGINDIR="$tmp/plugins-$old" \
+			>"$log" 2>&1 ||
+			failog "$log" "examples/$ex does not build against the ABI $old header"
+	done
+	oconf=$tmp/agent-$old.conf
+	sed -e "s|^plugin_dir = .*|plugin_dir = \"$tmp/plugins-$old\";|" "$conf" >"$oconf"
+	out=$("$agent" plugins -c "$oconf" 2>&1) || fail "saba-agent plugins failed: $out"
+	expect_plugin "$out" example_metric collect,background "$old"
+	expect_plugin "$out" example_trigger shutdown "$old"
+	out=$("$agent" once -c "$oconf" 2>"$tmp/once.err") ||
+		failog "$tmp/once.err" "saba-agent once failed with the ABI $old plugins"
+	expect_metric "$out" custom.example.uptime
+	expect_metric "$out" custom.demo.answer 42.5
+	expect_retire "$oconf"
+	ok "examples built against ABI $old load into the ABI $abi agent, collect and retire"
+done
 
 echo "$me: all checks passed"

@@ -5,17 +5,17 @@ if HAVE_CUNIT
 COMMAND_UNIT_TESTS =
 if BUILD_PLUGIN_EXEC
 COMMAND_UNIT_TESTS += tests/unit/test_exec
-tests_unit_test_exec_SOURCES = tests/unit/test_exec.c tests/unit/cmdtest.h \
-	tests/unit/fakehost.c tests/unit/fakehost_query.c tests/unit/fakehost_priv.h tests/unit/fakehost.h tests/unit/unit.h
-tests_unit_test_exec_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_exec_LDADD = $(UNIT_LDADD)
+tests_unit_test_exec_SOURCES = tests/unit/test_exec.c tests/unit/cmdtest.h tests/unit/unit.h
+tests_unit_test_exec_CFLAGS = $(UNIT_CFLAGS) $(SABA_TEST_CFLAGS)
+tests_unit_test_exec_LDADD = $(SABA_TEST_LIBS) $(UNIT_LDADD)
+tests_unit_test_exec_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
 endif
 if BUILD_PLUGIN_CHECK
 COMMAND_UNIT_TESTS += tests/unit/test_check
-tests_unit_test_check_SOURCES = tests/unit/test_check.c tests/unit/cmdtest.h \
-	tests/unit/fakehost.c tests/unit/fakehost_query.c tests/unit/fakehost_priv.h tests/unit/fakehost.h tests/unit/unit.h
-tests_unit_test_check_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_check_LDADD = $(UNIT_LDADD)
+tests_unit_test_check_SOURCES = tests/unit/test_check.c tests/unit/cmdtest.h tests/unit/unit.h
+tests_unit_test_check_CFLAGS = $(UNIT_CFLAGS) $(SABA_TEST_CFLAGS)
+tests_unit_test_check_LDADD = $(SABA_TEST_LIBS) $(UNIT_LDADD)
+tests_unit_test_check_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
 endif
 check_PROGRAMS += $(COMMAND_UNIT_TESTS)
 TESTS += $(COMMAND_UNIT_TESTS)

@@ -51,10 +51,10 @@ tests_unit_test_retire_LDADD = $(UNIT_LDADD)
 tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c tests/unit/unit.h
 tests_unit_test_outbox_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_outbox_LDADD = $(UNIT_LDADD)
-tests_unit_test_procfs_SOURCES = tests/unit/test_procfs.c tests/unit/fakehost.c tests/unit/fakehost_query.c tests/unit/fakehost_priv.h \
-	tests/unit/fakehost.h tests/unit/unit.h
-tests_unit_test_procfs_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_procfs_LDADD = $(UNIT_LDADD)
+tests_unit_test_procfs_SOURCES = tests/unit/test_procfs.c tests/unit/unit.h
+tests_unit_test_procfs_CFLAGS = $(UNIT_CFLAGS) $(SABA_TEST_CFLAGS)
+tests_unit_test_procfs_LDADD = $(SABA_TEST_LIBS) $(UNIT_LDADD)
+tests_unit_test_procfs_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
 else
 TESTS += tests/no-cunit.sh
 endif

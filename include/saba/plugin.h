@@ -250,8 +250,9 @@ struct saba_host {
 	/* A Mackerel API request with the agent's key, TLS, proxy and
 	 * timeout: method "GET", "POST" or "PUT", path with its query
 	 * ("/api/v0/hosts?status=working"), body JSON or NULL.  The response
-	 * body goes to sink (may be NULL; returning non-zero stops reading),
-	 * possibly in several pieces.  Returns the HTTP status, or -1 when no
+	 * body goes to sink (may be NULL) in pieces as it arrives, with no
+	 * size limit; a sink returning non-zero stops reading, and the call
+	 * then returns -1.  Returns the HTTP status, or -1 when no
 	 * answer arrived (err says why; under --dry-run nothing is sent and
 	 * -1 is returned).  Any thread but collect()'s: it may take the whole
 	 * HTTP timeout.  Never retries. */

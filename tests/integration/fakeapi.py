@@ -18,6 +18,7 @@ Routes (each has a name, used to select requests and to set faults):
     update_host   PUT  /api/v0/hosts/<id>            -> {"id": id}
     host_status   POST /api/v0/hosts/<id>/status     -> {"success": true}
     retire_host   POST /api/v0/hosts/<id>/retire     -> {"success": true} or 404
+                  (404 also for a retired host with retired_404=True)
     tsdb          POST /api/v0/tsdb                  -> {"success": true}
     graph_defs    POST /api/v0/graph-defs/create     -> {"success": true}
                   (recorded: ``graph_defs()``)
@@ -150,12 +151,16 @@ class FakeMackerel:
     """The fake API.  All public methods are thread-safe."""
 
     def __init__(self, api_key="test-api-key", host="127.0.0.1", port=0, verbose=False,
-                 tls=None):
-        """tls: None for plain HTTP, or (certfile, keyfile) to serve HTTPS."""
+                 tls=None, retired_404=False):
+        """tls: None for plain HTTP, or (certfile, keyfile) to serve HTTPS.
+        retired_404: a retired host is gone, so retiring it again answers 404
+        (what a second fleet sweeper racing the first sees); by default a
+        retired host can be retired again (200)."""
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the fake API only listens on loopback")
         self.api_key = api_key
         self.verbose = verbose
+        self.retired_404 = retired_404
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self._release = threading.Event()
@@ -223,6 +228,34 @@ class FakeMackerel:
             host.update(fields)
             self._hosts[host_id] = host
             return host_id
+
+    def add_hosts(self, specs):
+        """Pre-register many hosts at once: specs is a list of dicts of
+        add_host()'s keyword arguments.  Returns their ids, in order."""
+        with self._lock:
+            return [self.add_host(**spec) for spec in specs]
+
+    def route_counts(self):
+        """{route name: number of requests} over every recorded request
+        (None for requests no route matched)."""
+        with self._lock:
+            out = {}
+            for r in self._requests:
+                out[r.route] = out.get(r.route, 0) + 1
+            return out
+
+    def retire_counts(self):
+        """{host id: (retire requests, of which accepted)}."""
+        with self._lock:
+            out = {}
+            for r in self._requests:
+                if r.route == "retire_host":
+                    n, ok = out.get(r.host_id, (0, 0))
+                    out[r.host_id] = (n + 1, ok)
+            for host_id, _ in self._retired:
+                n, ok = out.get(host_id, (0, 0))
+                out[host_id] = (n, ok + 1)
+            return out
 
     def host(self, host_id):
         with self._lock:
@@ -457,7 +490,7 @@ class FakeMackerel:
             self._statuses.append((req.host_id, status, req.time))
             return 200, {"success": True}, {}
         if r == "retire_host":
-            if host is None:
+            if host is None or (self.retired_404 and host.get("isRetired")):
                 return 404, _err("Host Not Found."), {}
             host["isRetired"] = True
             host["retiredAt"] = int(req.time)

@@ -166,11 +166,20 @@ class SystemTest(nspawn.Harness):
               "non-root agent asked systemd over the system bus: %s" % (
                   r.stdout.strip().splitlines()[-3:],))
 
+        def running():
+            return self.ct.run("journalctl", "-u", UNIT, "-o", "cat").stdout.count(
+                "collecting every")
+        before = running()
         self.ct.run("systemctl", "start", UNIT, check=True)
+        # A stop before start-up finished asks no trigger (the host is not
+        # confirmed yet): wait until the agent runs.
+        check(self.api.wait_for(lambda: running() > before, 10),
+              "the agent runs again before the reboot")
         rc, took = self.shut("reboot", 60)
         check(rc == 133, "reboot: nspawn exits 133 (got %s after %.1f s)" % (rc, took))
         jr = self.journal()
-        check("stop classified as reboot (jobs:" in jr, "reboot: classified as reboot")
+        check("stop classified as reboot (jobs:" in jr, "reboot: classified as reboot%s" % (
+            "" if "stop classified as reboot (jobs:" in jr else "\n" + jr[-3000:]))
         check(len(self.retires()) == 0, "reboot: no retire call")
         check(self.id_file() == host, "reboot: the id file stays")
 
@@ -199,8 +208,10 @@ class SystemTest(nspawn.Harness):
         self.ct.run("systemctl", "stop", UNIT, timeout=40)
         took = time.monotonic() - t0
         calls = self.retires()
-        check([(c.host_id, c.response_status) for c in calls] == [(host, 200)],
-              "retire_on=[\"stop\"] + stop: exactly one retire, for %s: %s" % (host, calls))
+        ok = [(c.host_id, c.response_status) for c in calls] == [(host, 200)]
+        check(ok, "retire_on=[\"stop\"] + stop: exactly one retire, for %s: %s%s" % (
+            host, calls, "" if ok else "\n" + self.ct.run(
+                "journalctl", "-o", "short-monotonic", "--no-pager").stdout[-6000:]))
         check(self.id_file() is None, "stop: the id file is gone")
         check(took > 4.5 and self.ct.prop("Result") == "success",
               "stop took %.1f s > TimeoutStopSec=3 and ended with Result=%s "

@@ -1,5 +1,5 @@
 /*
- * cmdtest: what test_exec and test_check share on top of fakehost: the
+ * cmdtest: what test_exec and test_check share on top of libsaba-plugin-test: the
  * built module, the fixture commands in tests/data/commands/, clocks, and
  * checks for leaked descriptors and unreaped children.  Header only.
  *
@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fakehost.h"
+#include <saba/plugin-test.h>
 #include "unit.h"
 
 struct cmdtest {
@@ -53,7 +53,7 @@ static inline int cmdtest_init(struct cmdtest *t, const char *module)
 		return -1;
 	}
 	snprintf(so, sizeof(so), "%s/%s.so", t->plugindir, module);
-	t->plugin = fakehost_load(so, &t->dl);
+	t->plugin = saba_test_load(so, &t->dl);
 	if (t->plugin == NULL) {
 		fprintf(stderr, "cmdtest: cannot load %s\n", so);
 		return -1;
@@ -63,7 +63,7 @@ static inline int cmdtest_init(struct cmdtest *t, const char *module)
 
 static inline void cmdtest_cleanup(struct cmdtest *t)
 {
-	fakehost_unload(t->dl);
+	saba_test_unload(t->dl);
 	t->dl = NULL;
 }
 
@@ -133,25 +133,25 @@ static inline int cmdtest_gone(pid_t pid)
 }
 
 /* Wait up to timeout seconds for n check reports; 1 when they came. */
-static inline int cmdtest_wait_checks(struct fakehost *fh, size_t n, double timeout)
+static inline int cmdtest_wait_checks(struct saba_test_host *fh, size_t n, double timeout)
 {
 	double end = cmdtest_now() + timeout;
 
-	while (fakehost_nchecks(fh) < n && cmdtest_now() < end)
+	while (saba_test_nchecks(fh) < n && cmdtest_now() < end)
 		cmdtest_sleep(0.005);
-	return fakehost_nchecks(fh) >= n;
+	return saba_test_nchecks(fh) >= n;
 }
 
-/* Wait up to timeout seconds for n log lines as fakehost_log_count()
+/* Wait up to timeout seconds for n log lines as saba_test_log_count()
  * counts them; 1 when they came. */
-static inline int cmdtest_wait_log(struct fakehost *fh, size_t n, int max_level, const char *needle,
-				   double timeout)
+static inline int cmdtest_wait_log(struct saba_test_host *fh, size_t n, int max_level,
+				   const char *needle, double timeout)
 {
 	double end = cmdtest_now() + timeout;
 
-	while (fakehost_log_count(fh, max_level, needle) < n && cmdtest_now() < end)
+	while (saba_test_log_count(fh, max_level, needle) < n && cmdtest_now() < end)
 		cmdtest_sleep(0.005);
-	return fakehost_log_count(fh, max_level, needle) >= n;
+	return saba_test_log_count(fh, max_level, needle) >= n;
 }
 
 #endif /* SABA_TESTS_CMDTEST_H */

@@ -51,7 +51,7 @@ const struct saba_plugin *plugtest_load(const char *module, void **dl)
 		return NULL;
 	}
 	snprintf(path, sizeof(path), "%s/%s.so", plugindir, module);
-	p = fakehost_load(path, dl);
+	p = saba_test_load(path, dl);
 	if (p == NULL)
 		fprintf(stderr, "plugtest: cannot load %s\n", path);
 	return p;
@@ -66,7 +66,7 @@ const char *plugtest_data(const char *rel)
 	return buf;
 }
 
-void *plugtest_create(const struct saba_plugin *p, struct fakehost **fh, const char *cfg, ...)
+void *plugtest_create(const struct saba_plugin *p, struct saba_test_host **fh, const char *cfg, ...)
 {
 	va_list ap;
 	char *text;
@@ -76,29 +76,29 @@ void *plugtest_create(const struct saba_plugin *p, struct fakehost **fh, const c
 	if (vasprintf(&text, cfg, ap) < 0)
 		abort();
 	va_end(ap);
-	*fh = fakehost_new(text);
+	*fh = saba_test_host_new(text);
 	free(text);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(*fh);
-	CU_ASSERT_EQUAL_FATAL(fakehost_create(*fh, p, &inst), SABA_OK);
+	CU_ASSERT_EQUAL_FATAL(saba_test_create(*fh, p, &inst), SABA_OK);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(inst);
 	return inst;
 }
 
-void plugtest_destroy(const struct saba_plugin *p, struct fakehost *fh, void *inst)
+void plugtest_destroy(const struct saba_plugin *p, struct saba_test_host *fh, void *inst)
 {
-	CU_ASSERT_EQUAL(fakehost_misuse(fh), 0);
-	CU_ASSERT_EQUAL(fakehost_ndropped(fh), 0);
+	CU_ASSERT_EQUAL(saba_test_misuse(fh), 0);
+	CU_ASSERT_EQUAL(saba_test_ndropped(fh), 0);
 	p->destroy(inst);
-	fakehost_free(fh);
+	saba_test_host_free(fh);
 }
 
-double plugtest_value(struct fakehost *fh, const char *name)
+double plugtest_value(struct saba_test_host *fh, const char *name)
 {
 	double v = -1;
 
-	if (!fakehost_value(fh, name, &v))
+	if (!saba_test_value(fh, name, &v))
 		fprintf(stderr, "plugtest: %s was not emitted\n", name);
-	CU_ASSERT_TRUE(fakehost_value(fh, name, NULL));
+	CU_ASSERT_TRUE(saba_test_value(fh, name, NULL));
 	return v;
 }
 

@@ -1,6 +1,6 @@
 /*
  * plugtest: what the metric plugin tests (test_cpu, test_disk,
- * test_interface, test_filesystem) share on top of fakehost: loading a
+ * test_interface, test_filesystem) share on top of libsaba-plugin-test: loading a
  * built module, fixture paths, instances with a config, and a procfs root
  * that can be switched between two fixture snapshots (a symlink in a temp
  * dir) so a delta plugin sees its counters move.
@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "fakehost.h"
+#include <saba/plugin-test.h>
 
 /* Resolve the directories and load module; NULL after printing why. */
 const struct saba_plugin *plugtest_load(const char *module, void **dl);
@@ -24,13 +24,13 @@ const char *plugtest_data(const char *rel);
 
 /* A fake host and an instance of p with the libconfig text cfg (printf
  * format); asserts (fatally) that create works. */
-void *plugtest_create(const struct saba_plugin *p, struct fakehost **fh, const char *cfg, ...)
+void *plugtest_create(const struct saba_plugin *p, struct saba_test_host **fh, const char *cfg, ...)
 	SABA_PRINTF(3, 4);
 /* Check the plugin kept to the host API, destroy the instance and host. */
-void plugtest_destroy(const struct saba_plugin *p, struct fakehost *fh, void *inst);
+void plugtest_destroy(const struct saba_plugin *p, struct saba_test_host *fh, void *inst);
 
 /* Value of name, asserting that it was emitted. */
-double plugtest_value(struct fakehost *fh, const char *name);
+double plugtest_value(struct saba_test_host *fh, const char *name);
 
 /* A switchable procfs: <tmp>/proc -> a fixture dir. */
 struct plugtest_proc {

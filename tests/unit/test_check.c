@@ -30,8 +30,8 @@ static int suite_cleanup(void)
 	return 0;
 }
 
-static void *make(struct fakehost **fh, const char *fmt, ...) SABA_PRINTF(2, 3);
-static void *make(struct fakehost **fh, const char *fmt, ...)
+static void *make(struct saba_test_host **fh, const char *fmt, ...) SABA_PRINTF(2, 3);
+static void *make(struct saba_test_host **fh, const char *fmt, ...)
 {
 	va_list ap;
 	char *cfg;
@@ -40,24 +40,24 @@ static void *make(struct fakehost **fh, const char *fmt, ...)
 	va_start(ap, fmt);
 	CU_ASSERT_FATAL(vasprintf(&cfg, fmt, ap) >= 0);
 	va_end(ap);
-	*fh = fakehost_new(cfg);
+	*fh = saba_test_host_new(cfg);
 	free(cfg);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(*fh);
-	fakehost_knobs(*fh)->instance_name = "check-test";
-	CU_ASSERT_EQUAL_FATAL(fakehost_create(*fh, t.plugin, &inst), SABA_OK);
+	saba_test_set_instance_name(*fh, "check-test");
+	CU_ASSERT_EQUAL_FATAL(saba_test_create(*fh, t.plugin, &inst), SABA_OK);
 	return inst;
 }
 
-static void done(struct fakehost *fh, void *inst)
+static void done(struct saba_test_host *fh, void *inst)
 {
-	CU_ASSERT_EQUAL(fakehost_misuse(fh), 0);
+	CU_ASSERT_EQUAL(saba_test_misuse(fh), 0);
 	t.plugin->destroy(inst);
-	fakehost_free(fh);
+	saba_test_host_free(fh);
 	CU_ASSERT(cmdtest_no_children());
 }
 
 /* Start, wait for the n-th finished run in all, stop. */
-static void run(struct fakehost *fh, void *inst, size_t n)
+static void run(struct saba_test_host *fh, void *inst, size_t n)
 {
 	CU_ASSERT_EQUAL_FATAL(t.plugin->start(inst), SABA_OK);
 	CU_ASSERT(cmdtest_wait_log(fh, n, SABA_LOG_DEBUG, "result ", WAIT));
@@ -65,11 +65,11 @@ static void run(struct fakehost *fh, void *inst, size_t n)
 }
 
 /* The i-th report; asserts it exists. */
-static struct saba_check_report report(struct fakehost *fh, size_t i)
+static struct saba_check_report report(struct saba_test_host *fh, size_t i)
 {
 	struct saba_check_report r = {0};
 
-	CU_ASSERT_FATAL(fakehost_check_at(fh, i, &r));
+	CU_ASSERT_FATAL(saba_test_check_at(fh, i, &r));
 	return r;
 }
 
@@ -89,7 +89,7 @@ static void test_statuses(void)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *msg = cases[i].code == 5 ? "weird" : cases[i].message;
-		struct fakehost *fh;
+		struct saba_test_host *fh;
 		void *inst;
 		struct saba_check_report r;
 		time_t t0 = time(NULL);
@@ -100,7 +100,7 @@ static void test_statuses(void)
 			    cmdtest_script(&t, "check_status.sh"), cases[i].code,
 			    cases[i].code == 2 ? "on fire\\nsecond line" : msg);
 		run(fh, inst, 1);
-		CU_ASSERT_EQUAL_FATAL(fakehost_nchecks(fh), 1);
+		CU_ASSERT_EQUAL_FATAL(saba_test_nchecks(fh), 1);
 		r = report(fh, 0);
 		CU_ASSERT_STRING_EQUAL(r.name, "check-test");
 		CU_ASSERT_EQUAL(r.status, cases[i].status);
@@ -115,7 +115,7 @@ static void test_statuses(void)
 
 static void test_missing_command(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = make(&fh, "command = [\"/nonexistent/check_x\", \"-w\", \"1\"];");
 	struct saba_check_report r;
 
@@ -137,7 +137,7 @@ static void test_missing_command(void)
 
 static void test_timeout(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = make(&fh, "command = \"%s\"; timeout = 1;", cmdtest_script(&t, "hang.sh"));
 	double t0 = cmdtest_now();
 	struct saba_check_report r;
@@ -153,7 +153,7 @@ static void test_timeout(void)
 /* 1024 characters, not bytes: 1000 'x' and 24 of the 100 U+3042. */
 static void test_message_cut(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = make(&fh, "command = \"%s\";", cmdtest_script(&t, "check_long.sh"));
 	struct saba_check_report r;
 
@@ -169,7 +169,7 @@ static void test_message_cut(void)
 static void test_filter(void)
 {
 	char dir[] = "/tmp/saba-check-XXXXXX", state[64];
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
@@ -177,15 +177,15 @@ static void test_filter(void)
 	inst = make(&fh, "command = \"%s\"; env = { STATE = \"%s\"; };",
 		    cmdtest_script(&t, "check_sequence.sh"), state);
 	run(fh, inst, 1);
-	CU_ASSERT_EQUAL(fakehost_nchecks(fh), 1);
+	CU_ASSERT_EQUAL(saba_test_nchecks(fh), 1);
 	run(fh, inst, 2);
-	CU_ASSERT_EQUAL(fakehost_nchecks(fh), 1);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_DEBUG, "not reported"), 1);
+	CU_ASSERT_EQUAL(saba_test_nchecks(fh), 1);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_DEBUG, "not reported"), 1);
 	run(fh, inst, 3);
-	CU_ASSERT_EQUAL_FATAL(fakehost_nchecks(fh), 2);
+	CU_ASSERT_EQUAL_FATAL(saba_test_nchecks(fh), 2);
 	CU_ASSERT_EQUAL(report(fh, 1).status, SABA_CHECK_WARNING);
 	run(fh, inst, 4);
-	CU_ASSERT_EQUAL_FATAL(fakehost_nchecks(fh), 3);
+	CU_ASSERT_EQUAL_FATAL(saba_test_nchecks(fh), 3);
 	CU_ASSERT_EQUAL(report(fh, 2).status, SABA_CHECK_OK);
 	CU_ASSERT_STRING_EQUAL(report(fh, 2).message, "same");
 	done(fh, inst);
@@ -195,21 +195,21 @@ static void test_filter(void)
 
 static void test_prevent_alert_auto_close(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = make(&fh,
 			  "command = \"%s\"; prevent_alert_auto_close = true;"
 			  "max_check_attempts = 5; env = { CHECK_EXIT = \"0\"; };",
 			  cmdtest_script(&t, "check_status.sh"));
 
 	run(fh, inst, 1);
-	CU_ASSERT_EQUAL(fakehost_nchecks(fh), 0);
+	CU_ASSERT_EQUAL(saba_test_nchecks(fh), 0);
 	done(fh, inst);
 	inst = make(&fh,
 		    "command = \"%s\"; prevent_alert_auto_close = true;"
 		    "max_check_attempts = 5; env = { CHECK_EXIT = \"2\"; };",
 		    cmdtest_script(&t, "check_status.sh"));
 	run(fh, inst, 1);
-	CU_ASSERT_EQUAL_FATAL(fakehost_nchecks(fh), 1);
+	CU_ASSERT_EQUAL_FATAL(saba_test_nchecks(fh), 1);
 	CU_ASSERT_EQUAL(report(fh, 0).status, SABA_CHECK_CRITICAL);
 	/* forced to 1, as upstream */
 	CU_ASSERT_EQUAL(report(fh, 0).max_check_attempts, 1);
@@ -219,7 +219,7 @@ static void test_prevent_alert_auto_close(void)
 static void test_action(void)
 {
 	char dir[] = "/tmp/saba-check-XXXXXX", out[64], buf[256] = "", check[PATH_MAX + 128];
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst;
 	FILE *fp;
 	size_t n = 0;
@@ -252,33 +252,33 @@ static void test_action(void)
 static void test_host_spec(void)
 {
 	char memo[400];
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst;
 	json_t *got;
 
 	inst = make(&fh, "command = \"true\"; memo = \"disk of /srv\";");
-	CU_ASSERT_EQUAL(fakehost_host_spec(fh, t.plugin, inst), SABA_OK);
-	CU_ASSERT_STRING_EQUAL(fakehost_spec(fh, "checks") ? fakehost_spec(fh, "checks") : "",
+	CU_ASSERT_EQUAL(saba_test_host_spec(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT_STRING_EQUAL(saba_test_spec(fh, "checks") ? saba_test_spec(fh, "checks") : "",
 			       "[{\"name\":\"check-test\",\"memo\":\"disk of /srv\"}]");
 	done(fh, inst);
 	/* no memo: none in the spec */
 	inst = make(&fh, "command = \"true\";");
-	CU_ASSERT_EQUAL(fakehost_host_spec(fh, t.plugin, inst), SABA_OK);
-	CU_ASSERT_STRING_EQUAL(fakehost_spec(fh, "checks") ? fakehost_spec(fh, "checks") : "",
+	CU_ASSERT_EQUAL(saba_test_host_spec(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT_STRING_EQUAL(saba_test_spec(fh, "checks") ? saba_test_spec(fh, "checks") : "",
 			       "[{\"name\":\"check-test\"}]");
 	done(fh, inst);
 	/* another host's check is not listed */
 	inst = make(&fh, "command = \"true\"; custom_identifier = \"other\";");
-	CU_ASSERT_EQUAL(fakehost_host_spec(fh, t.plugin, inst), SABA_OK);
-	CU_ASSERT_EQUAL(fakehost_nspecs(fh), 0);
+	CU_ASSERT_EQUAL(saba_test_host_spec(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_nspecs(fh), 0);
 	done(fh, inst);
 	/* a memo over 250 characters is cut, with a warning */
 	memset(memo, 'm', 300);
 	memo[300] = '\0';
 	inst = make(&fh, "command = \"true\"; memo = \"%s\";", memo);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_WARNING, "memo is cut"), 1);
-	CU_ASSERT_EQUAL(fakehost_host_spec(fh, t.plugin, inst), SABA_OK);
-	got = json_loads(fakehost_spec(fh, "checks"), 0, NULL);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_WARNING, "memo is cut"), 1);
+	CU_ASSERT_EQUAL(saba_test_host_spec(fh, t.plugin, inst), SABA_OK);
+	got = json_loads(saba_test_spec(fh, "checks"), 0, NULL);
 	CU_ASSERT_EQUAL(strlen(json_string_value(json_object_get(json_array_get(got, 0), "memo"))),
 			250);
 	json_decref(got);
@@ -287,7 +287,7 @@ static void test_host_spec(void)
 
 static void test_custom_identifier(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = make(&fh, "command = \"%s\"; custom_identifier = \"db-1.example\";",
 			  cmdtest_script(&t, "check_status.sh"));
 
@@ -308,13 +308,13 @@ static void test_settings(void)
 		"action = { command = \"true\"; timeout = \"soon\"; };",
 		"action = { command = \"true\"; colour = \"red\"; };",
 	};
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst;
 
 	/* notification_interval below 10 is raised; no interval below 1 */
 	inst = make(&fh, "command = \"%s\"; notification_interval = 3; check_interval = 0;",
 		    cmdtest_script(&t, "check_status.sh"));
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_WARNING, "check_interval 0"), 1);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_WARNING, "check_interval 0"), 1);
 	run(fh, inst, 1);
 	CU_ASSERT_EQUAL(report(fh, 0).notification_interval, 10);
 	CU_ASSERT_EQUAL(report(fh, 0).max_check_attempts, 0);
@@ -323,20 +323,20 @@ static void test_settings(void)
 		char cfg[256];
 
 		snprintf(cfg, sizeof(cfg), "command = \"true\"; %s", bad[i]);
-		fh = fakehost_new(cfg);
+		fh = saba_test_host_new(cfg);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(fh);
 		inst = NULL;
-		CU_ASSERT_NOT_EQUAL(fakehost_create(fh, t.plugin, &inst), SABA_OK);
+		CU_ASSERT_NOT_EQUAL(saba_test_create(fh, t.plugin, &inst), SABA_OK);
 		CU_ASSERT_PTR_NULL(inst);
-		CU_ASSERT(fakehost_nconfig_errors(fh) >= 1);
-		fakehost_free(fh);
+		CU_ASSERT(saba_test_nconfig_errors(fh) >= 1);
+		saba_test_host_free(fh);
 	}
 }
 
 /* stop() kills a running check and reports nothing for it. */
 static void test_stop_kills_running(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst =
 		make(&fh, "command = \"%s\"; timeout = 30;", cmdtest_script(&t, "hang_noterm.sh"));
 	double t0;
@@ -346,14 +346,14 @@ static void test_stop_kills_running(void)
 	t0 = cmdtest_now();
 	t.plugin->stop(inst);
 	CU_ASSERT(cmdtest_now() - t0 < 2.0);
-	CU_ASSERT_EQUAL(fakehost_nchecks(fh), 0);
+	CU_ASSERT_EQUAL(saba_test_nchecks(fh), 0);
 	done(fh, inst);
 }
 
 /* stop() ends the wait for the next check at once. */
 static void test_stop_interrupts_wait(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = make(&fh, "command = \"true\";");
 	double t0;
 
@@ -363,7 +363,7 @@ static void test_stop_interrupts_wait(void)
 	t0 = cmdtest_now();
 	t.plugin->stop(inst);
 	CU_ASSERT(cmdtest_now() - t0 < 0.5);
-	CU_ASSERT_EQUAL(fakehost_nchecks(fh), 1);
+	CU_ASSERT_EQUAL(saba_test_nchecks(fh), 1);
 	done(fh, inst);
 }
 

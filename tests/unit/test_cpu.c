@@ -28,23 +28,23 @@ static int suite_init(void)
 
 static int suite_cleanup(void)
 {
-	fakehost_unload(cpu_dl);
+	saba_test_unload(cpu_dl);
 	return 0;
 }
 
 /* Collect a, then b; returns the instance with b's values recorded. */
-static void *collect_pair(struct fakehost **fh, struct plugtest_proc *proc, const char *a,
+static void *collect_pair(struct saba_test_host **fh, struct plugtest_proc *proc, const char *a,
 			  const char *b)
 {
 	void *inst;
 
 	CU_ASSERT_EQUAL_FATAL(plugtest_proc_new(proc, a), 0);
 	inst = plugtest_create(cpu, fh, "procfs = \"%s\";", proc->link);
-	CU_ASSERT_EQUAL(fakehost_collect(*fh, cpu, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_collect(*fh, cpu, inst), SABA_OK);
 	/* a delta plugin: the first round only keeps the sample */
-	CU_ASSERT_EQUAL(fakehost_nvalues(*fh), 0);
+	CU_ASSERT_EQUAL(saba_test_nvalues(*fh), 0);
 	CU_ASSERT_EQUAL_FATAL(plugtest_proc_point(proc, b), 0);
-	CU_ASSERT_EQUAL(fakehost_collect(*fh, cpu, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_collect(*fh, cpu, inst), SABA_OK);
 	return inst;
 }
 
@@ -61,12 +61,12 @@ static void test_descriptor(void)
 static void test_modern(void)
 {
 	struct plugtest_proc proc;
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = collect_pair(&fh, &proc, "cpu-modern-a", "cpu-modern-b");
 	double sum = 0, v;
 
 	/* Δ × 4 × 100 / 2000 = Δ / 5 */
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 9);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 9);
 	CU_ASSERT_EQUAL(plugtest_value(fh, "cpu.user.percentage"), 40.0); /* 260 - 60 */
 	CU_ASSERT_EQUAL(plugtest_value(fh, "cpu.nice.percentage"), 4.0);
 	CU_ASSERT_EQUAL(plugtest_value(fh, "cpu.system.percentage"), 20.0);
@@ -76,10 +76,10 @@ static void test_modern(void)
 	CU_ASSERT_EQUAL(plugtest_value(fh, "cpu.softirq.percentage"), 4.0);
 	CU_ASSERT_EQUAL(plugtest_value(fh, "cpu.steal.percentage"), 2.0);
 	CU_ASSERT_EQUAL(plugtest_value(fh, "cpu.guest.percentage"), 12.0);
-	CU_ASSERT_FALSE(fakehost_value(fh, "cpu.guest_nice.percentage", NULL));
+	CU_ASSERT_FALSE(saba_test_value(fh, "cpu.guest_nice.percentage", NULL));
 	/* the stacked graph: everything but guest adds up to 100 × ncpu
 	 * less guest_nice's share (upstream counts it in nice) */
-	for (size_t i = 0; fakehost_value_at(fh, i, &v) != NULL; i++)
+	for (size_t i = 0; saba_test_value_at(fh, i, &v) != NULL; i++)
 		sum += v;
 	CU_ASSERT_EQUAL(sum, 400.0);
 	plugtest_destroy(cpu, fh, inst);
@@ -89,11 +89,11 @@ static void test_modern(void)
 static void test_old_kernel(void)
 {
 	struct plugtest_proc proc;
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = collect_pair(&fh, &proc, "cpu-old-a", "cpu-old-b");
 
 	/* 7 columns: no steal, no guest; Δ × 2 × 100 / 2000 = Δ / 10 */
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 7);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 7);
 	CU_ASSERT_EQUAL(plugtest_value(fh, "cpu.user.percentage"), 30.0);
 	CU_ASSERT_EQUAL(plugtest_value(fh, "cpu.nice.percentage"), 0.0);
 	CU_ASSERT_EQUAL(plugtest_value(fh, "cpu.system.percentage"), 10.0);
@@ -101,8 +101,8 @@ static void test_old_kernel(void)
 	CU_ASSERT_EQUAL(plugtest_value(fh, "cpu.iowait.percentage"), 2.0);
 	CU_ASSERT_EQUAL(plugtest_value(fh, "cpu.irq.percentage"), 1.0);
 	CU_ASSERT_EQUAL(plugtest_value(fh, "cpu.softirq.percentage"), 1.0);
-	CU_ASSERT_FALSE(fakehost_value(fh, "cpu.steal.percentage", NULL));
-	CU_ASSERT_FALSE(fakehost_value(fh, "cpu.guest.percentage", NULL));
+	CU_ASSERT_FALSE(saba_test_value(fh, "cpu.steal.percentage", NULL));
+	CU_ASSERT_FALSE(saba_test_value(fh, "cpu.guest.percentage", NULL));
 	plugtest_destroy(cpu, fh, inst);
 	plugtest_proc_free(&proc);
 }
@@ -111,12 +111,12 @@ static void test_old_kernel(void)
 static void test_iowait_back(void)
 {
 	struct plugtest_proc proc;
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = collect_pair(&fh, &proc, "cpu-modern-a", "cpu-iowait-back");
 	/* iowait 200 -> 100: ΔTotal = 2000 - 40 - 100 = 1860 */
 	double total = 1860;
 
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 9);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 9);
 	CU_ASSERT_EQUAL(plugtest_value(fh, "cpu.iowait.percentage"), 0.0);
 	CU_ASSERT_EQUAL(plugtest_value(fh, "cpu.user.percentage"), 200.0 * 4 * 100.0 / total);
 	CU_ASSERT_EQUAL(plugtest_value(fh, "cpu.idle.percentage"), 1540.0 * 4 * 100.0 / total);
@@ -129,49 +129,49 @@ static void test_iowait_back(void)
 static void test_total_back(void)
 {
 	struct plugtest_proc proc;
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = collect_pair(&fh, &proc, "cpu-modern-b", "cpu-modern-a");
 
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 0);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_WARNING, NULL), 0);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 0);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_WARNING, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(plugtest_proc_point(&proc, "cpu-modern-b"), 0);
-	CU_ASSERT_EQUAL(fakehost_collect(fh, cpu, inst), SABA_OK);
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 9);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, cpu, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 9);
 	CU_ASSERT_EQUAL(plugtest_value(fh, "cpu.idle.percentage"), 308.0);
 	/* and the same file twice: nothing elapsed, nothing to report */
-	CU_ASSERT_EQUAL(fakehost_collect(fh, cpu, inst), SABA_OK);
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 0);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, cpu, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 0);
 	plugtest_destroy(cpu, fh, inst);
 	plugtest_proc_free(&proc);
 }
 
 static void test_malformed(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = plugtest_create(cpu, &fh, "procfs = \"%s\";", plugtest_data("cpu-bad"));
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, cpu, inst), SABA_ERROR);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_ERR, "cpu-bad/stat: malformed"), 1);
-	CU_ASSERT_EQUAL(fakehost_host_spec(fh, cpu, inst), SABA_ERROR);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_ERR, "no processor"), 1);
-	CU_ASSERT_EQUAL(fakehost_nspecs(fh), 0);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, cpu, inst), SABA_ERROR);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_ERR, "cpu-bad/stat: malformed"), 1);
+	CU_ASSERT_EQUAL(saba_test_host_spec(fh, cpu, inst), SABA_ERROR);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_ERR, "no processor"), 1);
+	CU_ASSERT_EQUAL(saba_test_nspecs(fh), 0);
 	plugtest_destroy(cpu, fh, inst);
 
 	inst = plugtest_create(cpu, &fh, "procfs = \"/nonexistent\";");
-	CU_ASSERT_EQUAL(fakehost_collect(fh, cpu, inst), SABA_ERROR);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_ERR, "/nonexistent/stat"), 1);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, cpu, inst), SABA_ERROR);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_ERR, "/nonexistent/stat"), 1);
 	plugtest_destroy(cpu, fh, inst);
 }
 
 static void test_spec_x86(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = plugtest_create(cpu, &fh, "procfs = \"%s\";", plugtest_data("cpu-modern-a"));
 	const char *text;
 	json_t *spec, *c;
 
-	CU_ASSERT_EQUAL(fakehost_host_spec(fh, cpu, inst), SABA_OK);
-	text = fakehost_spec(fh, "meta.cpu");
+	CU_ASSERT_EQUAL(saba_test_host_spec(fh, cpu, inst), SABA_OK);
+	text = saba_test_spec(fh, "meta.cpu");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	spec = json_loads(text, 0, NULL);
 	CU_ASSERT_FATAL(json_is_array(spec));
@@ -197,12 +197,12 @@ static void test_spec_x86(void)
 /* Old ARM kernels name the model once, as "Processor", before the CPUs. */
 static void test_spec_arm(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = plugtest_create(cpu, &fh, "procfs = \"%s\";", plugtest_data("cpu-arm"));
 	const char *text;
 
-	CU_ASSERT_EQUAL(fakehost_host_spec(fh, cpu, inst), SABA_OK);
-	text = fakehost_spec(fh, "meta.cpu");
+	CU_ASSERT_EQUAL(saba_test_host_spec(fh, cpu, inst), SABA_OK);
+	text = saba_test_spec(fh, "meta.cpu");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	CU_ASSERT_STRING_EQUAL(text, "[{\"model_name\":\"ARMv7 Processor rev 10 (v7l)\"},"
 				     "{\"model_name\":\"ARMv7 Processor rev 10 (v7l)\"}]");
@@ -227,21 +227,21 @@ static int real_ncpu(void)
 /* The real /proc: shares of a second sample add up to about 100 × ncpu. */
 static void test_real_proc(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = plugtest_create(cpu, &fh, "procfs = \"/proc\";");
 	int ncpu = real_ncpu();
 	double sum = 0, v;
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, cpu, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, cpu, inst), SABA_OK);
 	plugtest_sleep(0.3);
-	CU_ASSERT_EQUAL(fakehost_collect(fh, cpu, inst), SABA_OK);
-	CU_ASSERT_TRUE(fakehost_nvalues(fh) >= 4);
-	for (size_t i = 0; fakehost_value_at(fh, i, &v) != NULL; i++) {
+	CU_ASSERT_EQUAL(saba_test_collect(fh, cpu, inst), SABA_OK);
+	CU_ASSERT_TRUE(saba_test_nvalues(fh) >= 4);
+	for (size_t i = 0; saba_test_value_at(fh, i, &v) != NULL; i++) {
 		CU_ASSERT_TRUE(v >= 0);
-		if (strcmp(fakehost_value_at(fh, i, NULL), "cpu.guest.percentage") != 0)
+		if (strcmp(saba_test_value_at(fh, i, NULL), "cpu.guest.percentage") != 0)
 			sum += v;
 	}
-	if (fakehost_nvalues(fh) > 0)
+	if (saba_test_nvalues(fh) > 0)
 		CU_ASSERT_DOUBLE_EQUAL(sum, 100.0 * (double)ncpu, 0.5 * (double)ncpu);
 	plugtest_destroy(cpu, fh, inst);
 }

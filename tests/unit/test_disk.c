@@ -31,12 +31,12 @@ static int suite_init(void)
 
 static int suite_cleanup(void)
 {
-	fakehost_unload(disk_dl);
+	saba_test_unload(disk_dl);
 	return 0;
 }
 
 /* An instance on fixture a, collected, then on b, collected again. */
-static void *collect_pair(struct fakehost **fh, struct plugtest_proc *proc, const char *a,
+static void *collect_pair(struct saba_test_host **fh, struct plugtest_proc *proc, const char *a,
 			  const char *b, struct window *w, const char *extra)
 {
 	double t0, t1, t2, t3;
@@ -45,13 +45,13 @@ static void *collect_pair(struct fakehost **fh, struct plugtest_proc *proc, cons
 	CU_ASSERT_EQUAL_FATAL(plugtest_proc_new(proc, a), 0);
 	inst = plugtest_create(disk, fh, "procfs = \"%s\"; %s", proc->link, extra);
 	t0 = plugtest_now();
-	CU_ASSERT_EQUAL(fakehost_collect(*fh, disk, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_collect(*fh, disk, inst), SABA_OK);
 	t1 = plugtest_now();
-	CU_ASSERT_EQUAL(fakehost_nvalues(*fh), 0);
+	CU_ASSERT_EQUAL(saba_test_nvalues(*fh), 0);
 	plugtest_sleep(0.2);
 	CU_ASSERT_EQUAL_FATAL(plugtest_proc_point(proc, b), 0);
 	t2 = plugtest_now();
-	CU_ASSERT_EQUAL(fakehost_collect(*fh, disk, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_collect(*fh, disk, inst), SABA_OK);
 	t3 = plugtest_now();
 	w->lo = t2 - t1;
 	w->hi = t3 - t0;
@@ -59,7 +59,7 @@ static void *collect_pair(struct fakehost **fh, struct plugtest_proc *proc, cons
 }
 
 /* reads and writes of dev moved by dr and dw in the window */
-static void check_dev(struct fakehost *fh, const char *dev, double dr, double dw,
+static void check_dev(struct saba_test_host *fh, const char *dev, double dr, double dw,
 		      const struct window *w)
 {
 	char name[128];
@@ -77,14 +77,14 @@ static void check_dev(struct fakehost *fh, const char *dev, double dr, double dw
 		CU_ASSERT_EQUAL(r, 0.0);
 }
 
-static int has_dev(struct fakehost *fh, const char *dev)
+static int has_dev(struct saba_test_host *fh, const char *dev)
 {
 	char name[128];
 
 	snprintf(name, sizeof(name), "disk.%s.reads.delta", dev);
-	return fakehost_value(fh, name, NULL) ||
+	return saba_test_value(fh, name, NULL) ||
 	       (snprintf(name, sizeof(name), "disk.%s.writes.delta", dev),
-		fakehost_value(fh, name, NULL));
+		saba_test_value(fh, name, NULL));
 }
 
 static void test_descriptor(void)
@@ -98,11 +98,11 @@ static void test_descriptor(void)
 static void test_modern(void)
 {
 	struct plugtest_proc proc;
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	struct window w;
 	void *inst = collect_pair(&fh, &proc, "disk-a", "disk-b", &w, "");
 
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 16);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 16);
 	check_dev(fh, "sda", 100, 300, &w);
 	check_dev(fh, "sda1", 100, 300, &w);
 	check_dev(fh, "nvme0n1", 5000, 2500, &w);
@@ -126,11 +126,11 @@ static void test_modern(void)
 static void test_old_kernel(void)
 {
 	struct plugtest_proc proc;
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	struct window w;
 	void *inst = collect_pair(&fh, &proc, "disk-old-a", "disk-old-b", &w, "");
 
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 4);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 4);
 	check_dev(fh, "sda", 50, 100, &w);
 	check_dev(fh, "cciss_c0d0", 400, 200, &w);
 	CU_ASSERT_FALSE(has_dev(fh, "sda1"));
@@ -143,12 +143,12 @@ static void test_old_kernel(void)
 static void test_ignore(void)
 {
 	struct plugtest_proc proc;
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	struct window w;
 	void *inst = collect_pair(&fh, &proc, "disk-a", "disk-b", &w,
 				  "ignore = \"^(loop|sr)[0-9]|p[0-9]+$|^cciss_\";");
 
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 6);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 6);
 	check_dev(fh, "sda", 100, 300, &w);
 	check_dev(fh, "sda1", 100, 300, &w);
 	check_dev(fh, "nvme0n1", 5000, 2500, &w);
@@ -161,17 +161,17 @@ static void test_ignore(void)
 
 static void check_bad_config(const char *cfg, const char *key)
 {
-	struct fakehost *fh = fakehost_new(cfg);
+	struct saba_test_host *fh = saba_test_host_new(cfg);
 	const char *k = NULL;
 	void *inst = NULL;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fh);
-	CU_ASSERT_EQUAL(fakehost_create(fh, disk, &inst), SABA_INVALID);
+	CU_ASSERT_EQUAL(saba_test_create(fh, disk, &inst), SABA_INVALID);
 	CU_ASSERT_PTR_NULL(inst);
-	CU_ASSERT_EQUAL_FATAL(fakehost_nconfig_errors(fh), 1);
-	fakehost_config_error_at(fh, 0, &k);
+	CU_ASSERT_EQUAL_FATAL(saba_test_nconfig_errors(fh), 1);
+	saba_test_config_error_at(fh, 0, &k);
 	CU_ASSERT_STRING_EQUAL(k, key);
-	fakehost_free(fh);
+	saba_test_host_free(fh);
 }
 
 static void test_bad_config(void)
@@ -184,26 +184,26 @@ static void test_bad_config(void)
 
 static void test_missing(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst =
 		plugtest_create(disk, &fh, "procfs = \"/nonexistent\"; sysfs = \"/nonexistent\";");
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, disk, inst), SABA_ERROR);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_ERR, "/nonexistent/diskstats"), 1);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, disk, inst), SABA_ERROR);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_ERR, "/nonexistent/diskstats"), 1);
 	/* no /sys/block (some PaaS): no key, no error, as upstream */
-	CU_ASSERT_EQUAL(fakehost_host_spec(fh, disk, inst), SABA_OK);
-	CU_ASSERT_EQUAL(fakehost_nspecs(fh), 0);
+	CU_ASSERT_EQUAL(saba_test_host_spec(fh, disk, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_nspecs(fh), 0);
 	plugtest_destroy(disk, fh, inst);
 }
 
 static void test_spec(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = plugtest_create(disk, &fh, "sysfs = \"%s/\";", plugtest_data("sys"));
 	const char *text;
 
-	CU_ASSERT_EQUAL(fakehost_host_spec(fh, disk, inst), SABA_OK);
-	text = fakehost_spec(fh, "meta.block_device");
+	CU_ASSERT_EQUAL(saba_test_host_spec(fh, disk, inst), SABA_OK);
+	text = saba_test_spec(fh, "meta.block_device");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	/* sorted by name; values trimmed; only the files that exist */
 	CU_ASSERT_STRING_EQUAL(text,

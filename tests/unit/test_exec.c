@@ -34,8 +34,8 @@ static int suite_cleanup(void)
 }
 
 /* A fake host with the config (printf format) and an exec instance. */
-static void *make(struct fakehost **fh, const char *fmt, ...) SABA_PRINTF(2, 3);
-static void *make(struct fakehost **fh, const char *fmt, ...)
+static void *make(struct saba_test_host **fh, const char *fmt, ...) SABA_PRINTF(2, 3);
+static void *make(struct saba_test_host **fh, const char *fmt, ...)
 {
 	va_list ap;
 	char *cfg;
@@ -44,104 +44,104 @@ static void *make(struct fakehost **fh, const char *fmt, ...)
 	va_start(ap, fmt);
 	CU_ASSERT_FATAL(vasprintf(&cfg, fmt, ap) >= 0);
 	va_end(ap);
-	*fh = fakehost_new(cfg);
+	*fh = saba_test_host_new(cfg);
 	free(cfg);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(*fh);
-	CU_ASSERT_EQUAL_FATAL(fakehost_create(*fh, t.plugin, &inst), SABA_OK);
+	CU_ASSERT_EQUAL_FATAL(saba_test_create(*fh, t.plugin, &inst), SABA_OK);
 	return inst;
 }
 
-static void done(struct fakehost *fh, void *inst)
+static void done(struct saba_test_host *fh, void *inst)
 {
-	CU_ASSERT_EQUAL(fakehost_misuse(fh), 0);
+	CU_ASSERT_EQUAL(saba_test_misuse(fh), 0);
 	t.plugin->destroy(inst);
-	fakehost_free(fh);
+	saba_test_host_free(fh);
 }
 
-static double value(struct fakehost *fh, const char *name)
+static double value(struct saba_test_host *fh, const char *name)
 {
 	double v = -12345;
 
-	CU_ASSERT(fakehost_value(fh, name, &v));
+	CU_ASSERT(saba_test_value(fh, name, &v));
 	return v;
 }
 
 static void test_good_lines(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = make(&fh,
 			  "command = \"%s\"; workdir = \"/nonexistent/wd\";"
 			  "env = { EXPECT_WORKDIR = \"/nonexistent/wd\"; AGENT_PGRP = \"%d\"; };",
 			  cmdtest_script(&t, "good.sh"), (int)getpgrp());
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
 	CU_ASSERT_EQUAL(value(fh, "custom.good.tab"), 1.5);
 	CU_ASSERT_EQUAL(value(fh, "custom.good.spaces"), -2000);
 	CU_ASSERT_EQUAL(value(fh, "custom.good.lead"), 42);
 	CU_ASSERT_EQUAL(value(fh, "custom.good.crlf"), 7);
 	/* NaN goes to the host, which drops it */
-	CU_ASSERT_EQUAL(fakehost_ndropped(fh), 1);
-	CU_ASSERT(fakehost_value(fh, "custom.env.meta_empty", NULL));
-	CU_ASSERT(fakehost_value(fh, "custom.env.workdir", NULL));
-	CU_ASSERT(fakehost_value(fh, "custom.env.stdin_eof", NULL));
-	CU_ASSERT(fakehost_value(fh, "custom.env.own_pgrp", NULL));
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 8);
+	CU_ASSERT_EQUAL(saba_test_ndropped(fh), 1);
+	CU_ASSERT(saba_test_value(fh, "custom.env.meta_empty", NULL));
+	CU_ASSERT(saba_test_value(fh, "custom.env.workdir", NULL));
+	CU_ASSERT(saba_test_value(fh, "custom.env.stdin_eof", NULL));
+	CU_ASSERT(saba_test_value(fh, "custom.env.own_pgrp", NULL));
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 8);
 	/* nothing to complain about; no meta run without start() */
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_WARNING, NULL), 1); /* the NaN */
-	CU_ASSERT_EQUAL(fakehost_ngraph_defs(fh), 0);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_WARNING, NULL), 1); /* the NaN */
+	CU_ASSERT_EQUAL(saba_test_ngraph_defs(fh), 0);
 	done(fh, inst);
 }
 
 static void test_bad_lines(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = make(&fh, "command = \"%s\";", cmdtest_script(&t, "bad.sh"));
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
 	CU_ASSERT_EQUAL(value(fh, "custom.ok.one"), 1);
 	CU_ASSERT_EQUAL(value(fh, "custom.ok.three"), 3);
 	CU_ASSERT_EQUAL(value(fh, "custom.ok.seven"), 7);
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 3);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 3);
 	/* one warning for both short lines, naming the first */
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_WARNING, "name value epoch"), 1);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_WARNING, "line 2: "), 1);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_WARNING, "(2 such lines)"), 1);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_WARNING, "line 5: value is not"), 1);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_WARNING, "line 6: invalid metric"), 1);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_WARNING, NULL), 3);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_WARNING, "name value epoch"), 1);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_WARNING, "line 2: "), 1);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_WARNING, "(2 such lines)"), 1);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_WARNING, "line 5: value is not"), 1);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_WARNING, "line 6: invalid metric"), 1);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_WARNING, NULL), 3);
 	/* the next run warns again, once */
-	fakehost_clear(fh);
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_OK);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_WARNING, "line 2: "), 1);
+	saba_test_clear(fh);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_WARNING, "line 2: "), 1);
 	done(fh, inst);
 }
 
 static void test_binary_junk(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = make(&fh, "command = \"%s\";", cmdtest_script(&t, "junk.sh"));
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
 	CU_ASSERT_EQUAL(value(fh, "custom.after.junk"), 3);
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 1);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 1);
 	/* stderr reached the log, control characters replaced */
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_INFO, "stderr: ??? stderr junk"), 1);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_INFO, "stderr: ??? stderr junk"), 1);
 	done(fh, inst);
 }
 
 static void test_big_output(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = make(&fh, "command = \"%s\"; timeout = 20;", cmdtest_script(&t, "big.sh"));
 	double t0 = cmdtest_now(), took;
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
 	took = cmdtest_now() - t0;
 	CU_ASSERT(took < 5.0);
 	CU_ASSERT_EQUAL(value(fh, "custom.big.first"), 1);
 	/* 1 MiB of 22-byte lines: the complete ones are taken */
-	CU_ASSERT(fakehost_nvalues(fh) >= 47000 && fakehost_nvalues(fh) <= 47700);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_WARNING, "more than " OUT_CAP_STR), 1);
+	CU_ASSERT(saba_test_nvalues(fh) >= 47000 && saba_test_nvalues(fh) <= 47700);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_WARNING, "more than " OUT_CAP_STR), 1);
 	CU_ASSERT(cmdtest_no_children());
 	done(fh, inst);
 }
@@ -149,16 +149,16 @@ static void test_big_output(void)
 /* A command that dies on SIGTERM is gone right at the timeout. */
 static void test_hang_timeout(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = make(&fh, "command = \"%s\"; timeout = 1;", cmdtest_script(&t, "hang.sh"));
 	double t0 = cmdtest_now(), took;
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_ERROR);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_ERROR);
 	took = cmdtest_now() - t0;
 	CU_ASSERT(took >= 0.9 && took < 1.0 + 1.0);
 	/* values of a timed-out run are dropped, as upstream */
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 0);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_ERR, "command timed out after 1 s"), 1);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 0);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_ERR, "command timed out after 1 s"), 1);
 	CU_ASSERT(cmdtest_no_children());
 	done(fh, inst);
 }
@@ -166,12 +166,12 @@ static void test_hang_timeout(void)
 /* One that ignores SIGTERM gets SIGKILL after the grace. */
 static void test_hang_ignores_term(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst =
 		make(&fh, "command = [\"%s\"]; timeout = 1;", cmdtest_script(&t, "hang_noterm.sh"));
 	double t0 = cmdtest_now(), took;
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_ERROR);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_ERROR);
 	took = cmdtest_now() - t0;
 	CU_ASSERT(took >= 1.0 + GRACE - 0.2);
 	CU_ASSERT(took < 1.0 + GRACE + 1.0);
@@ -185,7 +185,7 @@ static void test_hang_ignores_term(void)
 static void test_grandchild_holds_stdout(void)
 {
 	char dir[] = "/tmp/saba-exec-XXXXXX", pidfile[64];
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst;
 	double t0, took;
 	FILE *fp;
@@ -196,7 +196,7 @@ static void test_grandchild_holds_stdout(void)
 	inst = make(&fh, "command = \"%s\"; timeout = 2; env = { PIDFILE = \"%s\"; };",
 		    cmdtest_script(&t, "grandchild.sh"), pidfile);
 	t0 = cmdtest_now();
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
 	took = cmdtest_now() - t0;
 	CU_ASSERT(took >= 1.9 && took < 2.0 + 1.0);
 	CU_ASSERT_EQUAL(value(fh, "custom.gc.value"), 5);
@@ -217,12 +217,12 @@ static void test_grandchild_holds_stdout(void)
 
 static void test_nonzero_exit(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = make(&fh, "command = \"%s\";", cmdtest_script(&t, "fail.sh"));
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
 	CU_ASSERT_EQUAL(value(fh, "custom.fail.value"), 9);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_INFO, "stderr: something went wrong"), 1);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_INFO, "stderr: something went wrong"), 1);
 	done(fh, inst);
 }
 
@@ -234,23 +234,23 @@ static void test_meta(void)
 		"\"Die (d6)\", \"isStacked\": true}, {\"name\": \"custom.dice.d20\", "
 		"\"displayName\": \"Die (d20)\", \"isStacked\": false}]}, {\"name\": "
 		"\"custom.bare\", \"unit\": \"float\", \"metrics\": null}]";
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = make(&fh, "command = [\"sh\", \"%s\"];", cmdtest_script(&t, "meta.sh"));
 	json_t *got, *exp = json_loads(want, 0, NULL);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(exp);
 	CU_ASSERT_EQUAL(t.plugin->start(inst), SABA_OK);
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_OK);
-	CU_ASSERT_EQUAL_FATAL(fakehost_ngraph_defs(fh), 1);
-	got = json_loads(fakehost_graph_defs_at(fh, 0), 0, NULL);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT_EQUAL_FATAL(saba_test_ngraph_defs(fh), 1);
+	got = json_loads(saba_test_graph_defs_at(fh, 0), 0, NULL);
 	CU_ASSERT(json_equal(got, exp));
 	json_decref(got);
 	json_decref(exp);
 	CU_ASSERT_EQUAL(value(fh, "custom.dice.d6"), 4);
 	CU_ASSERT_EQUAL(value(fh, "custom.dice.d20"), 17);
 	/* once per start */
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_OK);
-	CU_ASSERT_EQUAL(fakehost_ngraph_defs(fh), 1);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_ngraph_defs(fh), 1);
 	t.plugin->stop(inst);
 	done(fh, inst);
 }
@@ -258,43 +258,43 @@ static void test_meta(void)
 /* good.sh has no header in a meta run: no graphs, no error. */
 static void test_meta_without_header(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = make(&fh, "command = \"%s\"; workdir = \"/nonexistent/wd\";",
 			  cmdtest_script(&t, "good.sh"));
 
 	CU_ASSERT_EQUAL(t.plugin->start(inst), SABA_OK);
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_OK);
-	CU_ASSERT_EQUAL(fakehost_ngraph_defs(fh), 0);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_ERR, NULL), 0);
-	CU_ASSERT(fakehost_value(fh, "custom.good.tab", NULL));
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_ngraph_defs(fh), 0);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_ERR, NULL), 0);
+	CU_ASSERT(saba_test_value(fh, "custom.good.tab", NULL));
 	t.plugin->stop(inst);
 	done(fh, inst);
 }
 
 static void test_patterns(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = make(&fh,
 			  "command = \"%s\"; include_pattern = \"^(good|env)\\\\.\";"
 			  "exclude_pattern = \"(lead|pgrp)$\";",
 			  cmdtest_script(&t, "good.sh"));
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_OK);
-	CU_ASSERT(fakehost_value(fh, "custom.good.tab", NULL));
-	CU_ASSERT(fakehost_value(fh, "custom.env.stdin_eof", NULL));
-	CU_ASSERT(!fakehost_value(fh, "custom.good.lead", NULL));
-	CU_ASSERT(!fakehost_value(fh, "custom.env.own_pgrp", NULL));
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT(saba_test_value(fh, "custom.good.tab", NULL));
+	CU_ASSERT(saba_test_value(fh, "custom.env.stdin_eof", NULL));
+	CU_ASSERT(!saba_test_value(fh, "custom.good.lead", NULL));
+	CU_ASSERT(!saba_test_value(fh, "custom.env.own_pgrp", NULL));
 	done(fh, inst);
 	inst = make(&fh, "command = \"%s\"; include_pattern = \"tab\";",
 		    cmdtest_script(&t, "good.sh"));
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_OK);
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 1);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 1);
 	done(fh, inst);
 }
 
 static void test_timestamp_and_identifier(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = make(&fh,
 			  "command = \"%s\"; use_plugin_timestamp = true;"
 			  "custom_identifier = \"db-1.example\";",
@@ -304,54 +304,54 @@ static void test_timestamp_and_identifier(void)
 	int64_t ts = 0;
 	double v = 0;
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
 	after = time(NULL);
-	CU_ASSERT(fakehost_value_ex(fh, "custom.ts.now", &v, &ts, &ci));
+	CU_ASSERT(saba_test_value_ex(fh, "custom.ts.now", &v, &ts, &ci));
 	CU_ASSERT(ts >= before && ts <= after);
 	CU_ASSERT_STRING_EQUAL(ci ? ci : "", "db-1.example");
-	CU_ASSERT(fakehost_value_ex(fh, "custom.ts.recent", &v, &ts, NULL));
+	CU_ASSERT(saba_test_value_ex(fh, "custom.ts.recent", &v, &ts, NULL));
 	CU_ASSERT(ts >= before - 600 && ts <= after - 600);
 	/* too old, and not a number */
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 2);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_WARNING, "line 3: timestamp"), 1);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 2);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_WARNING, "line 3: timestamp"), 1);
 	done(fh, inst);
 	/* without the setting the column is ignored: the tick's time */
 	inst = make(&fh, "command = \"%s\";", cmdtest_script(&t, "ts.sh"));
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_OK);
-	CU_ASSERT(fakehost_value_ex(fh, "custom.ts.old", &v, &ts, &ci));
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT(saba_test_value_ex(fh, "custom.ts.old", &v, &ts, &ci));
 	CU_ASSERT_EQUAL(ts, 0);
 	CU_ASSERT_PTR_NULL(ci);
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 4);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 4);
 	done(fh, inst);
 }
 
 static void test_stderr_rate_limited(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = make(&fh, "command = \"%s\";", cmdtest_script(&t, "noisy.sh"));
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
 	CU_ASSERT_EQUAL(value(fh, "custom.noisy.value"), 1);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_INFO, "stderr: noise line"), 10);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_INFO, "stderr: noise line 0"), 1);
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_OK);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_INFO, "stderr: noise line"), 10);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_INFO, "stderr: noise line"), 10);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_INFO, "stderr: noise line 0"), 1);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_INFO, "stderr: noise line"), 10);
 	done(fh, inst);
 }
 
 static void test_start_failure(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = make(&fh, "command = [\"/nonexistent/plugin\", \"-x\"];");
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_ERROR);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_ERR,
-					   "cannot run /nonexistent/plugin: No such file"),
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_ERROR);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_ERR,
+					    "cannot run /nonexistent/plugin: No such file"),
 			1);
 	done(fh, inst);
 	inst = make(&fh, "command = [\"no-such-command-saba\"];");
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_ERROR);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_ERR, "command not found"), 1);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_ERROR);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_ERR, "command not found"), 1);
 	CU_ASSERT(cmdtest_no_children());
 	done(fh, inst);
 }
@@ -360,7 +360,7 @@ static void *collect_thread(void *arg)
 {
 	void **a = arg;
 
-	a[2] = (void *)(intptr_t)fakehost_collect(a[0], t.plugin, a[1]);
+	a[2] = (void *)(intptr_t)saba_test_collect(a[0], t.plugin, a[1]);
 	return NULL;
 }
 
@@ -368,7 +368,7 @@ static void *collect_thread(void *arg)
  * returns once it is reaped, even before collect() returns. */
 static void test_stop_interrupts(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst =
 		make(&fh, "command = \"%s\"; timeout = 30;", cmdtest_script(&t, "hang_noterm.sh"));
 	void *args[3] = {fh, inst, NULL};
@@ -391,12 +391,12 @@ static void test_stop_interrupts(void)
 /* Many runs leave no descriptor and no child behind. */
 static void test_no_leaks(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = make(&fh, "command = \"%s\";", cmdtest_script(&t, "fail.sh"));
 	int before = cmdtest_nfds();
 
 	for (int i = 0; i < 20; i++)
-		CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_OK);
+		CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
 	CU_ASSERT_EQUAL(cmdtest_nfds(), before);
 	CU_ASSERT(cmdtest_no_children());
 	done(fh, inst);
@@ -405,7 +405,7 @@ static void test_no_leaks(void)
 static void test_user(void)
 {
 	struct passwd *pw = getpwnam("nobody");
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = NULL;
 	char cfg[PATH_MAX + 128];
 
@@ -415,17 +415,17 @@ static void test_user(void)
 	}
 	snprintf(cfg, sizeof(cfg), "command = \"%s\"; user = \"nobody\";",
 		 cmdtest_script(&t, "whoami.sh"));
-	fh = fakehost_new(cfg);
+	fh = saba_test_host_new(cfg);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fh);
 	if (geteuid() != 0) {
 		/* only root can switch: a config error naming the user */
-		CU_ASSERT_NOT_EQUAL(fakehost_create(fh, t.plugin, &inst), SABA_OK);
-		CU_ASSERT_EQUAL(fakehost_nconfig_errors(fh), 1);
-		fakehost_free(fh);
+		CU_ASSERT_NOT_EQUAL(saba_test_create(fh, t.plugin, &inst), SABA_OK);
+		CU_ASSERT_EQUAL(saba_test_nconfig_errors(fh), 1);
+		saba_test_host_free(fh);
 		return;
 	}
-	CU_ASSERT_EQUAL_FATAL(fakehost_create(fh, t.plugin, &inst), SABA_OK);
-	CU_ASSERT_EQUAL(fakehost_collect(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT_EQUAL_FATAL(saba_test_create(fh, t.plugin, &inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
 	CU_ASSERT_EQUAL(value(fh, "custom.user.uid"), (double)pw->pw_uid);
 	CU_ASSERT_EQUAL(value(fh, "custom.user.gid"), (double)pw->pw_gid);
 	done(fh, inst);
@@ -443,15 +443,15 @@ static void test_config_errors(void)
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct fakehost *fh = fakehost_new(bad[i]);
+		struct saba_test_host *fh = saba_test_host_new(bad[i]);
 		void *inst = NULL;
 
 		if (fh == NULL) /* libconfig refused the text itself */
 			continue;
-		CU_ASSERT_NOT_EQUAL(fakehost_create(fh, t.plugin, &inst), SABA_OK);
+		CU_ASSERT_NOT_EQUAL(saba_test_create(fh, t.plugin, &inst), SABA_OK);
 		CU_ASSERT_PTR_NULL(inst);
-		CU_ASSERT(fakehost_nconfig_errors(fh) >= 1);
-		fakehost_free(fh);
+		CU_ASSERT(saba_test_nconfig_errors(fh) >= 1);
+		saba_test_host_free(fh);
 	}
 }
 

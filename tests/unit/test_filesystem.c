@@ -32,13 +32,13 @@ static int suite_init(void)
 
 static int suite_cleanup(void)
 {
-	fakehost_unload(fs_dl);
+	saba_test_unload(fs_dl);
 	return 0;
 }
 
 /* Check label's size (exact: the root reserve does not move) and used
  * (between the test's own statvfs before and after the collection). */
-static void check_fs(struct fakehost *fh, const char *label, const struct statvfs *before,
+static void check_fs(struct saba_test_host *fh, const char *label, const struct statvfs *before,
 		     const struct statvfs *after)
 {
 	double fr = (double)before->f_frsize;
@@ -60,7 +60,7 @@ static void check_fs(struct fakehost *fh, const char *label, const struct statvf
 	CU_ASSERT_TRUE(size >= used && size > 0);
 }
 
-static void *collect(struct fakehost **fh, const char *extra, struct statvfs b[3],
+static void *collect(struct saba_test_host **fh, const char *extra, struct statvfs b[3],
 		     struct statvfs a[3])
 {
 	static const char *const dirs[3] = {"/", "/tmp", "/var"};
@@ -68,7 +68,7 @@ static void *collect(struct fakehost **fh, const char *extra, struct statvfs b[3
 
 	for (int i = 0; i < 3; i++)
 		CU_ASSERT_EQUAL_FATAL(statvfs(dirs[i], &b[i]), 0);
-	CU_ASSERT_EQUAL(fakehost_collect(*fh, fsp, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_collect(*fh, fsp, inst), SABA_OK);
 	for (int i = 0; i < 3; i++)
 		CU_ASSERT_EQUAL_FATAL(statvfs(dirs[i], &a[i]), 0);
 	return inst;
@@ -85,28 +85,28 @@ static void test_descriptor(void)
 static void test_metrics(void)
 {
 	struct statvfs b[3], a[3];
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = collect(&fh, "", b, a);
 
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 6);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 6);
 	check_fs(fh, "sda1", &b[0], &a[0]);
 	check_fs(fh, "sdb1", &b[1], &a[1]);
 	check_fs(fh, "sdf1", &b[2], &a[2]);
-	CU_ASSERT_FALSE(fakehost_value(fh, "filesystem.sdh1.size", NULL));
-	CU_ASSERT_FALSE(fakehost_value(fh, "filesystem.sdc1.size", NULL));
-	CU_ASSERT_FALSE(fakehost_value(fh, "filesystem.fuse.size", NULL));
-	CU_ASSERT_FALSE(fakehost_value(fh, "filesystem.loop0.size", NULL));
-	CU_ASSERT_FALSE(fakehost_value(fh, "filesystem.mapper_docker-253_0-1311-7d1c.size", NULL));
+	CU_ASSERT_FALSE(saba_test_value(fh, "filesystem.sdh1.size", NULL));
+	CU_ASSERT_FALSE(saba_test_value(fh, "filesystem.sdc1.size", NULL));
+	CU_ASSERT_FALSE(saba_test_value(fh, "filesystem.fuse.size", NULL));
+	CU_ASSERT_FALSE(saba_test_value(fh, "filesystem.loop0.size", NULL));
+	CU_ASSERT_FALSE(saba_test_value(fh, "filesystem.mapper_docker-253_0-1311-7d1c.size", NULL));
 	plugtest_destroy(fsp, fh, inst);
 }
 
 static void test_use_mountpoint(void)
 {
 	struct statvfs b[3], a[3];
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = collect(&fh, "use_mountpoint = true;", b, a);
 
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 6);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 6);
 	check_fs(fh, "_", &b[0], &a[0]);
 	check_fs(fh, "_tmp", &b[1], &a[1]);
 	check_fs(fh, "_var", &b[2], &a[2]);
@@ -117,10 +117,10 @@ static void test_use_mountpoint(void)
 static void test_ignore(void)
 {
 	struct statvfs b[3], a[3];
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = collect(&fh, "ignore = \"^/dev/sd[bf]\";", b, a);
 
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 2);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 2);
 	check_fs(fh, "sda1", &b[0], &a[0]);
 	plugtest_destroy(fsp, fh, inst);
 }
@@ -131,14 +131,14 @@ static void test_bad_config(void)
 					  "procfs = 1;"};
 
 	for (size_t i = 0; i < sizeof(cfg) / sizeof(cfg[0]); i++) {
-		struct fakehost *fh = fakehost_new(cfg[i]);
+		struct saba_test_host *fh = saba_test_host_new(cfg[i]);
 		void *inst = NULL;
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(fh);
-		CU_ASSERT_EQUAL(fakehost_create(fh, fsp, &inst), SABA_INVALID);
+		CU_ASSERT_EQUAL(saba_test_create(fh, fsp, &inst), SABA_INVALID);
 		CU_ASSERT_PTR_NULL(inst);
-		CU_ASSERT_EQUAL(fakehost_nconfig_errors(fh), 1);
-		fakehost_free(fh);
+		CU_ASSERT_EQUAL(saba_test_nconfig_errors(fh), 1);
+		saba_test_host_free(fh);
 	}
 }
 
@@ -163,14 +163,14 @@ static void check_entry(json_t *spec, const char *dev, const char *mount, const 
 
 static void test_spec(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = plugtest_create(fsp, &fh, "procfs = \"%s\"; ignore = \"sda\";",
 				     plugtest_data("fs"));
 	json_t *spec;
 
-	CU_ASSERT_EQUAL(fakehost_host_spec(fh, fsp, inst), SABA_OK);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(fakehost_spec(fh, "meta.filesystem"));
-	spec = json_loads(fakehost_spec(fh, "meta.filesystem"), 0, NULL);
+	CU_ASSERT_EQUAL(saba_test_host_spec(fh, fsp, inst), SABA_OK);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(saba_test_spec(fh, "meta.filesystem"));
+	spec = json_loads(saba_test_spec(fh, "meta.filesystem"), 0, NULL);
 	CU_ASSERT_FATAL(json_is_object(spec));
 	/* like upstream's df rows: ignore and the docker rule are for the
 	 * metrics only */
@@ -185,13 +185,13 @@ static void test_spec(void)
 
 static void test_missing(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = plugtest_create(fsp, &fh, "procfs = \"/nonexistent\";");
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, fsp, inst), SABA_ERROR);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_ERR, "/nonexistent/self/mounts"), 1);
-	CU_ASSERT_EQUAL(fakehost_host_spec(fh, fsp, inst), SABA_ERROR);
-	CU_ASSERT_EQUAL(fakehost_nspecs(fh), 0);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, fsp, inst), SABA_ERROR);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_ERR, "/nonexistent/self/mounts"), 1);
+	CU_ASSERT_EQUAL(saba_test_host_spec(fh, fsp, inst), SABA_ERROR);
+	CU_ASSERT_EQUAL(saba_test_nspecs(fh), 0);
 	plugtest_destroy(fsp, fh, inst);
 }
 

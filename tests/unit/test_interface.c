@@ -21,7 +21,7 @@ static int suite_init(void)
 
 static int suite_cleanup(void)
 {
-	fakehost_unload(iface_dl);
+	saba_test_unload(iface_dl);
 	return 0;
 }
 
@@ -29,7 +29,7 @@ struct window {
 	double lo, hi;
 };
 
-static void *collect_pair(struct fakehost **fh, struct plugtest_proc *proc, struct window *w,
+static void *collect_pair(struct saba_test_host **fh, struct plugtest_proc *proc, struct window *w,
 			  const char *extra)
 {
 	double t0, t1, t2, t3;
@@ -38,13 +38,13 @@ static void *collect_pair(struct fakehost **fh, struct plugtest_proc *proc, stru
 	CU_ASSERT_EQUAL_FATAL(plugtest_proc_new(proc, "net-a"), 0);
 	inst = plugtest_create(iface, fh, "procfs = \"%s\"; %s", proc->link, extra);
 	t0 = plugtest_now();
-	CU_ASSERT_EQUAL(fakehost_collect(*fh, iface, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_collect(*fh, iface, inst), SABA_OK);
 	t1 = plugtest_now();
-	CU_ASSERT_EQUAL(fakehost_nvalues(*fh), 0);
+	CU_ASSERT_EQUAL(saba_test_nvalues(*fh), 0);
 	plugtest_sleep(0.2);
 	CU_ASSERT_EQUAL_FATAL(plugtest_proc_point(proc, "net-b"), 0);
 	t2 = plugtest_now();
-	CU_ASSERT_EQUAL(fakehost_collect(*fh, iface, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_collect(*fh, iface, inst), SABA_OK);
 	t3 = plugtest_now();
 	w->lo = t2 - t1;
 	w->hi = t3 - t0;
@@ -52,7 +52,7 @@ static void *collect_pair(struct fakehost **fh, struct plugtest_proc *proc, stru
 }
 
 /* name moved by delta bytes within the window */
-static double check_rate(struct fakehost *fh, const char *name, double delta,
+static double check_rate(struct saba_test_host *fh, const char *name, double delta,
 			 const struct window *w)
 {
 	double v = plugtest_value(fh, name);
@@ -73,12 +73,12 @@ static void test_descriptor(void)
 static void test_rates(void)
 {
 	struct plugtest_proc proc;
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	struct window w;
 	void *inst = collect_pair(&fh, &proc, &w, "");
 	double rx, tx;
 
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 10);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 10);
 	rx = check_rate(fh, "interface.eth0.rxBytes.delta", 100000, &w);
 	tx = check_rate(fh, "interface.eth0.txBytes.delta", 20000, &w);
 	CU_ASSERT_DOUBLE_EQUAL(rx / tx, 5.0, 1e-9);
@@ -90,21 +90,21 @@ static void test_rates(void)
 	/* the old kernels' "wlan0:1234567890" with no blank after the colon */
 	check_rate(fh, "interface.wlan0.rxBytes.delta", 100000, &w);
 	/* wrap and reset: that direction skipped, the other one kept */
-	CU_ASSERT_FALSE(fakehost_value(fh, "interface.eth1.rxBytes.delta", NULL));
+	CU_ASSERT_FALSE(saba_test_value(fh, "interface.eth1.rxBytes.delta", NULL));
 	check_rate(fh, "interface.eth1.txBytes.delta", 10000, &w);
-	CU_ASSERT_FALSE(fakehost_value(fh, "interface.wlan0.txBytes.delta", NULL));
+	CU_ASSERT_FALSE(saba_test_value(fh, "interface.wlan0.txBytes.delta", NULL));
 	/* never reported */
-	CU_ASSERT_FALSE(fakehost_value(fh, "interface.lo.rxBytes.delta", NULL));
-	CU_ASSERT_FALSE(fakehost_value(fh, "interface.veth5f2c1a9.rxBytes.delta", NULL));
+	CU_ASSERT_FALSE(saba_test_value(fh, "interface.lo.rxBytes.delta", NULL));
+	CU_ASSERT_FALSE(saba_test_value(fh, "interface.veth5f2c1a9.rxBytes.delta", NULL));
 	/* every value is a sane rate */
-	for (size_t i = 0; i < fakehost_nvalues(fh); i++) {
+	for (size_t i = 0; i < saba_test_nvalues(fh); i++) {
 		double v = -1;
 
-		fakehost_value_at(fh, i, &v);
+		saba_test_value_at(fh, i, &v);
 		CU_ASSERT_TRUE(v >= 0 && v <= 100000 / w.lo);
 	}
 	/* next round measures from the reset counters: values again */
-	CU_ASSERT_EQUAL(fakehost_collect(fh, iface, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, iface, inst), SABA_OK);
 	CU_ASSERT_EQUAL(plugtest_value(fh, "interface.eth1.rxBytes.delta"), 0.0);
 	CU_ASSERT_EQUAL(plugtest_value(fh, "interface.wlan0.txBytes.delta"), 0.0);
 	plugtest_destroy(iface, fh, inst);
@@ -115,13 +115,13 @@ static void test_rates(void)
 static void test_ignore(void)
 {
 	struct plugtest_proc proc;
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	struct window w;
 	void *inst = collect_pair(&fh, &proc, &w, "ignore = \"^docker|\\\\.\";");
 
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 6);
-	CU_ASSERT_FALSE(fakehost_value(fh, "interface.docker0.rxBytes.delta", NULL));
-	CU_ASSERT_FALSE(fakehost_value(fh, "interface.eth0_100.rxBytes.delta", NULL));
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 6);
+	CU_ASSERT_FALSE(saba_test_value(fh, "interface.docker0.rxBytes.delta", NULL));
+	CU_ASSERT_FALSE(saba_test_value(fh, "interface.eth0_100.rxBytes.delta", NULL));
 	check_rate(fh, "interface.eth0.rxBytes.delta", 100000, &w);
 	plugtest_destroy(iface, fh, inst);
 	plugtest_proc_free(&proc);
@@ -129,23 +129,23 @@ static void test_ignore(void)
 
 static void test_bad_config(void)
 {
-	struct fakehost *fh = fakehost_new("ignore = \"[z-a]\";");
+	struct saba_test_host *fh = saba_test_host_new("ignore = \"[z-a]\";");
 	void *inst = NULL;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fh);
-	CU_ASSERT_EQUAL(fakehost_create(fh, iface, &inst), SABA_INVALID);
+	CU_ASSERT_EQUAL(saba_test_create(fh, iface, &inst), SABA_INVALID);
 	CU_ASSERT_PTR_NULL(inst);
-	CU_ASSERT_EQUAL(fakehost_nconfig_errors(fh), 1);
-	fakehost_free(fh);
+	CU_ASSERT_EQUAL(saba_test_nconfig_errors(fh), 1);
+	saba_test_host_free(fh);
 }
 
 static void test_missing(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = plugtest_create(iface, &fh, "procfs = \"/nonexistent\";");
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, iface, inst), SABA_ERROR);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_ERR, "/nonexistent/net/dev"), 1);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, iface, inst), SABA_ERROR);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_ERR, "/nonexistent/net/dev"), 1);
 	plugtest_destroy(iface, fh, inst);
 }
 

@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "fakehost.h"
+#include <saba/plugin-test.h>
 #include "unit.h"
 
 /* Bytes from meminfo kB, as the plugin computes them. */
@@ -63,7 +63,7 @@ static const struct saba_plugin *load(const char *module, void **dl)
 	const struct saba_plugin *p;
 
 	snprintf(path, sizeof(path), "%s/%s.so", plugindir, module);
-	p = fakehost_load(path, dl);
+	p = saba_test_load(path, dl);
 	if (p == NULL)
 		fprintf(stderr, "test_procfs: cannot load %s\n", path);
 	return p;
@@ -92,8 +92,8 @@ static int suite_init(void)
 
 static int suite_cleanup(void)
 {
-	fakehost_unload(loadavg_dl);
-	fakehost_unload(memory_dl);
+	saba_test_unload(loadavg_dl);
+	saba_test_unload(memory_dl);
 	return 0;
 }
 
@@ -107,49 +107,49 @@ static const char *data_dir(char *buf, size_t len, const char *dir)
 }
 
 /* A fake host whose procfs is tests/data/<dir>. */
-static struct fakehost *host_for(const char *dir)
+static struct saba_test_host *host_for(const char *dir)
 {
 	char path[sizeof(srcdir) + 300], cfg[sizeof(srcdir) + 320];
 
 	snprintf(cfg, sizeof(cfg), "procfs = \"%s\";", data_dir(path, sizeof(path), dir));
-	return fakehost_new(cfg);
+	return saba_test_host_new(cfg);
 }
 
 /* An instance of p reading tests/data/<dir>; asserts that create works. */
-static void *create_for(const struct saba_plugin *p, const char *dir, struct fakehost **fh)
+static void *create_for(const struct saba_plugin *p, const char *dir, struct saba_test_host **fh)
 {
 	void *inst = NULL;
 
 	*fh = host_for(dir);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(*fh);
-	CU_ASSERT_EQUAL_FATAL(fakehost_create(*fh, p, &inst), SABA_OK);
+	CU_ASSERT_EQUAL_FATAL(saba_test_create(*fh, p, &inst), SABA_OK);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(inst);
 	return inst;
 }
 
-static void destroy(const struct saba_plugin *p, struct fakehost *fh, void *inst)
+static void destroy(const struct saba_plugin *p, struct saba_test_host *fh, void *inst)
 {
 	/* every test also proves the plugin kept to the host API */
-	CU_ASSERT_EQUAL(fakehost_misuse(fh), 0);
+	CU_ASSERT_EQUAL(saba_test_misuse(fh), 0);
 	p->destroy(inst);
-	fakehost_free(fh);
+	saba_test_host_free(fh);
 }
 
 /* Exactly one error line names the file of tests/data/<dir>. */
-static void assert_error_names(struct fakehost *fh, const char *dir, const char *file)
+static void assert_error_names(struct saba_test_host *fh, const char *dir, const char *file)
 {
 	char path[sizeof(srcdir) + 300], rel[128];
 
 	snprintf(rel, sizeof(rel), "%s/%s", dir, file);
 	data_dir(path, sizeof(path), rel);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_ERR, path), 1);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_ERR, path), 1);
 }
 
-static void assert_value(struct fakehost *fh, const char *name, double want)
+static void assert_value(struct saba_test_host *fh, const char *name, double want)
 {
 	double got = -1;
 
-	CU_ASSERT_TRUE(fakehost_value(fh, name, &got));
+	CU_ASSERT_TRUE(saba_test_value(fh, name, &got));
 	/* fixtures are chosen so the result is exact */
 	CU_ASSERT_EQUAL(got, want);
 	if (got != want)
@@ -190,17 +190,17 @@ static void test_descriptors(void)
 /* The schema has procfs only: anything else is refused before create(). */
 static void test_unknown_key(void)
 {
-	struct fakehost *fh = fakehost_new("procfs = \"/proc\"; interval = 5;");
+	struct saba_test_host *fh = saba_test_host_new("procfs = \"/proc\"; interval = 5;");
 	const char *key = NULL;
 	void *inst = NULL;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fh);
-	CU_ASSERT_EQUAL(fakehost_create(fh, memory, &inst), SABA_INVALID);
+	CU_ASSERT_EQUAL(saba_test_create(fh, memory, &inst), SABA_INVALID);
 	CU_ASSERT_PTR_NULL(inst);
-	CU_ASSERT_EQUAL(fakehost_nconfig_errors(fh), 1);
-	fakehost_config_error_at(fh, 0, &key);
+	CU_ASSERT_EQUAL(saba_test_nconfig_errors(fh), 1);
+	saba_test_config_error_at(fh, 0, &key);
 	CU_ASSERT_STRING_EQUAL(key, "interval");
-	fakehost_free(fh);
+	saba_test_host_free(fh);
 }
 
 /* ------------------------------------------------------------------ */
@@ -208,26 +208,26 @@ static void test_unknown_key(void)
 
 static void test_loadavg_modern(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = create_for(loadavg, "proc-modern", &fh);
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, loadavg, inst), SABA_OK);
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 3);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, loadavg, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 3);
 	assert_value(fh, "loadavg1", 0.25);
 	assert_value(fh, "loadavg5", 0.5);
 	assert_value(fh, "loadavg15", 1.75);
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_WARNING, NULL), 0);
-	CU_ASSERT_EQUAL(fakehost_host_spec(fh, loadavg, inst), SABA_NOTFOUND);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_WARNING, NULL), 0);
+	CU_ASSERT_EQUAL(saba_test_host_spec(fh, loadavg, inst), SABA_NOTFOUND);
 	destroy(loadavg, fh, inst);
 }
 
 static void test_loadavg_old(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = create_for(loadavg, "proc-old", &fh);
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, loadavg, inst), SABA_OK);
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 3);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, loadavg, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 3);
 	assert_value(fh, "loadavg1", 3.0);
 	assert_value(fh, "loadavg5", 2.5);
 	assert_value(fh, "loadavg15", 1.25);
@@ -237,16 +237,16 @@ static void test_loadavg_old(void)
 /* No procfs key: the real /proc/loadavg. */
 static void test_loadavg_default(void)
 {
-	struct fakehost *fh = fakehost_new(NULL);
+	struct saba_test_host *fh = saba_test_host_new(NULL);
 	void *inst = NULL;
 	double v = -1;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fh);
-	CU_ASSERT_EQUAL_FATAL(fakehost_create(fh, loadavg, &inst), SABA_OK);
+	CU_ASSERT_EQUAL_FATAL(saba_test_create(fh, loadavg, &inst), SABA_OK);
 	if (access("/proc/loadavg", R_OK) == 0) {
-		CU_ASSERT_EQUAL(fakehost_collect(fh, loadavg, inst), SABA_OK);
-		CU_ASSERT_EQUAL(fakehost_nvalues(fh), 3);
-		CU_ASSERT_TRUE(fakehost_value(fh, "loadavg15", &v));
+		CU_ASSERT_EQUAL(saba_test_collect(fh, loadavg, inst), SABA_OK);
+		CU_ASSERT_EQUAL(saba_test_nvalues(fh), 3);
+		CU_ASSERT_TRUE(saba_test_value(fh, "loadavg15", &v));
 		CU_ASSERT_TRUE(v >= 0);
 	}
 	destroy(loadavg, fh, inst);
@@ -254,13 +254,13 @@ static void test_loadavg_default(void)
 
 static void check_loadavg_error(const char *dir, const char *why)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = create_for(loadavg, dir, &fh);
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, loadavg, inst), SABA_ERROR);
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 0);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, loadavg, inst), SABA_ERROR);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 0);
 	assert_error_names(fh, dir, "loadavg");
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_ERR, why), 1);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_ERR, why), 1);
 	destroy(loadavg, fh, inst);
 }
 
@@ -281,19 +281,19 @@ static void test_loadavg_missing(void)
 
 static void check_bad_procfs(const struct saba_plugin *p, const char *cfg)
 {
-	struct fakehost *fh = fakehost_new(cfg);
+	struct saba_test_host *fh = saba_test_host_new(cfg);
 	const char *key = NULL;
 	void *inst = NULL;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fh);
-	CU_ASSERT_EQUAL(fakehost_create(fh, p, &inst), SABA_INVALID);
+	CU_ASSERT_EQUAL(saba_test_create(fh, p, &inst), SABA_INVALID);
 	CU_ASSERT_PTR_NULL(inst);
-	CU_ASSERT_EQUAL_FATAL(fakehost_nconfig_errors(fh), 1);
-	fakehost_config_error_at(fh, 0, &key);
+	CU_ASSERT_EQUAL_FATAL(saba_test_nconfig_errors(fh), 1);
+	saba_test_config_error_at(fh, 0, &key);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(key);
 	CU_ASSERT_STRING_EQUAL(key, "procfs");
-	CU_ASSERT_EQUAL(fakehost_misuse(fh), 0);
-	fakehost_free(fh);
+	CU_ASSERT_EQUAL(saba_test_misuse(fh), 0);
+	saba_test_host_free(fh);
 }
 
 static void test_loadavg_config_type(void)
@@ -306,13 +306,13 @@ static void test_loadavg_config_type(void)
 /* Two instances in one process read their own files: no shared state. */
 static void test_loadavg_two_instances(void)
 {
-	struct fakehost *fa, *fb;
+	struct saba_test_host *fa, *fb;
 	void *a = create_for(loadavg, "proc-modern", &fa);
 	void *b = create_for(loadavg, "proc-old", &fb);
 
 	for (int round = 0; round < 2; round++) {
-		CU_ASSERT_EQUAL(fakehost_collect(fa, loadavg, a), SABA_OK);
-		CU_ASSERT_EQUAL(fakehost_collect(fb, loadavg, b), SABA_OK);
+		CU_ASSERT_EQUAL(saba_test_collect(fa, loadavg, a), SABA_OK);
+		CU_ASSERT_EQUAL(saba_test_collect(fb, loadavg, b), SABA_OK);
 		assert_value(fa, "loadavg1", 0.25);
 		assert_value(fb, "loadavg1", 3.0);
 		assert_value(fa, "loadavg15", 1.75);
@@ -320,7 +320,7 @@ static void test_loadavg_two_instances(void)
 	}
 	/* destroying one leaves the other working */
 	destroy(loadavg, fa, a);
-	CU_ASSERT_EQUAL(fakehost_collect(fb, loadavg, b), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_collect(fb, loadavg, b), SABA_OK);
 	assert_value(fb, "loadavg5", 2.5);
 	destroy(loadavg, fb, b);
 }
@@ -330,11 +330,11 @@ static void test_loadavg_two_instances(void)
 
 static void test_memory_modern(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = create_for(memory, "proc-modern", &fh);
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, memory, inst), SABA_OK);
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 6);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, memory, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 6);
 	assert_value(fh, "memory.total", KB(MODERN_TOTAL));
 	/* used = total - available = 328216 kB */
 	assert_value(fh, "memory.used", KB(328216));
@@ -344,20 +344,20 @@ static void test_memory_modern(void)
 	assert_value(fh, "memory.swap_cached", 0);
 	assert_value(fh, "memory.swap_free", 0);
 	/* with MemAvailable upstream reports neither of these */
-	CU_ASSERT_FALSE(fakehost_value(fh, "memory.buffers", NULL));
-	CU_ASSERT_FALSE(fakehost_value(fh, "memory.cached", NULL));
-	CU_ASSERT_FALSE(fakehost_value(fh, "memory.free", NULL));
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_WARNING, NULL), 0);
+	CU_ASSERT_FALSE(saba_test_value(fh, "memory.buffers", NULL));
+	CU_ASSERT_FALSE(saba_test_value(fh, "memory.cached", NULL));
+	CU_ASSERT_FALSE(saba_test_value(fh, "memory.free", NULL));
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_WARNING, NULL), 0);
 	destroy(memory, fh, inst);
 }
 
 static void test_memory_old(void)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = create_for(memory, "proc-old", &fh);
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, memory, inst), SABA_OK);
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 8);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, memory, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 8);
 	assert_value(fh, "memory.total", KB(OLD_TOTAL));
 	/* used = total - free - buffers - cached = 700000 kB */
 	assert_value(fh, "memory.used", KB(700000));
@@ -368,22 +368,22 @@ static void test_memory_old(void)
 	assert_value(fh, "memory.swap_total", KB(OLD_SWAP_TOTAL));
 	assert_value(fh, "memory.swap_cached", KB(OLD_SWAP_CACHED));
 	assert_value(fh, "memory.swap_free", KB(OLD_SWAP_FREE));
-	CU_ASSERT_FALSE(fakehost_value(fh, "memory.mem_available", NULL));
+	CU_ASSERT_FALSE(saba_test_value(fh, "memory.mem_available", NULL));
 	destroy(memory, fh, inst);
 }
 
 static void check_memory_error(const char *dir, const char *why)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = create_for(memory, dir, &fh);
 
-	CU_ASSERT_EQUAL(fakehost_collect(fh, memory, inst), SABA_ERROR);
-	CU_ASSERT_EQUAL(fakehost_nvalues(fh), 0);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, memory, inst), SABA_ERROR);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 0);
 	assert_error_names(fh, dir, "meminfo");
-	CU_ASSERT_EQUAL(fakehost_log_count(fh, SABA_LOG_ERR, why), 1);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_ERR, why), 1);
 	/* and no half-baked meta.memory either */
-	CU_ASSERT_EQUAL(fakehost_host_spec(fh, memory, inst), SABA_ERROR);
-	CU_ASSERT_EQUAL(fakehost_nspecs(fh), 0);
+	CU_ASSERT_EQUAL(saba_test_host_spec(fh, memory, inst), SABA_ERROR);
+	CU_ASSERT_EQUAL(saba_test_nspecs(fh), 0);
 	destroy(memory, fh, inst);
 }
 
@@ -412,17 +412,17 @@ static void test_memory_config_type(void)
 
 static void test_memory_two_instances(void)
 {
-	struct fakehost *fa, *fb;
+	struct saba_test_host *fa, *fb;
 	void *a = create_for(memory, "proc-modern", &fa);
 	void *b = create_for(memory, "proc-old", &fb);
 
 	for (int round = 0; round < 2; round++) {
-		CU_ASSERT_EQUAL(fakehost_collect(fb, memory, b), SABA_OK);
-		CU_ASSERT_EQUAL(fakehost_collect(fa, memory, a), SABA_OK);
+		CU_ASSERT_EQUAL(saba_test_collect(fb, memory, b), SABA_OK);
+		CU_ASSERT_EQUAL(saba_test_collect(fa, memory, a), SABA_OK);
 		assert_value(fa, "memory.used", KB(328216));
 		assert_value(fb, "memory.used", KB(700000));
-		CU_ASSERT_EQUAL(fakehost_nvalues(fa), 6);
-		CU_ASSERT_EQUAL(fakehost_nvalues(fb), 8);
+		CU_ASSERT_EQUAL(saba_test_nvalues(fa), 6);
+		CU_ASSERT_EQUAL(saba_test_nvalues(fb), 8);
 	}
 	destroy(memory, fa, a);
 	destroy(memory, fb, b);
@@ -434,15 +434,15 @@ static void test_memory_two_instances(void)
 /* meta.memory of tests/data/<dir>, parsed; every value is "<digits>kB". */
 static json_t *memory_spec(const char *dir, size_t want_keys)
 {
-	struct fakehost *fh;
+	struct saba_test_host *fh;
 	void *inst = create_for(memory, dir, &fh);
 	const char *text;
 	json_error_t err;
 	json_t *doc = NULL;
 
-	CU_ASSERT_EQUAL(fakehost_host_spec(fh, memory, inst), SABA_OK);
-	CU_ASSERT_EQUAL(fakehost_nspecs(fh), 1);
-	text = fakehost_spec(fh, "meta.memory");
+	CU_ASSERT_EQUAL(saba_test_host_spec(fh, memory, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_nspecs(fh), 1);
+	text = saba_test_spec(fh, "meta.memory");
 	CU_ASSERT_PTR_NOT_NULL(text);
 	if (text != NULL) {
 		doc = json_loads(text, 0, &err);

@@ -1,0 +1,395 @@
+#!/usr/bin/env python3
+"""The cross-built agent as a Windows service under Wine, against the fake
+Mackerel API on 127.0.0.1 (Wine's Windows programs reach the host's
+loopback).
+
+The agent is cross-built with --enable-test-controls (win/cross-build.sh
+into $SABA_WIN_BUILDDIR, default <builddir>/win-build), so user control
+200 takes the PRESHUTDOWN path: Wine never sends SHUTDOWN or PRESHUTDOWN,
+and Windows refuses to let a program send them.  A private WINEPREFIX, a
+keeper process kept alive all along (Wine tears services down when the
+last user process exits), and per scenario a fresh API and root:
+
+    install      `saba-agent service install`: the registry entry is an
+                 auto-start own-process service after RPCSS and Tcpip with
+                 the config path in its command line; it starts, registers
+                 and posts; `service uninstall` stops it -> no retire
+    stop         sc create, sc start -> registration, memory/cpu/filesystem
+                 metrics; sc stop -> STOPPED, no retire (with
+                 require_event_1074 off, the config most ready to retire)
+    control      control 200 (PRESHUTDOWN path) -> exactly one retire, for
+                 the registered host; the id file is gone
+    no event     control 200 with require_event_1074 on: Wine has no event
+                 1074 -> no retire
+    kill         the whole prefix killed without a control -> no retire
+
+Skips (77) without mingw-w64, Wine, cmake or dpkg-source, outside a git
+checkout (unless SABA_WIN_BUILDDIR is given), or with SABA_SKIP_WINE_TESTS=1.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
+import harness  # noqa: E402
+from harness import cfg_text  # noqa: E402
+from fakeapi import FakeMackerel  # noqa: E402
+
+SRCDIR = harness.SRCDIR
+HOST = "x86_64-w64-mingw32"
+SERVICE = "sabatest"
+TEST_CONTROL = 200
+WIN_DIR = "C:\\saba"
+BUILD_TIMEOUT = 1800
+
+W = {}  # the module's Wine environment, set up once
+
+
+def log(msg):
+    sys.stderr.write("windows: %s\n" % msg)
+    sys.stderr.flush()
+
+
+def missing_tools():
+    need = [HOST + "-gcc", "wine", "cmake", "dpkg-source", "git"]
+    miss = [t for t in need if shutil.which(t) is None]
+    if shutil.which("wineserver") is None and not os.path.exists("/usr/lib/wine/wineserver"):
+        miss.append("wineserver")
+    return miss
+
+
+def wineserver():
+    return shutil.which("wineserver") or "/usr/lib/wine/wineserver"
+
+
+def wine(args, timeout=60, check=False):
+    """Run a Wine command in the test prefix; returns CompletedProcess."""
+    p = subprocess.run(["wine"] + args, env=W["env"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=timeout, text=True,
+                       errors="replace")
+    if check and p.returncode != 0:
+        raise AssertionError("wine %s: rc %d\n%s%s" % (" ".join(args), p.returncode,
+                                                       p.stdout, p.stderr))
+    return p
+
+
+def host_path(win_path):
+    """The Linux path of a C:\\ path in the prefix."""
+    assert win_path[:3].upper() == "C:\\"
+    return os.path.join(W["prefix"], "drive_c", *win_path[3:].split("\\"))
+
+
+def service_status(name=SERVICE):
+    """{"STATE": "RUNNING", "CHECKPOINT": 0, "WAIT_HINT": 0}, or None when
+    the service is unknown."""
+    p = wine(["sc", "query", name])
+    st = {}
+    for line in p.stdout.splitlines():
+        key, sep, value = line.partition(":")
+        key, value = key.strip(), value.split()
+        if not sep or not value:
+            continue
+        if key == "STATE":
+            st[key] = value[-1]
+        elif key in ("CHECKPOINT", "WAIT_HINT"):
+            st[key] = int(value[0], 16)
+    return st if "STATE" in st else None
+
+
+def service_state(name=SERVICE):
+    """RUNNING, STOPPED, ... or None when the service is unknown."""
+    st = service_status(name)
+    return st["STATE"] if st else None
+
+
+def wait_state(want, name=SERVICE, timeout=30):
+    deadline = time.monotonic() + timeout
+    state = None
+    while time.monotonic() < deadline:
+        state = service_state(name)
+        if state == want:
+            return state
+        time.sleep(0.3)
+    return state
+
+
+def start_service(name=SERVICE):
+    """sc start, retried: the first start in a fresh prefix may fail."""
+    for _ in range(5):
+        wine(["sc", "start", name])
+        if wait_state("RUNNING", name, timeout=10) == "RUNNING":
+            return
+        time.sleep(1)
+    raise AssertionError("service %s did not reach RUNNING" % name)
+
+
+def build():
+    bdir = os.environ.get("SABA_WIN_BUILDDIR") or os.path.join(
+        os.environ.get("SABA_TOP_BUILDDIR") or SRCDIR, "win-build")
+    log("cross-building in %s (win/cross-build.sh; the libraries are cached)" % bdir)
+    t0 = time.monotonic()
+    p = subprocess.run(["sh", os.path.join(SRCDIR, "win", "cross-build.sh"), bdir,
+                        "--enable-test-controls"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=BUILD_TIMEOUT)
+    if p.returncode != 0:
+        raise AssertionError("cross-build failed:\n" + p.stdout[-6000:])
+    log("cross-build took %.0f s" % (time.monotonic() - t0))
+    with open(os.path.join(bdir, "config.h")) as f:
+        if "#define SABA_TEST_CONTROLS 1" not in f.read():
+            raise AssertionError("%s was not configured with --enable-test-controls" % bdir)
+    return bdir
+
+
+def skip_reason():
+    if os.environ.get("SABA_SKIP_WINE_TESTS") == "1":
+        return "SABA_SKIP_WINE_TESTS=1"
+    miss = missing_tools()
+    if miss:
+        return ("missing %s (apt-get install gcc-mingw-w64-x86-64 wine wine64 cmake "
+                "dpkg-dev git)" % ", ".join(miss))
+    if not os.environ.get("SABA_WIN_BUILDDIR") and not os.path.exists(
+            os.path.join(SRCDIR, ".git")):
+        return ("not a git checkout (a dist tree): win/cross-build.sh needs one, or "
+                "SABA_WIN_BUILDDIR naming a cross build")
+    return None
+
+
+def setUpModule():
+    why = skip_reason()
+    if why:
+        raise unittest.SkipTest(why)
+    bdir = build()
+    W["tmp"] = tempfile.mkdtemp(prefix="saba-wine-")
+    W["prefix"] = os.path.join(W["tmp"], "prefix")
+    env = dict(os.environ)
+    for k in ("DISPLAY", "WAYLAND_DISPLAY", "SABA_AGENT_APIKEY", "http_proxy", "https_proxy",
+              "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        env.pop(k, None)
+    env.update(WINEPREFIX=W["prefix"], WINEDEBUG="-all", WINEDLLOVERRIDES="mscoree,mshtml=",
+               WINEARCH="win64", no_proxy="*")
+    W["env"] = env
+    t0 = time.monotonic()
+    p = subprocess.run(["wineboot", "-i"], env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=300)
+    if p.returncode != 0:
+        raise AssertionError("wineboot -i failed:\n" + p.stdout[-3000:])
+    log("prefix ready in %.1f s" % (time.monotonic() - t0))
+    inst = host_path(WIN_DIR)
+    os.makedirs(os.path.join(inst, "plugins"))
+    shutil.copy(os.path.join(bdir, "core", "saba-agent.exe"), inst)
+    for dll in ("plugins/.libs/windows_scm.dll", "plugins/win/.libs/memory.dll",
+                "plugins/win/.libs/cpu.dll", "plugins/win/.libs/filesystem.dll"):
+        shutil.copy(os.path.join(bdir, dll), os.path.join(inst, "plugins"))
+    for helper in ("keeper", "control"):
+        subprocess.run([HOST + "-gcc", "-O2", "-Wall", "-static", "-o",
+                        os.path.join(inst, helper + ".exe"),
+                        os.path.join(HERE, helper + ".c")], check=True, timeout=120)
+    W["keeper"] = subprocess.Popen(["wine", WIN_DIR + "\\keeper.exe", "3600"], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)
+
+
+def tearDownModule():
+    if "env" not in W:
+        return
+    subprocess.run([wineserver(), "-k"], env=W["env"], timeout=60)
+    subprocess.run([wineserver(), "-w"], env=W["env"], timeout=60)
+    if W.get("keeper") is not None:
+        W["keeper"].kill()
+        W["keeper"].wait()
+    if os.environ.get("SABA_KEEP_TMP"):
+        log("kept %s" % W["tmp"])
+    else:
+        shutil.rmtree(W["tmp"], ignore_errors=True)
+
+
+class WineService(unittest.TestCase):
+    """One scenario: a fresh API, root and config; the agent's log kept."""
+
+    def setUp(self):
+        self.api = FakeMackerel(api_key=harness.API_KEY).start()
+        self.addCleanup(self.api.stop)
+        self.name = self.id().rsplit(".", 1)[-1]
+        self.root = WIN_DIR + "\\" + self.name
+        self.config = WIN_DIR + "\\" + self.name + ".conf"
+        self.log_file = WIN_DIR + "\\" + self.name + ".log"
+        os.makedirs(host_path(self.root))
+        self.addCleanup(self.dump_log)
+
+    def dump_log(self):
+        if self._outcome is not None and getattr(self._outcome, "success", True):
+            return
+        try:
+            with open(host_path(self.log_file), errors="replace") as f:
+                sys.stderr.write("---- %s ----\n%s\n" % (self.log_file, f.read()[-6000:]))
+        except OSError:
+            pass
+
+    def write_config(self, require_event=False):
+        text = cfg_text({
+            "apikey": harness.API_KEY,
+            "apibase": self.api.url,
+            "root": self.root,
+            "plugin_dir": WIN_DIR + "\\plugins",
+            "interval": 1,
+            "retire": {"timeout": 10},
+            "shutdown": {"timeout": 5},
+            "plugins": {
+                "memory": {},
+                "cpu": {},
+                "filesystem": {},
+                "windows_scm": {"retire_on": ["shutdown"],
+                                "require_event_1074": require_event,
+                                "preshutdown_timeout": 60},
+            },
+        })
+        with open(host_path(self.config), "w") as f:
+            f.write(text)
+
+    def agent_log(self):
+        try:
+            with open(host_path(self.log_file), errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def create_service(self):
+        cmd = "%s\\saba-agent.exe run --service -c %s --log-file %s" % (
+            WIN_DIR, self.config, self.log_file)
+        wine(["sc", "create", SERVICE, "binPath=", cmd, "start=", "demand"], check=True)
+        self.addCleanup(lambda: wine(["sc", "delete", SERVICE]))
+
+    def wait_working(self):
+        """Registered, and the three metric plugins' values arrived."""
+        hosts = self.api.wait_requests(1, timeout=30, route="create_host")
+        self.assertEqual(len(hosts), 1, "no registration:\n" + self.agent_log())
+        for name in ("memory.total", "cpu.user.percentage", "filesystem.C.size"):
+            pts = self.api.wait_for(lambda n=name: self.api.points_named(n), timeout=30)
+            self.assertTrue(pts, "no %s posted:\n%s" % (name, self.agent_log()))
+        with open(os.path.join(host_path(self.root), "id")) as f:
+            return f.read().strip()
+
+    def assert_no_retire(self, settle=2):
+        time.sleep(settle)
+        self.assertEqual(self.api.retired(), [])
+        self.assertEqual(self.api.requests(route="retire_host"), [])
+
+    # ------------------------------------------------------------ scenarios
+    def test_1_install_uninstall(self):
+        self.write_config()
+        exe = WIN_DIR + "\\saba-agent.exe"
+        p = wine([exe, "service", "install", "-c", self.config, "--log-file", self.log_file],
+                 check=True)
+        self.assertIn("installed service saba-agent", p.stdout)
+        p = wine(["reg", "query", "HKLM\\System\\CurrentControlSet\\Services\\saba-agent"],
+                 check=True)
+        reg = p.stdout
+        self.assertRegex(reg, r"Start\s+REG_DWORD\s+0x2\b")         # auto start
+        self.assertRegex(reg, r"Type\s+REG_DWORD\s+0x10\b")         # own process
+        self.assertRegex(reg, r"DependOnService\s+REG_MULTI_SZ\s+RPCSS\\0Tcpip")
+        self.assertIn("run --service -c \"C:\\saba\\%s.conf\"" % self.name, reg)
+        start_service("saba-agent")
+        host_id = self.wait_working()
+        self.assertTrue(host_id.startswith("h"))
+        p = wine([exe, "service", "uninstall"], check=True)
+        self.assertIn("removed service saba-agent", p.stdout)
+        self.assertIsNone(service_state("saba-agent"))
+        self.assert_no_retire()
+        self.assertIn("never retires", self.agent_log())
+
+    def test_2_stop_never_retires(self):
+        self.write_config(require_event=False)
+        self.create_service()
+        start_service()
+        host_id = self.wait_working()
+        self.assertEqual(len(self.api.requests(route="create_host")), 1)
+        wine(["sc", "stop", SERVICE])
+        self.assertEqual(wait_state("STOPPED"), "STOPPED")
+        self.assert_no_retire()
+        log_text = self.agent_log()
+        self.assertIn("service control received (stop)", log_text)
+        self.assertIn("a service stop (administrator, sc stop, installer) never retires",
+                      log_text)
+        self.assertTrue(os.path.exists(os.path.join(host_path(self.root), "id")))
+        host = self.api.host(host_id)
+        self.assertFalse(host["isRetired"])
+        self.assertEqual(host["meta"]["kernel"]["name"], "Microsoft Windows")
+
+    def test_3_test_control_retires_once(self):
+        self.write_config(require_event=False)
+        self.create_service()
+        start_service()
+        host_id = self.wait_working()
+        # A slow retire: the stop stays pending for a while.
+        self.api.set_fault("retire_host", "delay", delay=4.0)
+        t0 = time.monotonic()
+        p = wine([WIN_DIR + "\\control.exe", SERVICE, str(TEST_CONTROL)])
+        took = time.monotonic() - t0
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        # The handler hands the work over: the control returns at once.
+        self.assertLess(took, 3.0)
+        # A second one while stopping must change nothing.
+        wine([WIN_DIR + "\\control.exe", SERVICE, str(TEST_CONTROL)])
+        pending = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            st = service_status()
+            if st is None or st["STATE"] == "STOPPED":
+                break
+            if st["STATE"] == "STOP_PENDING":
+                pending.append((st["CHECKPOINT"], st["WAIT_HINT"]))
+            time.sleep(0.2)
+        self.assertEqual(wait_state("STOPPED"), "STOPPED", self.agent_log())
+        # SERVICE_STOP_PENDING with rising checkpoints and a wait hint.
+        checkpoints = [c for c, _ in pending]
+        self.assertGreaterEqual(len(set(checkpoints)), 3, pending)
+        self.assertEqual(checkpoints, sorted(checkpoints))
+        self.assertTrue(all(h > 0 for _, h in pending), pending)
+        time.sleep(1)
+        retired = self.api.retired()
+        self.assertEqual([h for h, _ in retired], [host_id], self.agent_log())
+        self.assertTrue(self.api.host(host_id)["isRetired"])
+        self.assertEqual(len(self.api.requests(route="retire_host")), 1)
+        self.assertFalse(os.path.exists(os.path.join(host_path(self.root), "id")))
+        self.assertIn("service control received (shutdown)", self.agent_log())
+
+    def test_4_shutdown_without_event_1074(self):
+        self.write_config(require_event=True)
+        self.create_service()
+        start_service()
+        self.wait_working()
+        p = wine([WIN_DIR + "\\control.exe", SERVICE, str(TEST_CONTROL)])
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(wait_state("STOPPED"), "STOPPED", self.agent_log())
+        self.assert_no_retire()
+        self.assertIn("no event 1074 could be read", self.agent_log())
+        self.assertTrue(os.path.exists(os.path.join(host_path(self.root), "id")))
+
+    def test_5_killed_without_control(self):
+        self.write_config(require_event=False)
+        self.create_service()
+        start_service()
+        self.wait_working()
+        posts = len(self.api.requests(route="tsdb"))
+        subprocess.run(["wine", "wineboot", "--end-session", "--kill", "--force",
+                        "--shutdown"], env=W["env"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=60)
+        subprocess.run([wineserver(), "-k"], env=W["env"], timeout=60)
+        subprocess.run([wineserver(), "-w"], env=W["env"], timeout=60)
+        self.assertGreater(posts, 0)
+        self.assert_no_retire(settle=3)
+        self.assertNotIn("retiring host", self.agent_log())
+        self.assertTrue(os.path.exists(os.path.join(host_path(self.root), "id")))
+
+
+if __name__ == "__main__":
+    if skip_reason():
+        print("SKIP: " + skip_reason(), file=sys.stderr)
+        sys.exit(harness.EXIT_SKIP)
+    harness.main()
