@@ -1,5 +1,5 @@
 # Benchmarks (bench/*.sh, run by hand from a built tree; never part of
 # make check): footprint against collectd and node-exporter, shutdown
 # latency, metric throughput, the 30-minute soak, many exec plugins.
-EXTRA_DIST += bench/common.sh bench/footprint.sh bench/shutdown.sh bench/throughput.sh \
+EXTRA_DIST += bench/README.md bench/common.sh bench/footprint.sh bench/shutdown.sh bench/throughput.sh \
 	bench/soak.sh bench/exec50.sh bench/sink.py bench/scrape.py
