@@ -466,7 +466,12 @@ class PluginCrash(AgentTestCase):
     def crash(self, how, sig):
         self.write_config(plugins={"t": {"module": "good"},
                                    "boom": {"module": "crash", "crash_on": 2, "signal": how}})
-        a = self.start_agent(["run"])
+        # Under ASan/UBSan the sanitizer's own fatal-signal handlers would
+        # report the fault and exit 1: leave the signals to the agent.
+        asan = os.environ.get("ASAN_OPTIONS", "")
+        asan = (asan + ":" if asan else "") + ("handle_segv=0:handle_sigbus=0:"
+                                               "handle_sigfpe=0:handle_sigill=0:handle_abort=0")
+        a = self.start_agent(["run"], env={"ASAN_OPTIONS": asan})
         self.wait_registered(a)
         rc = a.wait(scaled(10))
         self.assertIsNotNone(rc, "the agent outlived its crashed plugin\n" + a.stderr())
