@@ -1,6 +1,9 @@
 #include "config.h"
 
 #include <pthread.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +206,11 @@ static void saba_agent_loop(struct saba_agent *a)
 		}
 		if (saba_now_ms() >= next_spec) {
 			saba_poster_update_spec(a->poster, saba_spec_build(rt->conf, &a->set));
+#ifdef __GLIBC__
+			/* Give memory freed by an hour's rounds back to the
+			 * system: per-thread arenas otherwise creep up. */
+			malloc_trim(0);
+#endif
 			next_spec += SABA_SPEC_INTERVAL_MS;
 		}
 		wake = next_tick * 1000;
@@ -296,7 +304,8 @@ out:
 static void saba_agent_stop(struct saba_agent *a)
 {
 	struct saba_runtime *rt = &a->rt;
-	int64_t deadline;
+	int64_t t0 = saba_now_ms(), deadline, on_stop_by;
+	int capped;
 
 	saba_notify("STOPPING=1");
 	saba_notice("stopping");
@@ -304,17 +313,21 @@ static void saba_agent_stop(struct saba_agent *a)
 	saba_queue_seal(rt->queue, saba_wall_ms() / 1000);
 	saba_agent_shutdown_hooks(a);
 	deadline = saba_now_ms() + (int64_t)rt->conf->shutdown_timeout * 1000;
+	/* After a retire attempt the host is going away: the whole stop keeps
+	 * to retire.timeout + 1 s, even when the API does not answer. */
+	capped = saba_retire_reached_api(rt->retire);
+	if (capped && deadline > t0 + (int64_t)rt->conf->retire_timeout * 1000)
+		deadline = t0 + (int64_t)rt->conf->retire_timeout * 1000;
 	saba_poster_finish(a->poster, rt->retired ? saba_now_ms() : deadline);
 	a->poster = NULL;
 	if (!rt->retired && saba_queue_length(rt->queue) > 0)
 		saba_warn("%zu batches of metrics were not posted", saba_queue_length(rt->queue));
-	if (!rt->retired && rt->conf->on_stop != NULL) {
+	on_stop_by = saba_now_ms() + 5000 > deadline && !capped ? saba_now_ms() + 5000 : deadline;
+	if (!rt->retired && rt->conf->on_stop != NULL && on_stop_by > saba_now_ms()) {
 		struct saba_http *h = saba_runtime_http(rt);
 
 		if (h != NULL)
-			saba_register_status(rt, h, rt->conf->on_stop, 1,
-					     saba_now_ms() + 5000 > deadline ? saba_now_ms() + 5000
-									     : deadline);
+			saba_register_status(rt, h, rt->conf->on_stop, 1, on_stop_by);
 		saba_http_free(h);
 	}
 }

@@ -109,10 +109,12 @@ static int saba_write_all(int fd, const char *s, size_t n)
 /* mkdir -p: a fresh install may lack even <localstatedir>/lib.  Only the
  * last step decides: a parent that cannot be made ("C:" on Windows)
  * fails it anyway unless it exists. */
+/* mkdir -p; on failure errno is the first real one ("Read-only file
+ * system"), not the ENOENT that follows from it. */
 static int saba_mkdirs(const char *dir)
 {
 	char *p = saba_strdup(dir);
-	int rc = 0;
+	int rc = 0, first = 0;
 
 	for (char *s = p + 1; *s != '\0'; s++) {
 		char c = *s;
@@ -120,11 +122,14 @@ static int saba_mkdirs(const char *dir)
 		if (!saba_is_sep(c))
 			continue;
 		*s = '\0';
-		(void)saba_mkdir(p);
+		if (saba_mkdir(p) != 0 && errno != EEXIST && first == 0)
+			first = errno;
 		*s = c;
 	}
-	if (saba_mkdir(p) != 0 && errno != EEXIST)
+	if (saba_mkdir(p) != 0 && errno != EEXIST) {
 		rc = -1;
+		errno = first != 0 ? first : errno;
+	}
 	free(p);
 	return rc;
 }

@@ -110,33 +110,40 @@ out:
 }
 
 /* A host AWS integration or an earlier install created: adopt it. */
-static char *saba_find_by_ci(struct saba_runtime *rt, struct saba_http *h, const char *ci)
+/* 0 with *id (NULL: no such host) or -1 when the API could not tell: then
+ * nothing is created, or a second host could appear for this machine. */
+static int saba_find_by_ci(struct saba_runtime *rt, struct saba_http *h, const char *ci, char **id)
 {
 	struct saba_api_result r = {.retry_after = -1};
-	char *esc = saba_api_escape(ci), *id = NULL;
+	char *esc = saba_api_escape(ci);
 	char *path = saba_asprintf("/api/v0/hosts?customIdentifier=%s&status=working&"
 				   "status=standby&status=maintenance&status=poweroff",
 				   esc);
 	json_t *hosts, *first;
+	int rc = -1;
 
-	saba_call_retry(rt, h, "GET", path, NULL, 3, &r);
+	*id = NULL;
+	saba_call_retry(rt, h, "GET", path, NULL, SABA_REGISTER_ATTEMPTS, &r);
 	if (r.status != SABA_API_OK) {
-		saba_warn("cannot look up hosts by customIdentifier %s: %s", ci, r.message);
+		saba_err("cannot look up hosts by customIdentifier %s: %s; not registering a "
+			 "new host while one may exist",
+			 ci, r.message);
 		goto out;
 	}
 	hosts = json_object_get(r.json, "hosts");
 	first = json_array_get(hosts, 0);
 	if (saba_answer_id(json_object_get(first, "id")) != NULL)
-		id = saba_strdup(saba_answer_id(json_object_get(first, "id")));
+		*id = saba_strdup(saba_answer_id(json_object_get(first, "id")));
 	else if (first != NULL)
 		saba_warn("GET %s: the first host has no valid id; registering anew", path);
 	else
 		saba_info("no host with customIdentifier %s yet", ci);
+	rc = 0;
 out:
 	saba_api_result_clear(&r);
 	free(path);
 	free(esc);
-	return id;
+	return rc;
 }
 
 static char *saba_create_host(struct saba_runtime *rt, struct saba_http *h, json_t *spec)
@@ -183,7 +190,9 @@ int saba_register(struct saba_runtime *rt, struct saba_http *h, json_t *spec)
 		rc = 0;
 		goto out;
 	}
-	if (ci != NULL && *ci != '\0' && (id = saba_find_by_ci(rt, h, ci)) != NULL) {
+	if (ci != NULL && *ci != '\0' && saba_find_by_ci(rt, h, ci, &id) != 0)
+		goto out;
+	if (id != NULL) {
 		saba_notice("adopted host %s by customIdentifier %s", id, ci);
 	} else {
 		id = saba_create_host(rt, h, spec);

@@ -243,6 +243,16 @@ static int saba_retire_send(struct saba_retire *r, struct saba_runtime *rt, cons
 	return result;
 }
 
+int saba_retire_reached_api(struct saba_retire *r)
+{
+	int final;
+
+	pthread_mutex_lock(&r->lock);
+	final = r->state == SABA_RETIRE_FINAL;
+	pthread_mutex_unlock(&r->lock);
+	return final;
+}
+
 int saba_retire_other(struct saba_runtime *rt, const char *who, const char *host_id,
 		      const struct saba_retire_request *req)
 {

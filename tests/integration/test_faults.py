@@ -209,11 +209,9 @@ class IdFileOnBadDisk(AgentTestCase):
         self.read_only(self.root)
         self.run_failing(r"Read-only file system")
 
-    @unittest.expectedFailure
     def test_root_missing_under_a_read_only_mount(self):
-        # KNOWN (core/idfile.c, saba_mkdirs): the error carries the errno of
-        # the last mkdir ("No such file or directory"), not of the first
-        # that failed ("Read-only file system").
+        # The error carries the errno of the first mkdir that failed
+        # ("Read-only file system"), not the ENOENT that follows from it.
         missing = os.path.join(self.tmp, "var", "lib", "saba-agent")
         self.write_config(root=missing, plugins={"loadavg": {}})
         self.read_only(self.tmp)
@@ -435,11 +433,9 @@ class RegistrationWindows(AgentTestCase):
                                       self.api.requests(route="create_host")), scaled(5))
         self.assertEqual(len(self.api.hosts()), 1, [h["id"] for h in self.api.hosts()])
 
-    @unittest.expectedFailure
     def test_failed_lookup_by_custom_identifier(self):
-        # KNOWN WINDOW (core/register.c, saba_find_by_ci): when the lookup
-        # fails 3 times the agent creates a host although one with its
-        # customIdentifier exists.
+        # A lookup by customIdentifier that fails is retried like the
+        # registration itself, and never answered by creating a host.
         mine = self.api.add_host(name=os.uname().nodename, custom_identifier="ci-lookup")
         self.write_config(plugins={"t": {"module": "good", "custom_identifier": "ci-lookup"}})
         self.api.set_fault("find_hosts", "status", status=503, count=3)
