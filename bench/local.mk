@@ -2,4 +2,4 @@
 # make check): footprint against collectd and node-exporter, shutdown
 # latency, metric throughput, the 30-minute soak, many exec plugins.
 EXTRA_DIST += bench/README.md bench/common.sh bench/footprint.sh bench/shutdown.sh bench/throughput.sh \
-	bench/soak.sh bench/exec50.sh bench/sink.py bench/scrape.py
+	bench/soak.sh bench/exec50.sh bench/sink.py bench/scrape.py bench/sweep.sh
