@@ -265,7 +265,8 @@ struct saba_host {
 	 * retire.timeout, 404 counted as done, --dry-run honoured.  Refuses
 	 * this agent's own host (that is retire()'s job) and kinds other than
 	 * SABA_STOP_TERMINATE.  Returns enum saba_retire_result. */
-	int (*retire_host)(saba_ctx *ctx, const char *host_id, const struct saba_retire_request *req);
+	int (*retire_host)(saba_ctx *ctx, const char *host_id,
+			   const struct saba_retire_request *req);
 
 	/* ABI minor 3+: append here only; never reorder or remove. */
 };
