@@ -25,8 +25,10 @@ static char fuzz_tmp[512];
  * in a row): the error is reported, and config_destroy() cannot free what
  * the parser dropped.  Only libconfig's own allocations are exempt.
  */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
+/* Default visibility: the shared ASan runtime of gcc builds looks it up
+ * in the executable's dynamic symbols (the build hides everything else). */
+__attribute__((visibility("default"))) const char *__lsan_default_suppressions(void);
+__attribute__((visibility("default"))) const char *__lsan_default_suppressions(void)
 {
 	/* By module too: without a symbolizer for the stripped library
 	 * (gcc's ASan build) the frames carry no function names. */
