@@ -1,7 +1,9 @@
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +11,14 @@
 #include <unistd.h>
 
 #include "idfile.h"
+#include "log.h"
 #include "util.h"
 
 #ifdef _WIN32
 #include <io.h>
 #include <windows.h>
+
+#include <ntsecapi.h> /* RtlGenRandom, in advapi32 */
 
 #define saba_mkdir(p)	    mkdir(p)
 #define saba_is_sep(c)	    ((c) == '/' || (c) == '\\')
@@ -44,6 +49,8 @@ static int saba_replace(const char *from, const char *to)
 	return rc;
 }
 #else
+#include <sys/random.h>
+
 #define saba_mkdir(p)	   mkdir(p, 0755)
 #define saba_is_sep(c)	   ((c) == '/')
 #define saba_fchmod(fd, m) fchmod(fd, m)
@@ -134,9 +141,12 @@ static int saba_mkdirs(const char *dir)
 	return rc;
 }
 
-int saba_idfile_write(const char *root, const char *id, char *err, size_t errlen)
+/* Atomic: a temp file beside <root>/name, fsync, rename, fsync the
+ * directory; the old file stays intact on any failure. */
+static int saba_write_atomic(const char *root, const char *name, const char *data, char *err,
+			     size_t errlen)
 {
-	char *path = saba_asprintf("%s/id", root);
+	char *path = saba_asprintf("%s/%s", root, name);
 	char *tmp = saba_asprintf("%s/.id.XXXXXX", root);
 	int fd = -1, rc = -1;
 
@@ -149,7 +159,7 @@ int saba_idfile_write(const char *root, const char *id, char *err, size_t errlen
 		snprintf(err, errlen, "cannot create a file in %s: %s", root, strerror(errno));
 		goto out;
 	}
-	if (saba_fchmod(fd, 0644) != 0 || saba_write_all(fd, id, strlen(id)) != 0 ||
+	if (saba_fchmod(fd, 0644) != 0 || saba_write_all(fd, data, strlen(data)) != 0 ||
 	    saba_fsync(fd) != 0) {
 		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
 		goto out;
@@ -176,9 +186,14 @@ out:
 	return rc;
 }
 
-int saba_idfile_remove(const char *root, char *err, size_t errlen)
+int saba_idfile_write(const char *root, const char *id, char *err, size_t errlen)
 {
-	char *path = saba_asprintf("%s/id", root);
+	return saba_write_atomic(root, "id", id, err, errlen);
+}
+
+static int saba_remove(const char *root, const char *name, char *err, size_t errlen)
+{
+	char *path = saba_asprintf("%s/%s", root, name);
 	int rc = 0;
 
 	if (unlink(path) != 0 && errno != ENOENT) {
@@ -187,4 +202,145 @@ int saba_idfile_remove(const char *root, char *err, size_t errlen)
 	}
 	free(path);
 	return rc;
+}
+
+int saba_idfile_remove(const char *root, char *err, size_t errlen)
+{
+	return saba_remove(root, "id", err, errlen);
+}
+
+/* nbytes from the system's CSPRNG, as 2 * nbytes hex digits. */
+static int saba_random_hex(char *out, size_t nbytes)
+{
+	unsigned char b[64];
+
+	if (nbytes > sizeof(b))
+		return -1;
+#ifdef _WIN32
+	if (!RtlGenRandom(b, (ULONG)nbytes))
+		return -1;
+#else
+	for (size_t got = 0; got < nbytes;) {
+		ssize_t n = getrandom(b + got, nbytes - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		got += (size_t)n;
+	}
+#endif
+	for (size_t i = 0; i < nbytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	return 0;
+}
+
+int saba_pending_read(const char *root, struct saba_pending *p, char *err, size_t errlen)
+{
+	char *path = saba_asprintf("%s/id.pending", root);
+	char *s = saba_read_file(path, 4096, NULL);
+	json_t *j = NULL;
+	json_error_t jerr;
+	const char *token, *name;
+	int rc = -1;
+
+	memset(p, 0, sizeof(*p));
+	if (s == NULL) {
+		rc = errno == ENOENT ? 1 : -1;
+		if (rc < 0)
+			snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	j = json_loads(s, JSON_REJECT_DUPLICATES, &jerr);
+	token = json_string_value(json_object_get(j, "token"));
+	name = json_string_value(json_object_get(j, "name"));
+	if (token == NULL || name == NULL || *name == '\0' || strlen(token) != 32 ||
+	    strspn(token, "0123456789abcdef") != 32 ||
+	    !json_is_integer(json_object_get(j, "since"))) {
+		snprintf(err, errlen,
+			 "%s is not a registration record of saba-agent (%s); the run that wrote "
+			 "it may have created a host for this machine. Look for that host on "
+			 "Mackerel before removing the file.",
+			 path, j == NULL ? jerr.text : "token, name or since missing");
+		goto out;
+	}
+	memcpy(p->token, token, sizeof(p->token));
+	p->name = saba_strdup(name);
+	p->since_ms = json_integer_value(json_object_get(j, "since"));
+	rc = 0;
+out:
+	json_decref(j);
+	free(s);
+	free(path);
+	return rc;
+}
+
+int saba_pending_new(struct saba_pending *p, char *err, size_t errlen)
+{
+	memset(p, 0, sizeof(*p));
+	if (saba_random_hex(p->token, 16) != 0) {
+		snprintf(err, errlen, "no random bytes for the registration token: %s",
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int saba_pending_save(const char *root, struct saba_pending *p, const char *name, char *err,
+		      size_t errlen)
+{
+	json_t *j;
+	char *data = NULL;
+	int rc = -1;
+
+	if (p->name == NULL || strcmp(p->name, name) != 0) {
+		free(p->name);
+		p->name = saba_strdup(name);
+	}
+	p->since_ms = saba_wall_ms();
+	j = json_pack("{s:s,s:s,s:I}", "token", p->token, "name", name, "since",
+		      (json_int_t)p->since_ms);
+	data = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (data == NULL) {
+		snprintf(err, errlen, "cannot encode the registration record");
+		goto out;
+	}
+	rc = saba_write_atomic(root, "id.pending", data, err, errlen);
+out:
+	free(data);
+	json_decref(j);
+	return rc;
+}
+
+int saba_pending_remove(const char *root, char *err, size_t errlen)
+{
+	return saba_remove(root, "id.pending", err, errlen);
+}
+
+void saba_pending_clear(struct saba_pending *p)
+{
+	free(p->name);
+	memset(p, 0, sizeof(*p));
+}
+
+void saba_idfile_clean_temps(const char *root)
+{
+	DIR *d = opendir(root);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char *path;
+
+		/* only the mkstemp names: ".id." and six characters */
+		if (strncmp(e->d_name, ".id.", 4) != 0 || strlen(e->d_name) != 10)
+			continue;
+		path = saba_asprintf("%s/%s", root, e->d_name);
+		if (unlink(path) == 0)
+			saba_info("removed %s, left by a run that was killed while writing the id",
+				  path);
+		free(path);
+	}
+	closedir(d);
 }

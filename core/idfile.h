@@ -4,6 +4,7 @@
 #define SABA_IDFILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* 0 and *id (malloc'd) when present; 1 when absent or empty; -1 on a read
  * error (message in err). */
@@ -13,5 +14,28 @@ int saba_idfile_read(const char *root, char **id, char *err, size_t errlen);
 int saba_idfile_write(const char *root, const char *id, char *err, size_t errlen);
 /* 0 (removed or already absent) or -1 (message in err). */
 int saba_idfile_remove(const char *root, char *err, size_t errlen);
+/* Removes the temp files of writes a kill interrupted. */
+void saba_idfile_clean_temps(const char *root);
+
+/* A registration in flight, <root>/id.pending: written before the POST
+ * that creates the host, whose meta carries the token, and removed once
+ * the id file holds the id.  A host created by a POST whose answer was
+ * lost (kill -9, timeout, reset) is found by it instead of created twice. */
+struct saba_pending {
+	char token[33];	  /* 32 hex digits */
+	char *name;	  /* the host name the POST used: the lookup key */
+	int64_t since_ms; /* wall clock of the latest POST with this token */
+};
+
+/* Like saba_idfile_read: 0 (p filled), 1 absent, -1 (message in err). */
+int saba_pending_read(const char *root, struct saba_pending *p, char *err, size_t errlen);
+/* A fresh token (p->name NULL); 0 or -1 (message in err). */
+int saba_pending_new(struct saba_pending *p, char *err, size_t errlen);
+/* Before each POST: name and now into p, then written atomically; 0 or
+ * -1 (message in err). */
+int saba_pending_save(const char *root, struct saba_pending *p, const char *name, char *err,
+		      size_t errlen);
+int saba_pending_remove(const char *root, char *err, size_t errlen);
+void saba_pending_clear(struct saba_pending *p);
 
 #endif

@@ -15,26 +15,35 @@
  * the wait at once. */
 #define SABA_REGISTER_ATTEMPTS 20
 
+/* The wait before attempt i + 2: the answer's Retry-After, else backoff. */
+static int64_t saba_retry_delay(const struct saba_api_result *r, int i)
+{
+	return r->retry_after >= 0 ? r->retry_after * 1000 : saba_backoff_ms(i, 1000, 30000);
+}
+
+/* Returns 1 when a stop request ended the wait. */
+static int saba_retry_wait(struct saba_runtime *rt, struct saba_api_result *r, int64_t wait, int i,
+			   int attempts)
+{
+	saba_warn("%s; retrying in %.1f s (attempt %d of %d)", r->message, (double)wait / 1000,
+		  i + 1, attempts);
+	if (!saba_runtime_wait(rt, wait))
+		return 0;
+	snprintf(r->message, sizeof(r->message), "interrupted by stop");
+	return 1;
+}
+
 /* One API call retried on network errors, 5xx and 429.  Returns the final
  * status; r holds the last answer. */
 static int saba_call_retry(struct saba_runtime *rt, struct saba_http *h, const char *method,
 			   const char *path, json_t *body, int attempts, struct saba_api_result *r)
 {
 	for (int i = 0;; i++) {
-		int64_t wait;
-
 		saba_api_call(h, method, path, body != NULL ? json_incref(body) : NULL, 0, r);
 		if (r->status != SABA_API_RETRY || i + 1 >= attempts)
 			return r->status;
-		wait = r->retry_after >= 0 ? r->retry_after * 1000
-					   : saba_backoff_ms(i, 1000, 30000);
-		saba_warn("%s; retrying in %.1f s (attempt %d of %d)", r->message,
-			  (double)wait / 1000, i + 1, attempts);
-		if (saba_runtime_wait(rt, wait)) {
-			snprintf(r->message, sizeof(r->message), "%s %s: interrupted by stop",
-				 method, path);
+		if (saba_retry_wait(rt, r, saba_retry_delay(r, i), i, attempts))
 			return r->status;
-		}
 	}
 }
 
@@ -146,37 +155,176 @@ out:
 	return rc;
 }
 
-static char *saba_create_host(struct saba_runtime *rt, struct saba_http *h, json_t *spec)
+/* The meta key of the registration token (core/idfile.h).  The hourly
+ * spec PUT drops it again: by then the id file names the host. */
+#define SABA_TOKEN_KEY "saba-registration"
+
+/* The host a POST carrying p's token created, looked up by p's name: OK
+ * with *id (NULL: none yet), else the lookup's failure, in r. */
+static int saba_find_by_token(struct saba_http *h, const struct saba_pending *p, char **id,
+			      struct saba_api_result *r)
+{
+	char *esc = saba_api_escape(p->name);
+	char *path = saba_asprintf("/api/v0/hosts?name=%s&status=working&status=standby&"
+				   "status=maintenance&status=poweroff",
+				   esc);
+	size_t i, found = 0;
+	json_t *host;
+
+	*id = NULL;
+	if (saba_api_call(h, "GET", path, NULL, 0, r) != SABA_API_OK)
+		goto out;
+	json_array_foreach(json_object_get(r->json, "hosts"), i, host)
+	{
+		const char *token = json_string_value(
+			json_object_get(json_object_get(host, "meta"), SABA_TOKEN_KEY));
+		const char *hid = saba_answer_id(json_object_get(host, "id"));
+
+		if (token == NULL || strcmp(token, p->token) != 0 || hid == NULL)
+			continue;
+		if (found++ == 0)
+			*id = saba_strdup(hid);
+		else
+			saba_warn("host %s was also created by this registration; keeping %s. "
+				  "Retire %s on Mackerel.",
+				  hid, *id, hid);
+	}
+out:
+	free(path);
+	free(esc);
+	return r->status;
+}
+
+/* How long after it was sent a POST whose answer never came may still
+ * create its host: three times the time the agent waited for the answer.
+ * Lookups by token must come up empty until then before a new POST. */
+static int64_t saba_settle_ms(const struct saba_runtime *rt)
+{
+	return 3 * (int64_t)rt->conf->http_timeout * 1000;
+}
+
+/* POST the spec with p's token in its meta.  A failure that may hide a
+ * created host (no answer, 5xx, an unreadable 2xx: "unclear") is followed
+ * by lookups by token, not by another POST, until the host shows up or
+ * the settle time has passed; unclear is also where a pending record
+ * from an earlier run starts. */
+static char *saba_create_host(struct saba_runtime *rt, struct saba_http *h, json_t *spec,
+			      struct saba_pending *p, int unclear)
 {
 	struct saba_api_result r = {.retry_after = -1};
-	char *id = NULL;
+	const char *name = json_string_value(json_object_get(spec, "name"));
+	json_t *body = json_deep_copy(spec), *meta = json_object_get(body, "meta");
+	char *id = NULL, err[512];
 
-	saba_call_retry(rt, h, "POST", "/api/v0/hosts", spec, SABA_REGISTER_ATTEMPTS, &r);
-	if (r.status != SABA_API_OK) {
-		saba_err("cannot register this host: %s", r.message);
+	if (!json_is_object(meta)) {
+		meta = json_object();
+		json_object_set_new(body, "meta", meta);
+	}
+	json_object_set_new(meta, SABA_TOKEN_KEY, json_string(p->token));
+	for (int i = 0; i < SABA_REGISTER_ATTEMPTS; i++) {
+		int64_t wait = i > 0 ? saba_retry_delay(&r, i - 1) : 0;
+		int64_t settled = p->since_ms + saba_settle_ms(rt) - saba_wall_ms();
+
+		if (unclear && settled > 0 && settled < wait)
+			wait = settled; /* look once more when it has settled */
+		if (i > 0 && saba_retry_wait(rt, &r, wait, i - 1, SABA_REGISTER_ATTEMPTS))
+			break;
+		if (unclear) {
+			if (saba_find_by_token(h, p, &id, &r) != SABA_API_OK)
+				continue;
+			if (id != NULL) {
+				saba_notice(
+					"host %s was created by an earlier request whose answer "
+					"never arrived; using it",
+					id);
+				goto out;
+			}
+			if (saba_wall_ms() - p->since_ms < saba_settle_ms(rt)) {
+				snprintf(r.message, sizeof(r.message),
+					 "no host carries this registration's token yet");
+				continue;
+			}
+			unclear = 0;
+		}
+		if (saba_pending_save(rt->conf->root, p, name != NULL ? name : "", err,
+				      sizeof(err)) != 0) {
+			saba_err("not registering: %s", err);
+			goto out;
+		}
+		saba_api_call(h, "POST", "/api/v0/hosts", json_incref(body), 0, &r);
+		if (r.status == SABA_API_OK &&
+		    saba_answer_id(json_object_get(r.json, "id")) != NULL) {
+			id = saba_strdup(saba_answer_id(json_object_get(r.json, "id")));
+			goto out;
+		}
+		if (r.status == SABA_API_OK) /* created, but which host? */
+			snprintf(r.message, sizeof(r.message),
+				 "POST /api/v0/hosts: the answer has no valid host id");
+		else if (r.status != SABA_API_RETRY)
+			break;
+		unclear = r.http_status != 429;
+	}
+	saba_err("cannot register this host: %s", r.message);
+out:
+	saba_api_result_clear(&r);
+	json_decref(body);
+	return id;
+}
+
+/* Registration without an id file: a pending record means an earlier run
+ * may have created the host already. */
+static char *saba_register_new(struct saba_runtime *rt, struct saba_http *h, json_t *spec)
+{
+	const char *root = rt->conf->root;
+	const char *ci = json_string_value(json_object_get(spec, "customIdentifier"));
+	struct saba_pending p = {0};
+	char *id = NULL, err[512];
+	int pending;
+
+	pending = rt->dry_run ? 1 : saba_pending_read(root, &p, err, sizeof(err));
+	if (pending < 0) {
+		saba_err("%s", err);
+		goto out;
+	}
+	if (pending == 0)
+		saba_notice("%s/id.pending: an earlier run was registering this machine as \"%s\"; "
+			    "looking for the host it may have created",
+			    root, p.name);
+	if (ci != NULL && *ci != '\0' && saba_find_by_ci(rt, h, ci, &id) != 0)
+		goto out;
+	if (id != NULL) {
+		saba_notice("adopted host %s by customIdentifier %s", id, ci);
 		goto out;
 	}
 	if (rt->dry_run) {
+		struct saba_api_result r = {.retry_after = -1};
+
+		saba_api_call(h, "POST", "/api/v0/hosts", json_incref(spec), 0, &r);
+		saba_api_result_clear(&r);
+		saba_notice("dry-run: not registering; using the host id \"dry-run\"");
 		id = saba_strdup("dry-run");
 		goto out;
 	}
-	if (saba_answer_id(json_object_get(r.json, "id")) == NULL) {
-		saba_err("POST /api/v0/hosts: the answer has no valid host id");
+	if (pending != 0 && saba_pending_new(&p, err, sizeof(err)) != 0) {
+		saba_err("not registering: %s", err);
 		goto out;
 	}
-	id = saba_strdup(saba_answer_id(json_object_get(r.json, "id")));
+	id = saba_create_host(rt, h, spec, &p, pending == 0);
+	if (id != NULL)
+		saba_notice("registered this machine as host %s", id);
 out:
-	saba_api_result_clear(&r);
+	saba_pending_clear(&p);
 	return id;
 }
 
 int saba_register(struct saba_runtime *rt, struct saba_http *h, json_t *spec)
 {
 	const char *root = rt->conf->root;
-	const char *ci = json_string_value(json_object_get(spec, "customIdentifier"));
 	char *id = NULL, err[512];
 	int rc = 1, how;
 
+	if (!rt->dry_run)
+		saba_idfile_clean_temps(root);
 	how = saba_idfile_read(root, &id, err, sizeof(err));
 	if (how < 0) {
 		saba_err("%s", err);
@@ -186,29 +334,21 @@ int saba_register(struct saba_runtime *rt, struct saba_http *h, json_t *spec)
 		if (saba_check_stored(rt, h, id, spec) != 0)
 			goto out;
 		saba_info("using host %s from %s/id", id, root);
-		saba_runtime_set_host_id(rt, id);
-		rc = 0;
-		goto out;
-	}
-	if (ci != NULL && *ci != '\0' && saba_find_by_ci(rt, h, ci, &id) != 0)
-		goto out;
-	if (id != NULL) {
-		saba_notice("adopted host %s by customIdentifier %s", id, ci);
 	} else {
-		id = saba_create_host(rt, h, spec);
+		id = saba_register_new(rt, h, spec);
 		if (id == NULL)
 			goto out;
-		if (rt->dry_run)
-			saba_notice("dry-run: not registering; using the host id \"%s\"", id);
-		else
-			saba_notice("registered this machine as host %s", id);
+		if (!rt->dry_run && saba_idfile_write(root, id, err, sizeof(err)) != 0) {
+			saba_err("host %s is registered but its id cannot be saved: %s. Fix %s and "
+				 "restart: the next start finds this host again.",
+				 id, err, root);
+			goto out;
+		}
 	}
-	if (!rt->dry_run && saba_idfile_write(root, id, err, sizeof(err)) != 0) {
-		saba_err("host %s is registered but its id cannot be saved: %s. Fix %s and "
-			 "write the id there, or the next start registers another host.",
-			 id, err, root);
-		goto out;
-	}
+	/* The id file is the record now; a stale pending one would only make
+	 * a later run without it search (never create) needlessly. */
+	if (!rt->dry_run && saba_pending_remove(root, err, sizeof(err)) != 0)
+		saba_warn("%s", err);
 	saba_runtime_set_host_id(rt, id);
 	rc = 0;
 out:

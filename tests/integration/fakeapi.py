@@ -44,6 +44,8 @@ a number of requests, and take precedence over authentication:
                Content-Length)
     short      200 whose Content-Length promises more bytes than are sent,
                then the connection is closed
+    lost       the request is carried out (a POST /api/v0/hosts creates the
+               host), then the connection is closed without an answer
 """
 
 import http.server
@@ -65,7 +67,8 @@ ROUTES = ("create_host", "find_hosts", "get_host", "update_host", "host_status",
 
 CHECK_STATUSES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
 
-FAULT_MODES = ("status", "hang", "delay", "garbage", "html", "reset", "truncated", "short")
+FAULT_MODES = ("status", "hang", "delay", "garbage", "html", "reset", "truncated", "short",
+               "lost")
 
 _HOST_PATH = re.compile(r"^/api/v0/hosts/([^/]+)$")
 _HOST_SUB_PATH = re.compile(r"^/api/v0/hosts/([^/]+)/(status|retire)$")
@@ -664,6 +667,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._drop(req)
             return True
         if mode == "reset":
+            self._drop(req)
+            return True
+        if mode == "lost":
+            self.api._dispatch(req)
             self._drop(req)
             return True
         if mode == "garbage":

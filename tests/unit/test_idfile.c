@@ -268,11 +268,101 @@ static void test_write_no_fds_keeps_old(void)
 	check_old_id_intact("no fds");
 }
 
+/* The registration record: a fresh token each time, read back with the
+ * name it was saved for; removed without touching the id file. */
+static void test_pending_round_trip(void)
+{
+	struct saba_pending a, b, c;
+	char err[256] = "", path[sizeof(root) + 16];
+
+	unlink(idpath);
+	unit_path(path, sizeof(path), root, "id.pending");
+	CU_ASSERT_EQUAL(saba_pending_read(root, &a, err, sizeof(err)), 1);
+	CU_ASSERT_EQUAL_FATAL(saba_pending_new(&a, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(saba_pending_new(&b, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(strlen(a.token), 32);
+	CU_ASSERT_EQUAL(strspn(a.token, "0123456789abcdef"), 32);
+	CU_ASSERT(strcmp(a.token, b.token) != 0);
+	CU_ASSERT_EQUAL_FATAL(saba_pending_save(root, &a, "web-1", err, sizeof(err)), 0);
+	CU_ASSERT(a.since_ms > 0);
+	CU_ASSERT_EQUAL_FATAL(saba_pending_read(root, &c, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.token, a.token);
+	CU_ASSERT_STRING_EQUAL(c.name, "web-1");
+	CU_ASSERT_EQUAL(c.since_ms, a.since_ms);
+	saba_pending_clear(&c);
+	/* a renamed machine: the next save records the new name */
+	CU_ASSERT_EQUAL(saba_pending_save(root, &a, "web-2", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(saba_pending_read(root, &c, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.name, "web-2");
+	CU_ASSERT_STRING_EQUAL(c.token, a.token);
+	saba_pending_clear(&c);
+	CU_ASSERT_EQUAL(count_other_entries(root, "id.pending"), 0);
+	CU_ASSERT_EQUAL(saba_pending_remove(root, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(saba_pending_remove(root, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(access(path, F_OK), -1);
+	saba_pending_clear(&a);
+	saba_pending_clear(&b);
+}
+
+/* Anything else in id.pending is an error naming the file, never taken
+ * as "no registration in flight". */
+static void test_pending_rejects_foreign_content(void)
+{
+	static const char *const bad[] = {
+		"",
+		"{not json",
+		"[]",
+		"{\"token\":\"abc\",\"name\":\"h\",\"since\":1}",
+		"{\"token\":\"0123456789abcdef0123456789ABCDEF\",\"name\":\"h\",\"since\":1}",
+		"{\"token\":\"0123456789abcdef0123456789abcdef\",\"name\":\"\",\"since\":1}",
+		"{\"token\":\"0123456789abcdef0123456789abcdef\",\"name\":\"h\"}",
+		"{\"token\":\"0123456789abcdef0123456789abcdef\",\"token\":\"x\",\"name\":\"h\","
+		"\"since\":1}",
+	};
+	char err[512], path[sizeof(root) + 16];
+	struct saba_pending p;
+
+	unit_path(path, sizeof(path), root, "id.pending");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL_FATAL(write_raw(path, bad[i]), 0);
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(saba_pending_read(root, &p, err, sizeof(err)), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, path));
+		CU_ASSERT_PTR_NULL(p.name);
+	}
+	unlink(path);
+}
+
+/* Temp files of a killed write go; nothing else does. */
+static void test_clean_temps(void)
+{
+	char t1[sizeof(root) + 16], t2[sizeof(root) + 16], keep[sizeof(root) + 16];
+	char err[256];
+
+	unit_path(t1, sizeof(t1), root, ".id.a1B2c3");
+	unit_path(t2, sizeof(t2), root, ".id.zzzzzz");
+	unit_path(keep, sizeof(keep), root, ".id.keep-me");
+	CU_ASSERT_EQUAL_FATAL(write_raw(t1, "x"), 0);
+	CU_ASSERT_EQUAL_FATAL(write_raw(t2, ""), 0);
+	CU_ASSERT_EQUAL_FATAL(write_raw(keep, "x"), 0);
+	CU_ASSERT_EQUAL_FATAL(saba_idfile_write(root, "the-id", err, sizeof(err)), 0);
+	saba_idfile_clean_temps(root);
+	CU_ASSERT_EQUAL(access(t1, F_OK), -1);
+	CU_ASSERT_EQUAL(access(t2, F_OK), -1);
+	CU_ASSERT_EQUAL(access(keep, F_OK), 0);
+	CU_ASSERT_EQUAL(access(idpath, F_OK), 0);
+	unlink(keep);
+	saba_idfile_clean_temps("/nonexistent/saba-test"); /* no crash, nothing to do */
+	CU_ASSERT_EQUAL(saba_idfile_remove(root, err, sizeof(err)), 0);
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_round_trip),	    UNIT_TEST(test_read_trims_crlf),
 	UNIT_TEST(test_empty_and_missing),  UNIT_TEST(test_remove),
 	UNIT_TEST(test_write_creates_root), UNIT_TEST(test_write_read_only_dir),
 	UNIT_TEST(test_write_root_is_file), UNIT_TEST(test_write_no_fds_keeps_old),
+	UNIT_TEST(test_pending_round_trip), UNIT_TEST(test_pending_rejects_foreign_content),
+	UNIT_TEST(test_clean_temps),
 };
 
 int main(void)
