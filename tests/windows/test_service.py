@@ -21,9 +21,11 @@ last user process exits), and per scenario a fresh API and root:
                  the registered host; the id file is gone
     no event     control 200 with require_event_1074 on: Wine has no event
                  1074 -> no retire
-    ec2 identity ec2.dll against the fake IMDS (tests/ec2/fakeimds.py): the
-                 host AWS integration created is adopted by customIdentifier
-                 and gets meta.cloud; the poller polls; sc stop -> no retire
+    ec2 identity ec2.dll against the fake IMDS (tests/ec2/fakeimds.py) with
+                 cloud_platform "auto" (no DMI uuid: IMDS decides): the host
+                 AWS integration created is adopted by customIdentifier and
+                 gets meta.cloud; the poller polls about once a second;
+                 sc stop -> no retire
     ec2 confirm  ec2.dll with retire.confirm = "always", the fake EC2
                  (tests/ec2/fakeec2.js, SigV4 checked, IMDS role credentials):
                  control 200 -> exactly one retire for shutting-down and
@@ -346,8 +348,8 @@ class WineService(unittest.TestCase):
         ec2.credentials(AKID, SECRET, TOKEN)
         return ec2
 
-    def ec2_settings(self, imds, ec2_url, poll_interval=0):
-        return {"cloud_platform": "ec2", "imds_endpoint": imds.url, "imds_timeout": 1,
+    def ec2_settings(self, imds, ec2_url, poll_interval=0, platform="ec2"):
+        return {"cloud_platform": platform, "imds_endpoint": imds.url, "imds_timeout": 1,
                 "ec2_endpoint": ec2_url, "ec2_timeout": 2, "poll_interval": poll_interval}
 
     def wait_log(self, pattern, timeout=30):
@@ -472,9 +474,11 @@ class WineService(unittest.TestCase):
         imds = self.start_imds()
         existing = self.api.add_host(name="created-by-aws-integration", custom_identifier=CI)
         self.api.add_host(name="someone-else", custom_identifier="i-0fff.ec2.amazonaws.com")
-        # EC2 is not needed here: its endpoint is a closed port.
+        # EC2 is not needed here: its endpoint is a closed port.  "auto":
+        # no DMI uuid on Windows, so IMDS's partition decides.
         self.write_config(ec2=self.ec2_settings(
-            imds, "http://127.0.0.1:%d" % harness.free_port(), poll_interval=1))
+            imds, "http://127.0.0.1:%d" % harness.free_port(), poll_interval=1,
+            platform="auto"))
         self.create_service()
         start_service()
         t0 = time.monotonic()
@@ -485,6 +489,8 @@ class WineService(unittest.TestCase):
         self.assertTrue(finds)
         self.assertEqual(finds[0].query.get("customIdentifier"), [CI])
         self.wait_log(r"adopted host %s" % existing)
+        self.assertIn("ec2: this machine is an EC2 instance", self.agent_log())
+        self.assertTrue(imds.requests(path="meta-data/services/partition"))
         self.wait_log(r"customIdentifier check: ")
         updates = self.api.wait_requests(1, timeout=30, route="update_host")
         self.assertTrue(updates, self.agent_log())
