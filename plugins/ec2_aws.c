@@ -15,6 +15,15 @@
 #include "ec2_aws.h"
 #include "ec2_xml.h"
 
+/* Windows has SecureZeroMemory and _mkgmtime instead. */
+#ifdef _WIN32
+#include <windows.h>
+#define saba_aws_wipe(p, n) SecureZeroMemory((p), (n))
+#define timegm		    _mkgmtime
+#else
+#define saba_aws_wipe(p, n) explicit_bzero((p), (n))
+#endif
+
 #define SABA_AWS_REFRESH_EARLY_MS (5 * 60 * 1000) /* role credentials */
 #define SABA_AWS_MAX_PAGES	  1000		  /* per call: a nextToken loop ends */
 #define SABA_AWS_BACKOFF_BASE_MS  250
@@ -47,6 +56,23 @@ int64_t saba_aws_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void saba_aws_cond_deadline(int64_t ms, struct timespec *ts)
+{
+#ifdef _WIN32
+	/* winpthreads' timed waits always count on the wall clock (and refuse
+	 * a monotonic condattr), so their deadlines must too. */
+	clock_gettime(CLOCK_REALTIME, ts);
+#else
+	clock_gettime(CLOCK_MONOTONIC, ts);
+#endif
+	ts->tv_sec += (time_t)(ms / 1000);
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
 }
 
 static int64_t saba_aws_wall_ms(void)
@@ -126,7 +152,7 @@ static void saba_aws_creds_clear(struct saba_aws_creds *c)
 
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
 		if (*s[i] != NULL) {
-			explicit_bzero(*s[i], strlen(*s[i]));
+			saba_aws_wipe(*s[i], strlen(*s[i]));
 			free(*s[i]);
 			*s[i] = NULL;
 		}
@@ -312,7 +338,7 @@ static int saba_aws_fetch_role(struct saba_aws *a, struct saba_aws_creds *c, cha
 	ret = 0;
 out:
 	if (body != NULL) {
-		explicit_bzero(body, strlen(body));
+		saba_aws_wipe(body, strlen(body));
 		free(body);
 	}
 	free(path);
@@ -502,7 +528,7 @@ static int saba_aws_page(struct saba_aws *a, CURL *c, const char *body,
 out:
 	curl_slist_free_all(headers);
 	if (token_hdr != NULL) {
-		explicit_bzero(token_hdr, strlen(token_hdr));
+		saba_aws_wipe(token_hdr, strlen(token_hdr));
 		free(token_hdr);
 	}
 	saba_ec2_xml_free(x);

@@ -105,13 +105,7 @@ static int saba_ec2_wait(struct saba_ec2 *e, int64_t ms)
 	struct timespec ts;
 	int quit;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	saba_aws_cond_deadline(ms, &ts);
 	pthread_mutex_lock(&e->lock);
 	while (!e->quit)
 		if (pthread_cond_timedwait(&e->wake, &e->lock, &ts) != 0)

@@ -81,7 +81,7 @@ struct saba_sweep {
 	pthread_t thread;
 	int started;
 	pthread_mutex_t lock;
-	pthread_cond_t cond; /* CLOCK_MONOTONIC */
+	pthread_cond_t cond; /* deadlines: saba_aws_cond_deadline() */
 	int stop;
 };
 
@@ -487,13 +487,7 @@ static void *saba_sweep_main(void *arg)
 		wait = next - saba_aws_now_ms();
 		if (wait < 1000)
 			wait = 1000;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += (time_t)(wait / 1000);
-		ts.tv_nsec += (long)(wait % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		saba_aws_cond_deadline(wait, &ts);
 		pthread_mutex_lock(&s->lock);
 		while (!s->stop && pthread_cond_timedwait(&s->cond, &s->lock, &ts) == 0)
 			;

@@ -21,13 +21,25 @@ last user process exits), and per scenario a fresh API and root:
                  the registered host; the id file is gone
     no event     control 200 with require_event_1074 on: Wine has no event
                  1074 -> no retire
+    ec2 identity ec2.dll against the fake IMDS (tests/ec2/fakeimds.py) with
+                 cloud_platform "auto" (no DMI uuid: IMDS decides): the host
+                 AWS integration created is adopted by customIdentifier and
+                 gets meta.cloud; the poller polls about once a second;
+                 sc stop -> no retire
+    ec2 confirm  ec2.dll with retire.confirm = "always", the fake EC2
+                 (tests/ec2/fakeec2.js, SigV4 checked, IMDS role credentials):
+                 control 200 -> exactly one retire for shutting-down and
+                 terminated; none for stopping, stopped or an EC2 that does
+                 not answer, and the service stops cleanly
     kill         the whole prefix killed without a control -> no retire
 
 Skips (77) without mingw-w64, Wine, cmake or dpkg-source, outside a git
-checkout (unless SABA_WIN_BUILDDIR is given), or with SABA_SKIP_WINE_TESTS=1.
+checkout (unless SABA_WIN_BUILDDIR is given), or with SABA_SKIP_WINE_TESTS=1;
+the ec2 confirmation scenarios skip without Node.js (the fake EC2).
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -37,9 +49,11 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "ec2"))
 import harness  # noqa: E402
 from harness import cfg_text  # noqa: E402
 from fakeapi import FakeMackerel  # noqa: E402
+from fakeimds import DEFAULT_ITEMS, INSTANCE_ID, REGION, FakeImds  # noqa: E402
 
 SRCDIR = harness.SRCDIR
 HOST = "x86_64-w64-mingw32"
@@ -47,6 +61,10 @@ SERVICE = "sabatest"
 TEST_CONTROL = 200
 WIN_DIR = "C:\\saba"
 BUILD_TIMEOUT = 1800
+CI = INSTANCE_ID + ".ec2.amazonaws.com"
+# IMDS role credentials: a service does not get the test's environment.
+ROLE = "saba-wine-test"
+AKID, SECRET, TOKEN = "ASIASABAWINETEST", "saba-wine-test-secret-not-real", "saba-wine-token"
 
 W = {}  # the module's Wine environment, set up once
 
@@ -86,8 +104,8 @@ def host_path(win_path):
 
 
 def service_status(name=SERVICE):
-    """{"STATE": "RUNNING", "CHECKPOINT": 0, "WAIT_HINT": 0}, or None when
-    the service is unknown."""
+    """{"STATE": "RUNNING", "CHECKPOINT": 0, "WAIT_HINT": 0,
+    "WIN32_EXIT_CODE": 0}, or None when the service is unknown."""
     p = wine(["sc", "query", name])
     st = {}
     for line in p.stdout.splitlines():
@@ -99,6 +117,8 @@ def service_status(name=SERVICE):
             st[key] = value[-1]
         elif key in ("CHECKPOINT", "WAIT_HINT"):
             st[key] = int(value[0], 16)
+        elif key == "WIN32_EXIT_CODE":
+            st[key] = int(value[0])
     return st if "STATE" in st else None
 
 
@@ -127,6 +147,15 @@ def start_service(name=SERVICE):
             return
         time.sleep(1)
     raise AssertionError("service %s did not reach RUNNING" % name)
+
+
+def remove_service(name=SERVICE):
+    """Stopped first: a running service marked for deletion keeps its name,
+    and the next scenario's sc create would fail."""
+    if service_state(name) not in (None, "STOPPED"):
+        wine(["sc", "stop", name])
+        wait_state("STOPPED", name)
+    wine(["sc", "delete", name])
 
 
 def build():
@@ -171,6 +200,8 @@ def setUpModule():
     for k in ("DISPLAY", "WAYLAND_DISPLAY", "SABA_AGENT_APIKEY", "http_proxy", "https_proxy",
               "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         env.pop(k, None)
+    for k in [k for k in env if k.startswith("AWS_")]:
+        env.pop(k)
     env.update(WINEPREFIX=W["prefix"], WINEDEBUG="-all", WINEDLLOVERRIDES="mscoree,mshtml=",
                WINEARCH="win64", no_proxy="*")
     W["env"] = env
@@ -183,8 +214,9 @@ def setUpModule():
     inst = host_path(WIN_DIR)
     os.makedirs(os.path.join(inst, "plugins"))
     shutil.copy(os.path.join(bdir, "core", "saba-agent.exe"), inst)
-    for dll in ("plugins/.libs/windows_scm.dll", "plugins/win/.libs/memory.dll",
-                "plugins/win/.libs/cpu.dll", "plugins/win/.libs/filesystem.dll"):
+    for dll in ("plugins/.libs/windows_scm.dll", "plugins/.libs/ec2.dll",
+                "plugins/win/.libs/memory.dll", "plugins/win/.libs/cpu.dll",
+                "plugins/win/.libs/filesystem.dll"):
         shutil.copy(os.path.join(bdir, dll), os.path.join(inst, "plugins"))
     for helper in ("keeper", "control"):
         subprocess.run([HOST + "-gcc", "-O2", "-Wall", "-static", "-o",
@@ -213,41 +245,52 @@ class WineService(unittest.TestCase):
     """One scenario: a fresh API, root and config; the agent's log kept."""
 
     def setUp(self):
+        self.scenario(self.id().rsplit(".", 1)[-1])
+
+    def scenario(self, name):
+        """A fresh API, root, config and log named name."""
         self.api = FakeMackerel(api_key=harness.API_KEY).start()
         self.addCleanup(self.api.stop)
-        self.name = self.id().rsplit(".", 1)[-1]
+        self.name = name
         self.root = WIN_DIR + "\\" + self.name
         self.config = WIN_DIR + "\\" + self.name + ".conf"
         self.log_file = WIN_DIR + "\\" + self.name + ".log"
         os.makedirs(host_path(self.root))
-        self.addCleanup(self.dump_log)
+        self.addCleanup(self.dump_log, self.log_file)
 
-    def dump_log(self):
+    def dump_log(self, log_file):
         if self._outcome is not None and getattr(self._outcome, "success", True):
             return
         try:
-            with open(host_path(self.log_file), errors="replace") as f:
-                sys.stderr.write("---- %s ----\n%s\n" % (self.log_file, f.read()[-6000:]))
+            with open(host_path(log_file), errors="replace") as f:
+                sys.stderr.write("---- %s ----\n%s\n" % (log_file, f.read()[-6000:]))
         except OSError:
             pass
 
-    def write_config(self, require_event=False):
+    def write_config(self, require_event=False, ec2=None):
+        """ec2: the ec2 plugin's settings; with them, retire.confirm =
+        "always" (only its word retires on a shutdown)."""
+        plugins = {
+            "memory": {},
+            "cpu": {},
+            "filesystem": {},
+            "windows_scm": {"retire_on": ["shutdown"],
+                            "require_event_1074": require_event,
+                            "preshutdown_timeout": 60},
+        }
+        retire = {"timeout": 10}
+        if ec2 is not None:
+            plugins["ec2"] = ec2
+            retire["confirm"] = "always"
         text = cfg_text({
             "apikey": harness.API_KEY,
             "apibase": self.api.url,
             "root": self.root,
             "plugin_dir": WIN_DIR + "\\plugins",
             "interval": 1,
-            "retire": {"timeout": 10},
+            "retire": retire,
             "shutdown": {"timeout": 5},
-            "plugins": {
-                "memory": {},
-                "cpu": {},
-                "filesystem": {},
-                "windows_scm": {"retire_on": ["shutdown"],
-                                "require_event_1074": require_event,
-                                "preshutdown_timeout": 60},
-            },
+            "plugins": plugins,
         })
         with open(host_path(self.config), "w") as f:
             f.write(text)
@@ -263,22 +306,78 @@ class WineService(unittest.TestCase):
         cmd = "%s\\saba-agent.exe run --service -c %s --log-file %s" % (
             WIN_DIR, self.config, self.log_file)
         wine(["sc", "create", SERVICE, "binPath=", cmd, "start=", "demand"], check=True)
-        self.addCleanup(lambda: wine(["sc", "delete", SERVICE]))
+        self.addCleanup(remove_service)
 
-    def wait_working(self):
-        """Registered, and the three metric plugins' values arrived."""
-        hosts = self.api.wait_requests(1, timeout=30, route="create_host")
-        self.assertEqual(len(hosts), 1, "no registration:\n" + self.agent_log())
+    def wait_working(self, adopt=False):
+        """Registered (adopt: found an existing host, no create), and the
+        three metric plugins' values arrived."""
+        id_path = os.path.join(host_path(self.root), "id")
+        if adopt:
+            self.assertTrue(self.api.wait_for(lambda: os.path.exists(id_path), timeout=30),
+                            "no host id:\n" + self.agent_log())
+        else:
+            hosts = self.api.wait_requests(1, timeout=30, route="create_host")
+            self.assertEqual(len(hosts), 1, "no registration:\n" + self.agent_log())
         for name in ("memory.total", "cpu.user.percentage", "filesystem.C.size"):
             pts = self.api.wait_for(lambda n=name: self.api.points_named(n), timeout=30)
             self.assertTrue(pts, "no %s posted:\n%s" % (name, self.agent_log()))
-        with open(os.path.join(host_path(self.root), "id")) as f:
+        with open(id_path) as f:
             return f.read().strip()
 
     def assert_no_retire(self, settle=2):
         time.sleep(settle)
         self.assertEqual(self.api.retired(), [])
         self.assertEqual(self.api.requests(route="retire_host"), [])
+
+    # ------------------------------------------------------------ ec2
+    def start_imds(self):
+        """The fake IMDS: one instance in REGION with an instance role."""
+        imds = FakeImds().start()
+        self.addCleanup(imds.stop)
+        imds.set_role(ROLE, {"Code": "Success", "Type": "AWS-HMAC", "AccessKeyId": AKID,
+                             "SecretAccessKey": SECRET, "Token": TOKEN,
+                             "Expiration": "2099-01-01T00:00:00Z"})
+        return imds
+
+    def start_fake_ec2(self):
+        """The fake EC2 (unittest.SkipTest without node)."""
+        from fakeec2 import FakeEC2
+        workdir = tempfile.mkdtemp(prefix="fakeec2-", dir=W["tmp"])
+        ec2 = FakeEC2(workdir).start()
+        self.addCleanup(ec2.stop)
+        ec2.credentials(AKID, SECRET, TOKEN)
+        return ec2
+
+    def ec2_settings(self, imds, ec2_url, poll_interval=0, platform="ec2"):
+        return {"cloud_platform": platform, "imds_endpoint": imds.url, "imds_timeout": 1,
+                "ec2_endpoint": ec2_url, "ec2_timeout": 2, "poll_interval": poll_interval}
+
+    def wait_log(self, pattern, timeout=30):
+        ok = self.api.wait_for(lambda: re.search(pattern, self.agent_log()), timeout=timeout)
+        self.assertTrue(ok, "no %r in the log:\n%s" % (pattern, self.agent_log()[-4000:]))
+
+    def ec2_preshutdown(self, imds, ec2_url):
+        """Start the service with ec2 confirming, wait for its start-up
+        check of the host, send the PRESHUTDOWN control; returns the host id
+        once the service has stopped."""
+        self.write_config(ec2=self.ec2_settings(imds, ec2_url))
+        self.create_service()
+        start_service()
+        host_id = self.wait_working()
+        self.wait_log(r"customIdentifier check: ")
+        p = wine([WIN_DIR + "\\control.exe", SERVICE, str(TEST_CONTROL)])
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(wait_state("STOPPED"), "STOPPED", self.agent_log())
+        self.assertEqual(service_status()["WIN32_EXIT_CODE"], 0, self.agent_log())
+        remove_service()
+        time.sleep(1)
+        return host_id
+
+    def assert_ec2_asked(self, ec2, imds):
+        """DescribeInstances was signed with the instance role's credentials."""
+        self.assertGreaterEqual(ec2.region_stats(REGION)["requests"], 1, self.agent_log())
+        self.assertEqual(ec2.region_stats(REGION)["authFailures"], 0)
+        self.assertTrue(imds.requests(path="meta-data/iam/security-credentials/" + ROLE))
 
     # ------------------------------------------------------------ scenarios
     def test_1_install_uninstall(self):
@@ -371,7 +470,97 @@ class WineService(unittest.TestCase):
         self.assertIn("no event 1074 could be read", self.agent_log())
         self.assertTrue(os.path.exists(os.path.join(host_path(self.root), "id")))
 
-    def test_5_killed_without_control(self):
+    def test_5_ec2_identity_and_adoption(self):
+        imds = self.start_imds()
+        existing = self.api.add_host(name="created-by-aws-integration", custom_identifier=CI)
+        self.api.add_host(name="someone-else", custom_identifier="i-0fff.ec2.amazonaws.com")
+        # EC2 is not needed here: its endpoint is a closed port.  "auto":
+        # no DMI uuid on Windows, so IMDS's partition decides.
+        self.write_config(ec2=self.ec2_settings(
+            imds, "http://127.0.0.1:%d" % harness.free_port(), poll_interval=1,
+            platform="auto"))
+        self.create_service()
+        start_service()
+        t0 = time.monotonic()
+        host_id = self.wait_working(adopt=True)
+        self.assertEqual(host_id, existing)
+        self.assertEqual(self.api.requests(route="create_host"), [], "a new host was created")
+        finds = self.api.requests(route="find_hosts")
+        self.assertTrue(finds)
+        self.assertEqual(finds[0].query.get("customIdentifier"), [CI])
+        self.wait_log(r"adopted host %s" % existing)
+        self.assertIn("ec2: this machine is an EC2 instance", self.agent_log())
+        self.assertTrue(imds.requests(path="meta-data/services/partition"))
+        self.wait_log(r"customIdentifier check: ")
+        updates = self.api.wait_requests(1, timeout=30, route="update_host")
+        self.assertTrue(updates, self.agent_log())
+        spec = updates[-1].body
+        self.assertEqual(spec.get("customIdentifier"), CI)
+        self.assertEqual(spec["meta"]["cloud"]["provider"], "ec2")
+        self.assertEqual(spec["meta"]["cloud"]["metadata"]["instance-id"], INSTANCE_ID)
+        self.assertEqual(spec["meta"]["cloud"]["metadata"]["local-ipv4"],
+                         DEFAULT_ITEMS["meta-data/local-ipv4"])
+        self.assertEqual(spec["meta"]["kernel"]["name"], "Microsoft Windows")
+        # The poller waits on a monotonic-clock condition variable: about
+        # one poll a second under winpthreads too, never a busy loop.
+        time.sleep(4)
+        polls = len(imds.requests(path="meta-data/spot/instance-action"))
+        elapsed = time.monotonic() - t0
+        self.assertGreaterEqual(polls, 2, self.agent_log())
+        self.assertLessEqual(polls, elapsed * 2 + 3, self.agent_log())
+        self.assertEqual(imds.counts().get("no_token", 0), 0)
+        wine(["sc", "stop", SERVICE])
+        self.assertEqual(wait_state("STOPPED"), "STOPPED")
+        self.assert_no_retire()
+        self.assertFalse(self.api.host(existing)["isRetired"])
+
+    def test_6_ec2_terminating_retires_once(self):
+        imds = self.start_imds()
+        ec2 = self.start_fake_ec2()
+        for state in ("shutting-down", "terminated"):
+            with self.subTest(state=state):
+                self.scenario("%s_%s" % (self._testMethodName, state.replace("-", "_")))
+                ec2.reset()
+                ec2.credentials(AKID, SECRET, TOKEN)
+                ec2.instances(REGION, {INSTANCE_ID: state})
+                host_id = self.ec2_preshutdown(imds, ec2.url)
+                self.assertEqual([h for h, _ in self.api.retired()], [host_id],
+                                 self.agent_log())
+                self.assertEqual(len(self.api.requests(route="retire_host")), 1)
+                self.assertTrue(self.api.host(host_id)["isRetired"])
+                self.assertFalse(os.path.exists(os.path.join(host_path(self.root), "id")))
+                self.assertRegex(self.agent_log(), r"confirmed by ec2: .*%s" % state)
+                self.assert_ec2_asked(ec2, imds)
+
+    def test_7_ec2_stopping_never_retires(self):
+        imds = self.start_imds()
+        ec2 = self.start_fake_ec2()
+        for state in ("stopping", "stopped"):
+            with self.subTest(state=state):
+                self.scenario("%s_%s" % (self._testMethodName, state))
+                ec2.reset()
+                ec2.credentials(AKID, SECRET, TOKEN)
+                ec2.instances(REGION, {INSTANCE_ID: state})
+                host_id = self.ec2_preshutdown(imds, ec2.url)
+                self.assert_no_retire()
+                self.assertFalse(self.api.host(host_id)["isRetired"])
+                self.assertTrue(os.path.exists(os.path.join(host_path(self.root), "id")))
+                self.assertRegex(self.agent_log(),
+                                 r"declined: ec2 does not confirm: .*%s \(\d+\), not being "
+                                 r"terminated" % state)
+                self.assert_ec2_asked(ec2, imds)
+
+    def test_8_ec2_unreachable_never_retires(self):
+        imds = self.start_imds()
+        t0 = time.monotonic()
+        host_id = self.ec2_preshutdown(imds, "http://127.0.0.1:%d" % harness.free_port())
+        self.assertLess(time.monotonic() - t0, 90)
+        self.assert_no_retire()
+        self.assertFalse(self.api.host(host_id)["isRetired"])
+        self.assertTrue(os.path.exists(os.path.join(host_path(self.root), "id")))
+        self.assertRegex(self.agent_log(), r"declined: ec2 does not confirm: .*DescribeInstances")
+
+    def test_9_killed_without_control(self):
         self.write_config(require_event=False)
         self.create_service()
         start_service()
