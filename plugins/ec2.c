@@ -28,6 +28,7 @@
 #include "ec2_identity.h"
 #include "ec2_poller.h"
 #include "ec2_self.h"
+#include "plugconf.h"
 
 #define SABA_EC2_IMDS_DEFAULT "http://169.254.169.254"
 #define SABA_EC2_ID_ATTEMPTS  3 /* identity lookups at start, 1 s apart */
@@ -60,23 +61,6 @@ static const struct saba_config_key saba_ec2_keys[] = {
 
 /* ------------------------------------------------------------------ */
 /* settings                                                             */
-
-static int saba_ec2_int_setting(struct saba_ec2 *e, const char *key, int def, int min, int max,
-				int *out)
-{
-	long long v = def;
-	int rc = e->host->config_int(e->ctx, key, &v);
-
-	if (rc != SABA_OK && rc != SABA_NOTFOUND)
-		return SABA_INVALID;
-	if (v < min || v > max) {
-		e->host->config_error(e->ctx, key, "must be between %d and %d, not %lld", min, max,
-				      v);
-		return SABA_INVALID;
-	}
-	*out = (int)v;
-	return SABA_OK;
-}
 
 static int saba_ec2_bool_setting(struct saba_ec2 *e, const char *key, int def, int *out)
 {
@@ -176,16 +160,18 @@ static int saba_ec2_settings(struct saba_ec2 *e)
 				       SABA_EC2_IMDS_DEFAULT, &e->imds_endpoint)) != SABA_OK ||
 	    (rc = saba_ec2_url_setting(e, "ec2_endpoint", "AWS_ENDPOINT_URL_EC2", NULL,
 				       &e->ec2_endpoint)) != SABA_OK ||
-	    (rc = saba_ec2_int_setting(e, "imds_timeout", 2, 1, 60, &imds_s)) != SABA_OK ||
-	    (rc = saba_ec2_int_setting(e, "ec2_timeout", 10, 1, 300, &ec2_s)) != SABA_OK ||
-	    (rc = saba_ec2_int_setting(e, "poll_interval", 5, 0, 3600, &e->poll_interval)) !=
+	    (rc = saba_plugconf_int_range(e->host, e->ctx, "imds_timeout", 2, 1, 60, &imds_s)) !=
 		    SABA_OK ||
+	    (rc = saba_plugconf_int_range(e->host, e->ctx, "ec2_timeout", 10, 1, 300, &ec2_s)) !=
+		    SABA_OK ||
+	    (rc = saba_plugconf_int_range(e->host, e->ctx, "poll_interval", 5, 0, 3600,
+					  &e->poll_interval)) != SABA_OK ||
 	    (rc = saba_ec2_bool_setting(e, "confirm", 1, &e->confirm)) != SABA_OK ||
 	    (rc = saba_ec2_bool_setting(e, "sweep", 0, &e->sweep)) != SABA_OK ||
-	    (rc = saba_ec2_int_setting(e, "sweep_interval", 300, 1, 86400, &e->sweep_interval)) !=
-		    SABA_OK ||
-	    (rc = saba_ec2_int_setting(e, "absent_grace", 7200, 0, 365 * 86400,
-				       &e->absent_grace)) != SABA_OK ||
+	    (rc = saba_plugconf_int_range(e->host, e->ctx, "sweep_interval", 300, 1, 86400,
+					  &e->sweep_interval)) != SABA_OK ||
+	    (rc = saba_plugconf_int_range(e->host, e->ctx, "absent_grace", 7200, 0, 365 * 86400,
+					  &e->absent_grace)) != SABA_OK ||
 	    (rc = saba_ec2_regions_setting(e)) != SABA_OK)
 		return rc;
 	e->imds_timeout_ms = imds_s * 1000L;

@@ -25,7 +25,7 @@ plugins_ec2_la_SOURCES = plugins/ec2.c
 plugins_ec2_la_CPPFLAGS = $(AM_CPPFLAGS) $(saba_ec2_objs)
 plugins_ec2_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 plugins_ec2_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_ec2_la_LIBADD = plugins/libsabaec2.la
+plugins_ec2_la_LIBADD = plugins/libsabaec2.la plugins/libsabaplugconf.la
 if SABA_WINDOWS
 # libtool leaves the convenience library's static libcurl, jansson and
 # expat (and their Windows system libraries, from pkg-config --static) off

@@ -25,7 +25,7 @@ tests_plugins_trigger_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 if HAVE_CUNIT
 UNIT_TESTS = tests/unit/test_config tests/unit/test_queue tests/unit/test_idfile \
 	tests/unit/test_payload tests/unit/test_loader tests/unit/test_retire \
-	tests/unit/test_procfs tests/unit/test_outbox
+	tests/unit/test_procfs tests/unit/test_outbox tests/unit/test_plugconf
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(LIBCONFIG_CFLAGS)
@@ -55,6 +55,12 @@ tests_unit_test_procfs_SOURCES = tests/unit/test_procfs.c tests/unit/unit.h
 tests_unit_test_procfs_CFLAGS = $(UNIT_CFLAGS) $(SABA_TEST_CFLAGS)
 tests_unit_test_procfs_LDADD = $(SABA_TEST_LIBS) $(UNIT_LDADD)
 tests_unit_test_procfs_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
+# the plugins' shared config readers, through the fake host (no agent)
+tests_unit_test_plugconf_SOURCES = tests/unit/test_plugconf.c tests/unit/unit.h
+tests_unit_test_plugconf_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins
+tests_unit_test_plugconf_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(SABA_TEST_CFLAGS)
+tests_unit_test_plugconf_LDADD = plugins/libsabaplugconf.la $(SABA_TEST_LIBS) $(CUNIT_LIBS)
+tests_unit_test_plugconf_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
 else
 TESTS += tests/no-cunit.sh
 endif
