@@ -75,7 +75,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test_cli.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py \
-	tests/integration/fakeapi.py tests/data
+	tests/integration/fakeapi.py tests/integration/fakeserver.py tests/data
 
 TEST_EXTENSIONS = .py .sh
 PY_LOG_COMPILER = $(PYTHON3)

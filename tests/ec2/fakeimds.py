@@ -35,13 +35,22 @@ for GETs, or for the token PUT with path "api/token":
 
 import http.server
 import random
+import os
 import socket
-import socketserver
 import string
+import sys
 import struct
 import threading
 import time
 import urllib.parse
+
+# the shared server start/stop, beside fakeapi in tests/integration
+_INTEGRATION = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                            "integration")
+if _INTEGRATION not in sys.path:
+    sys.path.insert(0, _INTEGRATION)
+
+from fakeserver import FakeServer  # noqa: E402
 
 __all__ = ["FakeImds", "DEFAULT_ITEMS", "INSTANCE_ID", "REGION"]
 
@@ -100,15 +109,7 @@ class Request:
         return "<%s /latest/%s -> %s %s>" % (self.method, self.path, self.status, self.outcome)
 
 
-class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def handle_error(self, request, client_address):
-        pass
-
-
-class FakeImds:
+class FakeImds(FakeServer):
     """The fake.  Every public method is thread-safe."""
 
     def __init__(self, items=None, max_token_life=None, port=0):
@@ -119,31 +120,14 @@ class FakeImds:
         self._tokens = {}           # token -> expiry (time.monotonic())
         self._requests = []
         self._faults = {}
-        self._release = threading.Event()
         self.max_token_life = max_token_life
         handler = type("Handler", (_Handler,), {"imds": self})
-        self._server = _Server(("127.0.0.1", port), handler)
+        self._serve(handler, "127.0.0.1", port, "fakeimds")
         self.port = self._server.server_address[1]
-        self._thread = None
 
     @property
     def url(self):
         return "http://127.0.0.1:%d" % self.port
-
-    def start(self):
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True,
-                                        name="fakeimds")
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._release.set()
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(5)
-            self._thread = None
-        self._server.server_close()
 
     # ------------------------------------------------------------ items
     def set_item(self, path, value):

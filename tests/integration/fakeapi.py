@@ -53,12 +53,13 @@ import json
 import random
 import re
 import socket
-import socketserver
 import string
 import struct
 import threading
 import time
 import urllib.parse
+
+from fakeserver import FakeServer
 
 __all__ = ["FakeMackerel", "Request", "Fault", "ROUTES"]
 
@@ -132,16 +133,6 @@ class Fault:
                                                           self.count, self.hits)
 
 
-class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
-
-    def handle_error(self, request, client_address):
-        # Clients that give up (timeouts, resets) are expected; stay quiet.
-        pass
-
-
 def _reject_constant(name):
     raise ValueError("non-standard JSON constant %s" % name)
 
@@ -150,7 +141,7 @@ def _new_host_id():
     return "h" + "".join(random.choice(string.ascii_letters + string.digits) for _ in range(10))
 
 
-class FakeMackerel:
+class FakeMackerel(FakeServer):
     """The fake API.  All public methods are thread-safe."""
 
     def __init__(self, api_key="test-api-key", host="127.0.0.1", port=0, verbose=False,
@@ -166,7 +157,6 @@ class FakeMackerel:
         self.retired_404 = retired_404
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
-        self._release = threading.Event()
         self._hosts = {}            # id -> host dict (API shape)
         self._requests = []         # [Request]
         self._points = []           # [dict] every point of every accepted tsdb post
@@ -175,9 +165,8 @@ class FakeMackerel:
         self._graph_defs = []       # [dict] every graph definition accepted
         self._check_reports = []    # [dict] every check report accepted
         self._faults = {}           # route or "*" -> [Fault]
-        self._thread = None
         handler = type("Handler", (_Handler,), {"api": self})
-        self._server = _Server((host, port), handler)
+        self._serve(handler, host, port, "fakeapi")
         self.bind_host, self.port = self._server.server_address[:2]
         self.scheme = "http"
         if tls is not None:
@@ -193,28 +182,6 @@ class FakeMackerel:
     @property
     def url(self):
         return "%s://%s:%d" % (self.scheme, self.bind_host, self.port)
-
-    def start(self):
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever,
-                                            kwargs={"poll_interval": 0.05},
-                                            name="fakeapi", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self):
-        self._release.set()
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(5)
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     # ------------------------------------------------------------- state
     def add_host(self, host_id=None, name="seeded-host", status="working", retired=False,
