@@ -34,12 +34,12 @@ for GETs, or for the token PUT with path "api/token":
 """
 
 import http.server
-import random
 import os
+import random
 import socket
 import string
-import sys
 import struct
+import sys
 import threading
 import time
 import urllib.parse
