@@ -7,7 +7,7 @@ plugins_libsabaprocfs_la_SOURCES = plugins/procfs.c plugins/procfs.h
 noinst_LTLIBRARIES += plugins/libsabatrigger.la
 plugins_libsabatrigger_la_SOURCES = plugins/retire_on.c plugins/retire_on.h
 
-# Config readers for plugins (ec2 for now): a ranged integer setting.
+# Config readers for plugins (ec2, windows_scm): a ranged integer setting.
 noinst_LTLIBRARIES += plugins/libsabaplugconf.la
 plugins_libsabaplugconf_la_SOURCES = plugins/plugconf.c plugins/plugconf.h
 

@@ -14,7 +14,7 @@ plugins_windows_scm_la_SOURCES = plugins/windows_scm.c plugins/windows_scm_event
 	plugins/windows_scm_event.h
 plugins_windows_scm_la_LDFLAGS = $(PLUGIN_LDFLAGS) $(SABA_WIN_DLL_LDFLAGS)
 plugins_windows_scm_la_LIBADD = plugins/libsabascmclassify.la plugins/libsabatrigger.la \
-	-ladvapi32 -lwevtapi
+	plugins/libsabaplugconf.la -ladvapi32 -lwevtapi
 endif
 
 # Same module names as the Linux plugins, so a config says `memory = {};`

@@ -35,6 +35,7 @@
 
 #include <saba/plugin.h>
 
+#include "plugconf.h"
 #include "retire_on.h"
 #include "windows_scm_classify.h"
 #include "windows_scm_event.h"
@@ -54,8 +55,8 @@ struct saba_scm {
 	saba_ctx *ctx;
 	uint32_t retire_on;
 	int require_event;
-	long long event_max_age;
-	long long preshutdown_s;
+	int event_max_age;
+	int preshutdown_s;
 
 	/* The service, while service_main() runs. */
 	wchar_t *name;
@@ -174,7 +175,7 @@ static void saba_scm_set_preshutdown(struct saba_scm *t)
 	if (svc == NULL || !ChangeServiceConfig2W(svc, SERVICE_CONFIG_PRESHUTDOWN_INFO, &info))
 		saba_scm_log_error(t, SABA_LOG_WARNING, "cannot set the pre-shutdown timeout");
 	else
-		t->host->log(t->ctx, SABA_LOG_INFO, "pre-shutdown timeout set to %lld s",
+		t->host->log(t->ctx, SABA_LOG_INFO, "pre-shutdown timeout set to %d s",
 			     t->preshutdown_s);
 	if (svc != NULL)
 		CloseServiceHandle(svc);
@@ -285,21 +286,6 @@ static int saba_scm_shutdown(void *instance)
 	return kind;
 }
 
-static int saba_scm_int(struct saba_scm *t, const char *key, long long min, long long max,
-			long long *out)
-{
-	int rc = t->host->config_int(t->ctx, key, out);
-
-	if (rc == SABA_NOTFOUND)
-		return SABA_OK;
-	if (rc != SABA_OK || *out < min || *out > max) {
-		t->host->config_error(t->ctx, key, "must be an integer from %lld to %lld", min,
-				      max);
-		return SABA_INVALID;
-	}
-	return SABA_OK;
-}
-
 static int saba_scm_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
 {
 	struct saba_scm *t = calloc(1, sizeof(*t));
@@ -313,8 +299,6 @@ static int saba_scm_create(const struct saba_host *host, saba_ctx *ctx, void **i
 	t->ctx = ctx;
 	t->kind = -1;
 	t->require_event = 1;
-	t->event_max_age = 600;
-	t->preshutdown_s = 60;
 	InitializeCriticalSection(&t->lock);
 	t->status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
 	t->stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
@@ -333,9 +317,11 @@ static int saba_scm_create(const struct saba_host *host, saba_ctx *ctx, void **i
 			rc = SABA_OK;
 	}
 	if (rc == SABA_OK)
-		rc = saba_scm_int(t, "event_max_age", 10, 86400, &t->event_max_age);
+		rc = saba_plugconf_int_range(host, ctx, "event_max_age", 600, 10, 86400,
+					     &t->event_max_age);
 	if (rc == SABA_OK)
-		rc = saba_scm_int(t, "preshutdown_timeout", 10, 3600, &t->preshutdown_s);
+		rc = saba_plugconf_int_range(host, ctx, "preshutdown_timeout", 60, 10, 3600,
+					     &t->preshutdown_s);
 	if (rc != SABA_OK)
 		goto out;
 	*instance = t;
