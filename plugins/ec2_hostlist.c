@@ -85,6 +85,22 @@ static int saba_hl_peek(struct saba_hostlist *l)
 	return l->pos < l->vlen ? (unsigned char)l->v[l->pos] : -1;
 }
 
+/* Whether s[0..n) ends inside a UTF-8 sequence: the piece was cut in the
+ * middle of a character, which jansson reports as invalid UTF-8. */
+static int saba_hl_cut_utf8(const char *s, size_t n)
+{
+	for (size_t back = 1; back <= 4 && back <= n; back++) {
+		unsigned char c = (unsigned char)s[n - back];
+		size_t need;
+
+		if ((c & 0xc0) == 0x80)
+			continue; /* a continuation byte: look further back */
+		need = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 1;
+		return need > back;
+	}
+	return 0;
+}
+
 /* Decode one JSON value at pos.  Returns 1 and *out (caller frees), 0 when
  * more bytes are needed, -1 on an error.  A value that ends exactly at the
  * end of what is buffered may go on ("12" of "123"): unless final, it waits. */
@@ -97,7 +113,8 @@ static int saba_hl_value(struct saba_hostlist *l, int final, json_t **out)
 	if (v == NULL) {
 		/* At the end of what is buffered, "tru" or "-1." may be cut short. */
 		if (!final && (json_error_code(&e) == json_error_premature_end_of_input ||
-			       (e.position >= 0 && (size_t)e.position >= avail))) {
+			       (e.position >= 0 && (size_t)e.position >= avail) ||
+			       saba_hl_cut_utf8(l->v + l->pos, avail))) {
 			if (avail > SABA_HOSTLIST_MAX_VALUE)
 				return saba_hl_fail(l, "a value of the host list exceeds %u bytes",
 						    SABA_HOSTLIST_MAX_VALUE);
@@ -246,6 +263,10 @@ int saba_hostlist_feed(struct saba_hostlist *l, const char *data, size_t len)
 {
 	if (l->failed)
 		return -1;
+	/* JSON has no raw NUL anywhere, and jansson miscounts the position
+	 * of a value it ends ("[2<NUL>]" reads as [2], one byte short). */
+	if (memchr(data, '\0', len) != NULL)
+		return saba_hl_fail(l, "the host list is not JSON: a NUL byte");
 	if (l->len == 0) {
 		/* Nothing pending: decode the piece where it is, keep the rest. */
 		if (saba_hl_run(l, data, len, 0) != 0)
