@@ -28,6 +28,10 @@ int saba_api_call(struct saba_http *h, const char *method, const char *path, jso
 		  int64_t deadline_ms, struct saba_api_result *r);
 void saba_api_result_clear(struct saba_api_result *r);
 
+/* Every status a live host can have: GET /api/v0/hosts lists only working
+ * and standby ones unless asked, and mackerel-agent asks for all four. */
+#define SABA_API_LIVE_STATUSES "status=working&status=standby&status=maintenance&status=poweroff"
+
 /* URL-encode a query component. */
 char *saba_api_escape(const char *s);
 

@@ -41,9 +41,7 @@ const char *saba_hostmap_resolve(struct saba_hostmap *m, struct saba_http *h, co
 	if (known != NULL)
 		return json_string_value(known);
 	esc = saba_api_escape(ci);
-	path = saba_asprintf("/api/v0/hosts?customIdentifier=%s&status=working&status=standby&"
-			     "status=maintenance&status=poweroff",
-			     esc);
+	path = saba_asprintf("/api/v0/hosts?customIdentifier=%s&" SABA_API_LIVE_STATUSES, esc);
 	if (saba_api_call(h, "GET", path, NULL, deadline_ms, &r) != SABA_API_OK) {
 		saba_warn("cannot look up the host with customIdentifier %s: %s", ci, r.message);
 		goto out;

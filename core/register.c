@@ -125,9 +125,8 @@ static int saba_find_by_ci(struct saba_runtime *rt, struct saba_http *h, const c
 {
 	struct saba_api_result r = {.retry_after = -1};
 	char *esc = saba_api_escape(ci);
-	char *path = saba_asprintf("/api/v0/hosts?customIdentifier=%s&status=working&"
-				   "status=standby&status=maintenance&status=poweroff",
-				   esc);
+	char *path =
+		saba_asprintf("/api/v0/hosts?customIdentifier=%s&" SABA_API_LIVE_STATUSES, esc);
 	json_t *hosts, *first;
 	int rc = -1;
 
@@ -165,9 +164,7 @@ static int saba_find_by_token(struct saba_http *h, const struct saba_pending *p,
 			      struct saba_api_result *r)
 {
 	char *esc = saba_api_escape(p->name);
-	char *path = saba_asprintf("/api/v0/hosts?name=%s&status=working&status=standby&"
-				   "status=maintenance&status=poweroff",
-				   esc);
+	char *path = saba_asprintf("/api/v0/hosts?name=%s&" SABA_API_LIVE_STATUSES, esc);
 	size_t i, found = 0;
 	json_t *host;
 
@@ -239,6 +236,7 @@ static char *saba_create_host(struct saba_runtime *rt, struct saba_http *h, json
 					id);
 				goto out;
 			}
+			/* measured again: the wait and the lookup took time */
 			if (saba_wall_ms() - p->since_ms < saba_settle_ms(rt)) {
 				snprintf(r.message, sizeof(r.message),
 					 "no host carries this registration's token yet");
