@@ -34,6 +34,7 @@ static void saba_usage(FILE *f, const char *config)
 		"  once          collect one round and print host spec and metrics as JSON\n"
 		"  retire        retire this host from Mackerel (asks unless --force)\n"
 		"  configtest    validate the configuration and every enabled plugin\n"
+		"  has-apikey    exit 0 when an API key is set, 1 (saying so) when none is\n"
 		"  plugins       list the plugins in the plugin directory\n"
 		"  version       print versions of the agent and its libraries\n"
 #ifdef _WIN32
@@ -163,6 +164,8 @@ int main(int argc, char **argv)
 		rc = saba_cmd_retire(&o);
 	else if (strcmp(cmd, "configtest") == 0)
 		rc = saba_cmd_configtest(&o);
+	else if (strcmp(cmd, "has-apikey") == 0)
+		rc = saba_cmd_has_apikey(&o);
 	else if (strcmp(cmd, "plugins") == 0)
 		rc = saba_cmd_plugins(&o);
 	else if (strcmp(cmd, "version") == 0)
