@@ -14,6 +14,6 @@ EXTRA_DIST += tests/system/test_package.py \
 	debian/changelog debian/control debian/copyright debian/rules \
 	debian/source/format debian/not-installed \
 	debian/saba-agent.install debian/saba-agent.postinst \
-	debian/saba-agent.postrm debian/saba-agent.prerm \
+	debian/saba-agent.postrm debian/saba-agent.prerm debian/saba-agent.logrotate \
 	debian/libsaba-plugin-test0.install debian/libsaba-plugin-test0.symbols \
 	debian/libsaba-plugin-dev.install debian/libsaba-plugin-dev.examples

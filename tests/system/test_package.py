@@ -273,37 +273,47 @@ class PackageTest:
             self.api.stop()
             self.api = None
 
-    # the steps both init systems share
-    def upgrade(self, host, running):
+    # the steps both init systems share (agent_log() and running() are
+    # theirs)
+    def stops(self):
+        """How each stop of the agent so far was classified, in order."""
+        return re.findall(r"stop classified as (\w+) \(", self.agent_log())
+
+    def upgrade(self, host):
         v1, v2 = self.builds.v1, self.builds.v2
         since, creates = len(self.api.requests()), len(self.creates())
+        stops = len(self.stops())
         r = self.apt("install", self.deb[v2])
         check(r.returncode == 0 and self.installed_version() == "install ok installed " + v2,
               "%s: upgrade %s -> %s: apt exit %d, %s" % (self.name, v1, v2, r.returncode,
                                                       self.installed_version()))
         check(self.wait_version(v2, since),
               "%s: upgrade: the agent now running is %s (User-Agent)" % (self.name, v2))
-        check(running(), "%s: upgrade: the agent runs" % self.name)
+        check(self.running(), "%s: upgrade: the agent runs" % self.name)
+        check(self.stops()[stops:] == ["restart"],
+              "%s: upgrade: the old agent stopped once, classified as restart: %s"
+              % (self.name, self.stops()[stops:]))
         check(self.id_file() == host and len(self.creates()) == creates,
               "%s: upgrade: the same host %s, no new registration" % (self.name, host))
         check(len(self.retires()) == 0, "%s: upgrade: no retire call" % self.name)
 
-    def remove(self, host, agent_log):
+    def remove(self, host):
+        stops, declined = len(self.stops()), self.agent_log().count(DECLINED)
         r = self.apt("remove", "saba-agent")
         check(r.returncode == 0 and self.installed_version().startswith(
             "deinstall ok config-files"), "%s: apt-get remove: exit %d, %s" % (
                 self.name, r.returncode, self.installed_version()))
         check(self.agent_pids() == [], "%s: remove: the agent is stopped" % self.name)
-        lg = agent_log()
-        check(re.search(r"stop classified as stop \(", lg) is not None and DECLINED in lg,
-              "%s: remove: the stop, classified as stop (in retire_on), was declined by "
-              "the removal marker" % self.name)
+        check(self.stops()[stops:] == ["stop"]
+              and self.agent_log().count(DECLINED) == declined + 1,
+              "%s: remove: one stop, classified as stop (in retire_on), declined for the "
+              "removal marker: %s" % (self.name, self.stops()[stops:]))
         check(len(self.retires()) == 0, "%s: remove: no retire call" % self.name)
         check(self.id_file() == host, "%s: remove: the id file stays (%s)" % (self.name, host))
         check(self.ct.run("test", "-e", MARKER).returncode == 1,
               "%s: remove: the marker is gone afterwards" % self.name)
 
-    def reinstall(self, host, running):
+    def reinstall(self, host):
         v2 = self.builds.v2
         since, creates = len(self.api.requests()), len(self.creates())
         r = self.apt("install", self.deb[v2])
@@ -312,7 +322,7 @@ class PackageTest:
         again = self.api.wait_for(lambda: any(
             q.route == "get_host" and q.host_id == host for q in self.api.requests()[since:]),
             20)
-        check(again and running() and self.id_file() == host
+        check(again and self.running() and self.id_file() == host
               and len(self.creates()) == creates,
               "%s: reinstall: the agent starts as the same host %s" % (self.name, host))
         check(len(self.retires()) == 0, "%s: reinstall: no retire call" % self.name)
@@ -326,10 +336,10 @@ class SystemdTest(PackageTest):
     def prop(self, name):
         return self.ct.run("systemctl", "show", "-P", name, UNIT).stdout.strip()
 
-    def active(self):
+    def running(self):
         return self.prop("ActiveState") == "active"
 
-    def journal(self):
+    def agent_log(self):
         return self.ct.run("journalctl", "-u", UNIT, "-o", "cat", "--no-pager").stdout
 
     def boot(self, name):
@@ -365,7 +375,7 @@ class SystemdTest(PackageTest):
               "systemd: no key: the start was skipped, not failed, not retried "
               "(ActiveState, Result, NRestarts, ConditionResult = %s)" % (state,))
         check(self.api.requests() == [], "systemd: no key: nothing sent")
-        check("no API key: set apikey or apikey_file" in self.journal(),
+        check("no API key: set apikey or apikey_file" in self.agent_log(),
               "systemd: no key: the journal says why")
         # --man=no: minbase has no man(1) to look the unit's Documentation= up.
         r = self.ct.run("systemd-analyze", "verify", "--man=no", "/lib/systemd/system/" + UNIT)
@@ -376,19 +386,19 @@ class SystemdTest(PackageTest):
         self.write_conf()
         self.ct.run("systemctl", "start", UNIT, check=True)
         host = self.api.wait_for(self.id_file, 20)
-        check(host and self.api.host(host) is not None and self.active(),
+        check(host and self.api.host(host) is not None and self.running(),
               "systemd: key set, started: registered as %s" % host)
         check(self.wait_version(v1, 0), "systemd: the agent running is %s" % v1)
 
         pid = self.prop("MainPID")
-        self.upgrade(host, self.active)
+        self.upgrade(host)
         check(self.prop("MainPID") not in ("0", pid),
               "systemd: upgrade: a new agent process (pid %s -> %s)" % (pid, self.prop("MainPID")))
-        check("stop classified as restart (jobs: saba-agent.service/restart" in self.journal(),
-              "systemd: upgrade: the old agent's stop was classified as restart")
+        check("stop classified as restart (jobs: saba-agent.service/restart" in self.agent_log(),
+              "systemd: upgrade: systemd's job was a restart")
 
-        self.remove(host, self.journal)
-        self.reinstall(host, self.active)
+        self.remove(host)
+        self.reinstall(host)
 
         rc = self.shut("poweroff")
         calls = [(c.host_id, c.response_status) for c in self.retires()]
@@ -400,8 +410,9 @@ class SystemdTest(PackageTest):
         # A new boot registers a new host; purge says what it deletes.
         self.boot("2")
         host2 = self.api.wait_for(self.id_file, 20)
-        check(host2 and host2 != host and self.active(),
+        check(host2 and host2 != host and self.running(),
               "systemd: boot 2: registered again as %s" % host2)
+        declined = self.agent_log().count(DECLINED)
         r = self.apt("purge", "saba-agent")
         said = "saba-agent: removing %s with the id of Mackerel host %s" % (STATE, host2)
         check(r.returncode == 0 and said in r.stdout,
@@ -410,8 +421,8 @@ class SystemdTest(PackageTest):
               and not os.path.exists(self.host_path(CONF))
               and self.installed_version() == "",
               "systemd: purge: the state directory and the config are gone")
-        check(DECLINED in self.journal() and len(self.retires()) == 1,
-              "systemd: purge: its stop did not retire %s" % host2)
+        check(self.agent_log().count(DECLINED) == declined + 1 and len(self.retires()) == 1,
+              "systemd: purge: its stop was declined, %s not retired" % host2)
         rc = self.shut("poweroff")
         check(rc == 0 and len(self.retires()) == 1, "systemd: poweroff after purge: nothing")
 
@@ -464,15 +475,15 @@ class SysvTest(PackageTest):
               "sysv: the operator's config is kept (--force-confold)")
 
         pid = self.ct.run("cat", "/run/saba-agent.pid").stdout.strip()
-        self.upgrade(host, self.running)
+        self.upgrade(host)
         check(self.ct.run("cat", "/run/saba-agent.pid").stdout.strip() not in ("", pid),
               "sysv: upgrade: a new agent process")
         check(re.search(r"stop classified as restart \(.*restart marker present\)",
                         self.agent_log()) is not None,
-              "sysv: upgrade: the old agent's stop was classified as restart")
+              "sysv: upgrade: the init script's restart (its marker)")
 
-        self.remove(host, self.agent_log)
-        self.reinstall(host, self.running)
+        self.remove(host)
+        self.reinstall(host)
 
         self.ct.run("telinit", "0", timeout=10)
         rc = self.ct.wait_exit(60)
