@@ -460,14 +460,17 @@ class RegistrationWindows(AgentTestCase):
     def test_lost_registration_answer(self):
         # The POST creates the host and the connection drops before the
         # answer (also with the lookups failing for a while): the agent
-        # finds the host by its token, never POSTs again.
-        for lookups_fail in (0, 3):
-            with self.subTest(lookups_fail=lookups_fail):
+        # finds the host by its token, never POSTs again; the token in the
+        # customIdentifier (the default) or in meta, where the API keeps it.
+        for token, lookups_fail in (("custom_identifier", 0), ("custom_identifier", 3),
+                                    ("meta", 0), ("meta", 3)):
+            with self.subTest(token=token, lookups_fail=lookups_fail):
                 self.api.reset_records()
-                root = os.path.join(self.tmp, "lost%d" % lookups_fail)
+                root = os.path.join(self.tmp, "lost-%s-%d" % (token, lookups_fail))
                 conf = self.write_config(os.path.join(self.tmp, "lost.conf"), root=root,
                                          plugins={"t": {"module": "good"}},
-                                         http={"timeout": 1})
+                                         http={"timeout": 1},
+                                         registration={"token": token})
                 before = {h["id"] for h in self.api.hosts()}
                 self.api.set_fault("create_host", "lost", count=1)
                 if lookups_fail:
@@ -484,6 +487,8 @@ class RegistrationWindows(AgentTestCase):
                 self.assertEqual(len(self.api.requests(route="create_host")), 1)
                 self.assertFalse(os.path.exists(os.path.join(root, "id.pending")))
                 self.assertIn("whose answer never arrived", a.stderr())
+                key = "customIdentifier" if token == "custom_identifier" else "name"
+                self.assertIn(key, self.api.requests(route="find_hosts")[-1].query)
 
     def test_broken_pending_record(self):
         # id.pending that saba-agent did not write: a clear error naming the
