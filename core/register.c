@@ -183,8 +183,9 @@ out:
 }
 
 /* Where the next POST carries p's token, into p->via and p->ci.  A
- * customIdentifier a plugin contributes (a cloud's) wins: it is the key
- * then, and no token is needed.  Once the API refused the token: nowhere. */
+ * customIdentifier a plugin contributes (a cloud's) always wins: it is the
+ * key then, and no token is needed.  Once the API refused the token:
+ * nowhere. */
 static void saba_choose_via(struct saba_runtime *rt, json_t *spec, struct saba_pending *p)
 {
 	const char *ci = json_string_value(json_object_get(spec, "customIdentifier"));
@@ -192,11 +193,11 @@ static void saba_choose_via(struct saba_runtime *rt, json_t *spec, struct saba_p
 
 	free(p->ci);
 	p->ci = NULL;
-	if (mode == SABA_TOKEN_META) {
-		p->via = SABA_VIA_META;
-	} else if (ci != NULL && *ci != '\0') {
+	if (ci != NULL && *ci != '\0') {
 		p->via = SABA_VIA_CUSTOM_IDENTIFIER;
 		p->ci = saba_strdup(ci);
+	} else if (mode == SABA_TOKEN_META) {
+		p->via = SABA_VIA_META;
 	} else if (mode == SABA_TOKEN_CUSTOM_IDENTIFIER) {
 		p->via = SABA_VIA_CUSTOM_IDENTIFIER;
 		p->ci = saba_asprintf(SABA_TOKEN_CI_PREFIX "%s", p->token);

@@ -125,26 +125,31 @@ class Registration(AgentTestCase):
         self.assertEqual(self.read_id(), None)
 
     def test_cloud_identifier_wins(self):
-        # a plugin's customIdentifier is the key: no token anywhere, the
-        # lookup after a lost answer goes by it
-        self.start_api(strict=True)
-        self.config(ci="i-0123.ec2.amazonaws.com")
-        self.api.set_fault("create_host", "lost", count=1)
-        a = self.start_agent(["run"])
-        host_id = self.wait_registered(a, timeout=20)
-        self.stop_agent(a)
-        posts = self.api.requests(route="create_host")
-        self.assertEqual(len(posts), 1)
-        self.assertEqual(posts[0].body["customIdentifier"], "i-0123.ec2.amazonaws.com")
-        self.assertNotIn("saba-registration", posts[0].body["meta"])
-        finds = self.api.requests(route="find_hosts")
-        self.assertEqual({f.query["customIdentifier"][0] for f in finds},
-                         {"i-0123.ec2.amazonaws.com"})
-        self.assertEqual(self.api.host(host_id)["customIdentifier"],
-                         "i-0123.ec2.amazonaws.com")
-        for put in self.api.requests(route="update_host"):
-            self.assertEqual(put.body["customIdentifier"], "i-0123.ec2.amazonaws.com")
-        self.assertEqual(self.api.violations(), [])
+        # whatever registration.token says, a plugin's customIdentifier is
+        # the key: no token anywhere, the lookup after a lost answer goes by it
+        ci = "i-0123.ec2.amazonaws.com"
+        for token in ("custom_identifier", "meta", "none"):
+            with self.subTest(token=token):
+                self.start_api(strict=True)
+                for f in os.listdir(self.root):
+                    os.unlink(os.path.join(self.root, f))
+                self.config(token, ci=ci)
+                self.api.set_fault("create_host", "lost", count=1)
+                a = self.start_agent(["run"])
+                host_id = self.wait_registered(a, timeout=20)
+                self.stop_agent(a)
+                posts = self.api.requests(route="create_host")
+                self.assertEqual(len(posts), 1)
+                self.assertEqual(posts[0].body["customIdentifier"], ci)
+                self.assertNotIn("saba-registration", posts[0].body["meta"])
+                finds = self.api.requests(route="find_hosts")
+                self.assertEqual({f.query["customIdentifier"][0] for f in finds}, {ci})
+                self.assertIn("whose answer never arrived", a.stderr())
+                self.assertEqual(self.api.host(host_id)["customIdentifier"], ci)
+                for put in self.api.requests(route="update_host"):
+                    self.assertEqual(put.body["customIdentifier"], ci)
+                self.assertEqual(self.api.violations(), [])
+                self.api.stop()
 
     def test_lost_answer_strict_api(self):
         # the documented customIdentifier finds the host whose answer was
