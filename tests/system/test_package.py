@@ -64,6 +64,12 @@ BUMP = "+pkgtest"
 
 
 # ------------------------------------------------------------- the builds
+def clean_env():
+    """Our environment without the outer make's (its jobserver is not ours)."""
+    return {k: v for k, v in os.environ.items()
+            if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+
+
 def configure_version(text):
     m = re.search(r"^AC_INIT\(\[saba-agent\],\s*\[([^]]+)\]", text, re.M)
     if m is None:
@@ -77,15 +83,14 @@ class Builds:
     def __init__(self, work):
         self.work = work
         self.debs = {}
+        self.lintian_proc = None
         builddir = os.environ["SABA_TOP_BUILDDIR"]
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
         make = (os.environ.get("SABA_MAKE") or "make").split()
         src = os.path.join(work, "dist")
         log("make distdir (the tree the packages are built from)")
         with open(os.path.join(work, "distdir.log"), "wb") as out:
             subprocess.run(make + ["-C", builddir, "distdir", "distdir=" + src,
-                                   "top_distdir=" + src], env=env, stdout=out,
+                                   "top_distdir=" + src], env=clean_env(), stdout=out,
                            stderr=subprocess.STDOUT, check=True, timeout=300)
         r = subprocess.run(["dpkg-checkbuilddeps"], cwd=src, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, universal_newlines=True)
@@ -108,9 +113,7 @@ class Builds:
     def build(self, trees):
         """Both at once: their single-threaded parts (autoreconf, configure,
         debhelper) overlap."""
-        env = dict(os.environ)
-        for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
-            env.pop(k, None)
+        env = clean_env()
         env["DEB_BUILD_OPTIONS"] = "nocheck noautodbgsym parallel=%d" % (os.cpu_count() or 2)
         log("dpkg-buildpackage -us -uc -b: %s and %s, side by side" % (self.v1, self.v2))
         t0 = time.monotonic()
@@ -163,6 +166,11 @@ class Builds:
         if infos:
             log("lintian info tags:%s" % "".join("\n    " + t for t in infos))
 
+    def close(self):
+        if self.lintian_proc is not None and self.lintian_proc.poll() is None:
+            self.lintian_proc.kill()
+            self.lintian_proc.wait()
+
 
 # --------------------------------------------------------- the containers
 class Container(nspawn.Container):
@@ -201,7 +209,6 @@ class PackageTest:
             builds.debs[builds.v1]["saba-agent"], CONF), shell=True, stdout=subprocess.PIPE,
             universal_newlines=True, check=True).stdout
         self.plugin_dir = re.search(r'^plugin_dir = "([^"]*)";', conf, re.M).group(1)
-        self.packaged_root = re.search(r'^root = "([^"]*)";', conf, re.M).group(1)
 
     def host_path(self, path):
         return os.path.join(self.root, path.lstrip("/"))
@@ -502,6 +509,7 @@ def main():
         skip("no `deb ... %s` source in /etc/apt: no mirror to debootstrap from" % nspawn.SUITE)
     work = tempfile.mkdtemp(prefix="saba-package-test.", dir="/var/tmp")
     tests = []
+    builds = None
     try:
         builds = Builds(work)
         builds.lintian()
@@ -517,6 +525,8 @@ def main():
     finally:
         for t in tests:
             t.close()
+        if builds is not None:
+            builds.close()
         if nspawn.failures or os.environ.get("SABA_KEEP_TMP"):
             log("kept %s" % work)
         else:
