@@ -14,8 +14,8 @@
 
 #include <saba/plugin-test.h>
 #include "fuzz.h"
-#include "plugins/metricutil.h"
-#include "plugins/procfs.h"
+#include "plugins/lib/metricutil.h"
+#include "plugins/lib/procfs.h"
 
 #define FUZZ_FIELDS 8
 
