@@ -102,6 +102,43 @@ double plugtest_value(struct saba_test_host *fh, const char *name)
 	return v;
 }
 
+void plugtest_check_procfs_descriptor(const struct saba_plugin *p, const char *name)
+{
+	CU_ASSERT_EQUAL(p->abi_major, SABA_PLUGIN_ABI_MAJOR);
+	CU_ASSERT_EQUAL(p->struct_size, sizeof(struct saba_plugin));
+	CU_ASSERT_STRING_EQUAL(p->name, name);
+	CU_ASSERT_PTR_NOT_NULL(p->version);
+	CU_ASSERT_PTR_NOT_NULL(p->description);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p->config_keys);
+	CU_ASSERT_STRING_EQUAL(p->config_keys[0].name, "procfs");
+	CU_ASSERT_EQUAL(p->config_keys[0].type, SABA_CFG_STRING);
+	CU_ASSERT_PTR_NULL(p->config_keys[1].name);
+	CU_ASSERT_PTR_NOT_NULL(p->create);
+	CU_ASSERT_PTR_NOT_NULL(p->destroy);
+	CU_ASSERT_PTR_NOT_NULL(p->collect);
+	/* metric sources only: not a trigger, no background work */
+	CU_ASSERT_PTR_NULL(p->start);
+	CU_ASSERT_PTR_NULL(p->shutdown);
+	CU_ASSERT_PTR_NULL(p->confirm_retire);
+}
+
+void plugtest_check_bad_procfs(const struct saba_plugin *p, const char *cfg)
+{
+	struct saba_test_host *fh = saba_test_host_new(cfg);
+	const char *key = NULL;
+	void *inst = NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fh);
+	CU_ASSERT_EQUAL(saba_test_create(fh, p, &inst), SABA_INVALID);
+	CU_ASSERT_PTR_NULL(inst);
+	CU_ASSERT_EQUAL_FATAL(saba_test_nconfig_errors(fh), 1);
+	saba_test_config_error_at(fh, 0, &key);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(key);
+	CU_ASSERT_STRING_EQUAL(key, "procfs");
+	CU_ASSERT_EQUAL(saba_test_misuse(fh), 0);
+	saba_test_host_free(fh);
+}
+
 int plugtest_proc_new(struct plugtest_proc *p, const char *fixture)
 {
 	const char *tmp = unit_env("TMPDIR", "/tmp");

@@ -1,9 +1,10 @@
 /*
- * plugtest: what the metric plugin tests (test_cpu, test_disk,
- * test_interface, test_filesystem) share on top of libsaba-plugin-test: loading a
- * built module, fixture paths, instances with a config, and a procfs root
- * that can be switched between two fixture snapshots (a symlink in a temp
- * dir) so a delta plugin sees its counters move.
+ * plugtest: what the metric plugin tests (test_loadavg, test_memory,
+ * test_cpu, test_disk, test_interface, test_filesystem) share on top of
+ * libsaba-plugin-test: loading a built module, fixture paths, instances
+ * with a config, the procfs setting's checks, and a procfs root that can be
+ * switched between two fixture snapshots (a symlink in a temp dir) so a
+ * delta plugin sees its counters move.
  *
  * Environment (set by make check):
  *   SABA_PLUGIN_DIR  the built plugins (default <exe dir>/../../../plugins/.libs)
@@ -31,6 +32,13 @@ void plugtest_destroy(const struct saba_plugin *p, struct saba_test_host *fh, vo
 
 /* Value of name, asserting that it was emitted. */
 double plugtest_value(struct saba_test_host *fh, const char *name);
+
+/* For the plugins whose only setting is procfs (loadavg, memory): the
+ * descriptor of a metric source with that one string key. */
+void plugtest_check_procfs_descriptor(const struct saba_plugin *p, const char *name);
+/* The libconfig text cfg is refused before create() with one config error,
+ * naming procfs. */
+void plugtest_check_bad_procfs(const struct saba_plugin *p, const char *cfg);
 
 /* A switchable procfs: <tmp>/proc -> a fixture dir. */
 struct plugtest_proc {
