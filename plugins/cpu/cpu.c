@@ -26,8 +26,9 @@
 
 #include <saba/plugin.h>
 
-#include "lib/metricutil.h"
+#include "lib/jsontext.h"
 #include "lib/procfs.h"
+#include "lib/textfile.h"
 
 /* user nice system idle iowait irq softirq steal guest guest_nice */
 #define SABA_CPU_NFIELDS 10

@@ -34,8 +34,12 @@
 
 #include <saba/plugin.h>
 
-#include "lib/metricutil.h"
+#include "lib/jsontext.h"
+#include "lib/metricname.h"
+#include "lib/pattern.h"
 #include "lib/procfs.h"
+#include "lib/samples.h"
+#include "lib/textfile.h"
 
 /* major minor name + the 11 counters every kernel since 2.6 prints */
 #define SABA_DISK_MINCOLS  14

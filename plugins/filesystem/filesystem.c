@@ -43,8 +43,11 @@
 
 #include <saba/plugin.h>
 
-#include "lib/metricutil.h"
+#include "lib/jsontext.h"
+#include "lib/metricname.h"
+#include "lib/pattern.h"
 #include "lib/procfs.h"
+#include "lib/textfile.h"
 
 #define SABA_FS_NAME_MAX 512
 

@@ -25,8 +25,11 @@
 
 #include <saba/plugin.h>
 
-#include "lib/metricutil.h"
+#include "lib/metricname.h"
+#include "lib/pattern.h"
 #include "lib/procfs.h"
+#include "lib/samples.h"
+#include "lib/textfile.h"
 
 /* bytes packets errs drop fifo frame compressed multicast, then the same
  * eight for transmit */

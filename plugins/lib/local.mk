@@ -1,7 +1,8 @@
 # Helpers shared by several plugins, each a convenience library linked into
 # the modules that use it (never into the agent), and their tests.
 
-# The procfs setting and /proc readers (the Linux metric plugins).
+# The procfs setting and the other directory settings (the Linux metric
+# plugins).
 noinst_LTLIBRARIES += plugins/lib/libsabaprocfs.la
 plugins_lib_libsabaprocfs_la_SOURCES = plugins/lib/procfs.c plugins/lib/procfs.h
 
@@ -21,14 +22,18 @@ endif
 plugins_lib_libsabacommand_la_SOURCES = plugins/lib/command.c plugins/lib/cmdconf.c \
 	plugins/lib/command.h
 
-# What the cpu, disk, interface and filesystem plugins share (file reading,
-# name sanitising, the regex setting, counter samples, JSON text), beside
-# libsabaprocfs for the procfs setting.
+# What the cpu, disk, interface and filesystem plugins share, one concern a
+# file: small text files (textfile), metric names (metricname), the regex
+# setting (pattern), counter samples and rates (samples), JSON text for
+# spec_set() (jsontext); beside libsabaprocfs for the directory settings.
 # (POSIX regex: not in the Windows build, whose plugins are windows_metrics/.)
 if !SABA_WINDOWS
 noinst_LTLIBRARIES += plugins/lib/libsabametric.la
 endif
-plugins_lib_libsabametric_la_SOURCES = plugins/lib/metricutil.c plugins/lib/metricutil.h
+plugins_lib_libsabametric_la_SOURCES = plugins/lib/textfile.c plugins/lib/textfile.h \
+	plugins/lib/metricname.c plugins/lib/metricname.h plugins/lib/pattern.c \
+	plugins/lib/pattern.h plugins/lib/samples.c plugins/lib/samples.h plugins/lib/jsontext.c \
+	plugins/lib/jsontext.h
 SABA_METRIC_LIBADD = plugins/lib/libsabametric.la plugins/lib/libsabaprocfs.la
 
 # the plugins' shared config readers, through the fake host (no agent)
