@@ -1,6 +1,6 @@
 /*
  * cmdconf: prepare a struct saba_cmd from an instance's settings (see
- * command.h); command.c runs it.
+ * cmdconf.h); command.c runs it.
  */
 #define _GNU_SOURCE /* getgrouplist */
 
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "command.h"
+#include "cmdconf.h"
 
 static char *saba_cmd_strdup(const char *s)
 {

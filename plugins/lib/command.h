@@ -2,15 +2,13 @@
  * command: run an external command for the exec and check plugins (a
  * convenience library linked into both modules, never into the agent).
  *
- * A struct saba_cmd is prepared once from an instance's settings in
- * create(): the argv (a string runs through /bin/sh -c, a list is executed
- * directly), extra environment, the user to run as and the timeout.
- * saba_cmd_run() then runs it: its own process group, stdin /dev/null,
- * stdout and stderr read with poll() up to a cap (the rest is drained and
- * discarded), SIGTERM to the group at the timeout and SIGKILL after
- * SABA_CMD_GRACE_MS, always reaped.  Everything the child needs is built
- * before fork(): the agent is multi-threaded, so the child only makes
- * async-signal-safe calls.
+ * A struct saba_cmd (cmdconf.h) is prepared once from an instance's
+ * settings in create(); saba_cmd_run() then runs it: its own process
+ * group, stdin /dev/null, stdout and stderr read with poll() up to a cap
+ * (the rest is drained and discarded), SIGTERM to the group at the timeout
+ * and SIGKILL after SABA_CMD_GRACE_MS, always reaped.  Everything the
+ * child needs is built before fork(): the agent is multi-threaded, so the
+ * child only makes async-signal-safe calls.
  */
 #ifndef SABA_PLUGIN_COMMAND_H
 #define SABA_PLUGIN_COMMAND_H
@@ -22,41 +20,15 @@
 
 #include <saba/plugin.h>
 
-#define SABA_CMD_DEFAULT_TIMEOUT 30 /* seconds, as mackerel-agent */
-#define SABA_CMD_MAX_TIMEOUT	 3600
-#define SABA_CMD_GRACE_MS	 3000 /* SIGTERM, then SIGKILL this much later */
+#include "cmdconf.h"
 
-/* The schema entries both plugins declare. */
-#define SABA_CMD_CONFIG_KEYS                                                                       \
-	{"command", SABA_CFG_STRING_OR_LIST,                                                       \
-	 "a string runs through /bin/sh -c; a list is executed directly"},                         \
-		{"env", SABA_CFG_GROUP, "extra environment { NAME = \"value\"; }"},                \
-		{"user", SABA_CFG_STRING, "run as this user (the agent must run as root)"},        \
-	{                                                                                          \
-		"timeout", SABA_CFG_INT, "seconds before the command is killed (default 30)"       \
-	}
+#define SABA_CMD_GRACE_MS 3000 /* SIGTERM, then SIGKILL this much later */
 
 /* Does the agent have the ABI 1.1 host function member? */
 #define SABA_CMD_HOST_HAS(host, member)                                                            \
 	((host)->abi_minor >= 1 &&                                                                 \
 	 (host)->struct_size >= offsetof(struct saba_host, member) + sizeof((host)->member) &&     \
 	 (host)->member != NULL)
-
-/* A prepared command. */
-struct saba_cmd {
-	char **argv;   /* NULL-terminated */
-	char *display; /* argv as one line, for log messages */
-	char **env;    /* "NAME=value", NULL-terminated, from the config */
-	size_t nenv;
-	int timeout_ms;
-	/* set by saba_cmd_set_user() when the child must switch users */
-	int switch_user;
-	uid_t uid;
-	gid_t gid;
-	gid_t *groups;
-	int ngroups;
-	char *user_env[4]; /* USER=, LOGNAME=, HOME= of that user */
-};
 
 /* Lets another thread (a plugin's stop()) interrupt a run.  One run at a
  * time per cancel object. */
@@ -92,20 +64,6 @@ struct saba_cmd_ratelimit {
 	int lines;	      /* logged in this window */
 	unsigned long suppressed;
 };
-
-/* Read the settings command, env, user and timeout of the instance into
- * cmd (zeroed first).  Problems go through config_error; returns SABA_OK,
- * SABA_INVALID or SABA_ERROR.  Free with saba_cmd_free() either way. */
-int saba_cmd_from_config(const struct saba_host *host, saba_ctx *ctx, struct saba_cmd *cmd);
-
-/* The pieces, for commands not described by those four keys (a check's
- * action).  Each returns SABA_OK, or SABA_INVALID with a message in err. */
-int saba_cmd_set_shell(struct saba_cmd *cmd, const char *line);
-int saba_cmd_set_argv(struct saba_cmd *cmd, const char *const *argv, size_t argc);
-int saba_cmd_add_env(struct saba_cmd *cmd, const char *name, const char *value, char *err,
-		     size_t errlen);
-int saba_cmd_set_user(struct saba_cmd *cmd, const char *user, char *err, size_t errlen);
-void saba_cmd_free(struct saba_cmd *cmd);
 
 int saba_cmd_cancel_init(struct saba_cmd_cancel *c);
 void saba_cmd_cancel_destroy(struct saba_cmd_cancel *c);
