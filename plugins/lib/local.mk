@@ -2,8 +2,10 @@
 # the modules that use it (never into the agent), and their tests.
 
 # The procfs setting and the other directory settings (the Linux metric
-# plugins).
+# plugins; not in the Windows build).
+if !SABA_WINDOWS
 noinst_LTLIBRARIES += plugins/lib/libsabaprocfs.la
+endif
 plugins_lib_libsabaprocfs_la_SOURCES = plugins/lib/procfs.c plugins/lib/procfs.h
 
 # Shared by the shutdown triggers: stop kind names, the retire_on setting.
