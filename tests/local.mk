@@ -30,11 +30,13 @@ INTEGRATION_TESTS = \
 	tests/integration/test_cli.py \
 	tests/integration/test_plugins_once.py \
 	tests/integration/test_commands.py \
-	tests/integration/test_faults.py
+	tests/integration/test_faults.py \
+	tests/integration/test_registration.py \
+	tests/integration/test_conformance.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py \
-	tests/integration/fakeapi.py tests/integration/fakeserver.py tests/data \
-	tests/system/nspawn.py
+	tests/integration/apischema.py tests/integration/fakeapi.py \
+	tests/integration/fakeserver.py tests/data tests/system/nspawn.py
 
 TEST_EXTENSIONS = .py .sh
 PY_LOG_COMPILER = $(PYTHON3)
