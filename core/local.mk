@@ -14,6 +14,7 @@ core_libsabacore_la_SOURCES = \
 	core/runtime.c core/runtime.h \
 	core/http.c core/http.h core/http_transport.h \
 	core/api.c core/api.h \
+	core/atomic.c core/atomic.h \
 	core/idfile.c core/idfile.h \
 	core/spec.c core/spec.h \
 	core/register.c core/register.h \
@@ -25,6 +26,7 @@ core_libsabacore_la_SOURCES = \
 	core/retire.c core/retire.h \
 	core/notify.c core/notify.h \
 	core/agent.c core/agent.h \
+	core/privmod.c core/privmod.h \
 	core/commands.c core/commands.h
 core_libsabacore_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBCONFIG_CFLAGS)
 core_libsabacore_la_LIBADD = $(JANSSON_LIBS) $(LIBCONFIG_LIBS)
