@@ -25,7 +25,8 @@ tests_plugins_trigger_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 if HAVE_CUNIT
 UNIT_TESTS = tests/unit/test_config tests/unit/test_queue tests/unit/test_idfile \
 	tests/unit/test_payload tests/unit/test_loader tests/unit/test_retire \
-	tests/unit/test_procfs tests/unit/test_outbox tests/unit/test_plugconf
+	tests/unit/test_procfs tests/unit/test_outbox tests/unit/test_plugconf \
+	tests/unit/test_import
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(LIBCONFIG_CFLAGS)
@@ -45,6 +46,9 @@ tests_unit_test_payload_LDADD = $(UNIT_LDADD)
 tests_unit_test_loader_SOURCES = tests/unit/test_loader.c tests/unit/unit.h
 tests_unit_test_loader_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_loader_LDADD = $(UNIT_LDADD)
+tests_unit_test_import_SOURCES = tests/unit/test_import.c tests/unit/unit.h
+tests_unit_test_import_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_import_LDADD = $(UNIT_LDADD)
 tests_unit_test_retire_SOURCES = tests/unit/test_retire.c tests/unit/unit.h
 tests_unit_test_retire_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_retire_LDADD = $(UNIT_LDADD)
@@ -72,7 +76,9 @@ INTEGRATION_TESTS = \
 	tests/integration/test_metrics.py \
 	tests/integration/test_retire.py \
 	tests/integration/test_errors.py \
-	tests/integration/test_cli.py
+	tests/integration/test_cli.py \
+	tests/integration/test_import.py \
+	tests/integration/test_compat.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py \
 	tests/integration/fakeapi.py tests/integration/fakeserver.py tests/data
@@ -95,5 +101,6 @@ AM_TESTS_ENVIRONMENT = \
 	SABA_TEST_WRAPPER='$(VALGRIND_CMD)'; \
 	SABA_NO_DLCLOSE=$${SABA_NO_DLCLOSE-}; \
 	SABA_HTTP_MODULE='$(abs_top_builddir)/core/.libs/saba-http-curl.so'; \
+	SABA_TOML_MODULE='$(abs_top_builddir)/core/.libs/saba-toml.so'; \
 	export SABA_AGENT SABA_PLUGIN_DIR SABA_TEST_PLUGIN_DIR SABA_SRCDIR \
-		SABA_TEST_WRAPPER SABA_NO_DLCLOSE SABA_HTTP_MODULE;
+		SABA_TEST_WRAPPER SABA_NO_DLCLOSE SABA_HTTP_MODULE SABA_TOML_MODULE;
