@@ -19,14 +19,9 @@ void saba_note(struct saba_notes *ns, config_setting_t *group, const char *fmt, 
 	char name[32];
 	va_list ap;
 	char *text;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	text = saba_calloc(1, (size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(text, (size_t)n + 1, fmt, ap);
+	text = saba_vasprintf(fmt, ap);
 	va_end(ap);
 	ns->text = saba_realloc(ns->text, (ns->n + 1) * sizeof(*ns->text));
 	snprintf(name, sizeof(name), SABA_NOTE_PREFIX "%zu", ns->n);

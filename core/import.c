@@ -168,12 +168,7 @@ static struct saba_toml *saba_import_parse_text(struct saba_imp *m,
 		free(text);
 		return NULL;
 	}
-	m->files = saba_realloc(m->files, (m->nfiles + 1) * sizeof(*m->files));
-	f = &m->files[m->nfiles++];
-	memset(f, 0, sizeof(*f));
-	f->name = saba_strdup(path);
-	f->text = text;
-	f->len = len;
+	f = saba_imp_add_file(m, path, text, len);
 	f->doc = doc;
 	saba_import_set_file(doc, f->name);
 	return doc;

@@ -299,12 +299,7 @@ int saba_imp_env_read(struct saba_imp *m, const char *path, int required, const 
 		fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
 		return -1;
 	}
-	m->files = saba_realloc(m->files, (m->nfiles + 1) * sizeof(*m->files));
-	f = &m->files[m->nfiles++];
-	memset(f, 0, sizeof(*f));
-	f->name = saba_strdup(path);
-	f->text = text;
-	f->len = len;
+	f = saba_imp_add_file(m, path, text, len);
 	copy = saba_strdup(text);
 	for (p = copy; p != NULL;) {
 		char *nl = strchr(p, '\n'), *name, *eq;

@@ -173,19 +173,28 @@ void saba_imp_finding(struct saba_imp *m, const struct saba_toml *at, int lost, 
 {
 	struct saba_imp_finding *f;
 	va_list ap;
-	int n;
 
 	m->findings = saba_realloc(m->findings, (m->nfindings + 1) * sizeof(*m->findings));
 	f = &m->findings[m->nfindings++];
 	f->at = at;
 	f->lost = lost;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	f->text = saba_vasprintf(fmt, ap);
 	va_end(ap);
-	f->text = saba_calloc(1, (size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(f->text, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+}
+
+struct saba_imp_file *saba_imp_add_file(struct saba_imp *m, const char *name, char *text,
+					size_t len)
+{
+	struct saba_imp_file *f;
+
+	m->files = saba_realloc(m->files, (m->nfiles + 1) * sizeof(*m->files));
+	f = &m->files[m->nfiles++];
+	memset(f, 0, sizeof(*f));
+	f->name = saba_strdup(name);
+	f->text = text;
+	f->len = len;
+	return f;
 }
 
 /* The file a node came from. */
@@ -236,20 +245,6 @@ static void saba_imp_scrub(char *s)
 			*s = '?';
 }
 
-static char *saba_imp_vformat(const char *fmt, va_list ap)
-{
-	va_list cp;
-	char *s;
-	int n;
-
-	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
-	va_end(cp);
-	s = saba_calloc(1, (size_t)n + 1);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	return s;
-}
-
 /* The "FILE:LINE" of a node, or "" when it has none. */
 static char *saba_imp_where(const struct saba_toml *at)
 {
@@ -293,7 +288,7 @@ void saba_imp_lost(struct saba_imp *m, config_setting_t *group, const struct sab
 	char *msg;
 
 	va_start(ap, fmt);
-	msg = saba_imp_vformat(fmt, ap);
+	msg = saba_vasprintf(fmt, ap);
 	va_end(ap);
 	saba_imp_report(m, group, at, 1, msg);
 }
@@ -305,7 +300,7 @@ void saba_imp_remark(struct saba_imp *m, config_setting_t *group, const struct s
 	char *msg;
 
 	va_start(ap, fmt);
-	msg = saba_imp_vformat(fmt, ap);
+	msg = saba_vasprintf(fmt, ap);
 	va_end(ap);
 	saba_imp_report(m, group, at, 0, msg);
 }
@@ -607,14 +602,24 @@ static void saba_imp_root(struct saba_imp *m, config_setting_t *root)
 	saba_imp_set_string(root, "root", pick);
 }
 
+/* A top-level string, or the service's value for it, which wins as the
+ * flag it was given as did. */
+static const char *saba_imp_top_or_service(struct saba_imp *m, config_setting_t *root, int idx,
+					   const char *svc, const char *svc_from)
+{
+	const char *v = saba_imp_top_string(m, root, idx);
+
+	if (svc == NULL)
+		return v;
+	saba_imp_remark(m, root, NULL, "%s from %s", saba_imp_top_names[idx], svc_from);
+	return svc;
+}
+
 static void saba_imp_apikey(struct saba_imp *m, config_setting_t *root)
 {
-	const char *key = saba_imp_top_string(m, root, SABA_IMP_APIKEY);
+	const char *key = saba_imp_top_or_service(m, root, SABA_IMP_APIKEY, m->svc.apikey,
+						  m->svc.apikey_from);
 
-	if (m->svc.apikey != NULL) {
-		saba_imp_remark(m, root, NULL, "apikey from %s", m->svc.apikey_from);
-		key = m->svc.apikey;
-	}
 	if (key != NULL)
 		saba_imp_set_string(root, "apikey", key);
 	else
@@ -626,14 +631,10 @@ static void saba_imp_apikey(struct saba_imp *m, config_setting_t *root)
 
 static void saba_imp_apibase(struct saba_imp *m, config_setting_t *root)
 {
-	const char *base = saba_imp_top_string(m, root, SABA_IMP_APIBASE);
-	const struct saba_toml *at = m->top[SABA_IMP_APIBASE];
+	const char *base = saba_imp_top_or_service(m, root, SABA_IMP_APIBASE, m->svc.apibase,
+						   m->svc.apibase_from);
+	const struct saba_toml *at = m->svc.apibase != NULL ? NULL : m->top[SABA_IMP_APIBASE];
 
-	if (m->svc.apibase != NULL) {
-		saba_imp_remark(m, root, NULL, "apibase from %s", m->svc.apibase_from);
-		base = m->svc.apibase;
-		at = NULL;
-	}
 	if (base == NULL)
 		return;
 	if (strncmp(base, "https://", 8) != 0 && strncmp(base, "http://", 7) != 0)
@@ -645,12 +646,9 @@ static void saba_imp_apibase(struct saba_imp *m, config_setting_t *root)
 
 static void saba_imp_pidfile(struct saba_imp *m, config_setting_t *root)
 {
-	const char *pid = saba_imp_top_string(m, root, SABA_IMP_PIDFILE);
+	const char *pid = saba_imp_top_or_service(m, root, SABA_IMP_PIDFILE, m->svc.pidfile,
+						  m->svc.pidfile_from);
 
-	if (m->svc.pidfile != NULL) {
-		saba_imp_remark(m, root, NULL, "pidfile from %s", m->svc.pidfile_from);
-		pid = m->svc.pidfile;
-	}
 	if (pid != NULL)
 		saba_imp_set_string(root, "pidfile", pid);
 	else

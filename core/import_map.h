@@ -107,6 +107,10 @@ struct saba_imp {
 	struct saba_notes *ns;
 };
 
+/* Keep a file read (text taken over) for messages; its entry. */
+struct saba_imp_file *saba_imp_add_file(struct saba_imp *m, const char *name, char *text,
+					size_t len);
+
 /* Merge one parsed document (the main file first, then each included
  * one) into m, as mackerel-agent decodes them one over the other. */
 void saba_imp_merge(struct saba_imp *m, const struct saba_toml *doc, int is_main);

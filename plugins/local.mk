@@ -18,6 +18,12 @@ plugins_loadavg_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_loadavg_la_LIBADD = plugins/libsabaprocfs.la
 endif
 
+if BUILD_PLUGIN_DIAGNOSTIC
+plugin_LTLIBRARIES += plugins/diagnostic.la
+plugins_diagnostic_la_SOURCES = plugins/diagnostic.c
+plugins_diagnostic_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+endif
+
 if BUILD_PLUGIN_MEMORY
 plugin_LTLIBRARIES += plugins/memory.la
 plugins_memory_la_SOURCES = plugins/memory.c

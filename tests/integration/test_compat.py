@@ -129,8 +129,23 @@ class Flags(AgentTestCase):
         self.write_config(plugins={"loadavg": {}})
         p = self.run_agent(["-diagnostic", "once"])
         self.assertEqual(p.returncode, 0, p.stderr)
-        names = {m["name"] for m in json.loads(p.stdout)["metrics"]}
-        self.assertIn("custom.agent.memory.heapAlloc", names)
+        values = {m["name"]: m["value"] for m in json.loads(p.stdout)["metrics"]}
+        for name in ("alloc", "heapAlloc", "heapSys", "sys"):
+            self.assertGreater(values["custom.agent.memory." + name], 0)
+        self.assertGreaterEqual(values["custom.agent.runtime.goroutine_num"], 1)
+        self.assertLessEqual(values["custom.agent.memory.alloc"],
+                             values["custom.agent.memory.heapSys"])
+        # posted with mackerel-agent's graph definitions
+        api = self.start_api()
+        self.write_config(plugins={"loadavg": {}})
+        a = self.start_agent(["-diagnostic", "run"])
+        self.wait_points("custom.agent.runtime.goroutine_num", agent=a)
+        api.wait_for(lambda: api.graph_defs(), scaled(10))
+        defs = {g["name"]: g for g in api.graph_defs()}
+        self.assertEqual(defs["custom.agent.memory"]["unit"], "bytes")
+        self.assertEqual([m["name"] for m in defs["custom.agent.runtime"]["metrics"]],
+                         ["custom.agent.runtime.goroutine_num"])
+        self.stop_agent(a)
 
 
 class Retire(AgentTestCase):
