@@ -454,7 +454,6 @@ static int saba_conf_is_mackerel(const char *file, int parsed)
 #else
 	(void)file;
 	(void)parsed;
-	(void)saba_libconfig_only;
 	return 0;
 #endif
 }
