@@ -130,8 +130,10 @@ class Flags(AgentTestCase):
         p = self.run_agent(["-diagnostic", "once"])
         self.assertEqual(p.returncode, 0, p.stderr)
         values = {m["name"]: m["value"] for m in json.loads(p.stdout)["metrics"]}
-        for name in ("alloc", "heapAlloc", "heapSys", "sys"):
-            self.assertGreater(values["custom.agent.memory." + name], 0)
+        # malloc's statistics are 0 under ASan and valgrind, which replace it
+        for name in ("alloc", "heapAlloc", "heapSys"):
+            self.assertGreaterEqual(values["custom.agent.memory." + name], 0)
+        self.assertGreater(values["custom.agent.memory.sys"], 1024 * 1024)
         self.assertGreaterEqual(values["custom.agent.runtime.goroutine_num"], 1)
         self.assertLessEqual(values["custom.agent.memory.alloc"],
                              values["custom.agent.memory.heapSys"])
