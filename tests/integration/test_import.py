@@ -24,7 +24,7 @@ DATA = os.path.join(harness.SRCDIR, "tests", "data", "import")
 UPSTREAM = os.path.join(DATA, "upstream")
 BUILTINS = ("loadavg", "memory", "cpu", "disk", "interface", "filesystem")
 
-sys.path.insert(0, os.path.join(harness.SRCDIR, "tests", "ec2"))
+sys.path.insert(0, os.path.join(harness.SRCDIR, "tests", "plugins", "ec2"))
 
 
 def unwrapped(text):
@@ -615,13 +615,15 @@ class Takeover(ImportCase):
         out = os.path.join(self.tmp, "saba-agent.conf")
         p = self.import_(src, "-o", out)
         self.assertEqual(p.returncode, 0, p.stderr)
+        with open(out, "a") as f:
+            f.write("interval = 1;\n")     # not a minute: the test's time
         env = {"AWS_EC2_METADATA_SERVICE_ENDPOINT": self.imds.url}
         return self.start_agent(["--plugin-dir", self._plugin_dir, "run"], config=out, env=env)
 
     def assertTakenOver(self, host_id, agent):
         self.id_path = os.path.join(self.mkroot, "id")
         self.assertEqual(self.wait_registered(agent), host_id)
-        self.wait_points("loadavg1", agent=agent, timeout=90)
+        self.wait_points("loadavg1", agent=agent, timeout=30)
         self.assertEqual(self.api.requests(route="create_host"), [], "a second host")
         self.assertEqual({p["hostId"] for p in self.api.points()}, {host_id})
         self.assertEqual(self.read_id(), host_id)
