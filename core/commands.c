@@ -196,13 +196,12 @@ out:
 
 int saba_cmd_has_apikey(const struct saba_options *o)
 {
-	struct saba_conf_overrides ov = {.root = o->root, .plugin_dir = o->plugin_dir};
 	struct saba_conf *conf = NULL;
 	int rc = 0;
 
 	/* A config with problems is no evidence that the key is missing:
 	 * `run` must get to say what is wrong (and fail loudly). */
-	if (saba_conf_load(o->config, &ov, &conf) > 0)
+	if (saba_conf_load(o->config, &o->ov, &conf) > 0)
 		return 0;
 	if (saba_conf_apikey(conf) == NULL)
 		rc = 1;
