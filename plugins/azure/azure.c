@@ -82,11 +82,18 @@ static int saba_azure_poll(struct saba_cloud *c, char *evidence, size_t len)
 			       ? c->md_timeout_ms
 			       : SABA_AZURE_EVENTS_TIMEOUT_MS;
 
+	int rc;
+
 	if (saba_azure_details(a, &s, why, sizeof(why)) != 0) {
 		snprintf(evidence, len, "Scheduled Events not read: %s", why);
-		return 0;
+		return SABA_CLOUD_POLL_QUIET;
 	}
-	return saba_azure_events(a, &s, timeout, 1, evidence, len) > 0;
+	rc = saba_azure_events(a, &s, timeout, 1, evidence, len);
+	/* an event that does not retire is worth a line */
+	return rc > 0 ? SABA_CLOUD_POLL_GOING
+	       : rc == 0 && strncmp(evidence, "Scheduled Events: none", 22) != 0
+		       ? SABA_CLOUD_POLL_NOTE
+		       : SABA_CLOUD_POLL_QUIET;
 }
 
 /* Approve the events only after the retire attempt reached the API. */
@@ -168,8 +175,7 @@ static const struct saba_cloud_ops saba_azure_ops = {
 	.retired = saba_azure_retired,
 	.confirm = saba_azure_confirm,
 	.own_scope = saba_azure_own_scope,
-	.sweeper_start = saba_azure_sweeper_start,
-	.sweeper_stop = saba_azure_sweeper_stop,
+	.sweep_cloud = &saba_azure_sweep_cloud,
 };
 
 static int saba_azure_create(const struct saba_host *host, saba_ctx *ctx, void **instance)

@@ -58,7 +58,20 @@ int saba_azure_events(struct saba_azure *a, const struct saba_azure_self *self, 
 /* Approve the kept events (POST StartRequests); logged. */
 void saba_azure_acknowledge(struct saba_azure *a);
 
-/* ARM (arm.c): GET <resourceId> with the managed identity's token, before
+/* ARM (arm.c).  The endpoint and the managed identity's token for it,
+ * made once (the VM's cloud from environment, NULL: unknown); called with
+ * c.lock held.  0, or -1 when out of memory. */
+int saba_azure_arm_ready(struct saba_azure *a, const char *environment);
+
+/* Every page of subscription's virtual machines: fn for each (classify.h).
+ * 0, or -1 (err). */
+int saba_azure_list_vms(struct saba_azure *a, const char *subscription, saba_azure_vm_fn fn,
+			void *arg, char *err, size_t err_len);
+
+/* The requests sent to ARM so far (the sweeper's log). */
+uint64_t saba_azure_requests(void *arg);
+
+/* GET <resourceId> with the managed identity's token, before
  * deadline_ms.  0 with *vm, or -1 (err). */
 int saba_azure_get_vm(struct saba_azure *a, const struct saba_azure_self *self, int64_t deadline_ms,
 		      struct saba_azure_vm *vm, char *err, size_t err_len);

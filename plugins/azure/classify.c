@@ -67,6 +67,19 @@ const char *saba_azure_arm_endpoint(const char *environment)
 	return "https://management.azure.com";
 }
 
+void saba_azure_token_resource(const char *arm_endpoint, const char *environment, char *buf,
+			       size_t len)
+{
+	static const char *const known[] = {"AzurePublicCloud", "AzureUSGovernmentCloud",
+					    "AzureChinaCloud", "AzureGermanCloud"};
+	const char *url = saba_azure_arm_endpoint(environment);
+
+	for (size_t i = 0; arm_endpoint != NULL && i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(arm_endpoint, saba_azure_arm_endpoint(known[i])) == 0)
+			url = arm_endpoint;
+	snprintf(buf, len, "%s/", url);
+}
+
 /* A string member into buf ("" when absent or null); -1 when it is another
  * type or does not fit. */
 static int saba_azure_copy(json_t *o, const char *key, char *buf, size_t len)
@@ -261,6 +274,46 @@ int saba_azure_parse_vm(const char *body, size_t len, struct saba_azure_vm *vm, 
 
 		if (code != NULL && strncmp(code, "PowerState/", 11) == 0)
 			saba_cloud_printable(code, vm->power, sizeof(vm->power));
+	}
+	rc = 0;
+out:
+	json_decref(doc);
+	return rc;
+}
+
+int saba_azure_parse_vm_list(const char *body, size_t len, saba_azure_vm_fn fn, void *arg,
+			     char **next, char *err, size_t err_len)
+{
+	json_t *doc = body != NULL ? json_loadb(body, len, 0, NULL) : NULL, *value, *vm;
+	json_t *link;
+	size_t i;
+	int rc = -1;
+
+	*next = NULL;
+	value = json_object_get(doc, "value");
+	link = json_object_get(doc, "nextLink");
+	if (!json_is_object(doc) || !json_is_array(value) ||
+	    (link != NULL && !json_is_null(link) && !json_is_string(link))) {
+		snprintf(err, err_len, "ARM: the answer is not a list of virtual machines");
+		goto out;
+	}
+	if (json_is_string(link) && *json_string_value(link) != '\0' &&
+	    (*next = strdup(json_string_value(link))) == NULL) {
+		snprintf(err, err_len, "out of memory");
+		goto out;
+	}
+	json_array_foreach(value, i, vm)
+	{
+		json_t *props = json_object_get(vm, "properties");
+		const char *id = saba_cloud_json_str(props, "vmId");
+		const char *state = saba_cloud_json_str(props, "provisioningState");
+		char lower[40];
+
+		if (!saba_azure_vmid_ok(id) || state == NULL)
+			continue;
+		for (size_t k = 0; k < 37; k++)
+			lower[k] = (char)tolower((unsigned char)id[k]);
+		fn(arg, lower, state);
 	}
 	rc = 0;
 out:

@@ -52,6 +52,23 @@ int saba_azure_resource_id_ok(const char *id);
  * or empty one), without a trailing slash. */
 const char *saba_azure_arm_endpoint(const char *environment);
 
+/* The resource the managed identity's token is for: the ARM endpoint in
+ * use when it is one of the known clouds' ("https://management.azure.com"
+ * -> "https://management.azure.com/"), else the one of environment. */
+void saba_azure_token_resource(const char *arm_endpoint, const char *environment, char *buf,
+			       size_t len);
+
+/* Called for each VM of a page of a virtualMachines list: its vmId
+ * (lower-case) and provisioningState. */
+typedef void (*saba_azure_vm_fn)(void *arg, const char *vm_id, const char *provisioning);
+
+/* One page of an ARM virtualMachines list ({"value": [...], "nextLink":
+ * ...}).  fn is called for each VM with a usable vmId and
+ * provisioningState; *next gets the nextLink (malloc'd) or NULL.  0, or -1
+ * when the page is not a list (err; fn was not called). */
+int saba_azure_parse_vm_list(const char *body, size_t len, saba_azure_vm_fn fn, void *arg,
+			     char **next, char *err, size_t err_len);
+
 /* One scheduled event, as the plugin sees it. */
 struct saba_azure_event {
 	char id[64];

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "azure.h"
@@ -164,22 +163,6 @@ char *saba_azure_meta(struct saba_cloud *c, char *why, size_t len)
 	return text;
 }
 
-/* The token of the VM's managed identity for its cloud's ARM. */
-static struct saba_cloud_token *saba_azure_new_token(struct saba_azure *a, const char *env)
-{
-	char resource[128], url[512], *esc;
-
-	snprintf(resource, sizeof(resource), "%s/", saba_azure_arm_endpoint(env));
-	if ((esc = curl_easy_escape(NULL, resource, 0)) == NULL)
-		return NULL;
-	snprintf(url, sizeof(url),
-		 "%s/metadata/identity/oauth2/token?api-version=2018-02-01"
-		 "&resource=%s",
-		 a->c.md_endpoint, esc);
-	curl_free(esc);
-	return saba_cloud_token_new(url, "Metadata: true", a->c.md_timeout_ms, &a->c.aborted);
-}
-
 int saba_azure_details(struct saba_azure *a, struct saba_azure_self *self, char *why, size_t len)
 {
 	struct saba_cloud_response rs;
@@ -204,11 +187,7 @@ int saba_azure_details(struct saba_azure *a, struct saba_azure_self *self, char 
 		if (strcasecmp(s.vm_id, a->vm_id) != 0) {
 			snprintf(why, len, "IMDS compute names vmId %s, not %s", s.vm_id, a->vm_id);
 		} else if (!a->have_self) {
-			a->arm = strdup(a->c.api_endpoint != NULL
-						? a->c.api_endpoint
-						: saba_azure_arm_endpoint(s.environment));
-			a->token = saba_azure_new_token(a, s.environment);
-			if (a->arm != NULL && a->token != NULL) {
+			if (saba_azure_arm_ready(a, s.environment) == 0) {
 				a->self = s;
 				a->have_self = 1;
 				a->c.host->log(a->c.ctx, SABA_LOG_INFO,

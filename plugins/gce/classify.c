@@ -273,24 +273,32 @@ out:
 	return rc;
 }
 
+/* The next page token of a list, checked: 0 with *next (malloc'd or
+ * NULL), -1 when it is there but not a string. */
+static int saba_gce_next(json_t *doc, char **next)
+{
+	json_t *t = json_object_get(doc, "nextPageToken");
+
+	*next = NULL;
+	if (t == NULL || (json_is_string(t) && *json_string_value(t) == '\0'))
+		return 0;
+	if (!json_is_string(t) || (*next = strdup(json_string_value(t))) == NULL)
+		return -1;
+	return 0;
+}
+
 int saba_gce_parse_ops(const char *body, size_t len, saba_gce_op_fn fn, void *arg, char **next,
 		       char *err, size_t err_len)
 {
 	json_t *doc = body != NULL ? json_loadb(body, len, 0, NULL) : NULL, *items, *it;
-	const char *token;
 	size_t i;
 	int rc = -1;
 
 	*next = NULL;
 	items = json_object_get(doc, "items");
-	token = saba_cloud_json_str(doc, "nextPageToken");
 	if (!json_is_object(doc) || (items != NULL && !json_is_array(items)) ||
-	    (json_object_get(doc, "nextPageToken") != NULL && token == NULL)) {
+	    saba_gce_next(doc, next) != 0) {
 		snprintf(err, err_len, "zoneOperations.list: the answer is not an operation list");
-		goto out;
-	}
-	if (token != NULL && *token != '\0' && (*next = strdup(token)) == NULL) {
-		snprintf(err, err_len, "out of memory");
 		goto out;
 	}
 	json_array_foreach(items, i, it)
@@ -306,6 +314,78 @@ int saba_gce_parse_ops(const char *body, size_t len, saba_gce_op_fn fn, void *ar
 			continue;
 		saba_cloud_printable(name != NULL ? name : "(unnamed)", shown, sizeof(shown));
 		fn(arg, target, shown);
+	}
+	rc = 0;
+out:
+	json_decref(doc);
+	return rc;
+}
+
+/* An aggregated list's scope: 0 usable, -1 with err. */
+static int saba_gce_scope_ok(const char *key, json_t *scope, char *err, size_t err_len)
+{
+	json_t *warning = json_object_get(scope, "warning");
+	const char *code = saba_cloud_json_str(warning, "code");
+	json_t *list = json_object_get(scope, "instances");
+	char shown[80];
+
+	if (!json_is_object(scope) || (list != NULL && !json_is_array(list))) {
+		saba_cloud_printable(key, shown, sizeof(shown));
+		snprintf(err, err_len, "aggregatedList: scope %s is malformed", shown);
+		return -1;
+	}
+	if (warning != NULL && (code == NULL || strcmp(code, "NO_RESULTS_ON_PAGE") != 0)) {
+		saba_cloud_printable(key, shown, sizeof(shown));
+		snprintf(err, err_len, "aggregatedList: %s was not listed (%.40s)", shown,
+			 code != NULL ? code : "a warning");
+		return -1;
+	}
+	return 0;
+}
+
+int saba_gce_parse_aggregated(const char *body, size_t len, saba_gce_instance_fn fn, void *arg,
+			      char **next, char *err, size_t err_len)
+{
+	json_t *doc = body != NULL ? json_loadb(body, len, 0, NULL) : NULL, *items, *scope, *it;
+	json_t *unreachable;
+	const char *key;
+	size_t i;
+	int rc = -1;
+
+	*next = NULL;
+	items = json_object_get(doc, "items");
+	unreachable = json_object_get(doc, "unreachables");
+	if (!json_is_object(doc) || (items != NULL && !json_is_object(items))) {
+		snprintf(err, err_len, "aggregatedList: the answer is not an aggregated list");
+		goto out;
+	}
+	if (json_array_size(unreachable) > 0 ||
+	    (unreachable != NULL && !json_is_array(unreachable))) {
+		snprintf(err, err_len, "aggregatedList: some zones were not listed (unreachables)");
+		goto out;
+	}
+	json_object_foreach(items, key, scope)
+	{
+		if (saba_gce_scope_ok(key, scope, err, err_len) != 0)
+			goto out;
+	}
+	if (saba_gce_next(doc, next) != 0) {
+		snprintf(err, err_len, "aggregatedList: a malformed nextPageToken");
+		goto out;
+	}
+	json_object_foreach(items, key, scope)
+	{
+		json_array_foreach(json_object_get(scope, "instances"), i, it)
+		{
+			const char *status = saba_cloud_json_str(it, "status");
+			const char *zone = saba_cloud_json_str(it, "zone");
+			char id[24];
+
+			if (saba_gce_id_field(it, "id", id, sizeof(id)) != 0 || status == NULL ||
+			    zone == NULL || !saba_gce_zone_ok(saba_cloud_last_segment(zone)))
+				continue;
+			fn(arg, id, saba_cloud_last_segment(zone), status);
+		}
 	}
 	rc = 0;
 out:

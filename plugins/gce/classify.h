@@ -81,6 +81,20 @@ typedef void (*saba_gce_op_fn)(void *arg, const char *target_id, const char *op_
 int saba_gce_parse_ops(const char *body, size_t len, saba_gce_op_fn fn, void *arg, char **next,
 		       char *err, size_t err_len);
 
+/* Called for each instance of a page of instances.aggregatedList: its id,
+ * zone (the last segment) and status. */
+typedef void (*saba_gce_instance_fn)(void *arg, const char *id, const char *zone,
+				     const char *status);
+
+/* One page of instances.aggregatedList.  fn is called for each instance
+ * with a usable id, zone and status; *next gets the nextPageToken
+ * (malloc'd) or NULL.  -1 (err; fn was not called) when the page is not an
+ * aggregated list or says a zone could not be listed (a scope's warning
+ * other than NO_RESULTS_ON_PAGE, or "unreachables"): an instance there
+ * would look absent. */
+int saba_gce_parse_aggregated(const char *body, size_t len, saba_gce_instance_fn fn, void *arg,
+			      char **next, char *err, size_t err_len);
+
 /* What was asked about this instance for a confirmation. */
 struct saba_gce_seen {
 	int ops_ok;   /* every page of the operation list answered */

@@ -64,45 +64,39 @@ int saba_gce_get_instance(struct saba_gce *g, const struct saba_gce_self *self, 
 	return rc;
 }
 
-int saba_gce_pending_deletes(struct saba_gce *g, const char *project, const char *zone,
-			     int64_t deadline_ms, saba_gce_op_fn fn, void *arg, char *err,
-			     size_t err_len)
+/* Every page of the list at path ("...?query"): page() reads each. */
+static int saba_gce_list(struct saba_gce *g, const char *what, const char *path,
+			 int64_t deadline_ms,
+			 int (*page)(void *ctx, const char *body, size_t len, char **next,
+				     char *err, size_t err_len),
+			 void *ctx, char *err, size_t err_len)
 {
-	static const char filter[] = "(operationType = \"delete\") AND (status != \"DONE\")";
-	char *token = NULL, *next = NULL, *fesc = curl_easy_escape(NULL, filter, 0), why[256];
+	char *token = NULL, *next = NULL, why[256];
 	int rc = -1;
 
-	if (fesc == NULL) {
-		snprintf(err, err_len, "out of memory");
-		return -1;
-	}
-	for (int page = 0;; page++) {
+	for (int n = 0;; n++) {
 		struct saba_cloud_response rs;
-		char path[1024], *tesc = NULL;
-		long status;
+		char url[1536], *tesc = NULL;
+		int64_t page_deadline = saba_cloud_now_ms() + 2 * g->c.api_timeout_ms + 1000;
 
-		if (page == SABA_GCE_MAX_PAGES) {
-			snprintf(err, err_len, "zoneOperations.list: more than %d pages",
-				 SABA_GCE_MAX_PAGES);
+		if (n == SABA_GCE_MAX_PAGES) {
+			snprintf(err, err_len, "%s: more than %d pages", what, SABA_GCE_MAX_PAGES);
 			break;
 		}
 		if (token != NULL && (tesc = curl_easy_escape(NULL, token, 0)) == NULL) {
 			snprintf(err, err_len, "out of memory");
 			break;
 		}
-		snprintf(path, sizeof(path), "projects/%s/zones/%s/operations?filter=%s%s%s",
-			 project, zone, fesc, tesc != NULL ? "&pageToken=" : "",
+		snprintf(url, sizeof(url), "%s%s%s", path, tesc != NULL ? "&pageToken=" : "",
 			 tesc != NULL ? tesc : "");
 		curl_free(tesc);
-		status = saba_gce_api(g, path, deadline_ms, &rs, why, sizeof(why));
-		if (status != 200) {
-			snprintf(err, err_len, "zoneOperations.list in %s: %s", zone, why);
+		if (saba_gce_api(g, url, page_deadline < deadline_ms ? page_deadline : deadline_ms,
+				 &rs, why, sizeof(why)) != 200) {
+			snprintf(err, err_len, "%s: %s", what, why);
 			free(rs.body.data);
 			break;
 		}
-		next = NULL;
-		if (saba_gce_parse_ops(rs.body.data, rs.body.len, fn, arg, &next, err, err_len) !=
-		    0) {
+		if (page(ctx, rs.body.data, rs.body.len, &next, err, err_len) != 0) {
 			free(rs.body.data);
 			break;
 		}
@@ -112,7 +106,7 @@ int saba_gce_pending_deletes(struct saba_gce *g, const char *project, const char
 			break;
 		}
 		if (token != NULL && strcmp(token, next) == 0) {
-			snprintf(err, err_len, "zoneOperations.list: the same page token twice");
+			snprintf(err, err_len, "%s: the same page token twice", what);
 			break;
 		}
 		free(token);
@@ -121,6 +115,60 @@ int saba_gce_pending_deletes(struct saba_gce *g, const char *project, const char
 	}
 	free(next);
 	free(token);
+	return rc;
+}
+
+/* saba_gce_list()'s readers over the classify.h ones. */
+struct saba_gce_reader {
+	saba_gce_op_fn op;
+	saba_gce_instance_fn instance;
+	void *arg;
+};
+
+static int saba_gce_read_ops(void *ctx, const char *body, size_t len, char **next, char *err,
+			     size_t err_len)
+{
+	struct saba_gce_reader *r = ctx;
+
+	return saba_gce_parse_ops(body, len, r->op, r->arg, next, err, err_len);
+}
+
+static int saba_gce_read_instances(void *ctx, const char *body, size_t len, char **next, char *err,
+				   size_t err_len)
+{
+	struct saba_gce_reader *r = ctx;
+
+	return saba_gce_parse_aggregated(body, len, r->instance, r->arg, next, err, err_len);
+}
+
+int saba_gce_pending_deletes(struct saba_gce *g, const char *project, const char *zone,
+			     int64_t deadline_ms, saba_gce_op_fn fn, void *arg, char *err,
+			     size_t err_len)
+{
+	static const char filter[] = "(operationType = \"delete\") AND (status != \"DONE\")";
+	struct saba_gce_reader r = {fn, NULL, arg};
+	char path[512], what[96], *fesc = curl_easy_escape(NULL, filter, 0);
+	int rc;
+
+	if (fesc == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "projects/%s/zones/%s/operations?filter=%s", project, zone,
+		 fesc);
+	snprintf(what, sizeof(what), "zoneOperations.list in %s", zone);
+	rc = saba_gce_list(g, what, path, deadline_ms, saba_gce_read_ops, &r, err, err_len);
 	curl_free(fesc);
 	return rc;
+}
+
+int saba_gce_instances(struct saba_gce *g, const char *project, int64_t deadline_ms,
+		       saba_gce_instance_fn fn, void *arg, char *err, size_t err_len)
+{
+	struct saba_gce_reader r = {NULL, fn, arg};
+	char path[256];
+
+	snprintf(path, sizeof(path), "projects/%s/aggregated/instances?maxResults=200", project);
+	return saba_gce_list(g, "instances.aggregatedList", path, deadline_ms,
+			     saba_gce_read_instances, &r, err, err_len);
 }

@@ -69,27 +69,28 @@ static int saba_gce_poll(struct saba_cloud *c, char *evidence, size_t len)
 	struct saba_gce_self s;
 	char err[256] = "";
 	size_t used;
+	int preempted = saba_gce_read_preempted(g, evidence, len);
 
-	if (!saba_gce_read_preempted(g, evidence, len))
-		return 0;
+	if (preempted <= 0)
+		return preempted < 0 ? SABA_CLOUD_POLL_NOTE : SABA_CLOUD_POLL_QUIET;
 	saba_gce_self_copy(g, &s);
 	used = strlen(evidence);
 	if (saba_gce_get_instance(g, &s, saba_cloud_now_ms() + 2 * c->api_timeout_ms, &in, err,
 				  sizeof(err)) != 0) {
 		snprintf(evidence + used, len - used, "; cannot tell whether it is deleted: %s",
 			 err);
-		return 0;
+		return SABA_CLOUD_POLL_NOTE;
 	}
 	if (strcmp(in.termination, "DELETE") != 0) {
 		saba_cloud_printable(in.termination[0] ? in.termination : "STOP (the default)", err,
 				     sizeof(err));
 		snprintf(evidence + used, len - used,
 			 "; termination action %s: the instance stops, it is not deleted", err);
-		return 0;
+		return SABA_CLOUD_POLL_NOTE;
 	}
 	snprintf(evidence + used, len - used,
 		 "; termination action DELETE: the instance is being deleted");
-	return 1;
+	return SABA_CLOUD_POLL_GOING;
 }
 
 /* zoneOperations.list's callback for confirmation: our instance's deletes. */
@@ -119,7 +120,7 @@ static int saba_gce_confirm(struct saba_cloud *c, int64_t deadline_ms, char *evi
 	memset(&seen, 0, sizeof(seen));
 	saba_gce_self_copy(g, &s);
 	m.id = s.id;
-	seen.preempted = saba_gce_read_preempted(g, ignored, sizeof(ignored));
+	seen.preempted = saba_gce_read_preempted(g, ignored, sizeof(ignored)) > 0;
 	seen.ops_ok =
 		saba_gce_pending_deletes(g, s.project, s.zone, deadline_ms, saba_gce_on_delete, &m,
 					 seen.why, sizeof(seen.why)) == 0;
@@ -179,8 +180,7 @@ static const struct saba_cloud_ops saba_gce_ops = {
 	.poll = saba_gce_poll,
 	.confirm = saba_gce_confirm,
 	.own_scope = saba_gce_own_scope,
-	.sweeper_start = saba_gce_sweeper_start,
-	.sweeper_stop = saba_gce_sweeper_stop,
+	.sweep_cloud = &saba_gce_sweep_cloud,
 };
 
 static int saba_gce_create(const struct saba_host *host, saba_ctx *ctx, void **instance)

@@ -34,8 +34,8 @@ int saba_gce_probe(struct saba_cloud *c, char *why, size_t len);
 int saba_gce_learn(struct saba_cloud *c, char *why, size_t len);
 char *saba_gce_meta(struct saba_cloud *c, char *why, size_t len);
 int saba_gce_dmi(const char *sysfs, char *evidence, size_t len);
-/* instance/preempted: 1 TRUE, 0 otherwise (evidence also has the
- * maintenance event). */
+/* instance/preempted: 1 TRUE, 0 FALSE (or no answer), -1 FALSE but a host
+ * maintenance event is announced; evidence has both items. */
 int saba_gce_read_preempted(struct saba_gce *g, char *evidence, size_t len);
 
 /* A copy of the identity (under the lock). */
@@ -50,5 +50,13 @@ int saba_gce_get_instance(struct saba_gce *g, const struct saba_gce_self *self, 
 int saba_gce_pending_deletes(struct saba_gce *g, const char *project, const char *zone,
 			     int64_t deadline_ms, saba_gce_op_fn fn, void *arg, char *err,
 			     size_t err_len);
+
+/* Every page of instances.aggregatedList of project: fn is called for
+ * each instance (classify.h). */
+int saba_gce_instances(struct saba_gce *g, const char *project, int64_t deadline_ms,
+		       saba_gce_instance_fn fn, void *arg, char *err, size_t err_len);
+
+/* The requests sent to the Compute Engine API so far (the sweeper's log). */
+uint64_t saba_gce_requests(void *arg);
 
 #endif

@@ -168,6 +168,11 @@ int saba_gce_read_preempted(struct saba_gce *g, char *evidence, size_t len)
 	free(rs.body.data);
 	status = saba_gce_md(g, "instance/maintenance-event", &rs, err, sizeof(err));
 	saba_gce_maintenance(status, rs.body.data, maint, sizeof(maint));
+	/* a maintenance event is worth a line, but retires nothing */
+	if (!preempted && status == 200 &&
+	    !(saba_cloud_chomp(rs.body.data, rs.body.len) == 4 &&
+	      strncmp(rs.body.data, "NONE", 4) == 0))
+		preempted = -1;
 	free(rs.body.data);
 	used = strlen(evidence);
 	snprintf(evidence + used, len - used, "; %s", maint);

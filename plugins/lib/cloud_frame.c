@@ -466,10 +466,11 @@ static void saba_cloud_poll(struct saba_cloud *c)
 {
 	char evidence[256] = "", why[256] = "", note[600];
 	struct saba_retire_request req = {sizeof(req), SABA_STOP_TERMINATE, evidence};
-	int rc;
+	int rc = c->ops->poll(c, evidence, sizeof(evidence));
 
-	if (!c->ops->poll(c, evidence, sizeof(evidence))) {
-		saba_cloud_note(c, SABA_LOG_DEBUG, evidence);
+	if (rc != SABA_CLOUD_POLL_GOING) {
+		saba_cloud_note(c, rc == SABA_CLOUD_POLL_NOTE ? SABA_LOG_INFO : SABA_LOG_DEBUG,
+				evidence);
 		return;
 	}
 	if (saba_cloud_check_host(c, why, sizeof(why)) <= 0) {
@@ -489,11 +490,26 @@ static void saba_cloud_poll(struct saba_cloud *c)
 static void saba_cloud_start_sweeper(struct saba_cloud *c, const char *own)
 {
 	const char *one[1] = {own};
-	struct saba_cloud_sweeper *s;
+	struct saba_sweep_config cfg = {
+		.host = c->host,
+		.ctx = c->ctx,
+		.cloud = &c->sweep_cloud,
+		.scopes = c->nscopes > 0 ? (const char *const *)c->scopes : one,
+		.nscopes = c->nscopes > 0 ? c->nscopes : 1,
+		.interval_s = c->sweep_interval,
+		.absent_grace_s = c->absent_grace,
+	};
+	struct saba_sweep *s;
 
 	c->sweep_tried = 1; /* one attempt: a failure is a configuration error */
-	s = c->ops->sweeper_start(c, c->nscopes > 0 ? (const char *const *)c->scopes : one,
-				  c->nscopes > 0 ? c->nscopes : 1);
+	c->sweep_cloud = *c->ops->sweep_cloud;
+	c->sweep_cloud.arg = c;
+	s = saba_sweep_new(&cfg);
+	if (s == NULL || saba_sweep_start(s) != SABA_OK) {
+		c->host->log(c->ctx, SABA_LOG_ERR, "the fleet sweeper could not start");
+		saba_sweep_free(s);
+		s = NULL;
+	}
 	pthread_mutex_lock(&c->lock);
 	c->sweeper = s;
 	pthread_mutex_unlock(&c->lock);
@@ -505,13 +521,7 @@ static int saba_cloud_wait(struct saba_cloud *c, int64_t ms)
 	struct timespec ts;
 	int quit;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)(ms / 1000);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	saba_cloud_cond_deadline(ms, &ts);
 	pthread_mutex_lock(&c->lock);
 	while (!c->quit)
 		if (pthread_cond_timedwait(&c->wake, &c->lock, &ts) != 0)
@@ -584,7 +594,7 @@ int saba_cloud_start(void *instance)
 void saba_cloud_stop(void *instance)
 {
 	struct saba_cloud *c = instance;
-	struct saba_cloud_sweeper *s;
+	struct saba_sweep *s;
 
 	pthread_mutex_lock(&c->lock);
 	c->quit = 1;
@@ -602,8 +612,7 @@ void saba_cloud_stop(void *instance)
 	s = c->sweeper;
 	c->sweeper = NULL;
 	pthread_mutex_unlock(&c->lock);
-	if (s != NULL)
-		c->ops->sweeper_stop(s);
+	saba_sweep_free(s); /* stops it first */
 }
 
 /* ------------------------------------------------------------------ */

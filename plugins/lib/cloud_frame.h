@@ -26,17 +26,25 @@
 
 #include <saba/plugin.h>
 
+#include "cloud_sweep.h"
+
 /* Is this machine on the cloud?  UNDECIDED is asked again later. */
 enum saba_cloud_where { SABA_CLOUD_UNDECIDED, SABA_CLOUD_ELSEWHERE, SABA_CLOUD_HERE };
 
 /* cloud_platform */
 enum saba_cloud_platform { SABA_CLOUD_AUTO, SABA_CLOUD_ON, SABA_CLOUD_OFF };
 
+/* What one poll of the termination signals found. */
+enum saba_cloud_poll {
+	SABA_CLOUD_POLL_QUIET = 0, /* nothing (or nothing new to tell): logged at debug */
+	SABA_CLOUD_POLL_GOING = 1, /* this machine is going away for good */
+	SABA_CLOUD_POLL_NOTE = 2,  /* a notice that does not retire: logged at info */
+};
+
 /* What the DMI files say. */
 enum saba_cloud_dmi { SABA_CLOUD_DMI_NO, SABA_CLOUD_DMI_YES, SABA_CLOUD_DMI_UNKNOWN };
 
 struct saba_cloud;
-struct saba_cloud_sweeper;
 
 /* The cloud's own parts.  Functions are called without c->lock held; they
  * take it to read or store what they share with other threads. */
@@ -65,8 +73,8 @@ struct saba_cloud_ops {
 	int (*custom_identifier)(struct saba_cloud *c, char *buf, size_t len);
 	/* meta.cloud as JSON text (malloc'd), or NULL (why). */
 	char *(*meta)(struct saba_cloud *c, char *why, size_t len);
-	/* One poll of the termination signals: 1 when one says this machine
-	 * is going away for good; evidence says what was seen. */
+	/* One poll of the termination signals: enum saba_cloud_poll;
+	 * evidence says what was seen. */
 	int (*poll)(struct saba_cloud *c, char *evidence, size_t len);
 	/* After the poller's retire attempt (enum saba_retire_result); may
 	 * be NULL. */
@@ -76,10 +84,8 @@ struct saba_cloud_ops {
 	int (*confirm)(struct saba_cloud *c, int64_t deadline_ms, char *evidence, size_t len);
 	/* This machine's own sweep scope (malloc'd), or NULL until learnt. */
 	char *(*own_scope)(struct saba_cloud *c);
-	/* A started sweeper over the scopes, or NULL (logged). */
-	struct saba_cloud_sweeper *(*sweeper_start)(struct saba_cloud *c, const char *const *scopes,
-						    int n);
-	void (*sweeper_stop)(struct saba_cloud_sweeper *s);
+	/* The sweeper's side of the cloud; its arg is set to the instance. */
+	const struct saba_sweep_cloud *sweep_cloud;
 };
 
 struct saba_cloud {
@@ -97,12 +103,13 @@ struct saba_cloud {
 
 	int aborted; /* atomic: raised by stop(); ends transfers in flight */
 
-	pthread_mutex_t lock; /* guards everything below and the cloud's identity */
-	int where;	      /* enum saba_cloud_where */
-	int known;	      /* the identity is learnt */
-	char *cloud_json;     /* the last complete meta.cloud */
-	char *verified_host;  /* host id seen with our customIdentifier */
-	struct saba_cloud_sweeper *sweeper;
+	pthread_mutex_t lock;		     /* guards everything below and the cloud's identity */
+	int where;			     /* enum saba_cloud_where */
+	int known;			     /* the identity is learnt */
+	char *cloud_json;		     /* the last complete meta.cloud */
+	char *verified_host;		     /* host id seen with our customIdentifier */
+	struct saba_sweep_cloud sweep_cloud; /* ops->sweep_cloud with arg = this */
+	struct saba_sweep *sweeper;
 	int sweep_tried;
 	int spec_calls;
 	int retire_final;    /* the poller's retire got a final answer */

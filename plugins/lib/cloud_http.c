@@ -35,6 +35,21 @@ int64_t saba_cloud_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void saba_cloud_cond_deadline(int64_t ms, struct timespec *ts)
+{
+#ifdef _WIN32
+	clock_gettime(CLOCK_REALTIME, ts);
+#else
+	clock_gettime(CLOCK_MONOTONIC, ts);
+#endif
+	ts->tv_sec += (time_t)(ms / 1000);
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 static int saba_cloud_aborted(const int *abort)
 {
 	return abort != NULL && __atomic_load_n(abort, __ATOMIC_RELAXED) != 0;

@@ -56,7 +56,15 @@ void saba_cloud_api_error(long status, const char *body, size_t len, const char 
 		saba_cloud_printable(saba_cloud_json_str(e, code_key), code, sizeof(code));
 		saba_cloud_printable(saba_cloud_json_str(e, "message"), msg, sizeof(msg));
 	} else {
-		saba_cloud_printable(json_string_value(e), msg, sizeof(msg));
+		/* IMDS: {"error": "..."}; its token endpoint adds an OAuth
+		 * error_description */
+		saba_cloud_printable(json_string_value(e), code, sizeof(code));
+		saba_cloud_printable(saba_cloud_json_str(doc, "error_description"), msg,
+				     sizeof(msg));
+		if (msg[0] == '\0') {
+			memcpy(msg, code, sizeof(msg));
+			code[0] = '\0';
+		}
 	}
 	if (status < 0)
 		snprintf(err, err_len, "no answer");

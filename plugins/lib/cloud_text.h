@@ -27,8 +27,9 @@ int saba_cloud_token_ok(const char *s, size_t max, const char *set);
 
 /* A cloud API's error answer, short, for the log: "HTTP 403 <code>:
  * <message>" from {"error": {code_key: ..., "message": ...}} (Compute
- * Engine's code_key is "status", ARM's "code"), or from {"error": "..."}
- * (IMDS); "no answer" for status -1. */
+ * Engine's code_key is "status", ARM's "code"), from {"error": "..."}
+ * (IMDS) or {"error": code, "error_description": message} (OAuth); "no
+ * answer" for status -1. */
 void saba_cloud_api_error(long status, const char *body, size_t len, const char *code_key,
 			  char *err, size_t err_len);
 

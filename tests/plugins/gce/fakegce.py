@@ -82,6 +82,7 @@ class FakeGce(FakeCloud):
             "project/numeric-project-id": str(NUMERIC_PROJECT),
         }
         self.recursive = None           # a text to answer instead of the tree
+        self.flavor = True              # False: answers without Metadata-Flavor
         self.service_account = True     # False: the token endpoint says 404
         self.token_life = 3600
         self.tokens = {}                # token -> expiry (monotonic)
@@ -160,7 +161,9 @@ class FakeGce(FakeCloud):
         return self._compute(req)
 
     def _metadata(self, req):
-        flavor = {"Metadata-Flavor": "Google", "Server": "Metadata Server for VM"}
+        flavor = {"Server": "Metadata Server for VM"}
+        if self.flavor:
+            flavor["Metadata-Flavor"] = "Google"
         prefix = "/computeMetadata/v1"
         path = req.path[len(prefix):].lstrip("/") if req.path.startswith(prefix) else None
         req.route = "token" if path == "instance/service-accounts/default/token" else \
