@@ -12,6 +12,10 @@ host's network).  Each scenario asserts the exact retire calls the API got.
             TimeoutStopSec=3: EXTEND_TIMEOUT_USEC keeps the stop alive
     boot 4  API hanging during poweroff -> no retire, the stop still ends
             on its own well within TimeoutStopSec
+    boot 5-8  with the gce (azure) plugin and the fake cloud on the host's
+            127.0.0.1: poweroff of an instance being deleted -> exactly one
+            retire, confirmed by the plugin; of a stopped (deallocated) one
+            -> none
 
 Needs root, debootstrap, systemd-nspawn and nsenter; skips (77) without
 them or with SABA_SKIP_SYSTEM_TESTS=1.  The rootfs is debootstrapped once
@@ -31,7 +35,10 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+for cloud in ("gce", "azure"):
+    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "plugins", cloud))
 import nspawn  # noqa: E402
 from nspawn import check, log  # noqa: E402
 
@@ -83,10 +90,10 @@ class SystemTest(nspawn.Harness):
         os.makedirs(os.path.join(self.root, "var/log/journal"), exist_ok=True)
 
     def configure(self, retire_on=None, retire_timeout=10, shutdown_timeout=3, http_timeout=5,
-                  stop_timeout=None):
+                  stop_timeout=None, cloud=""):
         systemd = "{ retire_on = [ %s ]; }" % ", ".join('"%s"' % k for k in retire_on) \
             if retire_on is not None else "{}"
-        self.write_conf("systemd = %s;" % systemd, retire_timeout=retire_timeout,
+        self.write_conf("systemd = %s; %s" % (systemd, cloud), retire_timeout=retire_timeout,
                         shutdown_timeout=shutdown_timeout, http_timeout=http_timeout)
         dropin = self.host_path("/etc/systemd/system/%s.d" % UNIT)
         shutil.rmtree(dropin, ignore_errors=True)
@@ -241,8 +248,58 @@ class SystemTest(nspawn.Harness):
         check("Killing" not in jr and "timed out" not in jr,
               "API hanging: the agent was not killed by systemd")
 
+    def cloud_poweroff(self, name, plugin, settings, going):
+        """A poweroff with the cloud plugin (settings: its instance text)
+        confirming from the fake cloud: going -> exactly one retire."""
+        self.configure(cloud="%s = { %s poll_interval = 0; metadata_timeout = 2; "
+                       "api_timeout = 3; };" % (plugin, settings))
+        self.api.reset_records()
+        host = self.boot(name)
+        rc, took = self.shut("poweroff", 60)
+        check(rc == 0, "%s: poweroff: nspawn exits 0 (got %s after %.1f s)" % (name, rc, took))
+        calls = [(c.host_id, c.response_status) for c in self.retires()]
+        jr = self.journal()
+        if going:
+            check(calls == [(host, 200)], "%s: exactly one retire, for %s: %s" % (
+                name, host, calls))
+            check(self.id_file() is None, "%s: the id file is gone" % name)
+            check("confirmed by %s" % plugin in jr, "%s: confirmed by %s%s" % (
+                name, plugin, "" if "confirmed by" in jr else "\n" + jr[-3000:]))
+        else:
+            check(calls == [], "%s: no retire call: %s" % (name, calls))
+            check(self.id_file() == host, "%s: the id file stays" % name)
+            check("%s does not confirm" % plugin in jr, "%s: %s does not confirm%s" % (
+                name, plugin, "" if "does not confirm" in jr else "\n" + jr[-3000:]))
+
+    def cloud_boots(self):
+        from fakeazure import VM_ID, FakeAzure
+        from fakegce import INSTANCE_ID, FakeGce
+
+        gce, az = FakeGce().start(), FakeAzure().start()
+        try:
+            gce_conf = 'cloud_platform = "gce"; metadata_endpoint = "%s"; ' \
+                       'api_endpoint = "%s";' % (gce.url("metadata"), gce.url("compute"))
+            gce.delete(INSTANCE_ID)
+            self.cloud_poweroff("5 (gce, being deleted)", "gce", gce_conf, True)
+            gce.finish_delete(INSTANCE_ID)
+            gce.add_instance(INSTANCE_ID, "saba-vm-1")
+            gce.stop_vm(INSTANCE_ID)
+            self.cloud_poweroff("6 (gce, stopping)", "gce", gce_conf, False)
+            az_conf = 'cloud_platform = "azurevm"; metadata_endpoint = "%s"; ' \
+                      'api_endpoint = "%s";' % (az.url("imds"), az.url("arm"))
+            az.set_state(VM_ID, "Deleting", "stopping")
+            self.cloud_poweroff("7 (azure, Deleting)", "azure", az_conf, True)
+            az.set_state(VM_ID, "Succeeded", "deallocating")
+            self.cloud_poweroff("8 (azure, deallocating)", "azure", az_conf, False)
+            check(gce.counts("metadata").get("no_header", 0) == 0 and
+                  az.counts("imds").get("no_header", 0) == 0,
+                  "every metadata request carried the metadata header")
+        finally:
+            gce.stop()
+            az.stop()
+
     def scenarios(self):
-        for scenario in (self.boot1, self.boot2, self.boot3, self.boot4):
+        for scenario in (self.boot1, self.boot2, self.boot3, self.boot4, self.cloud_boots):
             scenario()
 
 
