@@ -48,6 +48,7 @@ static long saba_azure_arm_get(struct saba_azure *a, const char *url, int64_t de
 		.timeout_ms = a->c.api_timeout_ms,
 		.max_body = 16 * 1024 * 1024,
 		.abort = &a->c.aborted,
+		.error_key = "code",
 	};
 	struct saba_cloud_token *token;
 	long status;
@@ -56,8 +57,6 @@ static long saba_azure_arm_get(struct saba_azure *a, const char *url, int64_t de
 	token = a->token;
 	pthread_mutex_unlock(&a->c.lock);
 	status = saba_cloud_api(token, &rq, deadline_ms, rs, &a->requests, err, err_len);
-	if (status >= 0 && status != 200)
-		saba_cloud_api_error(status, rs->body.data, rs->body.len, "code", err, err_len);
 	return status;
 }
 

@@ -44,21 +44,12 @@ static const struct saba_config_key saba_azure_keys[] = {
 	{"api_endpoint", SABA_CFG_STRING,
 	 "Azure Resource Manager base URL (default: the VM's cloud's, "
 	 "https://management.azure.com in the public cloud)"},
-	{"metadata_timeout", SABA_CFG_INT, "seconds per IMDS request, 1..60 (default 2)"},
-	{"api_timeout", SABA_CFG_INT, "seconds per ARM request, 1..300 (default 10)"},
-	{"poll_interval", SABA_CFG_INT,
-	 "seconds between Scheduled Events polls, 0..3600, 0 = no poller (default 5)"},
-	{"confirm", SABA_CFG_BOOL, "answer the retire routine from ARM (default true)"},
 	{"acknowledge", SABA_CFG_BOOL,
 	 "approve the scheduled event that retired the host (default true)"},
-	{"sweep", SABA_CFG_BOOL, "run the fleet sweeper in this agent (default false)"},
-	{"sweep_interval", SABA_CFG_INT, "seconds between sweeps, 1..86400 (default 300)"},
-	{"absent_grace", SABA_CFG_INT,
-	 "seconds a VM must be absent before its host retires, >= 0 (default 7200)"},
 	{"sweep_subscriptions", SABA_CFG_STRING_LIST,
 	 "subscription ids to sweep (default: this VM's subscription; required with "
 	 "cloud_platform \"none\")"},
-	{"sysfs", SABA_CFG_STRING, "where sysfs is mounted, for the DMI asset tag (default /sys)"},
+	SABA_CLOUD_KEYS("IMDS", "ARM"),
 	{NULL, 0, NULL},
 };
 
@@ -178,26 +169,6 @@ static const struct saba_cloud_ops saba_azure_ops = {
 	.sweep_cloud = &saba_azure_sweep_cloud,
 };
 
-static int saba_azure_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
-{
-	return saba_cloud_create(&saba_azure_ops, host, ctx, instance);
-}
-
-static const struct saba_plugin saba_azure_plugin = {
-	SABA_PLUGIN_HEADER,
-	.name = "azure",
-	.version = "1.0.0",
-	.description = "Azure VM identity, Scheduled Events, retire confirmation, fleet sweeper",
-	.config_keys = saba_azure_keys,
-	.create = saba_azure_create,
-	.destroy = saba_cloud_destroy,
-	.host_spec = saba_cloud_host_spec,
-	.start = saba_cloud_start,
-	.stop = saba_cloud_stop,
-	.confirm_retire = saba_cloud_confirm,
-};
-
-SABA_PLUGIN_EXPORT const struct saba_plugin *saba_plugin_entry(void)
-{
-	return &saba_azure_plugin;
-}
+SABA_CLOUD_PLUGIN("azure",
+		  "Azure VM identity, Scheduled Events, retire confirmation, fleet sweeper",
+		  saba_azure_keys, saba_azure_ops)

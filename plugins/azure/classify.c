@@ -80,22 +80,6 @@ void saba_azure_token_resource(const char *arm_endpoint, const char *environment
 	snprintf(buf, len, "%s/", url);
 }
 
-/* A string member into buf ("" when absent or null); -1 when it is another
- * type or does not fit. */
-static int saba_azure_copy(json_t *o, const char *key, char *buf, size_t len)
-{
-	json_t *v = json_object_get(o, key);
-	const char *s = json_string_value(v);
-
-	buf[0] = '\0';
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (s == NULL || strlen(s) >= len)
-		return -1;
-	memcpy(buf, s, strlen(s) + 1);
-	return 0;
-}
-
 int saba_azure_parse_compute(const char *body, size_t len, struct saba_azure_self *self, char *err,
 			     size_t err_len)
 {
@@ -104,14 +88,16 @@ int saba_azure_parse_compute(const char *body, size_t len, struct saba_azure_sel
 
 	memset(self, 0, sizeof(*self));
 	if (!json_is_object(doc) ||
-	    saba_azure_copy(doc, "vmId", self->vm_id, sizeof(self->vm_id)) != 0 ||
-	    saba_azure_copy(doc, "name", self->name, sizeof(self->name)) != 0 ||
-	    saba_azure_copy(doc, "resourceId", self->resource_id, sizeof(self->resource_id)) != 0 ||
-	    saba_azure_copy(doc, "subscriptionId", self->subscription,
-			    sizeof(self->subscription)) != 0 ||
-	    saba_azure_copy(doc, "evictionPolicy", self->eviction, sizeof(self->eviction)) != 0 ||
-	    saba_azure_copy(doc, "azEnvironment", self->environment, sizeof(self->environment)) !=
-		    0) {
+	    saba_cloud_json_copy(doc, "vmId", self->vm_id, sizeof(self->vm_id)) != 0 ||
+	    saba_cloud_json_copy(doc, "name", self->name, sizeof(self->name)) != 0 ||
+	    saba_cloud_json_copy(doc, "resourceId", self->resource_id, sizeof(self->resource_id)) !=
+		    0 ||
+	    saba_cloud_json_copy(doc, "subscriptionId", self->subscription,
+				 sizeof(self->subscription)) != 0 ||
+	    saba_cloud_json_copy(doc, "evictionPolicy", self->eviction, sizeof(self->eviction)) !=
+		    0 ||
+	    saba_cloud_json_copy(doc, "azEnvironment", self->environment,
+				 sizeof(self->environment)) != 0) {
 		snprintf(err, err_len, "IMDS compute: the answer is not a compute document");
 		goto out;
 	}
@@ -150,14 +136,14 @@ static int saba_azure_event(json_t *e, const char *vm_name, const char *eviction
 	char shown[80], status[32];
 
 	memset(ev, 0, sizeof(*ev));
-	if (!json_is_object(e) || saba_azure_copy(e, "EventId", ev->id, sizeof(ev->id)) != 0 ||
+	if (!json_is_object(e) || saba_cloud_json_copy(e, "EventId", ev->id, sizeof(ev->id)) != 0 ||
 	    ev->id[0] == '\0' ||
 	    !saba_cloud_token_ok(
 		    ev->id, sizeof(ev->id) - 1,
 		    "ABCDEFabcdef0123456789-{}ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ") ||
-	    saba_azure_copy(e, "EventType", ev->type, sizeof(ev->type)) != 0 ||
-	    saba_azure_copy(e, "EventStatus", ev->status, sizeof(ev->status)) != 0 ||
-	    saba_azure_copy(e, "NotBefore", ev->not_before, sizeof(ev->not_before)) != 0 ||
+	    saba_cloud_json_copy(e, "EventType", ev->type, sizeof(ev->type)) != 0 ||
+	    saba_cloud_json_copy(e, "EventStatus", ev->status, sizeof(ev->status)) != 0 ||
+	    saba_cloud_json_copy(e, "NotBefore", ev->not_before, sizeof(ev->not_before)) != 0 ||
 	    !json_is_array(res))
 		return -1;
 	ev->applies = saba_azure_names(res, vm_name);
@@ -261,9 +247,9 @@ int saba_azure_parse_vm(const char *body, size_t len, struct saba_azure_vm *vm, 
 	memset(vm, 0, sizeof(*vm));
 	st = json_object_get(json_object_get(props, "instanceView"), "statuses");
 	if (!json_is_object(props) ||
-	    saba_azure_copy(props, "vmId", vm->vm_id, sizeof(vm->vm_id)) != 0 ||
-	    saba_azure_copy(props, "provisioningState", vm->provisioning,
-			    sizeof(vm->provisioning)) != 0 ||
+	    saba_cloud_json_copy(props, "vmId", vm->vm_id, sizeof(vm->vm_id)) != 0 ||
+	    saba_cloud_json_copy(props, "provisioningState", vm->provisioning,
+				 sizeof(vm->provisioning)) != 0 ||
 	    vm->provisioning[0] == '\0' || (st != NULL && !json_is_array(st))) {
 		snprintf(err, err_len, "ARM: the answer is not a virtual machine");
 		goto out;

@@ -32,13 +32,12 @@ long saba_azure_imds(struct saba_azure *a, const char *path, const char *body, l
 		.timeout_ms = timeout_ms,
 		.metadata = 1,
 		.abort = &a->c.aborted,
+		.error_key = "code",
 	};
 	long status;
 
 	snprintf(url, sizeof(url), "%s/metadata/%s", a->c.md_endpoint, path);
 	status = saba_cloud_fetch(&rq, rs, err, err_len);
-	if (status >= 0 && status != 200)
-		saba_cloud_api_error(status, rs->body.data, rs->body.len, "code", err, err_len);
 	return status;
 }
 

@@ -7,26 +7,11 @@
  * retired for being absent (never listed).  Needs
  * Microsoft.Compute/virtualMachines/read on every swept subscription. */
 #include <ctype.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "azure.h"
 #include "sweep.h"
-
-struct saba_azure_found {
-	char vm_id[40];
-	char state[24];
-};
-
-struct saba_azure_listing {
-	const char *const *ids; /* sorted */
-	size_t n;
-	struct saba_azure_found *found;
-	size_t nfound;
-	int oom;
-};
 
 /* vmIds are compared in lower case. */
 static int saba_azure_sweep_id(const char *head, size_t n, char *out)
@@ -39,51 +24,17 @@ static int saba_azure_sweep_id(const char *head, size_t n, char *out)
 	return saba_azure_vmid_ok(out) ? 0 : -1;
 }
 
-static int saba_azure_cmp_id(const void *key, const void *elem)
-{
-	return strcmp(key, *(const char *const *)elem);
-}
-
+/* A VM the list names: alive, or being deleted.  A page that fails later
+ * spoils the scope, which then retires nothing. */
 static void saba_azure_on_vm(void *arg, const char *vm_id, const char *provisioning)
 {
-	struct saba_azure_listing *l = arg;
-	struct saba_azure_found *f;
-
-	if (bsearch(vm_id, l->ids, l->n, sizeof(*l->ids), saba_azure_cmp_id) == NULL)
-		return;
-	if (l->nfound % 256 == 0) {
-		f = realloc(l->found, (l->nfound + 256) * sizeof(*f));
-		if (f == NULL) {
-			l->oom = 1;
-			return;
-		}
-		l->found = f;
-	}
-	f = &l->found[l->nfound++];
-	snprintf(f->vm_id, sizeof(f->vm_id), "%s", vm_id);
-	snprintf(f->state, sizeof(f->state), "%s", provisioning);
+	saba_sweep_mark(arg, vm_id, strcasecmp(provisioning, "Deleting") == 0, provisioning);
 }
 
 static int saba_azure_sweep_ask(void *arg, int s, const char *subscription, const char *const *ids,
 				size_t n, struct saba_sweep_mark *m, char *err, size_t err_len)
 {
-	struct saba_azure_listing l = {ids, n, NULL, 0, 0};
-	int rc = -1;
-
-	if (saba_azure_list_vms(arg, subscription, saba_azure_on_vm, &l, err, err_len) != 0)
-		goto out;
-	if (l.oom) {
-		snprintf(err, err_len, "out of memory");
-		goto out;
-	}
-	/* only now, with every page in: nothing is marked from half a list */
-	for (size_t i = 0; i < l.nfound; i++)
-		saba_sweep_mark(m, l.found[i].vm_id, strcasecmp(l.found[i].state, "Deleting") == 0,
-				l.found[i].state);
-	rc = 0;
-out:
-	free(l.found);
-	return rc;
+	return saba_azure_list_vms(arg, subscription, saba_azure_on_vm, m, err, err_len);
 }
 
 uint64_t saba_azure_requests(void *arg)

@@ -236,21 +236,6 @@ static int saba_gce_id_field(json_t *o, const char *key, char *buf, size_t len)
 	return 0;
 }
 
-/* A short string member into buf ("" when absent); -1 when it is not a
- * string or too long. */
-static int saba_gce_copy(json_t *o, const char *key, char *buf, size_t len)
-{
-	json_t *v = json_object_get(o, key);
-
-	buf[0] = '\0';
-	if (v == NULL)
-		return 0;
-	if (!json_is_string(v) || strlen(json_string_value(v)) >= len)
-		return -1;
-	memcpy(buf, json_string_value(v), strlen(json_string_value(v)) + 1);
-	return 0;
-}
-
 int saba_gce_parse_instance(const char *body, size_t len, struct saba_gce_instance *in, char *err,
 			    size_t err_len)
 {
@@ -259,11 +244,11 @@ int saba_gce_parse_instance(const char *body, size_t len, struct saba_gce_instan
 
 	memset(in, 0, sizeof(*in));
 	if (!json_is_object(doc) || saba_gce_id_field(doc, "id", in->id, sizeof(in->id)) != 0 ||
-	    saba_gce_copy(doc, "name", in->name, sizeof(in->name)) != 0 ||
-	    saba_gce_copy(doc, "status", in->status, sizeof(in->status)) != 0 ||
+	    saba_cloud_json_copy(doc, "name", in->name, sizeof(in->name)) != 0 ||
+	    saba_cloud_json_copy(doc, "status", in->status, sizeof(in->status)) != 0 ||
 	    in->status[0] == '\0' ||
-	    saba_gce_copy(json_object_get(doc, "scheduling"), "instanceTerminationAction",
-			  in->termination, sizeof(in->termination)) != 0) {
+	    saba_cloud_json_copy(json_object_get(doc, "scheduling"), "instanceTerminationAction",
+				 in->termination, sizeof(in->termination)) != 0) {
 		snprintf(err, err_len, "instances.get: the answer is not an instance");
 		goto out;
 	}

@@ -25,6 +25,7 @@ static long saba_gce_api(struct saba_gce *g, const char *path, int64_t deadline_
 		.timeout_ms = g->c.api_timeout_ms,
 		.max_body = 8 * 1024 * 1024,
 		.abort = &g->c.aborted,
+		.error_key = "status",
 	};
 	long status;
 
@@ -36,8 +37,6 @@ static long saba_gce_api(struct saba_gce *g, const char *path, int64_t deadline_
 		return -1;
 	}
 	status = saba_cloud_api(g->token, &rq, deadline_ms, rs, &g->requests, err, err_len);
-	if (status >= 0 && status != 200)
-		saba_cloud_api_error(status, rs->body.data, rs->body.len, "status", err, err_len);
 	return status;
 }
 

@@ -35,21 +35,10 @@ static const struct saba_config_key saba_gce_keys[] = {
 	 "else " SABA_GCE_METADATA_DEFAULT ")"},
 	{"api_endpoint", SABA_CFG_STRING,
 	 "Compute Engine API base URL (default " SABA_GCE_API_DEFAULT ")"},
-	{"metadata_timeout", SABA_CFG_INT, "seconds per metadata request, 1..60 (default 2)"},
-	{"api_timeout", SABA_CFG_INT, "seconds per API request, 1..300 (default 10)"},
-	{"poll_interval", SABA_CFG_INT,
-	 "seconds between preemption polls, 0..3600, 0 = no poller (default 5)"},
-	{"confirm", SABA_CFG_BOOL,
-	 "answer the retire routine from the Compute Engine API (default true)"},
-	{"sweep", SABA_CFG_BOOL, "run the fleet sweeper in this agent (default false)"},
-	{"sweep_interval", SABA_CFG_INT, "seconds between sweeps, 1..86400 (default 300)"},
-	{"absent_grace", SABA_CFG_INT,
-	 "seconds an instance must be absent before its host retires, >= 0 (default 7200)"},
 	{"sweep_projects", SABA_CFG_STRING_LIST,
 	 "projects to sweep (default: this instance's project; required with cloud_platform "
 	 "\"none\")"},
-	{"sysfs", SABA_CFG_STRING,
-	 "where sysfs is mounted, for the DMI product name (default /sys)"},
+	SABA_CLOUD_KEYS("metadata server", "Compute Engine API"),
 	{NULL, 0, NULL},
 };
 
@@ -183,26 +172,5 @@ static const struct saba_cloud_ops saba_gce_ops = {
 	.sweep_cloud = &saba_gce_sweep_cloud,
 };
 
-static int saba_gce_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
-{
-	return saba_cloud_create(&saba_gce_ops, host, ctx, instance);
-}
-
-static const struct saba_plugin saba_gce_plugin = {
-	SABA_PLUGIN_HEADER,
-	.name = "gce",
-	.version = "1.0.0",
-	.description = "GCE identity, preemption, retire confirmation, fleet sweeper",
-	.config_keys = saba_gce_keys,
-	.create = saba_gce_create,
-	.destroy = saba_cloud_destroy,
-	.host_spec = saba_cloud_host_spec,
-	.start = saba_cloud_start,
-	.stop = saba_cloud_stop,
-	.confirm_retire = saba_cloud_confirm,
-};
-
-SABA_PLUGIN_EXPORT const struct saba_plugin *saba_plugin_entry(void)
-{
-	return &saba_gce_plugin;
-}
+SABA_CLOUD_PLUGIN("gce", "GCE identity, preemption, retire confirmation, fleet sweeper",
+		  saba_gce_keys, saba_gce_ops)

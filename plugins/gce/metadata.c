@@ -22,14 +22,13 @@ long saba_gce_md(struct saba_gce *g, const char *path, struct saba_cloud_respons
 		.metadata = 1,
 		.max_body = 4 * 1024 * 1024, /* the recursive answer, ssh keys included */
 		.abort = &g->c.aborted,
+		.error_key = "status",
 		.want_header = "Metadata-Flavor",
 	};
 	long status;
 
 	snprintf(url, sizeof(url), "%s/computeMetadata/v1/%s", g->c.md_endpoint, path);
 	status = saba_cloud_fetch(&rq, rs, err, err_len);
-	if (status >= 0 && status != 200)
-		saba_cloud_api_error(status, rs->body.data, rs->body.len, "status", err, err_len);
 	return status;
 }
 

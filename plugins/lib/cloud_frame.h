@@ -157,4 +157,46 @@ int saba_cloud_host_matches(long status, const char *body, size_t body_len, cons
 /* The first line of a small file under sysfs into buf; 0 or -1. */
 int saba_cloud_dmi_read(const char *sysfs, const char *file, char *buf, size_t len);
 
+/* The settings every cloud plugin takes, for its config_keys table: md
+ * and api name its two services ("IMDS", "ARM"). */
+/* clang-format off */
+#define SABA_CLOUD_KEYS(md, api)                                                                   \
+	{"metadata_timeout", SABA_CFG_INT, "seconds per " md " request, 1..60 (default 2)"},       \
+	{"api_timeout", SABA_CFG_INT, "seconds per " api " request, 1..300 (default 10)"},         \
+	{"poll_interval", SABA_CFG_INT,                                                            \
+	 "seconds between polls of the termination notices, 0..3600, 0 = no poller (default 5)"},  \
+	{"confirm", SABA_CFG_BOOL, "answer the retire routine from the " api " (default true)"},   \
+	{"sweep", SABA_CFG_BOOL, "run the fleet sweeper in this agent (default false)"},           \
+	{"sweep_interval", SABA_CFG_INT, "seconds between sweeps, 1..86400 (default 300)"},        \
+	{"absent_grace", SABA_CFG_INT,                                                             \
+	 "seconds a machine must be absent before its host retires, >= 0 (default 7200)"},         \
+	{"sysfs", SABA_CFG_STRING, "where sysfs is mounted, for DMI (default /sys)"}
+/* clang-format on */
+
+/* The descriptor and entry point of the cloud plugin whose cloud is ops
+ * (a static const struct saba_cloud_ops). */
+#define SABA_CLOUD_PLUGIN(plugin_name, plugin_description, keys, ops)                              \
+	static int saba_cloud_plugin_create(const struct saba_host *host, saba_ctx *ctx,           \
+					    void **instance)                                       \
+	{                                                                                          \
+		return saba_cloud_create(&(ops), host, ctx, instance);                             \
+	}                                                                                          \
+	static const struct saba_plugin saba_cloud_plugin = {                                      \
+		SABA_PLUGIN_HEADER,                                                                \
+		.name = plugin_name,                                                               \
+		.version = "1.0.0",                                                                \
+		.description = plugin_description,                                                 \
+		.config_keys = keys,                                                               \
+		.create = saba_cloud_plugin_create,                                                \
+		.destroy = saba_cloud_destroy,                                                     \
+		.host_spec = saba_cloud_host_spec,                                                 \
+		.start = saba_cloud_start,                                                         \
+		.stop = saba_cloud_stop,                                                           \
+		.confirm_retire = saba_cloud_confirm,                                              \
+	};                                                                                         \
+	SABA_PLUGIN_EXPORT const struct saba_plugin *saba_plugin_entry(void)                       \
+	{                                                                                          \
+		return &saba_cloud_plugin;                                                         \
+	}
+
 #endif

@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 
 #include "cloud_http.h"
+#include "cloud_text.h"
 
 #define SABA_CLOUD_MAX_BODY (1024 * 1024)
 
@@ -195,6 +196,9 @@ long saba_cloud_fetch(const struct saba_cloud_request *rq, struct saba_cloud_res
 	if (rs->body.data == NULL && saba_cloud_buf_append(&rs->body, "", 0, 1) != 0) {
 		snprintf(err, err_len, "out of memory");
 		rs->status = -1;
+	} else if (rs->status != 200 && rq->error_key != NULL) {
+		saba_cloud_api_error(rs->status, rs->body.data, rs->body.len, rq->error_key, err,
+				     err_len);
 	}
 out:
 	curl_slist_free_all(headers);

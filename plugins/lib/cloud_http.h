@@ -31,6 +31,7 @@ struct saba_cloud_request {
 	const int *abort;	    /* may be NULL; non-zero ends the transfer */
 	const char *user_agent;	    /* NULL: "saba-agent" */
 	const char *want_header;    /* a response header to keep ("Metadata-Flavor") */
+	const char *error_key;	    /* non-200: err as saba_cloud_api_error() says it */
 };
 
 struct saba_cloud_response {
@@ -40,7 +41,8 @@ struct saba_cloud_response {
 };
 
 /* Send the request.  Returns the HTTP status, or -1 when no answer arrived
- * (err says why: timeout, refused, stopped, too long, ...). */
+ * (err says why: timeout, refused, stopped, too long, ...); with
+ * rq->error_key, err also says what an answer other than 200 was. */
 long saba_cloud_fetch(const struct saba_cloud_request *rq, struct saba_cloud_response *rs,
 		      char *err, size_t err_len);
 

@@ -21,6 +21,20 @@ const char *saba_cloud_json_str(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
+int saba_cloud_json_copy(json_t *o, const char *key, char *buf, size_t len)
+{
+	json_t *v = json_object_get(o, key);
+	const char *s = json_string_value(v);
+
+	buf[0] = '\0';
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (s == NULL || strlen(s) >= len)
+		return -1;
+	memcpy(buf, s, strlen(s) + 1);
+	return 0;
+}
+
 size_t saba_cloud_chomp(const char *s, size_t n)
 {
 	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))

@@ -16,6 +16,10 @@ void saba_cloud_printable(const char *s, char *out, size_t len);
  * is absent or not a string. */
 const char *saba_cloud_json_str(json_t *o, const char *key);
 
+/* The string member key of o into buf: 0 ("" when absent or null), or -1
+ * when it is another type or does not fit. */
+int saba_cloud_json_copy(json_t *o, const char *key, char *buf, size_t len);
+
 /* s[0..n) with trailing CR and LF left off: its new length. */
 size_t saba_cloud_chomp(const char *s, size_t n);
 

@@ -121,6 +121,7 @@ static char *saba_token_get(struct saba_cloud_token *t, const char *stale, char 
 		.metadata = 1,
 		.max_body = 64 * 1024,
 		.abort = t->abort,
+		.error_key = "code",
 	};
 	struct saba_cloud_response rs;
 	char ferr[200] = "", *fresh = NULL, *copy = NULL;
@@ -135,12 +136,7 @@ static char *saba_token_get(struct saba_cloud_token *t, const char *stale, char 
 		goto out;
 	}
 	if (saba_cloud_fetch(&rq, &rs, ferr, sizeof(ferr)) != 200) {
-		char why[200];
-
-		saba_cloud_api_error(rs.status, rs.body.data, rs.body.len, "code", why,
-				     sizeof(why));
-		snprintf(err, err_len, "no token from the metadata service: %s",
-			 rs.status < 0 ? ferr : why);
+		snprintf(err, err_len, "no token from the metadata service: %s", ferr);
 	} else if (saba_cloud_token_parse(rs.body.data, rs.body.len, &fresh, &secs, err, err_len) ==
 		   0) {
 		saba_token_wipe(t->token);

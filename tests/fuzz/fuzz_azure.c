@@ -20,20 +20,13 @@
 #include <jansson.h>
 
 #include "fuzz.h"
+#include "fuzz_cloud.h"
 #include "plugins/azure/classify.h"
 #include "plugins/lib/cloud_text.h"
-#include "plugins/lib/cloud_token.h"
 
 #define FUZZ_VMID "02aab8a4-74ef-476e-8182-f6d2ba4166a6"
 
 enum { FUZZ_COMPUTE, FUZZ_EVENTS, FUZZ_VM, FUZZ_TOKEN, FUZZ_ERROR, FUZZ_NPARTS };
-
-static void fuzz_printable(const char *what, const char *s)
-{
-	for (const char *p = s; *p != '\0'; p++)
-		if (!isprint((unsigned char)*p))
-			fuzz_fail("%s is not one printable line: \"%s\"", what, s);
-}
 
 struct fuzz_walk {
 	const char *eviction;
@@ -68,10 +61,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct saba_azure_self self;
 	struct saba_azure_seen seen;
 	struct fuzz_walk w;
-	char *text[FUZZ_NPARTS], err[256] = "", ev[512] = "", *token = NULL, *ack;
+	char *text[FUZZ_NPARTS], err[256] = "", ev[512] = "", *ack;
 	size_t n = fuzz_split(data, size, parts, FUZZ_NPARTS);
 	long long inc = 0;
-	long expires = 0;
 	int answer;
 
 	for (size_t i = 0; i < FUZZ_NPARTS; i++)
@@ -119,17 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	      strcasecmp(seen.vm.provisioning, "Deleting") == 0))
 		fuzz_fail("confirmed without a delete: %s", ev);
 
-	if (saba_cloud_token_parse(text[FUZZ_TOKEN], strlen(text[FUZZ_TOKEN]), &token, &expires,
-				   err, sizeof(err)) == 0) {
-		if (token[0] == '\0' || strpbrk(token, " \r\n:") != NULL || expires < 0)
-			fuzz_fail("an unusable token was taken");
-		free(token);
-	} else {
-		fuzz_printable("the token error", err);
-	}
-	saba_cloud_api_error(400, text[FUZZ_ERROR], strlen(text[FUZZ_ERROR]), "code", err,
-			     sizeof(err));
-	fuzz_printable("the API error", err);
+	fuzz_cloud_answers(text[FUZZ_TOKEN], text[FUZZ_ERROR], "code");
 
 	for (int i = 0; i < w.retire; i++)
 		free(w.owned[i]);

@@ -20,20 +20,13 @@
 #include <jansson.h>
 
 #include "fuzz.h"
+#include "fuzz_cloud.h"
 #include "plugins/gce/classify.h"
 #include "plugins/lib/cloud_text.h"
-#include "plugins/lib/cloud_token.h"
 
 #define FUZZ_ID "12345678901234567890"
 
 enum { FUZZ_TREE, FUZZ_PREEMPTED, FUZZ_INSTANCE, FUZZ_OPS, FUZZ_TOKEN, FUZZ_ERROR, FUZZ_NPARTS };
-
-static void fuzz_printable(const char *what, const char *s)
-{
-	for (const char *p = s; *p != '\0'; p++)
-		if (!isprint((unsigned char)*p))
-			fuzz_fail("%s is not one printable line: \"%s\"", what, s);
-}
 
 static void fuzz_meta(const char *body, size_t len)
 {
@@ -89,9 +82,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct saba_gce_self self = {FUZZ_ID, "p", "us-central1-a", "vm"}, learnt;
 	struct saba_gce_seen seen;
 	struct fuzz_ops ops = {0, 0};
-	char *text[FUZZ_NPARTS], err[256] = "", ev[512] = "", *next = NULL, *token = NULL;
+	char *text[FUZZ_NPARTS], err[256] = "", ev[512] = "", *next = NULL;
 	size_t n = fuzz_split(data, size, parts, FUZZ_NPARTS);
-	long expires = 0;
 	int answer, ops_rc;
 
 	for (size_t i = 0; i < FUZZ_NPARTS; i++)
@@ -134,17 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    !(seen.preempted && seen.inst_ok && strcmp(seen.inst.termination, "DELETE") == 0))
 		fuzz_fail("confirmed without a delete: %s", ev);
 
-	if (saba_cloud_token_parse(text[FUZZ_TOKEN], strlen(text[FUZZ_TOKEN]), &token, &expires,
-				   err, sizeof(err)) == 0) {
-		if (token[0] == '\0' || strpbrk(token, " \r\n:") != NULL || expires < 0)
-			fuzz_fail("an unusable token was taken");
-		free(token);
-	} else {
-		fuzz_printable("the token error", err);
-	}
-	saba_cloud_api_error(403, text[FUZZ_ERROR], strlen(text[FUZZ_ERROR]), "status", err,
-			     sizeof(err));
-	fuzz_printable("the API error", err);
+	fuzz_cloud_answers(text[FUZZ_TOKEN], text[FUZZ_ERROR], "status");
 
 	for (size_t i = 0; i < FUZZ_NPARTS; i++)
 		free(text[i]);

@@ -144,11 +144,8 @@ static void test_events(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		CU_ASSERT_EQUAL(one_event(cases[i].type, cases[i].resources, cases[i].eviction, &w),
 				0);
-		if (w.retire != cases[i].retire || strstr(w.evidence[0], cases[i].evidence) == NULL)
-			fprintf(stderr, "case %zu: %d \"%s\"\n", i, w.retire, w.evidence[0]);
 		CU_ASSERT_EQUAL(w.n, 1);
-		CU_ASSERT_EQUAL(w.retire, cases[i].retire);
-		CU_ASSERT_PTR_NOT_NULL(strstr(w.evidence[0], cases[i].evidence));
+		UNIT_CHECK_CASE(i, w.retire, cases[i].retire, w.evidence[0], cases[i].evidence);
 	}
 	/* malformed: nothing reported */
 	CU_ASSERT_EQUAL(one_event("Terminate", "\"vm-1\"", "", &w), -1);
@@ -284,10 +281,7 @@ static void test_decide(void)
 		seen.events_retire = cases[i].events;
 		snprintf(seen.event, sizeof(seen.event), "scheduled event X: Terminate");
 		got = saba_azure_decide(&self, &seen, ev, sizeof(ev));
-		if (got != cases[i].want || strstr(ev, cases[i].evidence) == NULL)
-			fprintf(stderr, "case %zu: %d \"%s\"\n", i, got, ev);
-		CU_ASSERT_EQUAL(got, cases[i].want);
-		CU_ASSERT_PTR_NOT_NULL(strstr(ev, cases[i].evidence));
+		UNIT_CHECK_CASE(i, got, cases[i].want, ev, cases[i].evidence);
 	}
 }
 
