@@ -139,3 +139,54 @@ class CloudCase(AgentTestCase):
 
     def sweep_settings(self, **kw):
         raise NotImplementedError
+
+
+class SweeperTests:
+    """The sweeper tests every cloud passes, mixed into a CloudCase that
+    has the hooks: seed({name: "live", "stopped", "dead" or None}) ->
+    {name: (host id, instance id)}; remove(instance); hang_api(),
+    release_api(), api_requests(); API_WORDS, SCOPE (the first swept
+    scope), as the log says them."""
+
+    API_WORDS = None
+    SCOPE = None
+
+    def test_absent_past_grace(self):
+        h = self.seed({"gone": "live", "stays": "stopped"})
+        a = self.start_sweeper(absent_grace=2)
+        self.wait_sweeps(a, 1)
+        self.remove(h["gone"][1])
+        t0 = time.monotonic()
+        self.assertTrue(self.api.wait_for(lambda: self.api.retired(), scaled(15)),
+                        a.stderr()[-3000:])
+        self.assertGreaterEqual(time.monotonic() - t0, 1.5)   # not before absent_grace
+        self.assertEqual(self.retired_ids(), [h["gone"][0]])
+        self.assertRegex(a.stderr(), r"%s absent from %s in %s" % (h["gone"][1],
+                                                                  self.API_WORDS, self.SCOPE))
+        self.stop_agent(a)
+
+    def test_two_sweepers_retire_each_host_once(self):
+        h = self.seed({"h%02d" % i: "dead" if i % 3 == 0 else "live" for i in range(12)})
+        dead = sorted(h[n][0] for n in h if int(n[1:]) % 3 == 0)
+        # slow retirements: both sweepers retire the same hosts at once
+        self.api.set_fault("retire_host", "delay", delay=0.2)
+        a1 = self.start_sweeper(root=os.path.join(self.tmp, "root1"))
+        a2 = self.start_sweeper(root=os.path.join(self.tmp, "root2"))
+        self.assertTrue(self.api.wait_for(lambda: len(self.api.retired()) >= len(dead),
+                                          scaled(15)))
+        self.wait_sweeps(a1, 2)
+        self.wait_sweeps(a2, 2)
+        self.assertEqual(self.retired_ids(), dead)
+        for host in dead:
+            self.assertEqual(self.api.retire_counts()[host][1], 1, host)
+        for a in (a1, a2):
+            self.stop_agent(a)
+
+    def test_stops_promptly_while_the_api_hangs(self):
+        self.seed({"x": "live"})
+        self.hang_api()
+        a = self.start_sweeper(api_timeout=60)
+        self.assertTrue(self.api.wait_for(self.api_requests, scaled(10)))
+        self.stop_agent(a, bound=5)
+        self.assertEqual(self.api.retired(), [])
+        self.release_api()
