@@ -250,11 +250,19 @@ class SystemTest(nspawn.Harness):
 
     def cloud_poweroff(self, name, plugin, settings, going):
         """A poweroff with the cloud plugin (settings: its instance text)
-        confirming from the fake cloud: going -> exactly one retire."""
+        confirming from the fake cloud: going -> exactly one retire.  The
+        id file of another machine (another cloud's) goes first."""
+        if self.id_file() is not None and self.api.host(self.id_file()) is not None and \
+                plugin not in str(self.api.host(self.id_file()).get("customIdentifier")):
+            os.unlink(os.path.join(self.host_path(self.state_dir), "id"))
         self.configure(cloud="%s = { %s poll_interval = 0; metadata_timeout = 2; "
                        "api_timeout = 3; };" % (plugin, settings))
+        self.api.clear_faults()
         self.api.reset_records()
         host = self.boot(name)
+        # a stop before start-up finished asks no trigger: wait until it runs
+        check(self.api.wait_for(lambda: "collecting every" in self.ct.run(
+            "journalctl", "-u", UNIT, "-o", "cat").stdout, 20), "%s: the agent runs" % name)
         rc, took = self.shut("poweroff", 60)
         check(rc == 0, "%s: poweroff: nspawn exits 0 (got %s after %.1f s)" % (name, rc, took))
         calls = [(c.host_id, c.response_status) for c in self.retires()]
