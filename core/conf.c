@@ -48,9 +48,9 @@ static void saba_bad(struct saba_conf_loader *l, const config_setting_t *s, cons
 }
 
 static const char *const saba_top_keys[] = {
-	"apikey",   "apikey_file",  "apibase",	"root",	       "plugin_dir",
-	"interval", "display_name", "roles",	"host_status", "retire",
-	"http",	    "queue",	    "shutdown", "plugins",     NULL,
+	"apikey",	"apikey_file", "apibase",      "root",	 "plugin_dir", "interval",
+	"display_name", "roles",       "host_status",  "retire", "http",       "queue",
+	"shutdown",	"plugins",     "registration", NULL,
 };
 
 static int saba_key_known(const char *const *keys, const char *name)
@@ -115,6 +115,31 @@ static void saba_get_int(struct saba_conf_loader *l, const config_setting_t *par
 	*out = (int)v;
 }
 
+/* One of choices[] (NULL-terminated), as its index; def when absent or
+ * wrong (the problem names every choice). */
+static int saba_get_choice(struct saba_conf_loader *l, const config_setting_t *parent,
+			   const char *where, const char *key, const char *const *choices, int def)
+{
+	config_setting_t *s = config_setting_get_member(parent, key);
+	const char *v = s != NULL ? config_setting_get_string(s) : NULL;
+	char list[256] = "";
+	int i;
+
+	if (s == NULL)
+		return def;
+	for (i = 0; v != NULL && choices[i] != NULL; i++)
+		if (strcmp(v, choices[i]) == 0)
+			return i;
+	for (i = 0; choices[i] != NULL; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s\"%s\"",
+			 i == 0			  ? ""
+			 : choices[i + 1] == NULL ? " or "
+						  : ", ",
+			 choices[i]);
+	saba_bad(l, s, "%s.%s must be %s", where, key, list);
+	return def;
+}
+
 static config_setting_t *saba_get_group(struct saba_conf_loader *l, const config_setting_t *parent,
 					const char *key)
 {
@@ -166,9 +191,12 @@ static void saba_load_sections(struct saba_conf_loader *l, const config_setting_
 	static const char *const http_keys[] = {"timeout", "proxy", "ca_file", NULL};
 	static const char *const queue_keys[] = {"max_age", NULL};
 	static const char *const shutdown_keys[] = {"timeout", NULL};
+	static const char *const registration_keys[] = {"token", NULL};
+	/* In the order of enum saba_confirm_policy and enum saba_token. */
+	static const char *const confirm_choices[] = {"auto", "always", "never", NULL};
+	static const char *const token_choices[] = {"custom_identifier", "meta", "none", NULL};
 	struct saba_conf *c = l->c;
 	config_setting_t *g;
-	char *confirm = NULL;
 
 	if ((g = saba_get_group(l, root, "host_status")) != NULL) {
 		saba_check_keys(l, g, status_keys, "host_status");
@@ -185,17 +213,14 @@ static void saba_load_sections(struct saba_conf_loader *l, const config_setting_
 	if ((g = saba_get_group(l, root, "retire")) != NULL) {
 		saba_check_keys(l, g, retire_keys, "retire");
 		saba_get_int(l, g, "timeout", &c->retire_timeout, 20, 1, 600);
-		saba_get_string(l, g, "confirm", &confirm, "auto");
-		if (strcmp(confirm, "auto") == 0)
-			c->retire_confirm = SABA_CONFIRM_AUTO;
-		else if (strcmp(confirm, "always") == 0)
-			c->retire_confirm = SABA_CONFIRM_ALWAYS;
-		else if (strcmp(confirm, "never") == 0)
-			c->retire_confirm = SABA_CONFIRM_NEVER;
-		else
-			saba_bad(l, config_setting_get_member(g, "confirm"),
-				 "retire.confirm must be \"auto\", \"always\" or \"never\"");
-		free(confirm);
+		c->retire_confirm = saba_get_choice(l, g, "retire", "confirm", confirm_choices,
+						    SABA_CONFIRM_AUTO);
+	}
+	c->registration_token = SABA_TOKEN_CUSTOM_IDENTIFIER;
+	if ((g = saba_get_group(l, root, "registration")) != NULL) {
+		saba_check_keys(l, g, registration_keys, "registration");
+		c->registration_token = saba_get_choice(
+			l, g, "registration", "token", token_choices, SABA_TOKEN_CUSTOM_IDENTIFIER);
 	}
 	c->http_timeout = 10;
 	if ((g = saba_get_group(l, root, "http")) != NULL) {

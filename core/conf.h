@@ -19,6 +19,14 @@ enum saba_confirm_policy {
 	SABA_CONFIRM_NEVER,    /* the OS trigger's word is enough */
 };
 
+/* Where a registration carries its random token, so a host whose POST
+ * answer was lost is found again instead of created twice (core/register.c). */
+enum saba_token {
+	SABA_TOKEN_CUSTOM_IDENTIFIER = 0, /* customIdentifier, until the first spec PUT */
+	SABA_TOKEN_META,		  /* meta.saba-registration */
+	SABA_TOKEN_NONE,		  /* nowhere: mackerel-agent's registration */
+};
+
 struct saba_conf {
 	char *file; /* path as given */
 	char *apikey;
@@ -32,7 +40,8 @@ struct saba_conf {
 	char *on_start;
 	char *on_stop;
 	int retire_timeout;
-	int retire_confirm; /* enum saba_confirm_policy */
+	int retire_confirm;	/* enum saba_confirm_policy */
+	int registration_token; /* enum saba_token */
 	int http_timeout;
 	char *http_proxy;
 	char *http_ca_file;

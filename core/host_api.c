@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apischema.h"
 #include "host_api.h"
 #include "http.h"
 #include "instance.h"
@@ -85,9 +86,30 @@ static int saba_h_graph_defs(saba_ctx *ctx, const char *json)
 	json_error_t jerr;
 	json_t *defs = json_loads(json != NULL ? json : "", 0, &jerr);
 
+	char why[256];
+
 	if (!json_is_array(defs)) {
 		saba_log(SABA_LOG_WARNING, "%s: graph_defs(): not a JSON array%s%s", ctx->label,
 			 defs == NULL ? ": " : "", defs == NULL ? jerr.text : "");
+		json_decref(defs);
+		return SABA_INVALID;
+	}
+	/* One the API would refuse would take the others down with it. */
+	for (size_t i = 0; i < json_array_size(defs);) {
+		json_t *def = json_array_get(defs, i);
+
+		if (saba_apischema_graph_def(def, why, sizeof(why)) == 0) {
+			i++;
+			continue;
+		}
+		saba_log(SABA_LOG_WARNING, "%s: graph_defs(): graph %s: %s; dropped", ctx->label,
+			 json_is_string(json_object_get(def, "name"))
+				 ? json_string_value(json_object_get(def, "name"))
+				 : "(unnamed)",
+			 why);
+		json_array_remove(defs, i);
+	}
+	if (json_array_size(defs) == 0) {
 		json_decref(defs);
 		return SABA_INVALID;
 	}
@@ -250,7 +272,7 @@ static int saba_h_spec_set(saba_ctx *ctx, const char *path, const char *json)
 {
 	json_error_t jerr;
 	json_t *value, *obj;
-	char *copy, *part, *next;
+	char *copy, *part, *next, why[256];
 
 	if (ctx->spec == NULL) {
 		saba_log(SABA_LOG_WARNING, "%s: spec_set() called outside host_spec(); ignored",
@@ -261,6 +283,12 @@ static int saba_h_spec_set(saba_ctx *ctx, const char *path, const char *json)
 	if (value == NULL || path == NULL || *path == '\0') {
 		saba_log(SABA_LOG_WARNING, "%s: spec_set(%s): invalid JSON: %s", ctx->label,
 			 path != NULL ? path : "(null)", value == NULL ? jerr.text : "empty path");
+		json_decref(value);
+		return SABA_INVALID;
+	}
+	/* An API that refuses an unknown field would refuse the registration. */
+	if (saba_apischema_spec(path, value, why, sizeof(why)) != 0) {
+		saba_log(SABA_LOG_WARNING, "%s: spec_set(%s): %s; ignored", ctx->label, path, why);
 		json_decref(value);
 		return SABA_INVALID;
 	}

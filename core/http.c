@@ -285,6 +285,10 @@ int saba_http_do_stream(struct saba_http *h, const char *method, const char *pat
 		.abort_arg = h->abort_arg,
 		.sink = sink,
 		.sink_arg = sink_arg,
+		/* Go's client (mackerel-agent's) never replays a POST; of the
+		 * agent's, a repeated registration does harm: a second host. */
+		.fresh_connection =
+			strcmp(method, "POST") == 0 && strcmp(path, "/api/v0/hosts") == 0,
 	};
 	char *url;
 	int ret;

@@ -174,6 +174,8 @@ static int saba_curl_perform(void *conn, const struct saba_http_request *req,
 	} else if (strcmp(req->method, "GET") == 0) {
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	}
+	if (req->fresh_connection)
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "saba-agent/" PACKAGE_VERSION);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);

@@ -13,7 +13,7 @@
 
 #include "http.h"
 
-#define SABA_HTTP_TRANSPORT_VERSION 2u
+#define SABA_HTTP_TRANSPORT_VERSION 3u
 
 struct saba_http_request {
 	const char *method;
@@ -28,6 +28,10 @@ struct saba_http_request {
 	 * piece goes here as it arrives, without a cap (non-zero stops). */
 	int (*sink)(void *arg, const char *data, size_t len);
 	void *sink_arg;
+	/* Never on a kept-alive connection: libcurl sends a request again,
+	 * unasked, when the connection it reused turns out dead, even one the
+	 * server may have carried out already. */
+	int fresh_connection;
 };
 
 struct saba_http_transport {

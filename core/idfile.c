@@ -235,14 +235,30 @@ static int saba_random_hex(char *out, size_t nbytes)
 	return 0;
 }
 
+static const char *const saba_via_names[] = {"meta", "customIdentifier", "none", NULL};
+
+/* The via of a record; records without one are older saba-agent's, whose
+ * token was in meta.  -1 when unknown. */
+static int saba_pending_via(json_t *j)
+{
+	json_t *via = json_object_get(j, "via");
+
+	if (via == NULL)
+		return SABA_VIA_META;
+	for (int i = 0; json_is_string(via) && saba_via_names[i] != NULL; i++)
+		if (strcmp(json_string_value(via), saba_via_names[i]) == 0)
+			return i;
+	return -1;
+}
+
 int saba_pending_read(const char *root, struct saba_pending *p, char *err, size_t errlen)
 {
 	char *path = saba_asprintf("%s/id.pending", root);
 	char *s = saba_read_file(path, 4096, NULL);
 	json_t *j = NULL;
 	json_error_t jerr;
-	const char *token, *name;
-	int rc = -1;
+	const char *token, *name, *ci;
+	int rc = -1, via;
 
 	memset(p, 0, sizeof(*p));
 	if (s == NULL) {
@@ -254,18 +270,25 @@ int saba_pending_read(const char *root, struct saba_pending *p, char *err, size_
 	j = json_loads(s, JSON_REJECT_DUPLICATES, &jerr);
 	token = json_string_value(json_object_get(j, "token"));
 	name = json_string_value(json_object_get(j, "name"));
+	ci = json_string_value(json_object_get(j, "customIdentifier"));
+	via = saba_pending_via(j);
 	if (token == NULL || name == NULL || *name == '\0' || strlen(token) != 32 ||
 	    strspn(token, "0123456789abcdef") != 32 ||
-	    !json_is_integer(json_object_get(j, "since"))) {
+	    !json_is_integer(json_object_get(j, "since")) || via < 0 ||
+	    (via == SABA_VIA_CUSTOM_IDENTIFIER && (ci == NULL || *ci == '\0'))) {
 		snprintf(err, errlen,
 			 "%s is not a registration record of saba-agent (%s); the run that wrote "
 			 "it may have created a host for this machine. Look for that host on "
 			 "Mackerel before removing the file.",
-			 path, j == NULL ? jerr.text : "token, name or since missing");
+			 path,
+			 j == NULL ? jerr.text
+				   : "token, name, since, via or customIdentifier wrong");
 		goto out;
 	}
 	memcpy(p->token, token, sizeof(p->token));
 	p->name = saba_strdup(name);
+	p->via = via;
+	p->ci = via == SABA_VIA_CUSTOM_IDENTIFIER ? saba_strdup(ci) : NULL;
 	p->since_ms = json_integer_value(json_object_get(j, "since"));
 	rc = 0;
 out:
@@ -298,8 +321,10 @@ int saba_pending_save(const char *root, struct saba_pending *p, const char *name
 		p->name = saba_strdup(name);
 	}
 	p->since_ms = saba_wall_ms();
-	j = json_pack("{s:s,s:s,s:I}", "token", p->token, "name", name, "since",
-		      (json_int_t)p->since_ms);
+	j = json_pack("{s:s,s:s,s:I,s:s}", "token", p->token, "name", name, "since",
+		      (json_int_t)p->since_ms, "via", saba_via_names[p->via]);
+	if (j != NULL && p->via == SABA_VIA_CUSTOM_IDENTIFIER)
+		json_object_set_new(j, "customIdentifier", json_string(p->ci));
 	data = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
 	if (data == NULL) {
 		snprintf(err, errlen, "cannot encode the registration record");
@@ -320,6 +345,7 @@ int saba_pending_remove(const char *root, char *err, size_t errlen)
 void saba_pending_clear(struct saba_pending *p)
 {
 	free(p->name);
+	free(p->ci);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -17,22 +17,31 @@ int saba_idfile_remove(const char *root, char *err, size_t errlen);
 /* Removes the temp files of writes a kill interrupted. */
 void saba_idfile_clean_temps(const char *root);
 
-/* A registration in flight, <root>/id.pending: written before the POST
- * that creates the host, whose meta carries the token, and removed once
- * the id file holds the id.  A host created by a POST whose answer was
- * lost (kill -9, timeout, reset) is found by it instead of created twice. */
+/* A registration in flight, <root>/id.pending: written before each POST
+ * that creates the host, and removed once the id file holds the id.  It
+ * says where that POST carried the random token, so a host created by a
+ * POST whose answer was lost (kill -9, timeout, reset) is found again
+ * instead of created twice. */
+enum saba_pending_via {
+	SABA_VIA_META = 0,	    /* meta.saba-registration; found by name (older records) */
+	SABA_VIA_CUSTOM_IDENTIFIER, /* customIdentifier ci: found by it */
+	SABA_VIA_NONE,		    /* nowhere: nothing to look for */
+};
+
 struct saba_pending {
 	char token[33];	  /* 32 hex digits */
-	char *name;	  /* the host name the POST used: the lookup key */
+	char *name;	  /* the host name the POST used */
 	int64_t since_ms; /* wall clock of the latest POST with this token */
+	int via;	  /* enum saba_pending_via */
+	char *ci;	  /* the POST's customIdentifier (SABA_VIA_CUSTOM_IDENTIFIER) */
 };
 
 /* Like saba_idfile_read: 0 (p filled), 1 absent, -1 (message in err). */
 int saba_pending_read(const char *root, struct saba_pending *p, char *err, size_t errlen);
 /* A fresh token (p->name NULL); 0 or -1 (message in err). */
 int saba_pending_new(struct saba_pending *p, char *err, size_t errlen);
-/* Before each POST: name and now into p, then written atomically; 0 or
- * -1 (message in err). */
+/* Before each POST: name and now into p, then p (with its via and ci)
+ * written atomically; 0 or -1 (message in err). */
 int saba_pending_save(const char *root, struct saba_pending *p, const char *name, char *err,
 		      size_t errlen);
 int saba_pending_remove(const char *root, char *err, size_t errlen);

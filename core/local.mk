@@ -11,6 +11,7 @@ core_libsabacore_la_SOURCES = \
 	core/loader.c core/loader.h \
 	core/instance.c core/instance.h \
 	core/host_api.c core/host_api.h \
+	core/apischema.c core/apischema.h \
 	core/runtime.c core/runtime.h \
 	core/http.c core/http.h core/http_transport.h \
 	core/api.c core/api.h \

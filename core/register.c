@@ -61,6 +61,27 @@ static const char *saba_answer_id(json_t *v)
 	return id;
 }
 
+/* Where the registration token goes (enum saba_token): meta under this
+ * key, or the customIdentifier, as this prefix and the token. */
+#define SABA_TOKEN_KEY	     "saba-registration"
+#define SABA_TOKEN_CI_PREFIX "saba-registration-"
+
+/* A registration token carried as customIdentifier (by any saba-agent). */
+static int saba_is_token_ci(const char *ci)
+{
+	size_t n = strlen(SABA_TOKEN_CI_PREFIX);
+
+	return ci != NULL && strncmp(ci, SABA_TOKEN_CI_PREFIX, n) == 0 && strlen(ci + n) == 32 &&
+	       strspn(ci + n, "0123456789abcdef") == 32;
+}
+
+static void saba_set_clear_token(struct saba_runtime *rt, int on)
+{
+	pthread_mutex_lock(&rt->lock);
+	rt->clear_token_ci = on;
+	pthread_mutex_unlock(&rt->lock);
+}
+
 /* The stored host must exist, not be retired, and not be another
  * machine's (a copied id file or a cloned image). */
 static int saba_check_stored(struct saba_runtime *rt, struct saba_http *h, const char *id,
@@ -105,7 +126,14 @@ static int saba_check_stored(struct saba_runtime *rt, struct saba_http *h, const
 	}
 	theirs = json_string_value(json_object_get(host, "customIdentifier"));
 	ours = json_string_value(json_object_get(spec, "customIdentifier"));
-	if (theirs != NULL && *theirs != '\0' && (ours == NULL || strcmp(theirs, ours) != 0)) {
+	if (saba_is_token_ci(theirs)) {
+		/* The spec PUT after its registration never came: it comes now. */
+		saba_info("host %s still carries its registration token as customIdentifier; "
+			  "the spec update replaces it",
+			  id);
+		saba_set_clear_token(rt, 1);
+	} else if (theirs != NULL && *theirs != '\0' &&
+		   (ours == NULL || strcmp(theirs, ours) != 0)) {
 		saba_err("host %s has customIdentifier \"%s\" but this machine's is \"%s\": %s/id "
 			 "may have been copied from another host. Remove it and restart the agent.",
 			 id, theirs, ours != NULL ? ours : "", root);
@@ -154,17 +182,78 @@ out:
 	return rc;
 }
 
-/* The meta key of the registration token (core/idfile.h).  The hourly
- * spec PUT drops it again: by then the id file names the host. */
-#define SABA_TOKEN_KEY "saba-registration"
-
-/* The host a POST carrying p's token created, looked up by p's name: OK
- * with *id (NULL: none yet), else the lookup's failure, in r. */
-static int saba_find_by_token(struct saba_http *h, const struct saba_pending *p, char **id,
-			      struct saba_api_result *r)
+/* Where the next POST carries p's token, into p->via and p->ci.  A
+ * customIdentifier a plugin contributes (a cloud's) always wins: it is the
+ * key then, and no token is needed.  Once the API refused the token:
+ * nowhere. */
+static void saba_choose_via(struct saba_runtime *rt, json_t *spec, struct saba_pending *p)
 {
-	char *esc = saba_api_escape(p->name);
-	char *path = saba_asprintf("/api/v0/hosts?name=%s&" SABA_API_LIVE_STATUSES, esc);
+	const char *ci = json_string_value(json_object_get(spec, "customIdentifier"));
+	int mode = rt->token_refused ? SABA_TOKEN_NONE : rt->conf->registration_token;
+
+	free(p->ci);
+	p->ci = NULL;
+	if (ci != NULL && *ci != '\0') {
+		p->via = SABA_VIA_CUSTOM_IDENTIFIER;
+		p->ci = saba_strdup(ci);
+	} else if (mode == SABA_TOKEN_META) {
+		p->via = SABA_VIA_META;
+	} else if (mode == SABA_TOKEN_CUSTOM_IDENTIFIER) {
+		p->via = SABA_VIA_CUSTOM_IDENTIFIER;
+		p->ci = saba_asprintf(SABA_TOKEN_CI_PREFIX "%s", p->token);
+	} else {
+		p->via = SABA_VIA_NONE;
+	}
+}
+
+static int saba_carries_token(const struct saba_pending *p)
+{
+	return p->via == SABA_VIA_META ||
+	       (p->via == SABA_VIA_CUSTOM_IDENTIFIER && saba_is_token_ci(p->ci));
+}
+
+/* The spec with the token (or the key) where p says. */
+static json_t *saba_post_body(json_t *spec, const struct saba_pending *p)
+{
+	json_t *body = json_deep_copy(spec), *meta = json_object_get(body, "meta");
+
+	if (p->via == SABA_VIA_CUSTOM_IDENTIFIER) {
+		json_object_set_new(body, "customIdentifier", json_string(p->ci));
+	} else if (p->via == SABA_VIA_META) {
+		if (!json_is_object(meta)) {
+			meta = json_object();
+			json_object_set_new(body, "meta", meta);
+		}
+		json_object_set_new(meta, SABA_TOKEN_KEY, json_string(p->token));
+	}
+	return body;
+}
+
+/* Does this host of a lookup carry p's token (or key)? */
+static int saba_created_by(json_t *host, const struct saba_pending *p)
+{
+	const char *v, *want = p->token;
+
+	if (p->via == SABA_VIA_CUSTOM_IDENTIFIER) {
+		v = json_string_value(json_object_get(host, "customIdentifier"));
+		want = p->ci;
+	} else {
+		v = json_string_value(
+			json_object_get(json_object_get(host, "meta"), SABA_TOKEN_KEY));
+	}
+	return v != NULL && strcmp(v, want) == 0;
+}
+
+/* The host a POST described by p created: looked up by its
+ * customIdentifier, or by name for a token in meta.  OK with *id (NULL:
+ * none yet), else the lookup's failure, in r. */
+static int saba_find_created(struct saba_http *h, const struct saba_pending *p, char **id,
+			     struct saba_api_result *r)
+{
+	int by_ci = p->via == SABA_VIA_CUSTOM_IDENTIFIER;
+	char *esc = saba_api_escape(by_ci ? p->ci : p->name);
+	char *path = saba_asprintf("/api/v0/hosts?%s=%s&" SABA_API_LIVE_STATUSES,
+				   by_ci ? "customIdentifier" : "name", esc);
 	size_t i, found = 0;
 	json_t *host;
 
@@ -173,11 +262,9 @@ static int saba_find_by_token(struct saba_http *h, const struct saba_pending *p,
 		goto out;
 	json_array_foreach(json_object_get(r->json, "hosts"), i, host)
 	{
-		const char *token = json_string_value(
-			json_object_get(json_object_get(host, "meta"), SABA_TOKEN_KEY));
 		const char *hid = saba_answer_id(json_object_get(host, "id"));
 
-		if (token == NULL || strcmp(token, p->token) != 0 || hid == NULL)
+		if (!saba_created_by(host, p) || hid == NULL)
 			continue;
 		if (found++ == 0)
 			*id = saba_strdup(hid);
@@ -194,40 +281,69 @@ out:
 
 /* How long after it was sent a POST whose answer never came may still
  * create its host: three times the time the agent waited for the answer.
- * Lookups by token must come up empty until then before a new POST. */
+ * Lookups must come up empty until then before a new POST. */
 static int64_t saba_settle_ms(const struct saba_runtime *rt)
 {
 	return 3 * (int64_t)rt->conf->http_timeout * 1000;
 }
 
-/* POST the spec with p's token in its meta.  A failure that may hide a
- * created host (no answer, 5xx, an unreadable 2xx: "unclear") is followed
- * by lookups by token, not by another POST, until the host shows up or
- * the settle time has passed; unclear is also where a pending record
- * from an earlier run starts. */
+/* Save the record, then POST the spec with the token where it says.
+ * -1 when the record cannot be saved (logged): no POST then. */
+static int saba_post_host(struct saba_runtime *rt, struct saba_http *h, json_t *spec,
+			  struct saba_pending *p, struct saba_api_result *r)
+{
+	const char *name = json_string_value(json_object_get(spec, "name"));
+	char err[512];
+
+	saba_choose_via(rt, spec, p);
+	if (saba_pending_save(rt->conf->root, p, name != NULL ? name : "", err, sizeof(err)) != 0) {
+		saba_err("not registering: %s", err);
+		return -1;
+	}
+	saba_api_call(h, "POST", "/api/v0/hosts", saba_post_body(spec, p), 0, r);
+	return 0;
+}
+
+/* A 400 to a POST carrying the token: the API may refuse a customIdentifier
+ * or meta key it does not like.  Nothing was created, so the same POST
+ * without the token is sent at once, as mackerel-agent's would be, and no
+ * later POST of this process carries it. */
+static int saba_post_without_token(struct saba_runtime *rt, struct saba_http *h, json_t *spec,
+				   struct saba_pending *p, struct saba_api_result *r)
+{
+	if (r->http_status != 400 || !saba_carries_token(p) || rt->token_refused)
+		return 0;
+	saba_warn("%s with the registration token in %s; registering without it, as "
+		  "mackerel-agent does (a lost answer cannot be told from no host then)",
+		  r->message, p->via == SABA_VIA_META ? "meta" : "customIdentifier");
+	rt->token_refused = 1;
+	return saba_post_host(rt, h, spec, p, r);
+}
+
+/* POST the spec with p's token.  A failure that may hide a created host
+ * (no answer, 5xx, an unreadable 2xx: "unclear") is followed by lookups,
+ * not by another POST, until the host shows up or the settle time has
+ * passed; unclear is also where a pending record from an earlier run
+ * starts.  Without a token there is nothing to look for: a POST again,
+ * as mackerel-agent does. */
 static char *saba_create_host(struct saba_runtime *rt, struct saba_http *h, json_t *spec,
 			      struct saba_pending *p, int unclear)
 {
 	struct saba_api_result r = {.retry_after = -1};
-	const char *name = json_string_value(json_object_get(spec, "name"));
-	json_t *body = json_deep_copy(spec), *meta = json_object_get(body, "meta");
-	char *id = NULL, err[512];
+	char *id = NULL;
 
-	if (!json_is_object(meta)) {
-		meta = json_object();
-		json_object_set_new(body, "meta", meta);
-	}
-	json_object_set_new(meta, SABA_TOKEN_KEY, json_string(p->token));
 	for (int i = 0; i < SABA_REGISTER_ATTEMPTS; i++) {
 		int64_t wait = i > 0 ? saba_retry_delay(&r, i - 1) : 0;
 		int64_t settled = p->since_ms + saba_settle_ms(rt) - saba_wall_ms();
 
+		if (p->via == SABA_VIA_NONE)
+			unclear = 0;
 		if (unclear && settled > 0 && settled < wait)
 			wait = settled; /* look once more when it has settled */
 		if (i > 0 && saba_retry_wait(rt, &r, wait, i - 1, SABA_REGISTER_ATTEMPTS))
 			break;
 		if (unclear) {
-			if (saba_find_by_token(h, p, &id, &r) != SABA_API_OK)
+			if (saba_find_created(h, p, &id, &r) != SABA_API_OK)
 				continue;
 			if (id != NULL) {
 				saba_notice(
@@ -244,12 +360,9 @@ static char *saba_create_host(struct saba_runtime *rt, struct saba_http *h, json
 			}
 			unclear = 0;
 		}
-		if (saba_pending_save(rt->conf->root, p, name != NULL ? name : "", err,
-				      sizeof(err)) != 0) {
-			saba_err("not registering: %s", err);
+		if (saba_post_host(rt, h, spec, p, &r) != 0 ||
+		    saba_post_without_token(rt, h, spec, p, &r) != 0)
 			goto out;
-		}
-		saba_api_call(h, "POST", "/api/v0/hosts", json_incref(body), 0, &r);
 		if (r.status == SABA_API_OK &&
 		    saba_answer_id(json_object_get(r.json, "id")) != NULL) {
 			id = saba_strdup(saba_answer_id(json_object_get(r.json, "id")));
@@ -264,8 +377,10 @@ static char *saba_create_host(struct saba_runtime *rt, struct saba_http *h, json
 	}
 	saba_err("cannot register this host: %s", r.message);
 out:
+	/* The token is the host's customIdentifier until the spec PUT. */
+	if (id != NULL && p->via == SABA_VIA_CUSTOM_IDENTIFIER && saba_is_token_ci(p->ci))
+		saba_set_clear_token(rt, 1);
 	saba_api_result_clear(&r);
-	json_decref(body);
 	return id;
 }
 
@@ -357,13 +472,26 @@ out:
 void saba_register_update_spec(struct saba_runtime *rt, struct saba_http *h, json_t *spec)
 {
 	struct saba_api_result r = {.retry_after = -1};
+
+	json_t *body = json_incref(spec);
+	const char *ci = json_string_value(json_object_get(spec, "customIdentifier"));
 	char *path;
+	int clear;
 
 	pthread_mutex_lock(&rt->lock);
 	path = saba_asprintf("/api/v0/hosts/%s", rt->host_id);
+	clear = rt->clear_token_ci;
 	pthread_mutex_unlock(&rt->lock);
-	if (saba_api_call(h, "PUT", path, json_incref(spec), 0, &r) != SABA_API_OK)
+	if (clear && (ci == NULL || *ci == '\0')) {
+		/* "" on PUT sets it to null (the API documents it) */
+		json_decref(body);
+		body = json_deep_copy(spec);
+		json_object_set_new(body, "customIdentifier", json_string(""));
+	}
+	if (saba_api_call(h, "PUT", path, body, 0, &r) != SABA_API_OK)
 		saba_err("cannot update the host spec: %s", r.message);
+	else if (clear)
+		saba_set_clear_token(rt, 0);
 	saba_api_result_clear(&r);
 	free(path);
 }

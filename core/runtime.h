@@ -25,6 +25,8 @@ struct saba_runtime {
 	int reload_requested;	      /* SIGHUP seen */
 	int retired;		      /* retire succeeded: collect and post nothing */
 	int64_t shutdown_deadline_ms; /* monotonic; 0 outside shutdown */
+	int token_refused;	      /* the API refused the registration token */
+	int clear_token_ci;	      /* the host may carry the token as customIdentifier */
 
 	struct saba_queue *queue;
 	struct saba_outbox *outbox; /* graph defs, check reports; NULL: not sent */

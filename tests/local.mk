@@ -25,7 +25,8 @@ tests_plugins_trigger_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 if HAVE_CUNIT
 UNIT_TESTS = tests/unit/test_config tests/unit/test_queue tests/unit/test_idfile \
 	tests/unit/test_payload tests/unit/test_loader tests/unit/test_retire \
-	tests/unit/test_procfs tests/unit/test_outbox tests/unit/test_plugconf
+	tests/unit/test_procfs tests/unit/test_outbox tests/unit/test_plugconf \
+	tests/unit/test_apischema
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(LIBCONFIG_CFLAGS)
@@ -51,6 +52,9 @@ tests_unit_test_retire_LDADD = $(UNIT_LDADD)
 tests_unit_test_outbox_SOURCES = tests/unit/test_outbox.c tests/unit/unit.h
 tests_unit_test_outbox_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_outbox_LDADD = $(UNIT_LDADD)
+tests_unit_test_apischema_SOURCES = tests/unit/test_apischema.c tests/unit/unit.h
+tests_unit_test_apischema_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_apischema_LDADD = $(UNIT_LDADD)
 tests_unit_test_procfs_SOURCES = tests/unit/test_procfs.c tests/unit/unit.h
 tests_unit_test_procfs_CFLAGS = $(UNIT_CFLAGS) $(SABA_TEST_CFLAGS)
 tests_unit_test_procfs_LDADD = $(SABA_TEST_LIBS) $(UNIT_LDADD)
@@ -72,10 +76,12 @@ INTEGRATION_TESTS = \
 	tests/integration/test_metrics.py \
 	tests/integration/test_retire.py \
 	tests/integration/test_errors.py \
-	tests/integration/test_cli.py
+	tests/integration/test_cli.py \
+	tests/integration/test_registration.py \
+	tests/integration/test_conformance.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py \
-	tests/integration/fakeapi.py tests/integration/fakeserver.py tests/data
+	tests/integration/apischema.py tests/integration/fakeapi.py tests/integration/fakeserver.py tests/data
 
 TEST_EXTENSIONS = .py .sh
 PY_LOG_COMPILER = $(PYTHON3)

@@ -204,7 +204,9 @@ struct saba_host {
 
 	/* Contribute to the host spec, from host_spec() only.  path is a
 	 * dotted key ("customIdentifier", "meta.cloud", "meta.memory"); json
-	 * is a JSON text that becomes its value. */
+	 * is a JSON text that becomes its value.  Only fields of the API's
+	 * host spec, with their types, are taken (saba-plugin(7)); others
+	 * get SABA_INVALID. */
 	int (*spec_set)(saba_ctx *ctx, const char *path, const char *json);
 
 	/* The agent's single retire routine.  Once per process: later and
@@ -238,7 +240,8 @@ struct saba_host {
 		       const char *custom_identifier);
 
 	/* Queue graph definitions: json is an array as
-	 * POST /api/v0/graph-defs/create takes.  Retried like metrics. */
+	 * POST /api/v0/graph-defs/create takes.  Retried like metrics; a
+	 * definition the API would refuse is dropped with a warning. */
 	int (*graph_defs)(saba_ctx *ctx, const char *json);
 
 	/* Queue a check result for POST /api/v0/monitoring/checks/report

@@ -24,6 +24,14 @@ Routes (each has a name, used to select requests and to set faults):
                   (recorded: ``graph_defs()``)
     check_report  POST /api/v0/monitoring/checks/report -> {"success": true}
                   (recorded: ``check_reports()``; hostId must be known)
+    host_metadata PUT  /api/v0/hosts/<id>/metadata/<namespace> -> {"success": true}
+                  (recorded: ``metadata()``)
+
+Every request body is checked against the documented API (apischema.py:
+field names and types of the API docs and the official client, unknown
+fields refused); what departs from it is recorded (``violations()``).  With
+``strict=True`` such a request is answered 400, as the real service may
+answer an unknown host field or meta key.
 
 Every request must carry ``X-Api-Key`` equal to the configured key, otherwise
 403 {"error": {"message": "Authentication failed."}}.  Every request is
@@ -59,12 +67,13 @@ import threading
 import time
 import urllib.parse
 
+from apischema import check_request
 from fakeserver import FakeServer
 
 __all__ = ["FakeMackerel", "Request", "Fault", "ROUTES"]
 
 ROUTES = ("create_host", "find_hosts", "get_host", "update_host", "host_status",
-          "retire_host", "tsdb", "graph_defs", "check_report")
+          "retire_host", "tsdb", "graph_defs", "check_report", "host_metadata")
 
 CHECK_STATUSES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
 
@@ -73,6 +82,7 @@ FAULT_MODES = ("status", "hang", "delay", "garbage", "html", "reset", "truncated
 
 _HOST_PATH = re.compile(r"^/api/v0/hosts/([^/]+)$")
 _HOST_SUB_PATH = re.compile(r"^/api/v0/hosts/([^/]+)/(status|retire)$")
+_METADATA_PATH = re.compile(r"^/api/v0/hosts/([^/]+)/metadata/([^/]+)$")
 
 VALID_STATUSES = ("working", "standby", "maintenance", "poweroff")
 
@@ -81,7 +91,8 @@ class Request:
     """One recorded HTTP request."""
 
     __slots__ = ("method", "path", "query", "headers", "raw_body", "body", "json_error",
-                 "time", "route", "response_status", "fault", "host_id", "target")
+                 "time", "route", "response_status", "fault", "host_id", "target",
+                 "violations")
 
     def __init__(self, method, path, query, headers, raw_body, when):
         self.method = method
@@ -97,6 +108,7 @@ class Request:
         self.fault = None               # fault mode applied, or None
         self.host_id = None             # <id> from the path, when any
         self.target = None              # the raw request target (absolute via a proxy)
+        self.violations = []            # how the request departs from apischema
 
     def header(self, name, default=None):
         return self.headers.get(name.lower(), default)
@@ -145,16 +157,19 @@ class FakeMackerel(FakeServer):
     """The fake API.  All public methods are thread-safe."""
 
     def __init__(self, api_key="test-api-key", host="127.0.0.1", port=0, verbose=False,
-                 tls=None, retired_404=False):
+                 tls=None, retired_404=False, strict=False):
         """tls: None for plain HTTP, or (certfile, keyfile) to serve HTTPS.
         retired_404: a retired host is gone, so retiring it again answers 404
         (what a second fleet sweeper racing the first sees); by default a
-        retired host can be retired again (200)."""
+        retired host can be retired again (200).
+        strict: a request that departs from the documented API (unknown
+        field or meta key, wrong type) is answered 400."""
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the fake API only listens on loopback")
         self.api_key = api_key
         self.verbose = verbose
         self.retired_404 = retired_404
+        self.strict = strict
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self._hosts = {}            # id -> host dict (API shape)
@@ -164,6 +179,7 @@ class FakeMackerel(FakeServer):
         self._retired = []          # [(host_id, time)]
         self._graph_defs = []       # [dict] every graph definition accepted
         self._check_reports = []    # [dict] every check report accepted
+        self._metadata = {}         # (host id, namespace) -> JSON
         self._faults = {}           # route or "*" -> [Fault]
         handler = type("Handler", (_Handler,), {"api": self})
         self._serve(handler, host, port, "fakeapi")
@@ -282,6 +298,17 @@ class FakeMackerel(FakeServer):
             out = json.loads(json.dumps(self._check_reports))
         return [r for r in out if name is None or r.get("name") == name]
 
+    def metadata(self, host_id, namespace):
+        """The host metadata last PUT under namespace, or None."""
+        with self._lock:
+            return json.loads(json.dumps(self._metadata.get((host_id, namespace))))
+
+    def violations(self):
+        """["<request>: <how it departs from the documented API>"] over every
+        recorded request (apischema.py), in arrival order."""
+        with self._lock:
+            return ["%r: %s" % (r, v) for r in self._requests for v in r.violations]
+
     def reset_records(self):
         """Forget recorded requests, points, statuses (hosts stay)."""
         with self._lock:
@@ -372,7 +399,8 @@ class FakeMackerel(FakeServer):
             "id": host_id,
             "name": spec.get("name", ""),
             "displayName": spec.get("displayName", ""),
-            "customIdentifier": spec.get("customIdentifier"),
+            # null or "" registers or sets null (hosts.md)
+            "customIdentifier": spec.get("customIdentifier") or None,
             "type": "unknown",
             "status": status,
             "memo": "",
@@ -507,6 +535,11 @@ class FakeMackerel(FakeServer):
                 q["_received"] = req.time
                 self._check_reports.append(q)
             return 200, {"success": True}, {}
+        if r == "host_metadata":
+            if host is None:
+                return 404, _err("Host Not Found."), {}
+            self._metadata[(req.host_id, _METADATA_PATH.match(req.path).group(2))] = body
+            return 200, {"success": True}, {}
         return 404, _err("Not Found."), {}
 
 
@@ -531,6 +564,9 @@ def route_of(method, path):
         return "graph_defs", None
     if path == "/api/v0/monitoring/checks/report" and method == "POST":
         return "check_report", None
+    m = _METADATA_PATH.match(path)
+    if m and method == "PUT":
+        return "host_metadata", m.group(1)
     m = _HOST_SUB_PATH.match(path)
     if m and method == "POST":
         return ("host_status" if m.group(2) == "status" else "retire_host"), m.group(1)
@@ -584,6 +620,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             except (ValueError, UnicodeDecodeError) as e:
                 req.json_error = str(e)
         req.route, req.host_id = route_of(self.command, split.path)
+        req.violations = check_request(self.command, split.path, req.body, raw,
+                                       req.json_error)
         api._record(req)
 
         fault, release = api._take_fault(req.route, self.command) if req.route else (None, None)
@@ -600,6 +638,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         if req.json_error is not None and self.command in ("POST", "PUT"):
             self._send_json(req, 400, _err("Invalid JSON: %s" % req.json_error))
+            return
+        if api.strict and req.violations:
+            self._send_json(req, 400, _err("Invalid request: %s" % "; ".join(req.violations)))
             return
         status, obj, extra = api._dispatch(req)
         self._send_json(req, status, obj, extra)

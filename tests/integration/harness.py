@@ -529,6 +529,14 @@ class AgentTestCase(unittest.TestCase):
         self.assertNotRegex(stderr, r"(AddressSanitizer|UndefinedBehaviorSanitizer|"
                                     r"runtime error:|LeakSanitizer)")
 
+    def assertNoCloudIdentifier(self, spec):
+        """A host spec without a plugin's customIdentifier: none, or the
+        registration token standing in for one ("" in the PUT that clears
+        it; core/register.c)."""
+        ci = spec.get("customIdentifier")
+        if ci is not None:
+            self.assertRegex(ci, r"^(saba-registration-[0-9a-f]{32})?$")
+
     def assertKeyNotLeaked(self, text, key=API_KEY):
         self.assertNotIn(key, text, "the API key appears in the agent's output")
 

@@ -185,7 +185,7 @@ class Identity(Ec2Case):
         self.wait_registered(a)
         self.wait_points("loadavg1", agent=a)
         spec = self.spec_of("create_host")
-        self.assertNotIn("customIdentifier", spec)
+        self.assertNoCloudIdentifier(spec)
         self.assertNotIn("cloud", spec["meta"])
         self.assertEqual(self.imds.requests(), [])
         self.stop_agent(a)
@@ -215,7 +215,7 @@ class Identity(Ec2Case):
                                       "sysfs": self.sysfs("s", product=other)})
         self.wait_registered(a)
         self.wait_points("loadavg1", agent=a)
-        self.assertNotIn("customIdentifier", self.spec_of("create_host"))
+        self.assertNoCloudIdentifier(self.spec_of("create_host"))
         self.assertEqual(self.imds.requests(), [])
         self.stop_agent(a)
 
@@ -232,7 +232,7 @@ class Identity(Ec2Case):
         a = self.start_ec2_agent(ec2={"cloud_platform": "auto", "poll_interval": 0,
                                       "sysfs": self.sysfs("empty")})
         self.wait_registered(a)
-        self.assertNotIn("customIdentifier", self.spec_of("create_host"))
+        self.assertNoCloudIdentifier(self.spec_of("create_host"))
         self.assertEqual(self.imds.requests(path="meta-data/instance-id"), [])
         self.stop_agent(a)
 
@@ -240,7 +240,7 @@ class Identity(Ec2Case):
         a = self.start_ec2_agent(ec2={"imds_endpoint": "http://127.0.0.1:%d" % free_port(),
                                       "poll_interval": 0})
         self.wait_registered(a, timeout=20)
-        self.assertNotIn("customIdentifier", self.spec_of("create_host"))
+        self.assertNoCloudIdentifier(self.spec_of("create_host"))
         self.assertRegex(a.stderr(), r"(?i)no EC2 identity")
         self.stop_agent(a)
 
@@ -455,7 +455,7 @@ class TokenRules(Ec2Case):
         self.imds.set_item("meta-data/spot/instance-action", SPOT_TERMINATE)
         a = self.start_ec2_agent()
         host_id = self.wait_registered(a, timeout=20)
-        self.assertNotIn("customIdentifier", self.spec_of("create_host"))
+        self.assertNoCloudIdentifier(self.spec_of("create_host"))
         time.sleep(2)
         self.stop_agent(a)
         self.assertNotRetired(host_id, a)

@@ -311,11 +311,11 @@ class KillDuringRegistration(AgentTestCase):
         a.kill()
         return took
 
-    def answers(self):
+    def answers(self, routes=("create_host", "find_hosts")):
         """Registration answers so far: the POST and the customIdentifier
         lookup."""
         return len([r for r in self.api.requests()
-                    if r.route in ("create_host", "find_hosts") and r.response_status])
+                    if r.route in routes and r.response_status])
 
     def test_random_kill9(self):
         self.random_kill9(ci=True)
@@ -333,13 +333,16 @@ class KillDuringRegistration(AgentTestCase):
         m = self.machine(ci)
         for i in range(self.ITERATIONS):
             before = self.host_ids()
-            answered = self.answers()
+            # every other time the POST's answer alone: after a lookup the
+            # POST still has a connection of its own to open
+            routes = ("create_host", "find_hosts") if i % 6 == 0 else ("create_host",)
+            answered = self.answers(routes)
             seen = len(self.api.requests())
             a = self.start_agent(["run"], config=m.config)
             if i % 3 == 0:
                 # just after the API answered the POST or the lookup: the
                 # window between the host existing and its id being on disk
-                self.api.wait_for(lambda: self.answers() > answered or not a.alive(),
+                self.api.wait_for(lambda: self.answers(routes) > answered or not a.alive(),
                                   scaled(5), interval=0.001)
                 time.sleep(rng.uniform(0, 0.005))
             else:
@@ -460,14 +463,17 @@ class RegistrationWindows(AgentTestCase):
     def test_lost_registration_answer(self):
         # The POST creates the host and the connection drops before the
         # answer (also with the lookups failing for a while): the agent
-        # finds the host by its token, never POSTs again.
-        for lookups_fail in (0, 3):
-            with self.subTest(lookups_fail=lookups_fail):
+        # finds the host by its token, never POSTs again; the token in the
+        # customIdentifier (the default) or in meta, where the API keeps it.
+        for token, lookups_fail in (("custom_identifier", 0), ("custom_identifier", 3),
+                                    ("meta", 0), ("meta", 3)):
+            with self.subTest(token=token, lookups_fail=lookups_fail):
                 self.api.reset_records()
-                root = os.path.join(self.tmp, "lost%d" % lookups_fail)
+                root = os.path.join(self.tmp, "lost-%s-%d" % (token, lookups_fail))
                 conf = self.write_config(os.path.join(self.tmp, "lost.conf"), root=root,
                                          plugins={"t": {"module": "good"}},
-                                         http={"timeout": 1})
+                                         http={"timeout": 1},
+                                         registration={"token": token})
                 before = {h["id"] for h in self.api.hosts()}
                 self.api.set_fault("create_host", "lost", count=1)
                 if lookups_fail:
@@ -484,6 +490,8 @@ class RegistrationWindows(AgentTestCase):
                 self.assertEqual(len(self.api.requests(route="create_host")), 1)
                 self.assertFalse(os.path.exists(os.path.join(root, "id.pending")))
                 self.assertIn("whose answer never arrived", a.stderr())
+                key = "customIdentifier" if token == "custom_identifier" else "name"
+                self.assertIn(key, self.api.requests(route="find_hosts")[-1].query)
 
     def test_broken_pending_record(self):
         # id.pending that saba-agent did not write: a clear error naming the

@@ -42,7 +42,9 @@ class Registration(AgentTestCase):
         self.assertEqual(spec["name"], os.uname().nodename)
         self.assertEqual(spec["displayName"], "web-01")
         self.assertEqual(spec["roleFullnames"], ["svc:app"])
-        self.assertNotIn("customIdentifier", spec)
+        # no plugin's customIdentifier: the registration token stands in
+        # until the first spec PUT clears it (tests/integration/test_registration.py)
+        self.assertRegex(spec["customIdentifier"], r"^saba-registration-[0-9a-f]{32}$")
         self.assertIn("checks", spec)
         self.assertEqual(spec["checks"], [])
         meta = spec["meta"]
@@ -69,6 +71,8 @@ class Registration(AgentTestCase):
         self.assertEqual(puts[0].path, "/api/v0/hosts/%s" % host_id)
         self.assertEqual(puts[0].body["name"], spec["name"])
         self.assertEqual(puts[0].body["displayName"], "web-01")
+        self.assertEqual(puts[0].body["customIdentifier"], "")
+        self.assertIsNone(api.host(host_id)["customIdentifier"])
         ok = api.wait_for(lambda: api.statuses(host_id), scaled(5))
         self.assertTrue(ok, "no on_start status posted")
         self.assertEqual(api.statuses(host_id)[0][1], "working")

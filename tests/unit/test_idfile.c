@@ -295,6 +295,24 @@ static void test_pending_round_trip(void)
 	CU_ASSERT_EQUAL_FATAL(saba_pending_read(root, &c, err, sizeof(err)), 0);
 	CU_ASSERT_STRING_EQUAL(c.name, "web-2");
 	CU_ASSERT_STRING_EQUAL(c.token, a.token);
+	CU_ASSERT_EQUAL(c.via, SABA_VIA_META);
+	CU_ASSERT_PTR_NULL(c.ci);
+	saba_pending_clear(&c);
+	/* where the POST carried the token, read back as saved */
+	a.via = SABA_VIA_CUSTOM_IDENTIFIER;
+	a.ci = strdup("saba-registration-x");
+	CU_ASSERT_EQUAL(saba_pending_save(root, &a, "web-2", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(saba_pending_read(root, &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.via, SABA_VIA_CUSTOM_IDENTIFIER);
+	CU_ASSERT_STRING_EQUAL(c.ci, "saba-registration-x");
+	saba_pending_clear(&c);
+	free(a.ci);
+	a.ci = NULL;
+	a.via = SABA_VIA_NONE;
+	CU_ASSERT_EQUAL(saba_pending_save(root, &a, "web-2", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(saba_pending_read(root, &c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.via, SABA_VIA_NONE);
+	CU_ASSERT_PTR_NULL(c.ci);
 	saba_pending_clear(&c);
 	CU_ASSERT_EQUAL(count_other_entries(root, "id.pending"), 0);
 	CU_ASSERT_EQUAL(saba_pending_remove(root, err, sizeof(err)), 0);
@@ -318,6 +336,12 @@ static void test_pending_rejects_foreign_content(void)
 		"{\"token\":\"0123456789abcdef0123456789abcdef\",\"name\":\"h\"}",
 		"{\"token\":\"0123456789abcdef0123456789abcdef\",\"token\":\"x\",\"name\":\"h\","
 		"\"since\":1}",
+		"{\"token\":\"0123456789abcdef0123456789abcdef\",\"name\":\"h\",\"since\":1,"
+		"\"via\":\"machine-id\"}",
+		"{\"token\":\"0123456789abcdef0123456789abcdef\",\"name\":\"h\",\"since\":1,"
+		"\"via\":\"customIdentifier\"}",
+		"{\"token\":\"0123456789abcdef0123456789abcdef\",\"name\":\"h\",\"since\":1,"
+		"\"via\":\"customIdentifier\",\"customIdentifier\":\"\"}",
 	};
 	char err[512], path[sizeof(root) + 16];
 	struct saba_pending p;
