@@ -12,7 +12,7 @@
 #include <curl/curl.h>
 
 #include "azure.h"
-#include "cloud_text.h"
+#include "lib/cloud_text.h"
 
 #define SABA_AZURE_MAX_PAGES 1000 /* per list: a nextLink loop ends */
 

@@ -9,9 +9,9 @@
 #include <stdint.h>
 
 #include "classify.h"
-#include "cloud_frame.h"
-#include "cloud_http.h"
-#include "cloud_token.h"
+#include "lib/cloud_frame.h"
+#include "lib/cloud_http.h"
+#include "lib/cloud_token.h"
 
 #define SABA_AZURE_IMDS_DEFAULT "http://169.254.169.254"
 /* ARM api-version for virtualMachines GET and list */

@@ -10,7 +10,7 @@
 #include <saba/plugin.h>
 
 #include "classify.h"
-#include "cloud_text.h"
+#include "lib/cloud_text.h"
 
 int saba_azure_vmid_ok(const char *vm_id)
 {

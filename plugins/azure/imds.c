@@ -10,7 +10,7 @@
 #include <jansson.h>
 
 #include "azure.h"
-#include "cloud_text.h"
+#include "lib/cloud_text.h"
 
 #define SABA_AZURE_ASSET_TAG "7783-7084-3265-9085-8269-3286-77"	   /* Azure's chassis */
 #define SABA_AZURE_TEXT	     "?api-version=2017-04-02&format=text" /* as mackerel-agent */

@@ -2,7 +2,7 @@
 #ifndef SABA_AZURE_SWEEP_H
 #define SABA_AZURE_SWEEP_H
 
-#include "cloud_sweep.h"
+#include "lib/cloud_sweep.h"
 
 extern const struct saba_sweep_cloud saba_azure_sweep_cloud;
 

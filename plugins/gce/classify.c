@@ -10,7 +10,7 @@
 #include <saba/plugin.h>
 
 #include "classify.h"
-#include "cloud_text.h"
+#include "lib/cloud_text.h"
 
 int saba_gce_id_ok(const char *id)
 {

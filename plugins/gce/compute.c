@@ -10,7 +10,7 @@
 
 #include <curl/curl.h>
 
-#include "cloud_text.h"
+#include "lib/cloud_text.h"
 #include "gce.h"
 
 #define SABA_GCE_MAX_PAGES 100 /* per list: a nextPageToken loop ends */

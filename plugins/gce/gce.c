@@ -22,7 +22,7 @@
 
 #include <saba/plugin.h>
 
-#include "cloud_text.h"
+#include "lib/cloud_text.h"
 #include "gce.h"
 #include "sweep.h"
 

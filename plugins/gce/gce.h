@@ -9,9 +9,9 @@
 #include <stdint.h>
 
 #include "classify.h"
-#include "cloud_frame.h"
-#include "cloud_http.h"
-#include "cloud_token.h"
+#include "lib/cloud_frame.h"
+#include "lib/cloud_http.h"
+#include "lib/cloud_token.h"
 
 #define SABA_GCE_METADATA_DEFAULT "http://metadata.google.internal."
 #define SABA_GCE_API_DEFAULT	  "https://compute.googleapis.com"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cloud_text.h"
+#include "lib/cloud_text.h"
 #include "gce.h"
 
 long saba_gce_md(struct saba_gce *g, const char *path, struct saba_cloud_response *rs, char *err,

@@ -2,7 +2,7 @@
 #ifndef SABA_GCE_SWEEP_H
 #define SABA_GCE_SWEEP_H
 
-#include "cloud_sweep.h"
+#include "lib/cloud_sweep.h"
 
 extern const struct saba_sweep_cloud saba_gce_sweep_cloud;
 

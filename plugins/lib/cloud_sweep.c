@@ -14,7 +14,7 @@
 
 #include "cloud_http.h"
 #include "cloud_sweep.h"
-#include "hostlist.h"
+#include "ec2/hostlist.h"
 
 #define SABA_SWEEP_MAX_SCOPES  64
 #define SABA_SWEEP_MAX_HOSTS   100000

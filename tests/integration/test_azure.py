@@ -102,7 +102,7 @@ class Identity(AzureCase):
         a = self.start_cloud_agent(settings={
             "metadata_endpoint": "http://127.0.0.1:%d" % free_port(), "poll_interval": 0})
         self.wait_registered(a, timeout=20)
-        self.assertNotIn("customIdentifier", self.spec_of("create_host"))
+        self.assertNoCloudIdentifier(self.spec_of("create_host"))
         self.assertRegex(a.stderr(), r"no Azure identity")
         self.stop_agent(a)
 
@@ -134,8 +134,11 @@ class Identity(AzureCase):
                                                      "poll_interval": 0,
                                                      "sysfs": self.sysfs(**files)})
                 self.wait_registered(a)
-                self.assertEqual(self.spec_of("update_host").get("customIdentifier"),
-                                 CI if azure else None)
+                spec = self.spec_of("update_host")
+                if azure:
+                    self.assertEqual(spec.get("customIdentifier"), CI)
+                else:
+                    self.assertNoCloudIdentifier(spec)
                 if files.get("sys_vendor") == "Amazon EC2":
                     self.assertEqual(len(self.az.requests()), n, "DMI said no: no IMDS")
                 self.stop_agent(a)

@@ -98,7 +98,7 @@ class Identity(GceCase):
         a = self.start_cloud_agent(settings={
             "metadata_endpoint": "http://127.0.0.1:%d" % free_port(), "poll_interval": 0})
         self.wait_registered(a, timeout=20)
-        self.assertNotIn("customIdentifier", self.spec_of("create_host"))
+        self.assertNoCloudIdentifier(self.spec_of("create_host"))
         self.assertRegex(a.stderr(), r"no GCE identity")
         self.stop_agent(a)
 
@@ -106,7 +106,7 @@ class Identity(GceCase):
         a = self.start_cloud_agent(settings={"cloud_platform": "none"})
         self.wait_registered(a)
         self.wait_points("loadavg1", agent=a)
-        self.assertNotIn("customIdentifier", self.spec_of("create_host"))
+        self.assertNoCloudIdentifier(self.spec_of("create_host"))
         self.assertEqual(self.gce.requests(), [])
         self.stop_agent(a)
 
@@ -133,7 +133,10 @@ class Identity(GceCase):
                                                      "sysfs": self.sysfs(**files)})
                 self.wait_registered(a)
                 spec = self.spec_of("update_host")
-                self.assertEqual(spec.get("customIdentifier"), CI if gce else None)
+                if gce:
+                    self.assertEqual(spec.get("customIdentifier"), CI)
+                else:
+                    self.assertNoCloudIdentifier(spec)
                 if not gce:
                     self.assertEqual(len(self.gce.requests()), n, "DMI said no: no requests")
                 self.stop_agent(a)
@@ -145,7 +148,7 @@ class Identity(GceCase):
         a = self.start_cloud_agent(settings={"cloud_platform": "auto", "poll_interval": 0,
                                              "sysfs": os.path.join(self.tmp, "nosys")})
         self.wait_registered(a)
-        self.assertNotIn("customIdentifier", self.spec_of("create_host"))
+        self.assertNoCloudIdentifier(self.spec_of("create_host"))
         self.assertRegex(a.stderr(), r"without Metadata-Flavor: Google")
         self.stop_agent(a)
 

@@ -9,7 +9,7 @@
 
 #include <saba/plugin.h>
 
-#include "classify.h"
+#include "gce/classify.h"
 #include "unit.h"
 
 /* a literal and its length */

@@ -6,8 +6,8 @@
  */
 #include <saba/plugin.h>
 
-#include "cloud_text.h"
-#include "cloud_token.h"
+#include "lib/cloud_text.h"
+#include "lib/cloud_token.h"
 #include "unit.h"
 
 static void test_token_parse(void)
