@@ -28,22 +28,6 @@ struct saba_retire {
 	void *send_arg;
 };
 
-const char *saba_stop_kind_name(int kind)
-{
-	static const char *const names[] = {
-		[SABA_STOP_UNKNOWN] = "unknown",   [SABA_STOP_POWEROFF] = "poweroff",
-		[SABA_STOP_HALT] = "halt",	   [SABA_STOP_REBOOT] = "reboot",
-		[SABA_STOP_KEXEC] = "kexec",	   [SABA_STOP_RESTART] = "restart",
-		[SABA_STOP_STOP] = "stop",	   [SABA_STOP_SINGLE] = "single",
-		[SABA_STOP_SHUTDOWN] = "shutdown", [SABA_STOP_TERMINATE] = "terminate",
-		[SABA_STOP_MANUAL] = "manual",
-	};
-
-	if (kind < 0 || kind >= (int)(sizeof(names) / sizeof(names[0])))
-		return "invalid";
-	return names[kind];
-}
-
 const char *saba_retire_result_name(int result)
 {
 	switch (result) {

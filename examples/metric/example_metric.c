@@ -30,7 +30,7 @@
  *   - Config strings belong to the agent and are only valid in create():
  *     copy what you keep.
  *   - host functions added after ABI 1.0 are used only when the agent has
- *     them (host->abi_minor), so this binary also runs on an older agent.
+ *     them (SABA_HOST_HAS), so this binary also runs on an older agent.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,18 +171,19 @@ static int example_metric_collect(void *instance)
 /*
  * Background work starts after the host is registered.  Here it only hands
  * the agent a graph definition for the metric, so Mackerel draws it with a
- * title and a unit.  graph_defs() arrived in ABI 1.1: the #if lets this file
- * build against an older header, the abi_minor test lets a binary built
- * against 1.1 run in a 1.0 agent, whose table has no such member.
+ * title and a unit.  graph_defs() arrived in ABI 1.1: SABA_HOST_HAS lets a
+ * binary built against a newer header run in a 1.0 agent, whose table has
+ * no such member.  (The #ifdef only lets this file build against older
+ * headers, which had no SABA_HOST_HAS: those builds skip the graph.)
  */
 static int example_metric_start(void *instance)
 {
-#if SABA_PLUGIN_ABI_MINOR >= 1
+#ifdef SABA_HOST_HAS
 	struct example_metric *m = instance;
 	const char *dot = strrchr(m->name, '.');
 	char json[512];
 
-	if (m->host->abi_minor < 1 || m->host->graph_defs == NULL)
+	if (!SABA_HOST_HAS(m->host, graph_defs))
 		return SABA_OK; /* an older agent: the graph is just untitled */
 	/* A graph is named by the metric name without its last part, and the
 	 * last definition sent for a graph wins, so two instances should not

@@ -13,8 +13,8 @@
  *     ever grow at their end.  A plugin built against an older minor works
  *     with a newer agent: the agent copies min(struct_size, sizeof) bytes and
  *     treats a missing or NULL member as "not implemented".
- *   - A plugin must check host->abi_minor (or host->struct_size) before using
- *     a host function added after minor 0.
+ *   - A plugin must check SABA_HOST_HAS(host, member) before using a host
+ *     function added after minor 0.
  *   - abi_major changes only when an existing member changes meaning; the
  *     agent refuses a plugin whose major differs from its own.
  *
@@ -121,6 +121,38 @@ enum saba_stop_kind {
 	SABA_STOP_TERMINATE,   /* cloud provider says the machine is destroyed */
 	SABA_STOP_MANUAL,      /* operator ran "saba-agent retire" */
 };
+
+/* The name of a stop kind, as logs and the triggers' retire_on settings
+ * spell it ("poweroff", "terminate", ...); "invalid" for any other number. */
+static inline const char *saba_stop_kind_name(int kind)
+{
+	switch (kind) {
+	case SABA_STOP_UNKNOWN:
+		return "unknown";
+	case SABA_STOP_POWEROFF:
+		return "poweroff";
+	case SABA_STOP_HALT:
+		return "halt";
+	case SABA_STOP_REBOOT:
+		return "reboot";
+	case SABA_STOP_KEXEC:
+		return "kexec";
+	case SABA_STOP_RESTART:
+		return "restart";
+	case SABA_STOP_STOP:
+		return "stop";
+	case SABA_STOP_SINGLE:
+		return "single";
+	case SABA_STOP_SHUTDOWN:
+		return "shutdown";
+	case SABA_STOP_TERMINATE:
+		return "terminate";
+	case SABA_STOP_MANUAL:
+		return "manual";
+	default:
+		return "invalid";
+	}
+}
 
 /* A request to the agent's retire routine. */
 struct saba_retire_request {
@@ -273,6 +305,19 @@ struct saba_host {
 
 	/* ABI minor 3+: append here only; never reorder or remove. */
 };
+
+/*
+ * Does the agent's table have the host function member, and implement it?
+ * Test every member added after ABI 1.0 before calling it: a plugin built
+ * against this header may run in an older agent, whose smaller table ends
+ * before the member (struct_size says where).
+ *
+ *	if (SABA_HOST_HAS(host, report_check))
+ *		host->report_check(ctx, &report);
+ */
+#define SABA_HOST_HAS(host, member)                                                                \
+	((host)->struct_size >= offsetof(struct saba_host, member) + sizeof((host)->member) &&     \
+	 (host)->member != NULL)
 
 /* Capability flags, informational (the agent derives them from the members
  * too) and for `saba-agent plugins`. */

@@ -31,6 +31,7 @@
 #include <jansson.h>
 #include <saba/plugin.h>
 
+#include "lib/clock.h"
 #include "lib/command.h"
 
 #define SABA_CHECK_MESSAGE_CHARS 1024
@@ -250,10 +251,9 @@ static void saba_check_destroy(void *instance)
 static int saba_check_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
 {
 	struct saba_check *ck;
-	pthread_condattr_t attr;
 	int rc;
 
-	if (!SABA_CMD_HOST_HAS(host, report_check)) {
+	if (!SABA_HOST_HAS(host, report_check)) {
 		host->config_error(ctx, NULL, "check plugins need an agent with plugin ABI 1.1");
 		return SABA_INVALID;
 	}
@@ -268,10 +268,7 @@ static int saba_check_create(const struct saba_host *host, saba_ctx *ctx, void *
 	ck->name = host->instance_name(ctx);
 	ck->last_status = -1;
 	pthread_mutex_init(&ck->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&ck->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	saba_clock_cond_init(&ck->cond);
 	rc = saba_check_settings(ck);
 	if (rc != SABA_OK) {
 		saba_check_destroy(ck);
@@ -391,16 +388,16 @@ static void *saba_check_main(void *arg)
 
 	pthread_mutex_lock(&ck->lock);
 	while (!ck->stopping) {
-		int64_t next = saba_cmd_now_ms() + ck->interval_ms;
+		int64_t next = saba_clock_ms() + ck->interval_ms;
 
 		pthread_mutex_unlock(&ck->lock);
 		saba_check_once(ck);
 		pthread_mutex_lock(&ck->lock);
 		/* monotonic: a clock step neither skips nor repeats a check */
-		while (!ck->stopping && saba_cmd_now_ms() < next) {
-			struct timespec ts = {.tv_sec = (time_t)(next / 1000),
-					      .tv_nsec = (long)(next % 1000) * 1000000};
+		while (!ck->stopping && saba_clock_ms() < next) {
+			struct timespec ts;
 
+			saba_clock_cond_deadline(next - saba_clock_ms(), &ts);
 			pthread_cond_timedwait(&ck->cond, &ck->lock, &ts);
 		}
 	}

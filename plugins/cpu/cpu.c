@@ -152,7 +152,7 @@ static int saba_cpu_collect(void *instance)
 	size_t len;
 	int err, rc;
 
-	err = saba_read_file(cpu->stat_path, &text, &len);
+	err = saba_textfile_read(cpu->stat_path, &text, &len);
 	if (err != 0) {
 		cpu->host->log(cpu->ctx, SABA_LOG_ERR, "cannot read %s: %s", cpu->stat_path,
 			       strerror(err));
@@ -236,7 +236,7 @@ static int saba_cpu_host_spec(void *instance)
 	size_t len, ncpu = 0;
 	int err, rc = SABA_ERROR, open = 0;
 
-	err = saba_read_file(cpu->cpuinfo_path, &text, &len);
+	err = saba_textfile_read(cpu->cpuinfo_path, &text, &len);
 	if (err != 0) {
 		cpu->host->log(cpu->ctx, SABA_LOG_ERR, "cannot read %s: %s", cpu->cpuinfo_path,
 			       strerror(err));

@@ -34,6 +34,7 @@
 
 #include <saba/plugin.h>
 
+#include "lib/clock.h"
 #include "lib/jsontext.h"
 #include "lib/metricname.h"
 #include "lib/pattern.h"
@@ -132,13 +133,13 @@ static int saba_disk_collect(void *instance)
 	size_t len;
 	int err, rc = SABA_OK;
 
-	err = saba_read_file(disk->path, &text, &len);
+	err = saba_textfile_read(disk->path, &text, &len);
 	if (err != 0) {
 		disk->host->log(disk->ctx, SABA_LOG_ERR, "cannot read %s: %s", disk->path,
 				strerror(err));
 		return SABA_ERROR;
 	}
-	disk->cur.at = saba_monotonic();
+	disk->cur.at = saba_clock_seconds();
 	saba_samples_clear(&disk->cur);
 	cursor = text;
 	while (rc == SABA_OK && (line = saba_next_line(&cursor)) != NULL)
@@ -181,7 +182,7 @@ static void saba_disk_attr(struct saba_json *j, const char *dir, const char *fil
 		j->failed = 1;
 		return;
 	}
-	if (saba_read_file(path, &text, &len) == 0) {
+	if (saba_textfile_read(path, &text, &len) == 0) {
 		s = text;
 		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
 			s++;

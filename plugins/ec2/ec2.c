@@ -28,6 +28,7 @@
 #include "identity.h"
 #include "poller.h"
 #include "self.h"
+#include "lib/clock.h"
 #include "lib/plugconf.h"
 
 #define SABA_EC2_IMDS_DEFAULT "http://169.254.169.254"
@@ -182,8 +183,8 @@ static int saba_ec2_settings(struct saba_ec2 *e)
 			"is required for sweep = true with cloud_platform = \"none\"");
 		return SABA_INVALID;
 	}
-	if (e->sweep && (e->host->abi_minor < 2 || e->host->api_request == NULL ||
-			 e->host->retire_host == NULL)) {
+	if (e->sweep &&
+	    (!SABA_HOST_HAS(e->host, api_request) || !SABA_HOST_HAS(e->host, retire_host))) {
 		e->host->config_error(e->ctx, "sweep",
 				      "needs an agent with plugin ABI 1.2 or later");
 		return SABA_INVALID;
@@ -337,7 +338,7 @@ static int saba_ec2_confirm_retire(void *instance, const struct saba_retire_requ
 	deadline = 2 * e->ec2_timeout_ms;
 	if (budget_ms > 0 && budget_ms < deadline)
 		deadline = budget_ms;
-	deadline += saba_aws_now_ms();
+	deadline += saba_clock_ms();
 	ids[0] = id;
 	seen.want = id;
 	if (saba_ec2_describe(aws, ids, 1, deadline, saba_ec2_on_instance, &seen, err,
@@ -401,7 +402,6 @@ static void saba_ec2_destroy(void *instance)
 static int saba_ec2_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
 {
 	struct saba_ec2 *e = calloc(1, sizeof(*e));
-	pthread_condattr_t ca;
 	int rc;
 
 	if (e == NULL)
@@ -409,10 +409,7 @@ static int saba_ec2_create(const struct saba_host *host, saba_ctx *ctx, void **i
 	e->host = host;
 	e->ctx = ctx;
 	pthread_mutex_init(&e->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&e->wake, &ca);
-	pthread_condattr_destroy(&ca);
+	saba_clock_cond_init(&e->wake);
 	rc = saba_ec2_settings(e);
 	if (rc != SABA_OK)
 		goto fail;

@@ -25,7 +25,8 @@ plugins_ec2_libsabaec2_la_SOURCES = plugins/ec2/imds.c plugins/ec2/imds.h \
 	plugins/ec2/sweep.c plugins/ec2/sweep.h
 plugins_ec2_libsabaec2_la_CPPFLAGS = $(AM_CPPFLAGS) $(saba_ec2_objs)
 plugins_ec2_libsabaec2_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(EXPAT_CFLAGS)
-plugins_ec2_libsabaec2_la_LIBADD = $(CURL_LIBS) $(JANSSON_LIBS) $(EXPAT_LIBS)
+plugins_ec2_libsabaec2_la_LIBADD = plugins/lib/libsabaclock.la $(CURL_LIBS) $(JANSSON_LIBS) \
+	$(EXPAT_LIBS)
 
 plugin_LTLIBRARIES += plugins/ec2.la
 plugins_ec2_la_SOURCES = plugins/ec2/ec2.c

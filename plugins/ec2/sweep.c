@@ -34,6 +34,7 @@
 #include "hostlist.h"
 #include "sweep.h"
 #include "xml.h"
+#include "lib/clock.h"
 
 #define SABA_SWEEP_MAX_REGIONS 64
 #define SABA_SWEEP_MAX_HOSTS   100000
@@ -81,7 +82,7 @@ struct saba_sweep {
 	pthread_t thread;
 	int started;
 	pthread_mutex_t lock;
-	pthread_cond_t cond; /* deadlines: saba_aws_cond_deadline() */
+	pthread_cond_t cond; /* deadlines: saba_clock_cond_deadline() */
 	int stop;
 };
 
@@ -300,7 +301,7 @@ static int saba_sweep_region(struct saba_sweep *s, int r, struct saba_sweep_host
 		if (nb == 0 || (nb < SABA_EC2_MAX_IDS && !last))
 			continue;
 		if (saba_ec2_describe(s->aws[r], batch, nb,
-				      saba_aws_now_ms() + 3 * s->timeout_ms + 5000,
+				      saba_clock_ms() + 3 * s->timeout_ms + 5000,
 				      saba_sweep_on_instance, &m, err, sizeof(err)) != 0) {
 			if (!saba_sweep_stopping(s))
 				s->host->log(s->ctx, SABA_LOG_WARNING,
@@ -410,7 +411,7 @@ int saba_sweep_round(struct saba_sweep *s, struct saba_sweep_stats *st)
 {
 	struct saba_sweep_host *hosts = NULL;
 	int region_ok[SABA_SWEEP_MAX_REGIONS];
-	int64_t t0 = saba_aws_now_ms(), now;
+	int64_t t0 = saba_clock_ms(), now;
 	uint64_t req0 = 0;
 	size_t n = 0;
 	char err[512];
@@ -441,7 +442,7 @@ int saba_sweep_round(struct saba_sweep *s, struct saba_sweep_stats *st)
 		if (saba_sweep_stopping(s))
 			return -1; /* half a sweep decides nothing */
 	}
-	now = saba_aws_now_ms();
+	now = saba_clock_ms();
 	for (size_t i = 0; i < n; i++) {
 		struct saba_sweep_host *h = &hosts[i];
 		int *counter[] = {
@@ -464,7 +465,7 @@ int saba_sweep_round(struct saba_sweep *s, struct saba_sweep_stats *st)
 	for (int r = 0; r < s->nregions; r++)
 		st->requests += saba_aws_requests(s->aws[r]);
 	st->requests -= req0;
-	st->took_ms = saba_aws_now_ms() - t0;
+	st->took_ms = saba_clock_ms() - t0;
 	saba_sweep_log(s, st);
 	return saba_sweep_stopping(s) ? -1 : 0;
 }
@@ -478,16 +479,16 @@ static void *saba_sweep_main(void *arg)
 
 	while (!saba_sweep_stopping(s)) {
 		struct saba_sweep_stats st;
-		int64_t next = saba_aws_now_ms() + (int64_t)s->interval_s * 1000;
+		int64_t next = saba_clock_ms() + (int64_t)s->interval_s * 1000;
 		struct timespec ts;
 		int64_t wait;
 
 		saba_sweep_round(s, &st);
 		/* Every interval from start to start; at least a second apart. */
-		wait = next - saba_aws_now_ms();
+		wait = next - saba_clock_ms();
 		if (wait < 1000)
 			wait = 1000;
-		saba_aws_cond_deadline(wait, &ts);
+		saba_clock_cond_deadline(wait, &ts);
 		pthread_mutex_lock(&s->lock);
 		while (!s->stop && pthread_cond_timedwait(&s->cond, &s->lock, &ts) == 0)
 			;
@@ -500,9 +501,8 @@ struct saba_sweep *saba_sweep_new(const struct saba_sweep_config *cfg)
 {
 	const struct saba_host *host = cfg->host;
 	struct saba_sweep *s;
-	pthread_condattr_t ca;
 
-	if (host->abi_minor < 2 || host->api_request == NULL || host->retire_host == NULL) {
+	if (!SABA_HOST_HAS(host, api_request) || !SABA_HOST_HAS(host, retire_host)) {
 		host->log(cfg->ctx, SABA_LOG_ERR,
 			  "sweep: this agent cannot retire other hosts (plugin ABI 1.2 needed)");
 		return NULL;
@@ -524,10 +524,7 @@ struct saba_sweep *saba_sweep_new(const struct saba_sweep_config *cfg)
 	s->grace_ms = (int64_t)cfg->absent_grace_s * 1000;
 	s->timeout_ms = cfg->timeout_ms;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	saba_clock_cond_init(&s->cond);
 	s->regions = calloc((size_t)cfg->nregions, sizeof(*s->regions));
 	s->aws = calloc((size_t)cfg->nregions, sizeof(*s->aws));
 	if (s->regions == NULL || s->aws == NULL)

@@ -137,7 +137,7 @@ static int saba_exec_settings(struct saba_exec *ex)
 	if (rc != SABA_OK && rc != SABA_NOTFOUND)
 		return rc;
 	if ((ex->custom_identifier != NULL || ex->use_plugin_timestamp) &&
-	    !SABA_CMD_HOST_HAS(host, emit_ex)) {
+	    !SABA_HOST_HAS(host, emit_ex)) {
 		host->config_error(ex->ctx,
 				   ex->custom_identifier ? "custom_identifier"
 							 : "use_plugin_timestamp",
@@ -372,7 +372,7 @@ static void saba_exec_meta(struct saba_exec *ex)
 	const char *env[] = {SABA_EXEC_META_VAR "=1", ex->workdir_env, NULL};
 	struct saba_cmd_result res;
 
-	if (!SABA_CMD_HOST_HAS(ex->host, graph_defs)) {
+	if (!SABA_HOST_HAS(ex->host, graph_defs)) {
 		ex->host->log(ex->ctx, SABA_LOG_DEBUG, "agent without graph_defs(): no meta run");
 		return;
 	}

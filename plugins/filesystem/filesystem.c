@@ -139,7 +139,7 @@ static int saba_fs_scan(struct saba_fs *fs, struct saba_fs_table *t)
 	int err;
 
 	memset(t, 0, sizeof(*t));
-	err = saba_read_file(fs->path, &t->text, &len);
+	err = saba_textfile_read(fs->path, &t->text, &len);
 	if (err != 0) {
 		fs->host->log(fs->ctx, SABA_LOG_ERR, "cannot read %s: %s", fs->path, strerror(err));
 		return SABA_ERROR;

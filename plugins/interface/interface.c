@@ -25,6 +25,7 @@
 
 #include <saba/plugin.h>
 
+#include "lib/clock.h"
 #include "lib/metricname.h"
 #include "lib/pattern.h"
 #include "lib/procfs.h"
@@ -124,13 +125,13 @@ static int saba_iface_collect(void *instance)
 	size_t len;
 	int err, rc = SABA_OK;
 
-	err = saba_read_file(ifc->path, &text, &len);
+	err = saba_textfile_read(ifc->path, &text, &len);
 	if (err != 0) {
 		ifc->host->log(ifc->ctx, SABA_LOG_ERR, "cannot read %s: %s", ifc->path,
 			       strerror(err));
 		return SABA_ERROR;
 	}
-	ifc->cur.at = saba_monotonic();
+	ifc->cur.at = saba_clock_seconds();
 	saba_samples_clear(&ifc->cur);
 	cursor = text;
 	while (rc == SABA_OK && (line = saba_next_line(&cursor)) != NULL)

@@ -3,30 +3,14 @@
 
 #include "retire_on.h"
 
-static const char *const saba_stop_names[] = {
-	[SABA_STOP_UNKNOWN] = "unknown",   [SABA_STOP_POWEROFF] = "poweroff",
-	[SABA_STOP_HALT] = "halt",	   [SABA_STOP_REBOOT] = "reboot",
-	[SABA_STOP_KEXEC] = "kexec",	   [SABA_STOP_RESTART] = "restart",
-	[SABA_STOP_STOP] = "stop",	   [SABA_STOP_SINGLE] = "single",
-	[SABA_STOP_SHUTDOWN] = "shutdown", [SABA_STOP_TERMINATE] = "terminate",
-	[SABA_STOP_MANUAL] = "manual",
-};
-
-#define SABA_NSTOPS (int)(sizeof(saba_stop_names) / sizeof(saba_stop_names[0]))
-
-const char *saba_stop_name(int kind)
-{
-	return kind >= 0 && kind < SABA_NSTOPS ? saba_stop_names[kind] : "unknown";
-}
-
 /* The kind named v if allowed[] has it, else -1. */
 static int saba_allowed_kind(const char *const *allowed, const char *v)
 {
 	for (; *allowed != NULL; allowed++) {
 		if (strcmp(*allowed, v) != 0)
 			continue;
-		for (int k = 0; k < SABA_NSTOPS; k++)
-			if (strcmp(saba_stop_names[k], v) == 0)
+		for (int k = 0; strcmp(saba_stop_kind_name(k), "invalid") != 0; k++)
+			if (strcmp(saba_stop_kind_name(k), v) == 0)
 				return k;
 	}
 	return -1;
@@ -69,4 +53,29 @@ int saba_retire_on(const struct saba_host *host, saba_ctx *ctx, const char *cons
 		*out |= 1u << kind;
 	}
 	return SABA_OK;
+}
+
+int saba_retire_on_stop(const struct saba_host *host, saba_ctx *ctx, int kind, const char *evidence,
+			uint32_t retire_on)
+{
+	const char *name = saba_stop_kind_name(kind);
+	struct saba_retire_request req;
+
+	host->log(ctx, SABA_LOG_NOTICE, "stop classified as %s (%s)", name, evidence);
+	if (kind == SABA_STOP_RESTART || kind == SABA_STOP_UNKNOWN || kind == SABA_STOP_SINGLE) {
+		host->log(ctx, SABA_LOG_NOTICE, "not retiring: %s stops never retire", name);
+		return kind;
+	}
+	if (kind < 0 || kind >= 32 || !(retire_on & (1u << kind))) {
+		host->log(ctx, SABA_LOG_NOTICE, "not retiring: %s is not in retire_on", name);
+		return kind;
+	}
+	/* The core logs the kind and who asked; the reason is the evidence. */
+	req = (struct saba_retire_request){
+		.struct_size = sizeof(req),
+		.kind = kind,
+		.reason = evidence,
+	};
+	host->retire(ctx, &req);
+	return kind;
 }

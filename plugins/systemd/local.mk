@@ -16,7 +16,7 @@ plugins_systemd_la_SOURCES = plugins/systemd/systemd.c
 plugins_systemd_la_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 plugins_systemd_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_systemd_la_LIBADD = plugins/systemd/libsabasdclassify.la plugins/lib/libsabatrigger.la \
-	$(LIBSYSTEMD_LIBS)
+	plugins/lib/libsabaclock.la $(LIBSYSTEMD_LIBS)
 
 if HAVE_CUNIT
 check_PROGRAMS += tests/plugins/systemd/test_classify

@@ -27,6 +27,7 @@
 
 #include <saba/plugin.h>
 
+#include "lib/clock.h"
 #include "lib/retire_on.h"
 #include "classify.h"
 
@@ -72,14 +73,6 @@ struct saba_sd_call {
 	sd_bus_message *reply; /* on success */
 	char error[160];
 };
-
-static uint64_t saba_sd_now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static const char *saba_sd_strerror(int err, char *buf, size_t len)
 {
@@ -161,7 +154,7 @@ static int saba_sd_query(struct saba_sd_answer *a, int private, uint64_t deadlin
 	const char *s = NULL;
 	sd_bus *bus = NULL;
 	char ebuf[128];
-	uint64_t now = saba_sd_now_usec();
+	uint64_t now = (uint64_t)saba_clock_usec();
 	int r;
 
 	if (now >= deadline) {
@@ -194,7 +187,7 @@ static int saba_sd_query(struct saba_sd_answer *a, int private, uint64_t deadlin
 		goto out;
 	}
 	while (!(jobs.done && state.done)) {
-		now = saba_sd_now_usec();
+		now = (uint64_t)saba_clock_usec();
 		if (now >= deadline) {
 			snprintf(a->error, sizeof(a->error), "no answer from %s in time", via);
 			r = -ETIMEDOUT;
@@ -309,7 +302,6 @@ static int saba_systemd_shutdown(void *instance)
 	struct saba_systemd *t = instance;
 	const struct saba_host *host = t->host;
 	struct saba_sd_answer a = {0};
-	struct saba_retire_request req;
 	char evidence[512];
 	int budget = host->shutdown_budget(t->ctx), kind, rc;
 	uint64_t usec = SABA_SD_QUERY_USEC, deadline;
@@ -320,11 +312,11 @@ static int saba_systemd_shutdown(void *instance)
 	}
 	if ((uint64_t)budget * 1000000u < usec)
 		usec = (uint64_t)budget * 1000000u;
-	deadline = saba_sd_now_usec() + usec;
+	deadline = (uint64_t)saba_clock_usec() + usec;
 	/* As root, PID 1's private socket works even when dbus-daemon is
 	 * stopping beside us; the bus is the way for everyone else. */
 	rc = geteuid() == 0 ? saba_sd_query(&a, 1, deadline) : -EPERM;
-	if (rc < 0 && saba_sd_now_usec() < deadline) {
+	if (rc < 0 && (uint64_t)saba_clock_usec() < deadline) {
 		if (geteuid() == 0)
 			host->log(t->ctx, SABA_LOG_INFO, "%s; trying the system bus", a.error);
 		rc = saba_sd_query(&a, 0, deadline);
@@ -333,26 +325,7 @@ static int saba_systemd_shutdown(void *instance)
 		host->log(t->ctx, SABA_LOG_WARNING, "cannot ask systemd why we stop: %s", a.error);
 	kind = saba_sd_classify(a.jobs, a.n, a.state, t->unit);
 	saba_sd_evidence(a.jobs, a.n, a.state, t->unit, evidence, sizeof(evidence));
-	host->log(t->ctx, SABA_LOG_NOTICE, "stop classified as %s (%s)", saba_stop_name(kind),
-		  evidence);
-	if (kind == SABA_STOP_RESTART || kind == SABA_STOP_UNKNOWN) {
-		host->log(t->ctx, SABA_LOG_NOTICE, "not retiring: %s stops never retire",
-			  saba_stop_name(kind));
-		goto out;
-	}
-	if (!(t->retire_on & (1u << kind))) {
-		host->log(t->ctx, SABA_LOG_NOTICE, "not retiring: %s is not in retire_on",
-			  saba_stop_name(kind));
-		goto out;
-	}
-	/* The core logs the kind and who asked; the reason is the evidence. */
-	req = (struct saba_retire_request){
-		.struct_size = sizeof(req),
-		.kind = kind,
-		.reason = evidence,
-	};
-	host->retire(t->ctx, &req);
-out:
+	saba_retire_on_stop(host, t->ctx, kind, evidence, t->retire_on);
 	saba_sd_answer_clear(&a);
 	return kind;
 }

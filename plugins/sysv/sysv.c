@@ -116,7 +116,6 @@ static int saba_sysv_shutdown(void *instance)
 	struct saba_sysv *t = instance;
 	const struct saba_host *host = t->host;
 	struct saba_sysv_record rec;
-	struct saba_retire_request req;
 	char err[160] = "", evidence[512];
 	int found, marked, kind;
 
@@ -128,26 +127,7 @@ static int saba_sysv_shutdown(void *instance)
 	kind = saba_sysv_classify(found == SABA_SYSV_FOUND ? &rec : NULL, t->since, marked);
 	saba_sysv_evidence(t->utmp, found == SABA_SYSV_FOUND ? &rec : NULL, err, marked, evidence,
 			   sizeof(evidence));
-	host->log(t->ctx, SABA_LOG_NOTICE, "stop classified as %s (%s)", saba_stop_name(kind),
-		  evidence);
-	if (kind == SABA_STOP_RESTART || kind == SABA_STOP_UNKNOWN || kind == SABA_STOP_SINGLE) {
-		host->log(t->ctx, SABA_LOG_NOTICE, "not retiring: %s stops never retire",
-			  saba_stop_name(kind));
-		return kind;
-	}
-	if (!(t->retire_on & (1u << kind))) {
-		host->log(t->ctx, SABA_LOG_NOTICE, "not retiring: %s is not in retire_on",
-			  saba_stop_name(kind));
-		return kind;
-	}
-	/* The core logs the kind and who asked; the reason is the evidence. */
-	req = (struct saba_retire_request){
-		.struct_size = sizeof(req),
-		.kind = kind,
-		.reason = evidence,
-	};
-	host->retire(t->ctx, &req);
-	return kind;
+	return saba_retire_on_stop(host, t->ctx, kind, evidence, t->retire_on);
 }
 
 static const struct saba_plugin saba_sysv_plugin = {

@@ -156,7 +156,7 @@ static DWORD WINAPI saba_scm_worker(LPVOID arg)
 		return 0;
 	saba_scm_report(t, SERVICE_STOP_PENDING, 0);
 	t->host->log(t->ctx, SABA_LOG_NOTICE, "service control received (%s): stopping",
-		     saba_stop_name((int)t->kind));
+		     saba_stop_kind_name((int)t->kind));
 	t->request_stop(t->arg);
 	while (WaitForSingleObject(t->done_event, SABA_SCM_TICK_MS) == WAIT_TIMEOUT)
 		saba_scm_report(t, SERVICE_STOP_PENDING, 0);

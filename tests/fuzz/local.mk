@@ -164,7 +164,7 @@ FUZZ_LIBS = $(CURL_LIBS) $(JANSSON_LIBS) $(LIBCONFIG_LIBS) $(EXPAT_LIBS) -lpthre
 FUZZ_CORE_SRC = $(core_libsabacore_la_SOURCES)
 FUZZ_PLUG_SRC = $(plugins_lib_libsabaprocfs_la_SOURCES) $(plugins_lib_libsabametric_la_SOURCES) \
 	$(plugins_lib_libsabacommand_la_SOURCES) $(plugins_lib_libsabatrigger_la_SOURCES) \
-	plugins/sysv/classify.c plugins/sysv/classify.h
+	$(plugins_lib_libsabaclock_la_SOURCES) plugins/sysv/classify.c plugins/sysv/classify.h
 FUZZ_HARNESS_SRC = tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_loadavg.c \
 	tests/fuzz/fuzz_memory.c tests/fuzz/fuzz_cpu.c tests/fuzz/fuzz_disk.c \
 	tests/fuzz/fuzz_interface.c tests/fuzz/fuzz_filesystem.c tests/fuzz/fuzz_procfs.c \
@@ -174,7 +174,7 @@ FUZZ_HARNESS_SRC = tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_loadavg.c \
 	plugins/cpu/cpu.c plugins/disk/disk.c plugins/interface/interface.c \
 	plugins/filesystem/filesystem.c plugins/exec/exec.c plugins/check/check.c \
 	plugins/sysv/sysv.c
-FUZZ_EC2_SRC = $(plugins_ec2_libsabaec2_la_SOURCES)
+FUZZ_EC2_SRC = $(plugins_ec2_libsabaec2_la_SOURCES) $(plugins_lib_libsabaclock_la_SOURCES)
 FUZZ_TEST_SRC = tests/fuzz/fuzz.c tests/fuzz/fuzz.h $(sdk_libsaba_plugin_test_la_SOURCES)
 FUZZ_ARCHIVES = $(FUZZ_OUT)/libtest.a $(FUZZ_OUT)/libplug.a $(FUZZ_OUT)/libcore.a \
 	$(FUZZ_EC2_ARCHIVE)

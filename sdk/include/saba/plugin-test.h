@@ -97,7 +97,7 @@ SABA_TEST_API void saba_test_set_shutdown_budget(struct saba_test_host *th, int 
 SABA_TEST_API void saba_test_set_echo(struct saba_test_host *th, int echo);
 /* Pretend to be an agent of an older ABI minor: the table's abi_minor and
  * struct_size say so and later members are NULL, to test a plugin's
- * host->abi_minor checks.  0, or -1 when minor is not 0 ..
+ * SABA_HOST_HAS checks.  0, or -1 when minor is not 0 ..
  * SABA_PLUGIN_ABI_MINOR. */
 SABA_TEST_API int saba_test_set_abi_minor(struct saba_test_host *th, int minor);
 
