@@ -34,7 +34,9 @@ static void saba_usage(FILE *f, const char *config)
 		"  once          collect one round and print host spec and metrics as JSON\n"
 		"  retire        retire this host from Mackerel (asks unless --force)\n"
 		"  configtest    validate the configuration and every enabled plugin\n"
-		"  plugins       list the plugins in the plugin directory\n"
+		"  plugins [NAME...]\n"
+		"                list the plugins in the plugin directory; with names\n"
+		"                (or -v: all), each in full with its settings\n"
 		"  version       print versions of the agent and its libraries\n"
 #ifdef _WIN32
 		"  service install|uninstall\n"
@@ -133,6 +135,12 @@ int main(int argc, char **argv)
 		cmd = argv[optind++];
 	if (strcmp(cmd, "service") == 0 && optind < argc)
 		action = argv[optind++];
+	if (strcmp(cmd, "plugins") == 0) {
+		o.names = argv + optind;
+		o.nnames = argc - optind;
+		optind = argc;
+	}
+	o.verbose = level == SABA_LOG_DEBUG;
 	if (optind < argc) {
 		fprintf(stderr, "saba-agent: unexpected argument \"%s\"\n", argv[optind]);
 		return 2;

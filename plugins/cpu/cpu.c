@@ -50,9 +50,9 @@ struct saba_cpu {
 	int have_prev;
 };
 
-static const struct saba_config_key saba_cpu_keys[] = {
-	SABA_PROCFS_CONFIG_KEY,
-	{NULL, 0, NULL},
+static const struct saba_setting saba_cpu_settings[] = {
+	SABA_PROCFS_SETTING,
+	{.name = NULL},
 };
 
 /* metric of field i; user, nice, system and idle are always there */
@@ -338,7 +338,7 @@ static const struct saba_plugin saba_cpu_plugin = {
 	.version = "0.1.0",
 	.description = "CPU time shares cpu.*.percentage from /proc/stat, and meta.cpu",
 	.flags = SABA_PLUGIN_DELTA,
-	.config_keys = saba_cpu_keys,
+	.settings = saba_cpu_settings,
 	.create = saba_cpu_create,
 	.destroy = saba_cpu_destroy,
 	.collect = saba_cpu_collect,

@@ -56,11 +56,17 @@ struct saba_disk {
 	int have_prev;
 };
 
-static const struct saba_config_key saba_disk_keys[] = {
-	SABA_PROCFS_CONFIG_KEY,
-	{"sysfs", SABA_CFG_STRING, "root of sysfs for meta.block_device (default \"/sys\")"},
-	{"ignore", SABA_CFG_STRING, "leave out devices whose sanitised name matches (regex)"},
-	{NULL, 0, NULL},
+static const struct saba_setting saba_disk_settings[] = {
+	SABA_PROCFS_SETTING,
+	{.name = "sysfs",
+	 .type = SABA_CFG_STRING,
+	 .def = "\"/sys\"",
+	 .flags = SABA_SETTING_NONEMPTY,
+	 .description = "root of sysfs, for meta.block_device"},
+	{.name = "ignore",
+	 .type = SABA_CFG_STRING,
+	 .description = "leave out devices whose sanitised name matches (regex)"},
+	{.name = NULL},
 };
 
 /* One line into cur: SABA_OK also for a line that is skipped by rule. */
@@ -315,7 +321,7 @@ static int saba_disk_create(const struct saba_host *host, saba_ctx *ctx, void **
 	disk->ctx = ctx;
 	rc = saba_procfs_path(host, ctx, "diskstats", &disk->path);
 	if (rc == SABA_OK)
-		rc = saba_dir_setting(host, ctx, "sysfs", "/sys", &disk->sysfs);
+		rc = saba_dir_setting(host, ctx, "sysfs", &disk->sysfs);
 	if (rc == SABA_OK)
 		rc = saba_regex_setting(host, ctx, "ignore", &disk->ignore);
 	if (rc != SABA_OK) {
@@ -333,7 +339,7 @@ static const struct saba_plugin saba_disk_plugin = {
 	.description = "disk reads and writes per second from /proc/diskstats, and "
 		       "meta.block_device",
 	.flags = SABA_PLUGIN_DELTA,
-	.config_keys = saba_disk_keys,
+	.settings = saba_disk_settings,
 	.create = saba_disk_create,
 	.destroy = saba_disk_destroy,
 	.collect = saba_disk_collect,

@@ -64,14 +64,27 @@ struct saba_exec_skip {
 	const char *why;
 };
 
-static const struct saba_config_key saba_exec_keys[] = {
-	SABA_CMD_CONFIG_KEYS,
-	{"include_pattern", SABA_CFG_STRING, "only names matching this extended regex"},
-	{"exclude_pattern", SABA_CFG_STRING, "drop names matching this extended regex"},
-	{"custom_identifier", SABA_CFG_STRING, "post the values to the host with this id"},
-	{"use_plugin_timestamp", SABA_CFG_BOOL, "use the plugin's epoch column"},
-	{"workdir", SABA_CFG_STRING, "MACKEREL_PLUGIN_WORKDIR (default /var/tmp/saba-agent)"},
-	{NULL, 0, NULL},
+static const struct saba_setting saba_exec_settings[] = {
+	SABA_CMD_SETTINGS,
+	{.name = "include_pattern",
+	 .type = SABA_CFG_STRING,
+	 .description = "only names matching this extended regex"},
+	{.name = "exclude_pattern",
+	 .type = SABA_CFG_STRING,
+	 .description = "drop names matching this extended regex"},
+	{.name = "custom_identifier",
+	 .type = SABA_CFG_STRING,
+	 .description = "post the values to the host with this customIdentifier"},
+	{.name = "use_plugin_timestamp",
+	 .type = SABA_CFG_BOOL,
+	 .def = "false",
+	 .description = "use the plugin's epoch column instead of the collection time"},
+	{.name = "workdir",
+	 .type = SABA_CFG_STRING,
+	 .flags = SABA_SETTING_NONEMPTY,
+	 .description = "MACKEREL_PLUGIN_WORKDIR for the command; absent: the agent's own, "
+			"else " SABA_EXEC_WORKDIR},
+	{.name = NULL},
 };
 
 static int saba_exec_regex(struct saba_exec *ex, const char *key, regex_t *re, int *has)
@@ -115,7 +128,7 @@ static void saba_exec_destroy(void *instance)
 	free(ex);
 }
 
-static int saba_exec_settings(struct saba_exec *ex)
+static int saba_exec_read_settings(struct saba_exec *ex)
 {
 	const struct saba_host *host = ex->host;
 	const char *s = NULL, *env;
@@ -134,8 +147,8 @@ static int saba_exec_settings(struct saba_exec *ex)
 	else if (rc != SABA_OK && rc != SABA_NOTFOUND)
 		return rc;
 	rc = host->config_bool(ex->ctx, "use_plugin_timestamp", &ex->use_plugin_timestamp);
-	if (rc != SABA_OK && rc != SABA_NOTFOUND)
-		return rc;
+	if (rc != SABA_OK)
+		return SABA_INVALID;
 	if ((ex->custom_identifier != NULL || ex->use_plugin_timestamp) &&
 	    !SABA_HOST_HAS(host, emit_ex)) {
 		host->config_error(ex->ctx,
@@ -180,7 +193,7 @@ static int saba_exec_create(const struct saba_host *host, saba_ctx *ctx, void **
 		rc = SABA_ERROR;
 		goto out;
 	}
-	rc = saba_exec_settings(ex);
+	rc = saba_exec_read_settings(ex);
 out:
 	if (rc != SABA_OK) {
 		saba_exec_destroy(ex);
@@ -535,7 +548,7 @@ static const struct saba_plugin saba_exec_plugin = {
 	.name = "exec",
 	.version = "0.1.0",
 	.description = "mackerel-agent metric plugins: custom.* values from a command",
-	.config_keys = saba_exec_keys,
+	.settings = saba_exec_settings,
 	.create = saba_exec_create,
 	.destroy = saba_exec_destroy,
 	.collect = saba_exec_collect,

@@ -47,10 +47,12 @@ struct saba_iface {
 	int have_prev;
 };
 
-static const struct saba_config_key saba_iface_keys[] = {
-	SABA_PROCFS_CONFIG_KEY,
-	{"ignore", SABA_CFG_STRING, "leave out interfaces whose name matches (regex)"},
-	{NULL, 0, NULL},
+static const struct saba_setting saba_iface_settings[] = {
+	SABA_PROCFS_SETTING,
+	{.name = "ignore",
+	 .type = SABA_CFG_STRING,
+	 .description = "leave out interfaces whose name matches (regex)"},
+	{.name = NULL},
 };
 
 /* One "  eth0: 123 456 ..." line into cur; header lines have no colon. */
@@ -194,7 +196,7 @@ static const struct saba_plugin saba_iface_plugin = {
 	.version = "0.1.0",
 	.description = "network bytes per second received and sent, from /proc/net/dev",
 	.flags = SABA_PLUGIN_DELTA,
-	.config_keys = saba_iface_keys,
+	.settings = saba_iface_settings,
 	.create = saba_iface_create,
 	.destroy = saba_iface_destroy,
 	.collect = saba_iface_collect,

@@ -3,31 +3,22 @@
 
 #include "retire_on.h"
 
-/* The kind named v if allowed[] has it, else -1. */
-static int saba_allowed_kind(const char *const *allowed, const char *v)
+/* The kind named v, or -1. */
+static int saba_kind_named(const char *v)
 {
-	for (; *allowed != NULL; allowed++) {
-		if (strcmp(*allowed, v) != 0)
-			continue;
-		for (int k = 0; strcmp(saba_stop_kind_name(k), "invalid") != 0; k++)
-			if (strcmp(saba_stop_kind_name(k), v) == 0)
-				return k;
-	}
+	for (int k = 0; strcmp(saba_stop_kind_name(k), "invalid") != 0; k++)
+		if (strcmp(saba_stop_kind_name(k), v) == 0)
+			return k;
 	return -1;
 }
 
-int saba_retire_on(const struct saba_host *host, saba_ctx *ctx, const char *const *allowed,
-		   uint32_t def, uint32_t *out)
+int saba_retire_on(const struct saba_host *host, saba_ctx *ctx, uint32_t *out)
 {
 	int n = host->config_count(ctx, "retire_on");
-	char names[128] = "";
 
-	if (n == SABA_NOTFOUND) {
-		*out = def;
-		return SABA_OK;
-	}
 	if (n < 0) {
-		host->config_error(ctx, "retire_on", "must be a list of stop kinds");
+		host->config_error(ctx, "retire_on",
+				   "has no value (the agent is older than plugin ABI 1.3)");
 		return SABA_INVALID;
 	}
 	*out = 0;
@@ -35,21 +26,9 @@ int saba_retire_on(const struct saba_host *host, saba_ctx *ctx, const char *cons
 		const char *v = NULL;
 		int kind;
 
-		if (host->config_element(ctx, "retire_on", i, NULL, &v) != SABA_OK || v == NULL) {
-			host->config_error(ctx, "retire_on", "element %d must be a string", i);
+		if (host->config_element(ctx, "retire_on", i, NULL, &v) != SABA_OK || v == NULL ||
+		    (kind = saba_kind_named(v)) < 0 || kind >= 32)
 			return SABA_INVALID;
-		}
-		kind = saba_allowed_kind(allowed, v);
-		if (kind < 0) {
-			for (const char *const *a = allowed; *a != NULL; a++)
-				snprintf(names + strlen(names), sizeof(names) - strlen(names),
-					 "%s%s", a == allowed ? "" : ", ", *a);
-			host->config_error(ctx, "retire_on",
-					   "\"%s\" is not one of %s (a restart and an unknown stop "
-					   "never retire)",
-					   v, names);
-			return SABA_INVALID;
-		}
 		*out |= 1u << kind;
 	}
 	return SABA_OK;

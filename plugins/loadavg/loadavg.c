@@ -20,9 +20,9 @@ struct saba_loadavg {
 	char *path; /* <procfs>/loadavg */
 };
 
-static const struct saba_config_key saba_loadavg_keys[] = {
-	SABA_PROCFS_CONFIG_KEY,
-	{NULL, 0, NULL},
+static const struct saba_setting saba_loadavg_settings[] = {
+	SABA_PROCFS_SETTING,
+	{.name = NULL},
 };
 
 /*
@@ -162,7 +162,7 @@ static const struct saba_plugin saba_loadavg_plugin = {
 	.name = "loadavg",
 	.version = "0.1.0",
 	.description = "load averages loadavg1/5/15 from /proc/loadavg",
-	.config_keys = saba_loadavg_keys,
+	.settings = saba_loadavg_settings,
 	.create = saba_loadavg_create,
 	.destroy = saba_loadavg_destroy,
 	.collect = saba_loadavg_collect,

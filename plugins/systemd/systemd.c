@@ -31,7 +31,6 @@
 #include "lib/retire_on.h"
 #include "classify.h"
 
-#define SABA_SD_DEFAULT_UNIT "saba-agent.service"
 #define SABA_SD_QUERY_USEC   (3 * 1000000ull) /* one query, at most this long */
 #define SABA_SD_PRIVATE	     "unix:path=/run/systemd/private"
 
@@ -42,17 +41,18 @@ struct saba_systemd {
 	uint32_t retire_on; /* bit per enum saba_stop_kind */
 };
 
-static const struct saba_config_key saba_systemd_keys[] = {
-	{"retire_on", SABA_CFG_STRING_LIST,
-	 "stop kinds that retire the host: poweroff, halt, reboot, kexec, stop "
-	 "(default [\"poweroff\"])"},
-	{"unit", SABA_CFG_STRING, "the agent's own unit (default \"" SABA_SD_DEFAULT_UNIT "\")"},
-	{NULL, 0, NULL},
-};
-
 /* The kinds retire_on accepts; restart and unknown are not among them. */
 static const char *const saba_systemd_allowed[] = {"poweroff", "halt", "reboot",
 						   "kexec",    "stop", NULL};
+
+static const struct saba_setting saba_systemd_settings[] = {
+	SABA_RETIRE_ON_SETTING(saba_systemd_allowed, "[\"poweroff\"]"),
+	{.name = "unit",
+	 .type = SABA_CFG_STRING,
+	 .def = "\"saba-agent.service\"",
+	 .description = "the agent's own unit, whose \"restart\" job means a restart"},
+	{.name = NULL},
+};
 
 /* ------------------------------------------------------------------ */
 /* the query                                                            */
@@ -248,7 +248,7 @@ static void saba_sd_answer_clear(struct saba_sd_answer *a)
 static int saba_systemd_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
 {
 	struct saba_systemd *t = calloc(1, sizeof(*t));
-	const char *unit = SABA_SD_DEFAULT_UNIT;
+	const char *unit = NULL;
 	int rc;
 
 	if (t == NULL) {
@@ -258,9 +258,7 @@ static int saba_systemd_create(const struct saba_host *host, saba_ctx *ctx, void
 	}
 	t->host = host;
 	t->ctx = ctx;
-	rc = host->config_string(ctx, "unit", &unit);
-	if (rc != SABA_OK && rc != SABA_NOTFOUND) {
-		host->config_error(ctx, "unit", "must be a string");
+	if (host->config_string(ctx, "unit", &unit) != SABA_OK) {
 		rc = SABA_INVALID;
 		goto out;
 	}
@@ -269,8 +267,7 @@ static int saba_systemd_create(const struct saba_host *host, saba_ctx *ctx, void
 		rc = SABA_INVALID;
 		goto out;
 	}
-	rc = saba_retire_on(host, ctx, saba_systemd_allowed, 1u << SABA_STOP_POWEROFF,
-			    &t->retire_on);
+	rc = saba_retire_on(host, ctx, &t->retire_on);
 	if (rc != SABA_OK)
 		goto out;
 	t->unit = strdup(unit);
@@ -335,7 +332,7 @@ static const struct saba_plugin saba_systemd_plugin = {
 	.name = "systemd",
 	.version = "1.0",
 	.description = "shutdown trigger: retires on a systemd poweroff, never on a restart",
-	.config_keys = saba_systemd_keys,
+	.settings = saba_systemd_settings,
 	.create = saba_systemd_create,
 	.destroy = saba_systemd_destroy,
 	.shutdown = saba_systemd_shutdown,
