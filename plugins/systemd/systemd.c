@@ -1,17 +1,12 @@
 /*
  * systemd: the shutdown trigger for hosts run by systemd.  When the agent
- * stops, it asks systemd's manager once (ListJobs and SystemState, bounded
- * by a few seconds) why, classifies the stop (classify.c) and asks
- * the core to retire the host only when the kind is in retire_on.  A
- * restart of our own unit, a reboot, a plain stop and any doubt never
- * retire unless configured (restart and unknown: never, whatever the
- * setting).
- *
- * Config:
- *   retire_on = [ "poweroff" ];      kinds that retire: poweroff, halt,
- *                                    reboot, kexec, stop ([] = never)
- *   unit = "saba-agent.service";     the agent's own unit, whose
- *                                    "restart" job means RESTART
+ * stops, it asks systemd's manager why (ListJobs and SystemState, within a
+ * few seconds of the shutdown budget): as root over PID 1's private socket
+ * and, when that fails, over the system bus.  It classifies the stop
+ * (classify.c) and asks the core to retire the host only when the kind is
+ * in retire_on; a restart of our own unit and any doubt never retire,
+ * whatever the setting.  Settings: saba_systemd_settings below (`saba-agent
+ * plugins systemd`).
  */
 #define _GNU_SOURCE
 
@@ -31,13 +26,14 @@
 #include "lib/retire_on.h"
 #include "classify.h"
 
-#define SABA_SD_QUERY_USEC   (3 * 1000000ull) /* one query, at most this long */
-#define SABA_SD_PRIVATE	     "unix:path=/run/systemd/private"
+#define SABA_SD_QUERY_USEC (3 * 1000000ull) /* one query, at most this long */
+#define SABA_SD_PRIVATE	   "unix:path=/run/systemd/private"
 
 struct saba_systemd {
 	const struct saba_host *host;
 	saba_ctx *ctx;
 	char *unit;
+	char *bus;	    /* NULL: PID 1's private socket (root), the system bus */
 	uint32_t retire_on; /* bit per enum saba_stop_kind */
 };
 
@@ -51,6 +47,11 @@ static const struct saba_setting saba_systemd_settings[] = {
 	 .type = SABA_CFG_STRING,
 	 .def = "\"saba-agent.service\"",
 	 .description = "the agent's own unit, whose \"restart\" job means a restart"},
+	{.name = "bus",
+	 .type = SABA_CFG_STRING,
+	 .flags = SABA_SETTING_NONEMPTY,
+	 .description = "the D-Bus address of systemd to ask (\"unix:path=...\"); absent: "
+			"PID 1's private socket as root, then the system bus"},
 	{.name = NULL},
 };
 
@@ -142,14 +143,14 @@ static int saba_sd_parse_jobs(struct saba_sd_answer *a, sd_bus_message *m)
 }
 
 /*
- * Connect (private: PID 1's own socket, as systemctl does as root; else
- * the system bus), send ListJobs and Get(SystemState) at once and run the
- * connection ourselves until both answered or the deadline: sd_bus_call()
- * could wait for the connection's setup without our bound.
+ * Connect to address (NULL: the system bus), send ListJobs and
+ * Get(SystemState) at once and run the connection ourselves until both
+ * answered or the deadline: sd_bus_call() could wait for the connection's
+ * setup without our bound.
  */
-static int saba_sd_query(struct saba_sd_answer *a, int private, uint64_t deadline)
+static int saba_sd_query(struct saba_sd_answer *a, const char *address, uint64_t deadline)
 {
-	const char *via = private ? "/run/systemd/private" : "the system bus";
+	const char *via = address != NULL ? address : "the system bus";
 	struct saba_sd_call jobs = {.what = "ListJobs"}, state = {.what = "SystemState"};
 	const char *s = NULL;
 	sd_bus *bus = NULL;
@@ -162,10 +163,10 @@ static int saba_sd_query(struct saba_sd_answer *a, int private, uint64_t deadlin
 		r = -ETIMEDOUT;
 		goto out;
 	}
-	if (private) {
+	if (address != NULL) {
 		r = sd_bus_new(&bus);
 		if (r >= 0)
-			r = sd_bus_set_address(bus, SABA_SD_PRIVATE);
+			r = sd_bus_set_address(bus, address);
 		if (r >= 0)
 			r = sd_bus_start(bus);
 	} else {
@@ -224,8 +225,12 @@ static int saba_sd_query(struct saba_sd_answer *a, int private, uint64_t deadlin
 out:
 	sd_bus_message_unref(jobs.reply);
 	sd_bus_message_unref(state.reply);
-	/* Replies are owned by us now; close drops the pending callbacks. */
-	sd_bus_flush_close_unref(bus);
+	/* Replies are owned by us now; close drops the pending callbacks.
+	 * Never flush: with a peer that has not finished the handshake,
+	 * sd_bus_flush() waits for it without any bound. */
+	if (bus != NULL)
+		sd_bus_close(bus);
+	sd_bus_unref(bus);
 	if (r < 0) {
 		free(a->jobs);
 		a->jobs = NULL;
@@ -248,7 +253,7 @@ static void saba_sd_answer_clear(struct saba_sd_answer *a)
 static int saba_systemd_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
 {
 	struct saba_systemd *t = calloc(1, sizeof(*t));
-	const char *unit = NULL;
+	const char *unit = NULL, *bus = NULL;
 	int rc;
 
 	if (t == NULL) {
@@ -270,6 +275,11 @@ static int saba_systemd_create(const struct saba_host *host, saba_ctx *ctx, void
 	rc = saba_retire_on(host, ctx, &t->retire_on);
 	if (rc != SABA_OK)
 		goto out;
+	if (host->config_string(ctx, "bus", &bus) == SABA_OK && (t->bus = strdup(bus)) == NULL) {
+		host->log(ctx, SABA_LOG_ERR, "out of memory");
+		rc = SABA_ERROR;
+		goto out;
+	}
 	t->unit = strdup(unit);
 	if (t->unit == NULL) {
 		host->log(ctx, SABA_LOG_ERR, "out of memory");
@@ -280,6 +290,8 @@ static int saba_systemd_create(const struct saba_host *host, saba_ctx *ctx, void
 	t = NULL;
 	rc = SABA_OK;
 out:
+	if (t != NULL)
+		free(t->bus);
 	free(t);
 	return rc;
 }
@@ -291,6 +303,7 @@ static void saba_systemd_destroy(void *instance)
 	if (t == NULL)
 		return;
 	free(t->unit);
+	free(t->bus);
 	free(t);
 }
 
@@ -312,11 +325,14 @@ static int saba_systemd_shutdown(void *instance)
 	deadline = (uint64_t)saba_clock_usec() + usec;
 	/* As root, PID 1's private socket works even when dbus-daemon is
 	 * stopping beside us; the bus is the way for everyone else. */
-	rc = geteuid() == 0 ? saba_sd_query(&a, 1, deadline) : -EPERM;
-	if (rc < 0 && (uint64_t)saba_clock_usec() < deadline) {
+	if (t->bus != NULL)
+		rc = saba_sd_query(&a, t->bus, deadline);
+	else
+		rc = geteuid() == 0 ? saba_sd_query(&a, SABA_SD_PRIVATE, deadline) : -EPERM;
+	if (rc < 0 && t->bus == NULL && (uint64_t)saba_clock_usec() < deadline) {
 		if (geteuid() == 0)
 			host->log(t->ctx, SABA_LOG_INFO, "%s; trying the system bus", a.error);
-		rc = saba_sd_query(&a, 0, deadline);
+		rc = saba_sd_query(&a, NULL, deadline);
 	}
 	if (rc < 0)
 		host->log(t->ctx, SABA_LOG_WARNING, "cannot ask systemd why we stop: %s", a.error);
