@@ -31,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "classify.h"
 #include "hostlist.h"
 #include "sweep.h"
 #include "xml.h"
@@ -77,6 +78,7 @@ struct saba_sweep {
 	int interval_s;
 	int64_t grace_ms;
 	long timeout_ms;
+	size_t max_hosts;
 	struct saba_sweep_host *hosts; /* sorted by instance id */
 	size_t nhosts;
 	pthread_t thread;
@@ -129,9 +131,9 @@ static int saba_sweep_cmp(const void *a, const void *b)
 struct saba_sweep_listing {
 	struct saba_hostlist *reader;
 	struct saba_sweep_host *hosts;
-	size_t n;
+	size_t n, max;
 	struct saba_sweep_stats *st;
-	int too_many;
+	const char *stopped; /* why the listing stopped reading, or NULL */
 };
 
 /* One host of the list: keep host id and instance id of an EC2 host. */
@@ -151,15 +153,17 @@ static int saba_sweep_on_host(void *arg, json_t *h)
 		li->st->invalid++;
 		return 0;
 	}
-	if (li->n == SABA_SWEEP_MAX_HOSTS) {
-		li->too_many = 1;
+	if (li->n == li->max) {
+		li->stopped = "too many";
 		return 1;
 	}
 	if (li->n % 1024 == 0) {
 		struct saba_sweep_host *p = realloc(li->hosts, (li->n + 1024) * sizeof(*p));
 
-		if (p == NULL)
+		if (p == NULL) {
+			li->stopped = "out of memory";
 			return 1;
+		}
 		li->hosts = p;
 	}
 	e = &li->hosts[li->n++];
@@ -185,7 +189,7 @@ static int saba_sweep_sink(void *arg, const char *data, size_t len)
 static int saba_sweep_list(struct saba_sweep *s, struct saba_sweep_host **out, size_t *nout,
 			   struct saba_sweep_stats *st, char *err, size_t err_len)
 {
-	struct saba_sweep_listing li = {NULL, NULL, 0, st, 0};
+	struct saba_sweep_listing li = {NULL, NULL, 0, s->max_hosts, st, NULL};
 	char aerr[256] = "";
 	long status;
 	int ret = -1;
@@ -197,12 +201,15 @@ static int saba_sweep_list(struct saba_sweep *s, struct saba_sweep_host **out, s
 	}
 	status = s->host->api_request(s->ctx, "GET", SABA_SWEEP_LIST_PATH, NULL, saba_sweep_sink,
 				      &li, aerr, sizeof(aerr));
-	if (status < 0)
+	/* Our own stop first: the transport then only says the sink stopped. */
+	if (li.stopped != NULL && strcmp(li.stopped, "too many") == 0)
+		snprintf(err, err_len, "more than %zu EC2 hosts", li.max);
+	else if (li.stopped != NULL)
+		snprintf(err, err_len, "%s", li.stopped);
+	else if (status < 0)
 		snprintf(err, err_len, "%s", aerr);
 	else if (status != 200)
 		snprintf(err, err_len, "GET /api/v0/hosts: HTTP %ld", status);
-	else if (li.too_many)
-		snprintf(err, err_len, "more than %d EC2 hosts", SABA_SWEEP_MAX_HOSTS);
 	else if (saba_hostlist_finish(li.reader) != 0)
 		snprintf(err, err_len, "%s", saba_hostlist_error(li.reader));
 	else
@@ -250,18 +257,12 @@ struct saba_sweep_mark {
 	size_t n;
 };
 
-static int saba_sweep_is_dead(int code)
-{
-	return code == 32 || code == 48; /* shutting-down, terminated */
-}
-
 /* DescribeInstances callback: mark every host of that instance. */
 static int saba_sweep_on_instance(void *arg, const char *id, const char *state, int code)
 {
 	struct saba_sweep_mark *m = arg;
 	size_t lo = 0, hi = m->n;
 
-	(void)state;
 	while (lo < hi) { /* the first host with this instance id */
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -275,7 +276,8 @@ static int saba_sweep_on_instance(void *arg, const char *id, const char *state, 
 
 		h->seen_region = (int8_t)m->region;
 		h->last_code = (int16_t)code;
-		if (saba_sweep_is_dead(code))
+		/* name and code must agree: doubt keeps the host */
+		if (saba_ec2_state_gone(state, code))
 			h->seen_dead = 1;
 		else
 			h->seen_live = 1;
@@ -342,26 +344,6 @@ static int saba_sweep_judge(struct saba_sweep_host *h, const int *region_ok, int
 	return SABA_V_ABSENT_WAIT;
 }
 
-static const char *saba_sweep_state_name(int code)
-{
-	switch (code) {
-	case 0:
-		return "pending";
-	case 16:
-		return "running";
-	case 32:
-		return "shutting-down";
-	case 48:
-		return "terminated";
-	case 64:
-		return "stopping";
-	case 80:
-		return "stopped";
-	default:
-		return "unknown";
-	}
-}
-
 static void saba_sweep_retire(struct saba_sweep *s, const struct saba_sweep_host *h, int64_t now_ms,
 			      struct saba_sweep_stats *st)
 {
@@ -373,7 +355,7 @@ static void saba_sweep_retire(struct saba_sweep *s, const struct saba_sweep_host
 		snprintf(
 			reason, sizeof(reason),
 			"fleet sweeper: EC2 DescribeInstances in %s lists %s as %s (state code %d)",
-			s->regions[h->owner], h->instance_id, saba_sweep_state_name(h->last_code),
+			s->regions[h->owner], h->instance_id, saba_ec2_state_name(h->last_code),
 			h->last_code);
 	else
 		snprintf(reason, sizeof(reason),
@@ -382,7 +364,7 @@ static void saba_sweep_retire(struct saba_sweep *s, const struct saba_sweep_host
 			 "sweeps over %lld s (last listed as %s)",
 			 h->instance_id, s->regions[h->owner], (unsigned)h->absent_sweeps,
 			 (long long)((now_ms - h->absent_since_ms) / 1000),
-			 saba_sweep_state_name(h->last_code));
+			 saba_ec2_state_name(h->last_code));
 	req.reason = reason;
 	r = s->host->retire_host(s->ctx, h->host_id, &req);
 	if (r == SABA_RETIRE_DONE || r == SABA_RETIRE_DRY_RUN)
@@ -523,6 +505,7 @@ struct saba_sweep *saba_sweep_new(const struct saba_sweep_config *cfg)
 	s->interval_s = cfg->interval_s;
 	s->grace_ms = (int64_t)cfg->absent_grace_s * 1000;
 	s->timeout_ms = cfg->timeout_ms;
+	s->max_hosts = cfg->max_hosts > 0 ? cfg->max_hosts : SABA_SWEEP_MAX_HOSTS;
 	pthread_mutex_init(&s->lock, NULL);
 	saba_clock_cond_init(&s->cond);
 	s->regions = calloc((size_t)cfg->nregions, sizeof(*s->regions));
