@@ -1,4 +1,4 @@
-# Plugin SDK (issue 8): saba-plugin.pc, the man pages, and what the SDK check
+# Plugin SDK: saba-plugin.pc, the man pages, and what the SDK check
 # (sdk/ci-check.sh) and the out-of-tree examples need in the tarball.
 
 # --- saba-plugin.pc and saba-plugin-test.pc ---

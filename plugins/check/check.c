@@ -7,17 +7,8 @@
  * through the agent, under the instance's name; an unchanged OK is not
  * sent again.
  *
- * Config:
- *   command = "check_load -w 4 -c 8" | [ "/path/check", "-w", "4" ];
- *   env = { NAME = "value"; };  user = "nobody";  timeout = 30;
- *   check_interval = 1;          minutes, 1..60
- *   notification_interval = 10; minutes (at least 10)
- *   max_check_attempts = 1;      1..10
- *   memo = "...";                up to 250 characters
- *   prevent_alert_auto_close = false;  never send OK
- *   action = { command = "notify.sh"; user = "nobody"; timeout = "10"; };
- *   action_env = { NAME = "value"; };  extra environment of the action
- *   custom_identifier = "...";   report for the host with this id
+ * Settings: saba_check_settings below (`saba-agent plugins check` lists them
+ * with their defaults).
  */
 #define _GNU_SOURCE
 

@@ -16,8 +16,8 @@
  * host_spec() contributes "meta.cpu": one map per logical CPU from
  * <procfs>/cpuinfo with upstream's keys, values verbatim as strings.
  *
- * Config:
- *   procfs = "/proc";   root of procfs ("/host/proc" in a container)
+ * Settings: saba_cpu_settings below (`saba-agent plugins cpu` lists them
+ * with their defaults).
  */
 #include <errno.h>
 #include <stdint.h>

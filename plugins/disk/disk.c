@@ -21,10 +21,8 @@
  * per device, size and removable, and device/{model,rev,state,timeout,
  * vendor} when present, as trimmed strings.
  *
- * Config:
- *   procfs = "/proc";   root of procfs
- *   sysfs = "/sys";     root of sysfs
- *   ignore = "^loop";   devices to leave out (POSIX extended regex)
+ * Settings: saba_disk_settings below (`saba-agent plugins disk` lists them
+ * with their defaults).
  */
 #include <dirent.h>
 #include <errno.h>

@@ -15,7 +15,8 @@
  * Before retiring its own host it checks that the Mackerel host carries
  * this instance's customIdentifier.  Every doubt means "do not retire".
  *
- * Settings: see saba_ec2_keys below and the README.
+ * Settings: saba_ec2_settings below (`saba-agent plugins ec2` lists them
+ * with their defaults).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,14 +5,8 @@
  * first runs the command with MACKEREL_AGENT_PLUGIN_META=1 for its graph
  * definitions, which go to POST /api/v0/graph-defs/create.
  *
- * Config:
- *   command = "my-plugin --opt" | [ "/path/plugin", "--opt" ];
- *   env = { NAME = "value"; };   user = "nobody";   timeout = 30;
- *   include_pattern = "^foo\\.";  exclude_pattern = "bar$";  (POSIX ERE on
- *       the name without "custom.")
- *   custom_identifier = "...";   values go to the host with that id
- *   use_plugin_timestamp = false; use the epoch column (within 15 min)
- *   workdir = "/var/tmp/saba-agent";  MACKEREL_PLUGIN_WORKDIR
+ * Settings: saba_exec_settings below (`saba-agent plugins exec` lists them
+ * with their defaults).
  */
 #define _GNU_SOURCE /* strtod_l, newlocale */
 

@@ -29,10 +29,8 @@
  * statvfs(); the agent runs collect() on a thread of its own, so only
  * this instance misses rounds.
  *
- * Config:
- *   procfs = "/proc";          root of procfs (mounts are <procfs>/self/mounts)
- *   ignore = "^/dev/loop";     sources to leave out (POSIX extended regex)
- *   use_mountpoint = false;    name metrics by mount point instead of device
+ * Settings: saba_fs_settings below (`saba-agent plugins filesystem` lists them
+ * with their defaults).
  */
 #include <errno.h>
 #include <stdint.h>

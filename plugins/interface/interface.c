@@ -15,9 +15,8 @@
  * 32-bit wrap) skips that interface for one round instead of reporting a
  * negative or huge rate.
  *
- * Config:
- *   procfs = "/proc";      root of procfs
- *   ignore = "^docker";    interfaces to leave out (POSIX extended regex)
+ * Settings: saba_iface_settings below (`saba-agent plugins interface` lists them
+ * with their defaults).
  */
 #include <stdint.h>
 #include <stdlib.h>

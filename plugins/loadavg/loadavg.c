@@ -2,8 +2,8 @@
  * loadavg: the 1, 5 and 15 minute load averages from <procfs>/loadavg,
  * emitted as loadavg1, loadavg5 and loadavg15 (mackerel-agent names).
  *
- * Config:
- *   procfs = "/proc";   root of procfs ("/host/proc" in a container)
+ * Settings: saba_loadavg_settings below (`saba-agent plugins loadavg` lists them
+ * with their defaults).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,10 +25,6 @@ static const struct saba_setting saba_loadavg_settings[] = {
 	{.name = NULL},
 };
 
-/*
- * Join procfs and a file name.  Trailing slashes of the root are dropped so
- * log lines name the file the way an operator would type it.
- */
 /*
  * Parse one unsigned decimal ("0.06", "12", "3.50") and advance *sp.  Hand
  * rolled rather than strtod() so a locale with a decimal comma, set by the

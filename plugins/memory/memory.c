@@ -10,8 +10,8 @@
  * host_spec() contributes "meta.memory": the raw meminfo lines upstream
  * reports, as {"total": "3916792kB", ...}.
  *
- * Config:
- *   procfs = "/proc";   root of procfs ("/host/proc" in a container)
+ * Settings: saba_memory_settings below (`saba-agent plugins memory` lists them
+ * with their defaults).
  */
 #include <errno.h>
 #include <stdint.h>

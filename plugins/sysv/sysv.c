@@ -7,12 +7,8 @@
  * from a stop.  It asks the core to retire the host only when the kind is
  * in retire_on; a restart, single-user and any doubt never retire.
  *
- * Config:
- *   retire_on = [ "halt" ];          kinds that retire: halt, reboot, stop
- *                                    ([] = never)
- *   utmp = "/var/run/utmp";          the utmp file (default _PATH_UTMPX)
- *   restart_marker = "/run/saba-agent.restart";
- *                                    the init script's RESTART_MARKER
+ * Settings: saba_sysv_settings below (`saba-agent plugins sysv` lists them
+ * with their defaults).
  */
 #define _GNU_SOURCE
 

@@ -3,8 +3,8 @@
  * in bytes for every fixed drive (GetDriveType DRIVE_FIXED), named by its
  * letter as upstream does ("filesystem.C.size").  used = size - free.
  *
- * Config:
- *   ignore = [ "D" ];   drive letters to leave out
+ * Settings: saba_wfs_settings below (`saba-agent plugins filesystem` lists them
+ * with their defaults).
  */
 #include <windows.h>
 

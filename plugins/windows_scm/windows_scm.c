@@ -15,14 +15,8 @@
  * killed without a control (Wine, Windows after its timeouts) never
  * retires.
  *
- * Config:
- *   retire_on = [ "shutdown" ];       [] = never
- *   require_event_1074 = true;        false: the cloud alone decides (then
- *                                     set retire.confirm = "always")
- *   event_max_age = 600;              seconds an event 1074 stays current
- *   preshutdown_timeout = 60;         seconds Windows waits for us at a
- *                                     shutdown (must cover retire.timeout
- *                                     + shutdown.timeout)
+ * Settings: saba_scm_settings below (`saba-agent plugins windows_scm` lists them
+ * with their defaults).
  */
 #include "config.h"
 
@@ -79,7 +73,8 @@ static const struct saba_setting saba_scm_settings[] = {
 	{.name = "require_event_1074",
 	 .type = SABA_CFG_BOOL,
 	 .def = "true",
-	 .description = "retire on a shutdown only when the newest event 1074 says power off"},
+	 .description = "retire on a shutdown only when the newest event 1074 says power off "
+			"(false: the cloud alone decides; then set retire.confirm = \"always\")"},
 	{.name = "event_max_age",
 	 .type = SABA_CFG_INT,
 	 .def = "600",
@@ -91,7 +86,8 @@ static const struct saba_setting saba_scm_settings[] = {
 	 .def = "60",
 	 .min = 10,
 	 .max = 3600,
-	 .description = "seconds Windows waits for the agent at a shutdown"},
+	 .description = "seconds Windows waits for the agent at a shutdown (to cover "
+			"retire.timeout + shutdown.timeout)"},
 	{.name = NULL},
 };
 
@@ -318,8 +314,8 @@ static int saba_scm_create(const struct saba_host *host, saba_ctx *ctx, void **i
 		goto out;
 	}
 	rc = saba_retire_on(host, ctx, &t->retire_on);
-	if (rc == SABA_OK && host->config_bool(ctx, "require_event_1074", &t->require_event) !=
-				     SABA_OK)
+	if (rc == SABA_OK &&
+	    host->config_bool(ctx, "require_event_1074", &t->require_event) != SABA_OK)
 		rc = SABA_INVALID;
 	if (rc == SABA_OK)
 		rc = saba_plugconf_int(host, ctx, "event_max_age", &t->event_max_age);
