@@ -256,9 +256,9 @@ static void saba_plugin_details(const struct saba_module *m)
 		printf("  (no settings)\n");
 	for (const struct saba_setting *k = m->settings.v; k->name != NULL; k++) {
 		saba_settings_describe(k, what, sizeof(what));
-		printf("  %-20s %s\n", k->name, what);
+		printf("  %-24s %s\n", k->name, what);
 		if (k->description != NULL)
-			printf("  %-20s %s\n", "", k->description);
+			printf("  %-24s %s\n", "", k->description);
 	}
 }
 
