@@ -9,12 +9,6 @@
 # npm package aws4, fetched by tests/plugins/ec2/aws4.py) and the fake
 # Mackerel API, all on 127.0.0.1.
 if BUILD_PLUGIN_EC2
-if SABA_WINDOWS
-# Windows: no winpthread DLL import in the objects (plugins/ec2/win.h).
-saba_ec2_objs = -include $(top_srcdir)/plugins/ec2/win.h
-else
-saba_ec2_objs =
-endif
 noinst_LTLIBRARIES += plugins/ec2/libsabaec2.la
 plugins_ec2_libsabaec2_la_SOURCES = plugins/ec2/imds.c plugins/ec2/imds.h \
 	plugins/ec2/aws.c plugins/ec2/aws.h plugins/ec2/xml.c plugins/ec2/xml.h \
@@ -23,14 +17,14 @@ plugins_ec2_libsabaec2_la_SOURCES = plugins/ec2/imds.c plugins/ec2/imds.h \
 	plugins/ec2/identity.c plugins/ec2/identity.h \
 	plugins/ec2/self.c plugins/ec2/self.h plugins/ec2/poller.c plugins/ec2/poller.h \
 	plugins/ec2/sweep.c plugins/ec2/sweep.h
-plugins_ec2_libsabaec2_la_CPPFLAGS = $(AM_CPPFLAGS) $(saba_ec2_objs)
+plugins_ec2_libsabaec2_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 plugins_ec2_libsabaec2_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(EXPAT_CFLAGS)
 plugins_ec2_libsabaec2_la_LIBADD = plugins/lib/libsabaclock.la $(CURL_LIBS) $(JANSSON_LIBS) \
 	$(EXPAT_LIBS)
 
 plugin_LTLIBRARIES += plugins/ec2.la
 plugins_ec2_la_SOURCES = plugins/ec2/ec2.c
-plugins_ec2_la_CPPFLAGS = $(AM_CPPFLAGS) $(saba_ec2_objs)
+plugins_ec2_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 plugins_ec2_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 plugins_ec2_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_ec2_la_LIBADD = plugins/ec2/libsabaec2.la plugins/lib/libsabaplugconf.la
@@ -72,7 +66,7 @@ EXTRA_DIST += plugins/ec2/ec2.c plugins/ec2/imds.c plugins/ec2/imds.h plugins/ec
 	plugins/ec2/aws.h plugins/ec2/classify.c plugins/ec2/classify.h plugins/ec2/identity.c \
 	plugins/ec2/identity.h plugins/ec2/self.c plugins/ec2/self.h plugins/ec2/poller.c \
 	plugins/ec2/poller.h plugins/ec2/sweep.c plugins/ec2/sweep.h plugins/ec2/xml.c \
-	plugins/ec2/xml.h plugins/ec2/hostlist.c plugins/ec2/hostlist.h plugins/ec2/win.h \
+	plugins/ec2/xml.h plugins/ec2/hostlist.c plugins/ec2/hostlist.h \
 	tests/plugins/ec2/test_classify.c tests/plugins/ec2/fakeimds.py \
 	tests/plugins/ec2/fakeec2.js tests/plugins/ec2/fakeec2.py tests/plugins/ec2/aws4.py \
 	tests/integration/test_ec2.py tests/integration/test_sweep.py

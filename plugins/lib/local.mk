@@ -6,6 +6,8 @@
 # it once.
 noinst_LTLIBRARIES += plugins/lib/libsabaclock.la
 plugins_lib_libsabaclock_la_SOURCES = plugins/lib/clock.c plugins/lib/clock.h
+plugins_lib_libsabaclock_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
+EXTRA_DIST += plugins/lib/winpthread.h
 
 # The procfs setting and the other directory settings (the Linux metric
 # plugins; not in the Windows build).
