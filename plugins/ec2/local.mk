@@ -61,6 +61,38 @@ tests_plugins_ec2_test_sweep_LDADD = $(tests_plugins_ec2_test_aws_LDADD)
 endif
 
 TESTS += tests/integration/test_ec2.py tests/integration/test_sweep.py
+
+# Its fuzz targets, the XML, host list and IMDS readers (tests/fuzz/fuzz_ec2_*.c,
+# which need expat as the plugin does): make fuzz runs them, make check
+# replays their corpora (tests/fuzz/local.mk).
+FUZZ_EC2_NAMES = ec2_xml ec2_hostlist ec2_imds
+FUZZ_EC2_ARCHIVE = $(FUZZ_OUT)/libec2.a
+FUZZ_EC2_BINS = $(FUZZ_OUT)/fuzz_ec2_xml $(FUZZ_OUT)/fuzz_ec2_hostlist $(FUZZ_OUT)/fuzz_ec2_imds
+FUZZ_EC2_RUNS = fuzz-run-ec2_xml fuzz-run-ec2_hostlist fuzz-run-ec2_imds
+if !SABA_WINDOWS
+FUZZ_EC2_REPLAYS = tests/fuzz/replay_ec2_xml tests/fuzz/replay_ec2_hostlist \
+	tests/fuzz/replay_ec2_imds
+check_PROGRAMS += $(FUZZ_EC2_REPLAYS)
+TESTS += $(FUZZ_EC2_REPLAYS)
+FUZZ_EC2_CFLAGS = $(FUZZ_REPLAY_CFLAGS) $(EXPAT_CFLAGS)
+FUZZ_EC2_LDADD = plugins/ec2/libsabaec2.la $(SABA_TEST_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) \
+	$(EXPAT_LIBS) $(LIBCONFIG_LIBS)
+tests_fuzz_replay_ec2_xml_SOURCES = tests/fuzz/fuzz_ec2_xml.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_ec2_xml_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_xml"'
+tests_fuzz_replay_ec2_xml_CFLAGS = $(FUZZ_EC2_CFLAGS)
+tests_fuzz_replay_ec2_xml_LDADD = $(FUZZ_EC2_LDADD)
+tests_fuzz_replay_ec2_xml_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+tests_fuzz_replay_ec2_hostlist_SOURCES = tests/fuzz/fuzz_ec2_hostlist.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_ec2_hostlist_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_hostlist"'
+tests_fuzz_replay_ec2_hostlist_CFLAGS = $(FUZZ_EC2_CFLAGS)
+tests_fuzz_replay_ec2_hostlist_LDADD = $(FUZZ_EC2_LDADD)
+tests_fuzz_replay_ec2_hostlist_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+tests_fuzz_replay_ec2_imds_SOURCES = tests/fuzz/fuzz_ec2_imds.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_ec2_imds_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_imds"'
+tests_fuzz_replay_ec2_imds_CFLAGS = $(FUZZ_EC2_CFLAGS)
+tests_fuzz_replay_ec2_imds_LDADD = $(FUZZ_EC2_LDADD)
+tests_fuzz_replay_ec2_imds_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+endif
 endif
 EXTRA_DIST += plugins/ec2/ec2.c plugins/ec2/imds.c plugins/ec2/imds.h plugins/ec2/aws.c \
 	plugins/ec2/aws.h plugins/ec2/classify.c plugins/ec2/classify.h plugins/ec2/identity.c \

@@ -1,7 +1,8 @@
 # Fuzzing: tests/fuzz/fuzz_<name>.c are libFuzzer targets, one per parser
 # of outside data (see tests/fuzz/fuzz.h), with seed corpora in
 # tests/fuzz/corpus/<name>/ and every input that once crashed in
-# tests/fuzz/regress/<name>/.
+# tests/fuzz/regress/<name>/.  The ec2 plugin's targets (ec2_*) are
+# registered by plugins/ec2/local.mk, under its one BUILD_PLUGIN_EC2.
 #
 # make check   runs each corpus and regression file once through its
 #              target built with the normal compiler as a plain program
@@ -14,9 +15,6 @@
 
 FUZZ_NAMES = conf loadavg memory cpu disk interface filesystem procfs exec check api utmp \
 	$(FUZZ_EC2_NAMES)
-if BUILD_PLUGIN_EC2
-FUZZ_EC2_NAMES = ec2_xml ec2_hostlist ec2_imds
-endif
 
 # ------------------------------------------------------------------
 # make check: the corpora through plain-program builds
@@ -108,32 +106,6 @@ tests_fuzz_replay_utmp_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"utmp"'
 tests_fuzz_replay_utmp_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_utmp_LDADD = $(FUZZ_PLUGIN_LDADD)
 tests_fuzz_replay_utmp_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-
-# The ec2 plugin's readers (they need expat, as the plugin does).
-if BUILD_PLUGIN_EC2
-FUZZ_EC2_REPLAYS = tests/fuzz/replay_ec2_xml tests/fuzz/replay_ec2_hostlist \
-	tests/fuzz/replay_ec2_imds
-check_PROGRAMS += $(FUZZ_EC2_REPLAYS)
-TESTS += $(FUZZ_EC2_REPLAYS)
-FUZZ_EC2_CFLAGS = $(FUZZ_REPLAY_CFLAGS) $(EXPAT_CFLAGS)
-FUZZ_EC2_LDADD = plugins/ec2/libsabaec2.la $(SABA_TEST_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) \
-	$(EXPAT_LIBS) $(LIBCONFIG_LIBS)
-tests_fuzz_replay_ec2_xml_SOURCES = tests/fuzz/fuzz_ec2_xml.c $(FUZZ_REPLAY_SOURCES)
-tests_fuzz_replay_ec2_xml_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_xml"'
-tests_fuzz_replay_ec2_xml_CFLAGS = $(FUZZ_EC2_CFLAGS)
-tests_fuzz_replay_ec2_xml_LDADD = $(FUZZ_EC2_LDADD)
-tests_fuzz_replay_ec2_xml_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-tests_fuzz_replay_ec2_hostlist_SOURCES = tests/fuzz/fuzz_ec2_hostlist.c $(FUZZ_REPLAY_SOURCES)
-tests_fuzz_replay_ec2_hostlist_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_hostlist"'
-tests_fuzz_replay_ec2_hostlist_CFLAGS = $(FUZZ_EC2_CFLAGS)
-tests_fuzz_replay_ec2_hostlist_LDADD = $(FUZZ_EC2_LDADD)
-tests_fuzz_replay_ec2_hostlist_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-tests_fuzz_replay_ec2_imds_SOURCES = tests/fuzz/fuzz_ec2_imds.c $(FUZZ_REPLAY_SOURCES)
-tests_fuzz_replay_ec2_imds_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_imds"'
-tests_fuzz_replay_ec2_imds_CFLAGS = $(FUZZ_EC2_CFLAGS)
-tests_fuzz_replay_ec2_imds_LDADD = $(FUZZ_EC2_LDADD)
-tests_fuzz_replay_ec2_imds_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-endif
 endif
 
 # libconfig 1.5 leaks a token on some syntax errors (regress/conf/ has
@@ -179,11 +151,6 @@ FUZZ_TEST_SRC = tests/fuzz/fuzz.c tests/fuzz/fuzz.h $(sdk_libsaba_plugin_test_la
 FUZZ_ARCHIVES = $(FUZZ_OUT)/libtest.a $(FUZZ_OUT)/libplug.a $(FUZZ_OUT)/libcore.a \
 	$(FUZZ_EC2_ARCHIVE)
 FUZZ_CORE_TARGETS = conf api
-if BUILD_PLUGIN_EC2
-FUZZ_EC2_ARCHIVE = $(FUZZ_OUT)/libec2.a
-FUZZ_EC2_BINS = $(FUZZ_OUT)/fuzz_ec2_xml $(FUZZ_OUT)/fuzz_ec2_hostlist $(FUZZ_OUT)/fuzz_ec2_imds
-FUZZ_EC2_RUNS = fuzz-run-ec2_xml fuzz-run-ec2_hostlist fuzz-run-ec2_imds
-endif
 FUZZ_BINS = $(FUZZ_OUT)/fuzz_conf $(FUZZ_OUT)/fuzz_loadavg $(FUZZ_OUT)/fuzz_memory \
 	$(FUZZ_OUT)/fuzz_cpu $(FUZZ_OUT)/fuzz_disk $(FUZZ_OUT)/fuzz_interface \
 	$(FUZZ_OUT)/fuzz_filesystem $(FUZZ_OUT)/fuzz_procfs $(FUZZ_OUT)/fuzz_exec \
