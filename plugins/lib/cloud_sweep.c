@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "cloud_http.h"
 #include "cloud_sweep.h"
 #include "ec2/hostlist.h"
@@ -358,7 +359,7 @@ int saba_sweep_round(struct saba_sweep *s, struct saba_sweep_stats *st)
 {
 	struct saba_sweep_host *hosts = NULL;
 	int scope_ok[SABA_SWEEP_MAX_SCOPES];
-	int64_t t0 = saba_cloud_now_ms(), now;
+	int64_t t0 = saba_clock_ms(), now;
 	uint64_t req0 = saba_sweep_requests(s);
 	size_t n = 0;
 	char err[512];
@@ -387,7 +388,7 @@ int saba_sweep_round(struct saba_sweep *s, struct saba_sweep_stats *st)
 		if (saba_sweep_stopping(s))
 			return -1; /* half a sweep decides nothing */
 	}
-	now = saba_cloud_now_ms();
+	now = saba_clock_ms();
 	for (size_t i = 0; i < n; i++) {
 		struct saba_sweep_host *h = &hosts[i];
 		int *counter[] = {
@@ -408,7 +409,7 @@ int saba_sweep_round(struct saba_sweep *s, struct saba_sweep_stats *st)
 			saba_sweep_retire(s, &hosts[i], now, st);
 	}
 	st->requests = saba_sweep_requests(s) - req0;
-	st->took_ms = saba_cloud_now_ms() - t0;
+	st->took_ms = saba_clock_ms() - t0;
 	saba_sweep_log(s, st);
 	return saba_sweep_stopping(s) ? -1 : 0;
 }
@@ -422,16 +423,16 @@ static void *saba_sweep_main(void *arg)
 
 	while (!saba_sweep_stopping(s)) {
 		struct saba_sweep_stats st;
-		int64_t next = saba_cloud_now_ms() + (int64_t)s->interval_s * 1000;
+		int64_t next = saba_clock_ms() + (int64_t)s->interval_s * 1000;
 		struct timespec ts;
 		int64_t wait;
 
 		saba_sweep_round(s, &st);
 		/* Every interval from start to start; at least a second apart. */
-		wait = next - saba_cloud_now_ms();
+		wait = next - saba_clock_ms();
 		if (wait < 1000)
 			wait = 1000;
-		saba_cloud_cond_deadline(wait, &ts);
+		saba_clock_cond_deadline(wait, &ts);
 		pthread_mutex_lock(&s->lock);
 		while (!s->stop && pthread_cond_timedwait(&s->cond, &s->lock, &ts) == 0)
 			;
@@ -444,9 +445,8 @@ struct saba_sweep *saba_sweep_new(const struct saba_sweep_config *cfg)
 {
 	const struct saba_host *host = cfg->host;
 	struct saba_sweep *s;
-	pthread_condattr_t ca;
 
-	if (host->abi_minor < 2 || host->api_request == NULL || host->retire_host == NULL) {
+	if (!SABA_HOST_HAS(host, api_request) || !SABA_HOST_HAS(host, retire_host)) {
 		host->log(cfg->ctx, SABA_LOG_ERR,
 			  "sweep: this agent cannot retire other hosts (plugin ABI 1.2 needed)");
 		return NULL;
@@ -467,10 +467,7 @@ struct saba_sweep *saba_sweep_new(const struct saba_sweep_config *cfg)
 	s->interval_s = cfg->interval_s;
 	s->grace_ms = (int64_t)cfg->absent_grace_s * 1000;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	saba_clock_cond_init(&s->cond);
 	s->scopes = calloc((size_t)cfg->nscopes, sizeof(*s->scopes));
 	if (s->scopes == NULL)
 		goto fail;

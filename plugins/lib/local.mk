@@ -76,8 +76,8 @@ plugins_lib_libsabacloud_la_SOURCES = plugins/lib/cloud_text.c plugins/lib/cloud
 	plugins/lib/cloud_sweep.c plugins/lib/cloud_sweep.h plugins/ec2/hostlist.c \
 	plugins/ec2/hostlist.h
 plugins_lib_libsabacloud_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
-plugins_lib_libsabacloud_la_LIBADD = plugins/lib/libsabaplugconf.la $(CURL_LIBS) $(JANSSON_LIBS) \
-	-lpthread
+plugins_lib_libsabacloud_la_LIBADD = plugins/lib/libsabaplugconf.la plugins/lib/libsabaclock.la \
+	$(CURL_LIBS) $(JANSSON_LIBS) -lpthread
 
 # the cloud plugins' shared readers (tokens, error answers)
 if HAVE_CUNIT
