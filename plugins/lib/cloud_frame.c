@@ -489,7 +489,7 @@ static void saba_cloud_poll(struct saba_cloud *c)
 static void saba_cloud_start_sweeper(struct saba_cloud *c, const char *own)
 {
 	const char *one[1] = {own};
-	struct saba_sweep_config cfg = {
+	struct saba_cloud_sweep_config cfg = {
 		.host = c->host,
 		.ctx = c->ctx,
 		.cloud = &c->sweep_cloud,
@@ -498,15 +498,15 @@ static void saba_cloud_start_sweeper(struct saba_cloud *c, const char *own)
 		.interval_s = c->sweep_interval,
 		.absent_grace_s = c->absent_grace,
 	};
-	struct saba_sweep *s;
+	struct saba_cloud_sweep *s;
 
 	c->sweep_tried = 1; /* one attempt: a failure is a configuration error */
 	c->sweep_cloud = *c->ops->sweep_cloud;
 	c->sweep_cloud.arg = c;
-	s = saba_sweep_new(&cfg);
-	if (s == NULL || saba_sweep_start(s) != SABA_OK) {
+	s = saba_cloud_sweep_new(&cfg);
+	if (s == NULL || saba_cloud_sweep_start(s) != SABA_OK) {
 		c->host->log(c->ctx, SABA_LOG_ERR, "the fleet sweeper could not start");
-		saba_sweep_free(s);
+		saba_cloud_sweep_free(s);
 		s = NULL;
 	}
 	pthread_mutex_lock(&c->lock);
@@ -593,7 +593,7 @@ int saba_cloud_start(void *instance)
 void saba_cloud_stop(void *instance)
 {
 	struct saba_cloud *c = instance;
-	struct saba_sweep *s;
+	struct saba_cloud_sweep *s;
 
 	pthread_mutex_lock(&c->lock);
 	c->quit = 1;
@@ -611,7 +611,7 @@ void saba_cloud_stop(void *instance)
 	s = c->sweeper;
 	c->sweeper = NULL;
 	pthread_mutex_unlock(&c->lock);
-	saba_sweep_free(s); /* stops it first */
+	saba_cloud_sweep_free(s); /* stops it first */
 }
 
 /* ------------------------------------------------------------------ */

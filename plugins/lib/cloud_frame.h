@@ -109,7 +109,7 @@ struct saba_cloud {
 	char *cloud_json;		     /* the last complete meta.cloud */
 	char *verified_host;		     /* host id seen with our customIdentifier */
 	struct saba_sweep_cloud sweep_cloud; /* ops->sweep_cloud with arg = this */
-	struct saba_sweep *sweeper;
+	struct saba_cloud_sweep *sweeper;
 	int sweep_tried;
 	int spec_calls;
 	int retire_final;    /* the poller's retire got a final answer */
