@@ -19,6 +19,7 @@
 #include "instance.h"
 #include "log.h"
 #include "notify.h"
+#include "metadata.h"
 #include "outbox.h"
 #include "poster.h"
 #include "queue.h"
@@ -417,6 +418,7 @@ int saba_agent_run(const struct saba_options *o)
 	struct saba_agent *a = saba_calloc(1, sizeof(*a));
 	struct saba_runtime *rt = &a->rt;
 	struct saba_conf *conf = NULL;
+	char *mdir;
 	int rc = 2;
 #ifndef _WIN32
 	sigset_t sigs;
@@ -436,6 +438,9 @@ int saba_agent_run(const struct saba_options *o)
 	rt->retire = saba_retire_new();
 	rt->queue = saba_queue_new((size_t)(conf->queue_max_age / conf->interval) + 1);
 	rt->outbox = saba_outbox_new();
+	mdir = saba_asprintf("%s/metadata", conf->root);
+	rt->metadata = saba_metadata_new(mdir);
+	free(mdir);
 	rt->instances = &a->set;
 	if (saba_instances_create(rt, conf, &a->set) > 0)
 		goto out;
@@ -465,6 +470,7 @@ out:
 #endif
 	saba_queue_free(rt->queue);
 	saba_outbox_free(rt->outbox);
+	saba_metadata_free(rt->metadata);
 	saba_retire_free(rt->retire);
 	for (int i = 0; i < a->nold; i++)
 		saba_conf_free(a->old_confs[i]);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud.h"
 #include "conf.h"
 #include "util.h"
 
@@ -50,7 +51,7 @@ static void saba_bad(struct saba_conf_loader *l, const config_setting_t *s, cons
 static const char *const saba_top_keys[] = {
 	"apikey",	"apikey_file", "apibase",      "root",	 "plugin_dir", "interval",
 	"display_name", "roles",       "host_status",  "retire", "http",       "queue",
-	"shutdown",	"plugins",     "registration", NULL,
+	"shutdown",	"plugins",     "registration", "cloud_platform", NULL,
 };
 
 static int saba_key_known(const char *const *keys, const char *name)
@@ -361,6 +362,8 @@ int saba_conf_load(const char *file, const struct saba_conf_overrides *ov, struc
 		free(c->plugin_dir);
 		c->plugin_dir = saba_strdup(ov->plugin_dir);
 	}
+	if (l.problems == 0)
+		l.problems += saba_cloud_defaults(c, config_setting_get_member(root, "cloud_platform"));
 out:
 	if (l.problems > 0) {
 		saba_conf_free(c);

@@ -11,6 +11,7 @@ struct saba_instance_conf {
 	char *module; /* the .so to load (default: the key) */
 	config_setting_t *setting;
 	int line;
+	int implicit; /* added by the core (cloud.c), not written in the file */
 };
 
 enum saba_confirm_policy {

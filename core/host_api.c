@@ -11,6 +11,7 @@
 #include "http.h"
 #include "instance.h"
 #include "log.h"
+#include "metadata.h"
 #include "notify.h"
 #include "outbox.h"
 #include "retire.h"
@@ -411,6 +412,29 @@ static int saba_h_retire_host(saba_ctx *ctx, const char *host_id,
 	return saba_retire_other(ctx->rt, ctx->label, host_id, req);
 }
 
+static int saba_h_put_metadata(saba_ctx *ctx, const char *ns, const char *json)
+{
+	char why[256];
+	json_t *value;
+
+	if (!saba_metadata_valid_ns(ns, why, sizeof(why))) {
+		saba_log(SABA_LOG_WARNING, "%s: put_metadata(): %s; dropped", ctx->label, why);
+		return SABA_INVALID;
+	}
+	value = saba_metadata_parse(json != NULL ? json : "", json != NULL ? strlen(json) : 0,
+				    why, sizeof(why));
+	if (value == NULL) {
+		saba_log(SABA_LOG_WARNING, "%s: put_metadata(%s): %s; dropped", ctx->label, ns,
+			 why);
+		return SABA_INVALID;
+	}
+	if (ctx->rt->metadata == NULL)
+		json_decref(value); /* once, configtest: nothing is sent */
+	else
+		saba_metadata_put(ctx->rt->metadata, ns, value);
+	return SABA_OK;
+}
+
 static const struct saba_host saba_host_v1 = {
 	.abi_major = SABA_PLUGIN_ABI_MAJOR,
 	.abi_minor = SABA_PLUGIN_ABI_MINOR,
@@ -436,6 +460,7 @@ static const struct saba_host saba_host_v1 = {
 	.report_check = saba_h_report_check,
 	.api_request = saba_h_api_request,
 	.retire_host = saba_h_retire_host,
+	.put_metadata = saba_h_put_metadata,
 };
 
 const struct saba_host *saba_host_table(void)

@@ -186,6 +186,12 @@ out:
 	return rc;
 }
 
+int saba_state_write(const char *dir, const char *name, const char *data, char *err,
+		     size_t errlen)
+{
+	return saba_write_atomic(dir, name, data, err, errlen);
+}
+
 int saba_idfile_write(const char *root, const char *id, char *err, size_t errlen)
 {
 	return saba_write_atomic(root, "id", id, err, errlen);

@@ -97,6 +97,12 @@ static int saba_check_schema(struct saba_ctx *ctx)
 		if (strcmp(key, "module") == 0)
 			continue;
 		k = saba_instance_key(ctx, key);
+		if (k == NULL && ctx->ic->implicit) {
+			/* An identity-only setting this cloud plugin does not have. */
+			config_setting_remove_elem(ctx->ic->setting, (unsigned)i--);
+			n--;
+			continue;
+		}
 		if (k == NULL) {
 			saba_conf_problem(ctx->conf->file, (int)config_setting_source_line(s),
 					  "unknown setting \"%s\" for plugin %s (module %s)", key,

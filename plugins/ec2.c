@@ -56,6 +56,9 @@ static const struct saba_config_key saba_ec2_keys[] = {
 	 "regions to sweep (default: this instance's region; required with cloud_platform "
 	 "\"none\")"},
 	{"sysfs", SABA_CFG_STRING, "where sysfs is mounted, for the DMI uuid (default /sys)"},
+	{"probe_without_dmi", SABA_CFG_BOOL,
+	 "with cloud_platform \"auto\" and no DMI to tell, ask IMDS whether this is EC2 "
+	 "(default true; false: it is not, as mackerel-agent decides on Linux)"},
 	{NULL, 0, NULL},
 };
 
@@ -168,6 +171,8 @@ static int saba_ec2_settings(struct saba_ec2 *e)
 					  &e->poll_interval)) != SABA_OK ||
 	    (rc = saba_ec2_bool_setting(e, "confirm", 1, &e->confirm)) != SABA_OK ||
 	    (rc = saba_ec2_bool_setting(e, "sweep", 0, &e->sweep)) != SABA_OK ||
+	    (rc = saba_ec2_bool_setting(e, "probe_without_dmi", 1, &e->probe_without_dmi)) !=
+		    SABA_OK ||
 	    (rc = saba_plugconf_int_range(e->host, e->ctx, "sweep_interval", 300, 1, 86400,
 					  &e->sweep_interval)) != SABA_OK ||
 	    (rc = saba_plugconf_int_range(e->host, e->ctx, "absent_grace", 7200, 0, 365 * 86400,

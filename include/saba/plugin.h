@@ -26,6 +26,8 @@
  *   1.2  host: api_request (Mackerel API calls for plugins that manage
  *        other hosts), retire_host (a fleet sweeper retires hosts whose
  *        machine is gone, through the same audited sending path).
+ *   1.3  host: put_metadata (host metadata, as mackerel-agent's metadata
+ *        plugins send it).
  *
  * Threading rules
  *   - entry() must only return a pointer to static const data.
@@ -54,7 +56,7 @@ extern "C" {
 #endif
 
 #define SABA_PLUGIN_ABI_MAJOR 1
-#define SABA_PLUGIN_ABI_MINOR 2
+#define SABA_PLUGIN_ABI_MINOR 3
 
 #if defined(_WIN32)
 #define SABA_PLUGIN_EXPORT __declspec(dllexport)
@@ -271,7 +273,21 @@ struct saba_host {
 	int (*retire_host)(saba_ctx *ctx, const char *host_id,
 			   const struct saba_retire_request *req);
 
-	/* ABI minor 3+: append here only; never reorder or remove. */
+	/* --- ABI 1.3 (check host->abi_minor >= 3 before use) --- */
+
+	/* This host's metadata in namespace ns ([-a-zA-Z0-9_]+, not beginning
+	 * with "mackerel"): json is any JSON text up to 100 KB.  The agent
+	 * sends it as PUT /api/v0/hosts/<id>/metadata/<ns> on its next post,
+	 * and only when it differs from what this host last got for ns (kept
+	 * under the agent's root, so a restart does not send it again); a
+	 * newer value replaces one still waiting.  Network errors, 5xx and 429
+	 * are retried; a value the API refuses is logged and dropped, so the
+	 * next call with it sends it again.  Any thread.  SABA_OK (queued or
+	 * unchanged), or SABA_INVALID for a bad namespace or text that is not
+	 * JSON (logged). */
+	int (*put_metadata)(saba_ctx *ctx, const char *ns, const char *json);
+
+	/* ABI minor 4+: append here only; never reorder or remove. */
 };
 
 /* Capability flags, informational (the agent derives them from the members
