@@ -49,8 +49,8 @@ static void saba_bad(struct saba_conf_loader *l, const config_setting_t *s, cons
 }
 
 static const char *const saba_top_keys[] = {
-	"apikey",	"apikey_file", "apibase",      "root",	 "plugin_dir", "interval",
-	"display_name", "roles",       "host_status",  "retire", "http",       "queue",
+	"apikey",	"apikey_file", "apibase",      "root",		 "plugin_dir", "interval",
+	"display_name", "roles",       "host_status",  "retire",	 "http",       "queue",
 	"shutdown",	"plugins",     "registration", "cloud_platform", NULL,
 };
 
@@ -363,7 +363,8 @@ int saba_conf_load(const char *file, const struct saba_conf_overrides *ov, struc
 		c->plugin_dir = saba_strdup(ov->plugin_dir);
 	}
 	if (l.problems == 0)
-		l.problems += saba_cloud_defaults(c, config_setting_get_member(root, "cloud_platform"));
+		l.problems +=
+			saba_cloud_defaults(c, config_setting_get_member(root, "cloud_platform"));
 out:
 	if (l.problems > 0) {
 		saba_conf_free(c);

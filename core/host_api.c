@@ -421,8 +421,8 @@ static int saba_h_put_metadata(saba_ctx *ctx, const char *ns, const char *json)
 		saba_log(SABA_LOG_WARNING, "%s: put_metadata(): %s; dropped", ctx->label, why);
 		return SABA_INVALID;
 	}
-	value = saba_metadata_parse(json != NULL ? json : "", json != NULL ? strlen(json) : 0,
-				    why, sizeof(why));
+	value = saba_metadata_parse(json != NULL ? json : "", json != NULL ? strlen(json) : 0, why,
+				    sizeof(why));
 	if (value == NULL) {
 		saba_log(SABA_LOG_WARNING, "%s: put_metadata(%s): %s; dropped", ctx->label, ns,
 			 why);
