@@ -186,8 +186,7 @@ out:
 	return rc;
 }
 
-int saba_state_write(const char *dir, const char *name, const char *data, char *err,
-		     size_t errlen)
+int saba_state_write(const char *dir, const char *name, const char *data, char *err, size_t errlen)
 {
 	return saba_write_atomic(dir, name, data, err, errlen);
 }
