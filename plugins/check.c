@@ -415,6 +415,8 @@ static int saba_check_start(void *instance)
 
 	if (ck->has_thread)
 		return SABA_OK;
+	if (!ck->host->dry_run(ck->ctx))
+		saba_cmd_make_workdir(saba_cmd_default_workdir());
 	saba_cmd_cancel_reset(&ck->cancel);
 	ck->stopping = 0;
 	e = pthread_create(&ck->thread, NULL, saba_check_main, ck);

@@ -25,6 +25,12 @@
 #define SABA_CMD_DEFAULT_TIMEOUT 30 /* seconds, as mackerel-agent */
 #define SABA_CMD_MAX_TIMEOUT	 3600
 #define SABA_CMD_GRACE_MS	 3000 /* SIGTERM, then SIGKILL this much later */
+/* The plugins' state directory (MACKEREL_PLUGIN_WORKDIR) unless the agent
+ * runs with one, and where `mkr plugin install` puts plugins (last in the
+ * commands' PATH, as mackerel-agent has it). */
+#define SABA_CMD_WORKDIR     "/var/tmp/saba-agent"
+#define SABA_CMD_WORKDIR_VAR "MACKEREL_PLUGIN_WORKDIR"
+#define SABA_CMD_PLUGIN_BIN  "/opt/mackerel-agent/plugins/bin"
 
 /* The schema entries both plugins declare. */
 #define SABA_CMD_CONFIG_KEYS                                                                       \
@@ -136,6 +142,11 @@ void saba_cmd_result_free(struct saba_cmd_result *res);
  * replaced.  Suppressed lines are counted in a later line. */
 void saba_cmd_log_stderr(const struct saba_host *host, saba_ctx *ctx, int level,
 			 struct saba_cmd_ratelimit *rl, const struct saba_cmd_result *res);
+
+/* $MACKEREL_PLUGIN_WORKDIR of the agent, else SABA_CMD_WORKDIR. */
+const char *saba_cmd_default_workdir(void);
+/* Create a workdir (mode 01777) if it is missing. */
+void saba_cmd_make_workdir(const char *dir);
 
 /* Monotonic milliseconds. */
 int64_t saba_cmd_now_ms(void);

@@ -32,14 +32,12 @@
 
 #include "command.h"
 
-#define SABA_EXEC_OUT_CAP   (1024 * 1024) /* stdout kept per run */
-#define SABA_EXEC_ERR_CAP   (64 * 1024)
-#define SABA_EXEC_SKEW	    (15 * 60) /* use_plugin_timestamp: seconds from now */
-#define SABA_EXEC_WORKDIR   "/var/tmp/saba-agent"
-#define SABA_EXEC_NAME_MAX  400
-#define SABA_EXEC_PREFIX    "custom."
-#define SABA_EXEC_META_VAR  "MACKEREL_AGENT_PLUGIN_META"
-#define SABA_EXEC_WORKDIR_V "MACKEREL_PLUGIN_WORKDIR"
+#define SABA_EXEC_OUT_CAP  (1024 * 1024) /* stdout kept per run */
+#define SABA_EXEC_ERR_CAP  (64 * 1024)
+#define SABA_EXEC_SKEW	   (15 * 60) /* use_plugin_timestamp: seconds from now */
+#define SABA_EXEC_NAME_MAX 400
+#define SABA_EXEC_PREFIX   "custom."
+#define SABA_EXEC_META_VAR "MACKEREL_AGENT_PLUGIN_META"
 
 struct saba_exec {
 	const struct saba_host *host;
@@ -118,7 +116,7 @@ static void saba_exec_destroy(void *instance)
 static int saba_exec_settings(struct saba_exec *ex)
 {
 	const struct saba_host *host = ex->host;
-	const char *s = NULL, *env;
+	const char *s = NULL;
 	int rc;
 
 	rc = saba_cmd_from_config(host, ex->ctx, &ex->cmd);
@@ -145,13 +143,12 @@ static int saba_exec_settings(struct saba_exec *ex)
 		return SABA_INVALID;
 	}
 	/* the setting, else what the agent was started with, else ours */
-	env = getenv(SABA_EXEC_WORKDIR_V);
-	s = env != NULL && *env != '\0' ? env : SABA_EXEC_WORKDIR;
+	s = saba_cmd_default_workdir();
 	rc = host->config_string(ex->ctx, "workdir", &s);
 	if (rc != SABA_OK && rc != SABA_NOTFOUND)
 		return rc;
 	ex->workdir = strdup(s);
-	if (ex->workdir == NULL || asprintf(&ex->workdir_env, "%s=%s", SABA_EXEC_WORKDIR_V, s) < 0)
+	if (ex->workdir == NULL || asprintf(&ex->workdir_env, "%s=%s", SABA_CMD_WORKDIR_VAR, s) < 0)
 		return SABA_ERROR;
 	return SABA_OK;
 }
@@ -198,10 +195,9 @@ static int saba_exec_start(void *instance)
 	pthread_mutex_lock(&ex->lock);
 	ex->meta_pending = 1;
 	pthread_mutex_unlock(&ex->lock);
-	/* plugins keep state there; shared by plugins running as other
-	 * users, hence sticky and world-writable like /var/tmp */
-	if (!ex->host->dry_run(ex->ctx) && mkdir(ex->workdir, 01777) == 0)
-		chmod(ex->workdir, 01777);
+	/* plugins keep state there */
+	if (!ex->host->dry_run(ex->ctx))
+		saba_cmd_make_workdir(ex->workdir);
 	return SABA_OK;
 }
 
