@@ -23,3 +23,8 @@ endif
 
 TESTS += tests/integration/test_commands.py
 EXTRA_DIST += tests/integration/test_commands.py
+
+if BUILD_PLUGIN_METADATA
+TESTS += tests/integration/test_metadata.py
+endif
+EXTRA_DIST += tests/integration/test_metadata.py
