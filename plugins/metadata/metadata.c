@@ -24,7 +24,7 @@
 #include <jansson.h>
 #include <saba/plugin.h>
 
-#include "command.h"
+#include "lib/command.h"
 
 #define SABA_MD_FIRST_MS    10000	 /* the first run, after start */
 #define SABA_MD_MIN_MINUTES 10		 /* and then at most this often */
