@@ -86,6 +86,7 @@ static void saba_cloud_add(struct saba_conf *c, config_setting_t *plugins, const
 	ic->setting = g;
 	ic->line = line;
 	ic->implicit = 1;
+	ic->optional = strcmp(platform, "auto") == 0;
 }
 
 int saba_cloud_defaults(struct saba_conf *c, config_setting_t *setting)

@@ -12,6 +12,8 @@ struct saba_instance_conf {
 	config_setting_t *setting;
 	int line;
 	int implicit; /* added by the core (cloud.c), not written in the file */
+	int optional; /* cloud_platform = "auto": a module that cannot load is
+		       * left out with a warning, as a cloud that is not there */
 };
 
 enum saba_confirm_policy {

@@ -146,6 +146,12 @@ static int saba_instance_create(struct saba_runtime *rt, struct saba_conf *conf,
 		mod->refs++;
 	} else {
 		mod = saba_module_open(conf->plugin_dir, ic->module, err, sizeof(err));
+		if (mod == NULL && ic->optional) {
+			/* e.g. ec2.so installed without its libexpat */
+			saba_warn("plugin %s: %s; cloud_platform \"auto\" goes on without it",
+				  ic->name, err);
+			return 0;
+		}
 		if (mod == NULL) {
 			saba_conf_problem(conf->file, ic->line, "plugin %s: %s", ic->name, err);
 			return 1;

@@ -365,6 +365,22 @@ class DefaultIdentity(Ec2Case):
         p = self.run_agent(["plugins"])
         self.assertRegex(p.stdout, r"(?m)^ec2\s+\S+\s+\S+\s+ec2\s")
 
+    def test_auto_goes_on_without_an_ec2_that_cannot_load(self):
+        """ec2.so installed without a library it needs (libexpat): "auto"
+        runs without it, as off a cloud; "ec2", which the operator asked
+        for, is a config error naming the plugin."""
+        d = self.plugin_dir("loadavg")
+        with open(os.path.join(d, "ec2.so"), "w") as f:
+            f.write("not a shared object\n")
+        self.write_config(plugins={"loadavg": {}})
+        p = self.run_agent(["configtest"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stderr, r"plugin ec2: .*cannot load plugin.*goes on without it")
+        self.write_config(plugins={"loadavg": {}}, cloud_platform="ec2")
+        p = self.run_agent(["configtest"])
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertRegex(p.stderr, r"saba-agent\.conf:\d+: plugin ec2: .*cannot load plugin")
+
     def test_bad_cloud_platform_is_a_config_error(self):
         self.plugin_dir("loadavg", "ec2")
         for value, want in (("gce", r"needs the gce plugin"), ("aws", r"must be \"auto\""),
