@@ -46,7 +46,6 @@ static json_t *saba_once_metrics(struct saba_queue *q)
 
 int saba_cmd_once(const struct saba_options *o)
 {
-	struct saba_conf_overrides ov = {.root = o->root, .plugin_dir = o->plugin_dir};
 	struct saba_runtime rt = {0};
 	struct saba_instances set = {0};
 	struct saba_conf *conf = NULL;
@@ -56,8 +55,9 @@ int saba_cmd_once(const struct saba_options *o)
 	char *text;
 
 	saba_runtime_init(&rt);
-	if (saba_conf_load(o->config, &ov, &conf) > 0)
+	if (saba_conf_load(o->config, &o->ov, &conf) > 0)
 		goto out;
+	saba_conf_apply_log_level(conf);
 	rt.conf = conf;
 	rt.dry_run = 1; /* nothing leaves the machine */
 	rt.command = "once";
@@ -112,7 +112,6 @@ static int saba_confirm_tty(const char *id)
 
 int saba_cmd_retire(const struct saba_options *o)
 {
-	struct saba_conf_overrides ov = {.root = o->root, .plugin_dir = o->plugin_dir};
 	struct saba_retire_request req = {
 		.struct_size = sizeof(req),
 		.kind = SABA_STOP_MANUAL,
@@ -124,8 +123,9 @@ int saba_cmd_retire(const struct saba_options *o)
 	int rc = 2, how;
 
 	saba_runtime_init(&rt);
-	if (saba_conf_load(o->config, &ov, &conf) > 0)
+	if (saba_conf_load(o->config, &o->ov, &conf) > 0)
 		goto out;
+	saba_conf_apply_log_level(conf);
 	rt.conf = conf;
 	rt.dry_run = o->dry_run;
 	rt.command = "retire";
@@ -168,15 +168,15 @@ out:
 
 int saba_cmd_configtest(const struct saba_options *o)
 {
-	struct saba_conf_overrides ov = {.root = o->root, .plugin_dir = o->plugin_dir};
 	struct saba_runtime rt = {0};
 	struct saba_instances set = {0};
 	struct saba_conf *conf = NULL;
 	int rc = 2;
 
 	saba_runtime_init(&rt);
-	if (saba_conf_load(o->config, &ov, &conf) > 0)
+	if (saba_conf_load(o->config, &o->ov, &conf) > 0)
 		goto out;
+	saba_conf_apply_log_level(conf);
 	rt.conf = conf;
 	rt.dry_run = 1;
 	rt.command = "configtest";
@@ -244,19 +244,18 @@ static int saba_module_names(const char *dir, char ***out)
 
 int saba_cmd_plugins(const struct saba_options *o)
 {
-	struct saba_conf_overrides ov = {.root = o->root, .plugin_dir = o->plugin_dir};
 	struct saba_conf *conf = NULL;
 	char **names = NULL;
 	const char *dir;
 	int n, rc = 0;
 
 	/* Listing works without a usable config; "enabled" then says "?". */
-	if (access(o->config, R_OK) == 0 && saba_conf_load(o->config, &ov, &conf) > 0)
+	if (access(o->config, R_OK) == 0 && saba_conf_load(o->config, &o->ov, &conf) > 0)
 		fprintf(stderr, "%s: not usable; cannot tell which plugins it enables\n",
 			o->config);
-	dir = conf != NULL	      ? conf->plugin_dir
-	      : o->plugin_dir != NULL ? o->plugin_dir
-				      : SABA_PLUGINDIR;
+	dir = conf != NULL		 ? conf->plugin_dir
+	      : o->ov.plugin_dir != NULL ? o->ov.plugin_dir
+					 : SABA_PLUGINDIR;
 	n = saba_module_names(dir, &names);
 	if (n < 0) {
 		saba_err("cannot list plugin directory %s: %s", dir, strerror(errno));

@@ -3,10 +3,11 @@
 #ifndef SABA_COMMANDS_H
 #define SABA_COMMANDS_H
 
+#include "conf.h"
+
 struct saba_options {
 	const char *config;
-	const char *root;
-	const char *plugin_dir;
+	struct saba_conf_overrides ov; /* --root, --plugin-dir, -apibase, -role, ... */
 	int dry_run;
 	int force;
 	int service; /* run --service: a plugin hosts the process as a service */

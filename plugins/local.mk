@@ -16,6 +16,7 @@ SABA_WIN_DLL_LDFLAGS = -Wc,-static-libgcc
 include plugins/lib/local.mk
 include plugins/loadavg/local.mk
 include plugins/memory/local.mk
+include plugins/diagnostic/local.mk
 include plugins/cpu/local.mk
 include plugins/disk/local.mk
 include plugins/interface/local.mk

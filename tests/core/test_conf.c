@@ -358,12 +358,42 @@ static void test_instances(void)
 	saba_conf_free(c);
 }
 
+static void test_role(void)
+{
+	CU_ASSERT_TRUE(saba_conf_role_valid("a:b"));
+	CU_ASSERT_TRUE(saba_conf_role_valid("My-Service:app_1"));
+	CU_ASSERT_TRUE(saba_conf_role_valid("svc: \t role"));
+	CU_ASSERT_TRUE(saba_conf_role_valid("0:9"));
+	CU_ASSERT_FALSE(saba_conf_role_valid("_a:b"));
+	CU_ASSERT_FALSE(saba_conf_role_valid("a:-b"));
+	CU_ASSERT_FALSE(saba_conf_role_valid("a :b"));
+	CU_ASSERT_FALSE(saba_conf_role_valid("a:b "));
+	CU_ASSERT_FALSE(saba_conf_role_valid("a:b:c"));
+	CU_ASSERT_FALSE(saba_conf_role_valid("ab"));
+	CU_ASSERT_FALSE(saba_conf_role_valid("a:"));
+	CU_ASSERT_FALSE(saba_conf_role_valid(":b"));
+	CU_ASSERT_FALSE(saba_conf_role_valid("a:b\n"));
+	CU_ASSERT_FALSE(saba_conf_role_valid("\xc3\xa9:b"));
+}
+
+static void test_libconfig_only(void)
+{
+	CU_ASSERT_TRUE(saba_conf_libconfig_only("a = 1;"));
+	CU_ASSERT_TRUE(saba_conf_libconfig_only("a : 1"));
+	CU_ASSERT_TRUE(saba_conf_libconfig_only("a = ( 1 )"));
+	CU_ASSERT_FALSE(saba_conf_libconfig_only("a = \"x;y:(\" # c;\n// d;\n/* e; */ b = 1"));
+	CU_ASSERT_FALSE(saba_conf_libconfig_only("apikey = \"k\"\n[plugin.metrics.x]\n"));
+	CU_ASSERT_FALSE(saba_conf_libconfig_only("a = \"unterminated;"));
+	CU_ASSERT_FALSE(saba_conf_libconfig_only("/* unterminated ;"));
+}
+
 static const struct unit_test tests[] = {
-	UNIT_TEST(test_full_config),  UNIT_TEST(test_defaults),
-	UNIT_TEST(test_problems),     UNIT_TEST(test_problems_all_counted),
-	UNIT_TEST(test_missing_file), UNIT_TEST(test_apikey_file),
-	UNIT_TEST(test_apikey_env),   UNIT_TEST(test_overrides),
-	UNIT_TEST(test_instances),
+	UNIT_TEST(test_full_config),	UNIT_TEST(test_defaults),
+	UNIT_TEST(test_problems),	UNIT_TEST(test_problems_all_counted),
+	UNIT_TEST(test_missing_file),	UNIT_TEST(test_apikey_file),
+	UNIT_TEST(test_apikey_env),	UNIT_TEST(test_overrides),
+	UNIT_TEST(test_instances),	UNIT_TEST(test_role),
+	UNIT_TEST(test_libconfig_only),
 };
 
 int main(void)
