@@ -130,12 +130,13 @@ static int saba_h_report_check(saba_ctx *ctx, const struct saba_check_report *r)
 	return SABA_OK;
 }
 
-/* The instance's own setting, or NULL. */
+/* The instance's own setting, or NULL; "action.command" is a path into
+ * the table "action". */
 static config_setting_t *saba_h_setting(saba_ctx *ctx, const char *key)
 {
 	if (key == NULL || ctx->ic == NULL || ctx->ic->setting == NULL)
 		return NULL;
-	return config_setting_get_member(ctx->ic->setting, key);
+	return config_setting_lookup(ctx->ic->setting, key);
 }
 
 static int saba_h_bad_type(saba_ctx *ctx, config_setting_t *s, const char *what)
@@ -231,7 +232,8 @@ static int saba_h_config_element(saba_ctx *ctx, const char *key, int index, cons
 			return SABA_NOTFOUND;
 		e = config_setting_get_elem(s, (unsigned)index);
 	}
-	if (config_setting_type(e) != CONFIG_TYPE_STRING)
+	/* value NULL: a table's key names, whatever their values */
+	if (value != NULL && config_setting_type(e) != CONFIG_TYPE_STRING)
 		return saba_h_bad_type(ctx, e, "a string");
 	if (name != NULL)
 		*name = config_setting_name(e);

@@ -47,6 +47,8 @@ static int saba_type_matches(int want, const config_setting_t *s)
 			    CONFIG_TYPE_STRING)
 				return 0;
 		return 1;
+	case SABA_CFG_TABLE:
+		return t == CONFIG_TYPE_GROUP;
 	case SABA_CFG_GROUP:
 		if (t != CONFIG_TYPE_GROUP)
 			return 0;
@@ -75,6 +77,8 @@ static const char *saba_type_name(int type)
 		return "a list of strings";
 	case SABA_CFG_GROUP:
 		return "a group of strings { key = \"value\"; }";
+	case SABA_CFG_TABLE:
+		return "a group { key = value; ... }";
 	case SABA_CFG_STRING_OR_LIST:
 		return "a string or a list of strings";
 	default:

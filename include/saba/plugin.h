@@ -27,7 +27,9 @@
  *        other hosts), retire_host (a fleet sweeper retires hosts whose
  *        machine is gone, through the same audited sending path).
  *   1.3  host: put_metadata (host metadata, as mackerel-agent's metadata
- *        plugins send it).
+ *        plugins send it).  Settings: SABA_CFG_TABLE (a group of any
+ *        settings), read through dotted keys ("action.command");
+ *        config_element() with value NULL names an element of any type.
  *
  * Threading rules
  *   - entry() must only return a pointer to static const data.
@@ -99,6 +101,7 @@ enum saba_config_type {
 	SABA_CFG_STRING_LIST, /* [ "a", "b" ] */
 	SABA_CFG_GROUP,	      /* { key = "value"; ... } of strings */
 	SABA_CFG_STRING_OR_LIST,
+	SABA_CFG_TABLE, /* { key = any; ... }: read with dotted keys (ABI 1.3) */
 };
 
 /* One entry of a plugin's config schema; the table ends with name == NULL.
@@ -187,13 +190,16 @@ struct saba_host {
 
 	/* The instance's configuration (only its own subtree).  Each returns
 	 * SABA_OK, SABA_NOTFOUND (absent; *out untouched) or SABA_INVALID
-	 * (wrong type; the agent logs FILE:LINE).  Valid in create(). */
+	 * (wrong type; the agent logs FILE:LINE).  Valid in create().  A key
+	 * may be a path into a SABA_CFG_TABLE setting: "action.command"
+	 * (agents before ABI 1.3 answer SABA_NOTFOUND). */
 	int (*config_string)(saba_ctx *ctx, const char *key, const char **out);
 	int (*config_int)(saba_ctx *ctx, const char *key, long long *out);
 	int (*config_float)(saba_ctx *ctx, const char *key, double *out);
 	int (*config_bool)(saba_ctx *ctx, const char *key, int *out);
 	/* Lists and groups: number of elements, then element i (for a group:
-	 * its name and string value). */
+	 * its name and string value).  With value NULL, element i may be of
+	 * any type: only its name is asked (a table's keys; ABI 1.3). */
 	int (*config_count)(saba_ctx *ctx, const char *key);
 	int (*config_element)(saba_ctx *ctx, const char *key, int index, const char **name,
 			      const char **value);

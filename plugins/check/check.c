@@ -12,17 +12,19 @@
  *   env = { NAME = "value"; };  user = "nobody";  timeout = 30;
  *   check_interval = 1;          minutes, 1..60
  *   notification_interval = 10; minutes (at least 10)
- *   max_check_attempts = 1;      1..10
+ *   max_check_attempts = 1;      1..10 (others: the nearer end, with a warning)
  *   memo = "...";                up to 250 characters
  *   prevent_alert_auto_close = false;  never send OK
- *   action = { command = "notify.sh"; user = "nobody"; timeout = "10"; };
- *   action_env = { NAME = "value"; };  extra environment of the action
+ *   action = { command = "notify.sh" | [ ... ]; user = "nobody";
+ *              env = { NAME = "value"; }; timeout_seconds = 10; };
+ *   action_env = { NAME = "value"; };  more environment of the action
  *   custom_identifier = "...";   report for the host with this id
  */
 #define _GNU_SOURCE
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,12 +69,13 @@ static const struct saba_config_key saba_check_keys[] = {
 	SABA_CMD_CONFIG_KEYS,
 	{"check_interval", SABA_CFG_INT, "minutes between checks, 1..60 (default 1)"},
 	{"notification_interval", SABA_CFG_INT, "minutes between notifications (at least 10)"},
-	{"max_check_attempts", SABA_CFG_INT, "failures before an alert, 1..10"},
+	{"max_check_attempts", SABA_CFG_INT, "failures before an alert (the API's 1..10)"},
 	{"memo", SABA_CFG_STRING, "memo of the check monitor (up to 250 characters)"},
 	{"prevent_alert_auto_close", SABA_CFG_BOOL, "never send OK, so alerts stay open"},
-	{"action", SABA_CFG_GROUP,
-	 "run after every check: { command = \"...\"; user = \"...\"; timeout = \"30\"; }"},
-	{"action_env", SABA_CFG_GROUP, "extra environment of the action"},
+	{"action", SABA_CFG_TABLE,
+	 "run after every check: { command = \"...\"; user = \"...\"; env = { ... }; "
+	 "timeout_seconds = 30; }"},
+	{"action_env", SABA_CFG_GROUP, "extra environment of the action (as action.env)"},
 	{"custom_identifier", SABA_CFG_STRING, "report for the host with this id"},
 	{NULL, 0, NULL},
 };
@@ -99,66 +102,38 @@ static int saba_check_int(struct saba_check *ck, const char *key, long long *out
 	return rc == SABA_NOTFOUND ? SABA_OK : rc;
 }
 
-/* action = { command; user; timeout } (strings: the agent's groups hold
- * strings only) and action_env. */
+/* action = { command; user; env; timeout_seconds; }, mackerel-agent's
+ * inline table (timeout also), and action_env added to its env. */
 static int saba_check_action(struct saba_check *ck)
 {
+	static const char *const known[] = {"command", "user", "env", "timeout", "timeout_seconds"};
 	const struct saba_host *host = ck->host;
-	int n = host->config_count(ck->ctx, "action"), rc = SABA_OK;
-	char err[256];
+	int n = host->config_count(ck->ctx, "action"), rc;
+	char key[64];
 
 	if (n == SABA_NOTFOUND)
 		return SABA_OK;
 	if (n < 0)
 		return SABA_INVALID;
-	ck->action.timeout_ms = SABA_CMD_DEFAULT_TIMEOUT * 1000;
-	for (int i = 0; i < n && rc == SABA_OK; i++) {
-		const char *name = NULL, *value = NULL;
-		char *end;
-		long t;
+	for (int i = 0; i < n; i++) {
+		const char *name = NULL;
+		size_t k = 0;
 
-		if (host->config_element(ck->ctx, "action", i, &name, &value) != SABA_OK ||
-		    name == NULL) {
-			host->config_error(ck->ctx, "action", "must be a group of strings");
-			return SABA_INVALID;
-		}
-		if (strcmp(name, "command") == 0 && *value != '\0') {
-			rc = saba_cmd_set_shell(&ck->action, value);
-		} else if (strcmp(name, "user") == 0) {
-			rc = *value ? saba_cmd_set_user(&ck->action, value, err, sizeof(err))
-				    : SABA_OK;
-			if (rc != SABA_OK)
-				host->config_error(ck->ctx, "action", "user: %s", err);
-		} else if (strcmp(name, "timeout") == 0) {
-			t = strtol(value, &end, 10);
-			if (*value == '\0' || *end != '\0' || t < 1 || t > SABA_CMD_MAX_TIMEOUT) {
-				host->config_error(ck->ctx, "action", "timeout: must be 1..%d",
-						   SABA_CMD_MAX_TIMEOUT);
-				return SABA_INVALID;
-			}
-			ck->action.timeout_ms = (int)t * 1000;
-		} else {
-			host->config_error(ck->ctx, "action", "unknown key \"%s\"", name);
-			return SABA_INVALID;
-		}
-	}
-	if (rc != SABA_OK)
-		return rc;
-	if (ck->action.argv == NULL) {
-		host->config_error(ck->ctx, "action", "needs a command");
-		return SABA_INVALID;
-	}
-	n = host->config_count(ck->ctx, "action_env");
-	for (int i = 0; i < n && rc == SABA_OK; i++) {
-		const char *name = NULL, *value = NULL;
-
-		if (host->config_element(ck->ctx, "action_env", i, &name, &value) != SABA_OK ||
+		if (host->config_element(ck->ctx, "action", i, &name, NULL) != SABA_OK ||
 		    name == NULL)
 			return SABA_INVALID;
-		rc = saba_cmd_add_env(&ck->action, name, value, err, sizeof(err));
-		if (rc != SABA_OK)
-			host->config_error(ck->ctx, "action_env", "%s", err);
+		while (k < sizeof(known) / sizeof(known[0]) && strcmp(known[k], name) != 0)
+			k++;
+		if (k == sizeof(known) / sizeof(known[0])) {
+			snprintf(key, sizeof(key), "action.%s", name);
+			host->config_error(ck->ctx, key,
+					   "unknown setting (command, user, env, timeout_seconds)");
+			return SABA_INVALID;
+		}
 	}
+	rc = saba_cmd_from_table(host, ck->ctx, "action", &ck->action);
+	if (rc == SABA_OK)
+		rc = saba_cmd_read_env(host, ck->ctx, "action_env", &ck->action);
 	ck->has_action = rc == SABA_OK;
 	return rc;
 }
@@ -199,9 +174,17 @@ static int saba_check_settings(struct saba_check *ck)
 		notify = 10;
 	}
 	ck->notification_interval = notify > 1000000 ? 1000000 : (int)notify;
-	if (attempts != 0 && (attempts < 1 || attempts > 10)) {
-		host->config_error(ck->ctx, "max_check_attempts", "must be 1..10");
+	/* mackerel-agent takes any int32 and sends it; the API refuses one
+	 * outside 1..10, and that would drop every report of the check */
+	if (attempts < INT32_MIN || attempts > INT32_MAX) {
+		host->config_error(ck->ctx, "max_check_attempts", "must fit in 32 bits");
 		return SABA_INVALID;
+	}
+	if (attempts < 0 || attempts > 10) {
+		host->log(ck->ctx, SABA_LOG_WARNING,
+			  "max_check_attempts %lld is out of the API's 1..10; using %s", attempts,
+			  attempts < 0 ? "the API's default (1)" : "10");
+		attempts = attempts < 0 ? 0 : 10;
 	}
 	if (attempts > 1 && ck->prevent_alert_auto_close) {
 		host->log(ck->ctx, SABA_LOG_WARNING,

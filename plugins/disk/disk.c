@@ -24,7 +24,7 @@
  * Config:
  *   procfs = "/proc";   root of procfs
  *   sysfs = "/sys";     root of sysfs
- *   ignore = "^loop";   devices to leave out (POSIX extended regex)
+ *   ignore = "^loop";   devices to leave out (RE2 syntax, PCRE2)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -50,7 +50,7 @@ struct saba_disk {
 	saba_ctx *ctx;
 	char *path;  /* <procfs>/diskstats */
 	char *sysfs; /* root of sysfs */
-	regex_t *ignore;
+	struct saba_regex *ignore;
 	struct saba_samples prev, cur;
 	int have_prev;
 };

@@ -8,8 +8,8 @@
  * Config:
  *   command = "my-plugin --opt" | [ "/path/plugin", "--opt" ];
  *   env = { NAME = "value"; };   user = "nobody";   timeout = 30;
- *   include_pattern = "^foo\\.";  exclude_pattern = "bar$";  (POSIX ERE on
- *       the name without "custom.")
+ *   include_pattern = "^foo\\.";  exclude_pattern = "bar$";  (RE2 syntax,
+ *       PCRE2, on the name without "custom.")
  *   custom_identifier = "...";   values go to the host with that id
  *   use_plugin_timestamp = false; use the epoch column (within 15 min)
  *   workdir = "/var/tmp/saba-agent";  MACKEREL_PLUGIN_WORKDIR
@@ -19,7 +19,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <locale.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +30,7 @@
 #include <saba/plugin.h>
 
 #include "lib/command.h"
+#include "lib/pattern.h"
 
 #define SABA_EXEC_OUT_CAP  (1024 * 1024) /* stdout kept per run */
 #define SABA_EXEC_ERR_CAP  (64 * 1024)
@@ -44,10 +44,9 @@ struct saba_exec {
 	saba_ctx *ctx;
 	struct saba_cmd cmd;
 	struct saba_cmd_cancel cancel;
-	struct saba_cmd_ratelimit rl; /* collect thread only */
-	regex_t include, exclude;
-	int has_include, has_exclude;
-	char *custom_identifier; /* NULL: this host */
+	struct saba_cmd_ratelimit rl;	      /* collect thread only */
+	struct saba_regex *include, *exclude; /* NULL: not set */
+	char *custom_identifier;	      /* NULL: this host */
 	int use_plugin_timestamp;
 	char *workdir;
 	char *workdir_env; /* "MACKEREL_PLUGIN_WORKDIR=..." */
@@ -64,33 +63,15 @@ struct saba_exec_skip {
 
 static const struct saba_config_key saba_exec_keys[] = {
 	SABA_CMD_CONFIG_KEYS,
-	{"include_pattern", SABA_CFG_STRING, "only names matching this extended regex"},
-	{"exclude_pattern", SABA_CFG_STRING, "drop names matching this extended regex"},
+	{"include_pattern", SABA_CFG_STRING,
+	 "only names matching this regular expression (RE2 syntax)"},
+	{"exclude_pattern", SABA_CFG_STRING,
+	 "drop names matching this regular expression (RE2 syntax)"},
 	{"custom_identifier", SABA_CFG_STRING, "post the values to the host with this id"},
 	{"use_plugin_timestamp", SABA_CFG_BOOL, "use the plugin's epoch column"},
 	{"workdir", SABA_CFG_STRING, "MACKEREL_PLUGIN_WORKDIR (default /var/tmp/saba-agent)"},
 	{NULL, 0, NULL},
 };
-
-static int saba_exec_regex(struct saba_exec *ex, const char *key, regex_t *re, int *has)
-{
-	const char *pattern;
-	char msg[256];
-	int rc = ex->host->config_string(ex->ctx, key, &pattern), e;
-
-	if (rc == SABA_NOTFOUND)
-		return SABA_OK;
-	if (rc != SABA_OK)
-		return rc;
-	e = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
-	if (e != 0) {
-		regerror(e, re, msg, sizeof(msg));
-		ex->host->config_error(ex->ctx, key, "invalid regular expression: %s", msg);
-		return SABA_INVALID;
-	}
-	*has = 1;
-	return SABA_OK;
-}
 
 static void saba_exec_destroy(void *instance)
 {
@@ -100,10 +81,8 @@ static void saba_exec_destroy(void *instance)
 		return;
 	saba_cmd_free(&ex->cmd);
 	saba_cmd_cancel_destroy(&ex->cancel);
-	if (ex->has_include)
-		regfree(&ex->include);
-	if (ex->has_exclude)
-		regfree(&ex->exclude);
+	saba_regex_free(ex->include);
+	saba_regex_free(ex->exclude);
 	if (ex->c_locale != (locale_t)0)
 		freelocale(ex->c_locale);
 	pthread_mutex_destroy(&ex->lock);
@@ -121,9 +100,9 @@ static int saba_exec_settings(struct saba_exec *ex)
 
 	rc = saba_cmd_from_config(host, ex->ctx, &ex->cmd);
 	if (rc == SABA_OK)
-		rc = saba_exec_regex(ex, "include_pattern", &ex->include, &ex->has_include);
+		rc = saba_regex_setting(host, ex->ctx, "include_pattern", &ex->include);
 	if (rc == SABA_OK)
-		rc = saba_exec_regex(ex, "exclude_pattern", &ex->exclude, &ex->has_exclude);
+		rc = saba_regex_setting(host, ex->ctx, "exclude_pattern", &ex->exclude);
 	if (rc != SABA_OK)
 		return rc;
 	rc = host->config_string(ex->ctx, "custom_identifier", &s);
@@ -455,8 +434,8 @@ static void saba_exec_parse(struct saba_exec *ex, char *s, char *end)
 			saba_exec_skip(&names, lineno, "invalid metric name");
 			continue;
 		}
-		if ((ex->has_include && regexec(&ex->include, f[0], 0, NULL, 0) != 0) ||
-		    (ex->has_exclude && regexec(&ex->exclude, f[0], 0, NULL, 0) == 0))
+		if ((ex->include != NULL && !saba_regex_match(ex->include, f[0])) ||
+		    saba_regex_match(ex->exclude, f[0]))
 			continue;
 		errno = 0;
 		value = strtod_l(f[1], &stop, ex->c_locale);

@@ -31,7 +31,7 @@
  *
  * Config:
  *   procfs = "/proc";          root of procfs (mounts are <procfs>/self/mounts)
- *   ignore = "^/dev/loop";     sources to leave out (POSIX extended regex)
+ *   ignore = "^/dev/loop";     sources to leave out (RE2 syntax, PCRE2)
  *   use_mountpoint = false;    name metrics by mount point instead of device
  */
 #include <errno.h>
@@ -55,7 +55,7 @@ struct saba_fs {
 	const struct saba_host *host;
 	saba_ctx *ctx;
 	char *path; /* <procfs>/self/mounts */
-	regex_t *ignore;
+	struct saba_regex *ignore;
 	int use_mountpoint;
 };
 

@@ -88,7 +88,7 @@ static config_setting_t *saba_th_setting(struct saba_test_host *th, const char *
 	if (!th->in_create)
 		saba_th_misuse(th, "config lookup outside create():", key);
 	if (key != NULL)
-		s = config_setting_get_member(config_root_setting(&th->cfg), key);
+		s = config_setting_lookup(config_root_setting(&th->cfg), key); /* "a.b" too */
 	pthread_mutex_unlock(&th->lock);
 	return s;
 }
@@ -196,7 +196,8 @@ static int saba_th_h_config_element(saba_ctx *ctx, const char *key, int index, c
 		return saba_th_wrong_type(th, s, key, "a list or group of strings");
 	if (e == NULL)
 		return SABA_NOTFOUND;
-	if (config_setting_type(e) != CONFIG_TYPE_STRING)
+	/* value NULL: a table's key names, whatever their values */
+	if (value != NULL && config_setting_type(e) != CONFIG_TYPE_STRING)
 		return saba_th_wrong_type(th, e, key, "a list or group of strings");
 	if (name != NULL)
 		*name = config_setting_name(e); /* as the agent: NULL in lists */

@@ -131,6 +131,18 @@ class ConfigTest(AgentTestCase):
         path, p = self.configtest(text)
         self.assertProblem(p, path, lineno(text, "no_such_key"), "no_such_key")
 
+    def test_bad_regex_names_line_and_offset(self):
+        """A pattern PCRE2 refuses: FILE:LINE of the setting and the offset;
+        RE2 syntax (\\d, (?i)) is accepted."""
+        self.plugin_dir("disk", "interface")
+        text = ('apikey = "%s";\napibase = "%s";\nroot = "%s";\nplugin_dir = "%s";\n'
+                'plugins = {\n  disk = { ignore = "(?i)^LOOP\\\\d+$"; };\n'
+                '  interface = {\n    ignore = "^(docker|br-";\n  };\n};\n'
+                % (API_KEY, self.api.url, self.root, self._plugin_dir))
+        path, p = self.configtest(text)
+        self.assertProblem(p, path, lineno(text, "br-"), "ignore", "at offset 12")
+        self.assertEqual(len(re.findall(r"%s:\d+:" % re.escape(path), p.stderr)), 1, p.stderr)
+
     def test_unknown_key_of_builtin_plugin(self):
         text = self.base_text() + "interval = 1;\nplugins = {\n  loadavg = { nonsense = true; };\n};\n"
         path, p = self.configtest(text)
