@@ -10,13 +10,17 @@
 #include "loader.h"
 #include "util.h"
 
-/* The cloud identity plugins: module, and cloud_platform's name for it. */
+/* The cloud identity plugins: module, cloud_platform's name for it, and
+ * whether "auto" adds it: only a plugin that can tell its cloud from DMI
+ * alone (ec2's probe_without_dmi = false), so that off a cloud, and in a
+ * container without DMI, nothing asks a metadata service. */
 static const struct {
 	const char *module, *platform;
+	int in_auto;
 } saba_clouds[] = {
-	{"ec2", "ec2"},
-	{"gce", "gce"},
-	{"azure", "azurevm"},
+	{"ec2", "ec2", 1},
+	{"gce", "gce", 0},
+	{"azure", "azurevm", 0},
 };
 
 #define SABA_NCLOUDS (sizeof(saba_clouds) / sizeof(saba_clouds[0]))
@@ -131,7 +135,8 @@ int saba_cloud_defaults(struct saba_conf *c, config_setting_t *setting)
 	for (size_t i = 0; i < SABA_NCLOUDS; i++) {
 		if (want >= 0 && (size_t)want != i)
 			continue;
-		if (want < 0 && !saba_cloud_installed(c->plugin_dir, saba_clouds[i].module))
+		if (want < 0 && (!saba_clouds[i].in_auto ||
+				 !saba_cloud_installed(c->plugin_dir, saba_clouds[i].module)))
 			continue;
 		saba_cloud_add(c, plugins, saba_clouds[i].module, platform, line);
 	}

@@ -192,18 +192,19 @@ static int saba_imp_env_has(config_setting_t *env, const char *name)
 	return env != NULL && config_setting_get_member(env, name) != NULL;
 }
 
-static void saba_imp_env_add(config_setting_t *inst, config_setting_t **env, const char *name,
-			     const char *value)
+static void saba_imp_env_add(config_setting_t *inst, config_setting_t **env, const char *key,
+			     const char *name, const char *value)
 {
 	if (*env == NULL)
-		*env = config_setting_add(inst, "env", CONFIG_TYPE_GROUP);
+		*env = config_setting_add(inst, key, CONFIG_TYPE_GROUP);
 	saba_imp_set_string(*env, name, value);
 }
 
 /* env = { NAME = "value"; } as upstream reads it (names trimmed of spaces,
- * empty ones skipped, '=' refused), then what the command inherited. */
+ * empty ones skipped, '=' refused), then what the command inherited; key
+ * is the group's name in inst. */
 static void saba_imp_env(struct saba_imp *m, config_setting_t *group, config_setting_t *inst,
-			 const struct saba_toml *v, const char *path,
+			 const char *key, const struct saba_toml *v, const char *path,
 			 const struct saba_imp_extra *x)
 {
 	config_setting_t *env = NULL;
@@ -243,33 +244,34 @@ static void saba_imp_env(struct saba_imp *m, config_setting_t *group, config_set
 		} else if (saba_imp_env_has(env, p)) {
 			config_setting_set_string(config_setting_get_member(env, p), value);
 		} else {
-			saba_imp_env_add(inst, &env, p, value);
+			saba_imp_env_add(inst, &env, key, p, value);
 		}
 		free(name);
 	}
 	/* The plugin's own env wins over what it inherits, as upstream. */
 	if (*x->http_proxy != '\0' && !saba_imp_env_has(env, "HTTP_PROXY"))
-		saba_imp_env_add(inst, &env, "HTTP_PROXY", x->http_proxy);
+		saba_imp_env_add(inst, &env, key, "HTTP_PROXY", x->http_proxy);
 	if (*x->https_proxy != '\0' && !saba_imp_env_has(env, "HTTPS_PROXY"))
-		saba_imp_env_add(inst, &env, "HTTPS_PROXY", x->https_proxy);
+		saba_imp_env_add(inst, &env, key, "HTTPS_PROXY", x->https_proxy);
 	if (x->svc->workdir != NULL && !saba_imp_env_has(env, "MACKEREL_PLUGIN_WORKDIR"))
-		saba_imp_env_add(inst, &env, "MACKEREL_PLUGIN_WORKDIR", x->svc->workdir);
+		saba_imp_env_add(inst, &env, key, "MACKEREL_PLUGIN_WORKDIR", x->svc->workdir);
 	for (size_t i = 0; i < x->svc->nenv; i++) {
 		const char *kv = x->svc->env[i], *eq = strchr(kv, '=');
 		char *name = saba_asprintf("%.*s", (int)(eq - kv), kv);
 
 		if (!saba_imp_env_has(env, name))
-			saba_imp_env_add(inst, &env, name, eq + 1);
+			saba_imp_env_add(inst, &env, key, name, eq + 1);
 		free(name);
 	}
 }
 
-/* timeout_seconds (0: the default, 30 s) becomes timeout. */
-static void saba_imp_timeout(struct saba_imp *m, config_setting_t *group, config_setting_t *inst,
-			     const struct saba_toml *v, const char *path)
+/* timeout_seconds (0: the default, 30 s) as the seconds of timeout, or 0
+ * for none. */
+static long long saba_imp_timeout(struct saba_imp *m, config_setting_t *group,
+				  const struct saba_toml *v, const char *path)
 {
 	if (v == NULL)
-		return;
+		return 0;
 	if (v->type != SABA_TOML_INT) {
 		saba_imp_lost(m, group, v, "%s.timeout_seconds must be an integer, not %s", path,
 			      saba_imp_type_name(v->type));
@@ -280,10 +282,11 @@ static void saba_imp_timeout(struct saba_imp *m, config_setting_t *group, config
 			      "%s.timeout_seconds = %lld: saba-agent allows at most %d seconds "
 			      "(set to that)",
 			      path, v->i, SABA_IMP_MAX_TIMEOUT);
-		saba_imp_set_int(inst, "timeout", SABA_IMP_MAX_TIMEOUT);
-	} else if (v->i > 0) {
-		saba_imp_set_int(inst, "timeout", v->i);
+		return SABA_IMP_MAX_TIMEOUT;
+	} else {
+		return v->i;
 	}
+	return 0;
 }
 
 static void saba_imp_user(struct saba_imp *m, config_setting_t *group, config_setting_t *inst,
@@ -295,16 +298,45 @@ static void saba_imp_user(struct saba_imp *m, config_setting_t *group, config_se
 		saba_imp_set_string(inst, "user", s);
 }
 
-/* action = { command, user, env, timeout_seconds }: a group of the same
- * settings as the check's own command. */
+/* words as one /bin/sh command line: each word in single quotes. */
+static char *saba_imp_shell_words(const struct saba_toml *words)
+{
+	size_t len = 1;
+	char *out, *p;
+
+	for (size_t i = 0; i < words->n; i++)
+		len += 3 + 4 * strlen(words->kids[i]->text);
+	p = out = saba_calloc(len, 1);
+	for (size_t i = 0; i < words->n; i++) {
+		if (i > 0)
+			*p++ = ' ';
+		*p++ = '\'';
+		for (const char *c = words->kids[i]->text; *c != '\0'; c++) {
+			if (*c == '\'') {
+				memcpy(p, "'\\''", 4);
+				p += 4;
+			} else {
+				*p++ = *c;
+			}
+		}
+		*p++ = '\'';
+	}
+	*p = '\0';
+	return out;
+}
+
+/* action = { command, user, env, timeout_seconds } becomes the check
+ * plugin's action = { command; user; timeout; } (a group of strings, a
+ * list of words joined into one shell command line) and action_env. */
 static void saba_imp_action(struct saba_imp *m, config_setting_t *group, config_setting_t *inst,
 			    const struct saba_toml *v, const char *path,
 			    const struct saba_imp_extra *x)
 {
 	static const char *const keys[] = {"command", "user", "env", "timeout_seconds"};
-	char *apath = saba_asprintf("%s.action", path);
+	char *apath = saba_asprintf("%s.action", path), *text;
 	config_setting_t *a;
 	const struct saba_toml *cmd;
+	long long timeout;
 
 	if (v->type != SABA_TOML_TABLE) {
 		saba_imp_lost(m, group, v, "%s must be a table, not %s", apath,
@@ -334,10 +366,17 @@ static void saba_imp_action(struct saba_imp *m, config_setting_t *group, config_
 	if (saba_imp_command(m, group, NULL, cmd, v, apath) != 0)
 		goto out;
 	a = config_setting_add(inst, "action", CONFIG_TYPE_GROUP);
-	saba_imp_command(m, group, a, cmd, v, apath);
+	text = cmd->type == SABA_TOML_STRING ? saba_strdup(cmd->text) : saba_imp_shell_words(cmd);
+	saba_imp_set_string(a, "command", text);
+	free(text);
 	saba_imp_user(m, group, a, saba_imp_member(v, "user"));
-	saba_imp_env(m, group, a, saba_imp_member(v, "env"), apath, x);
-	saba_imp_timeout(m, group, a, saba_imp_member(v, "timeout_seconds"), apath);
+	timeout = saba_imp_timeout(m, group, saba_imp_member(v, "timeout_seconds"), apath);
+	if (timeout > 0) {
+		text = saba_asprintf("%lld", timeout);
+		saba_imp_set_string(a, "timeout", text);
+		free(text);
+	}
+	saba_imp_env(m, group, inst, "action_env", saba_imp_member(v, "env"), apath, x);
 out:
 	free(apath);
 }
@@ -370,7 +409,13 @@ static void saba_imp_check_settings(struct saba_imp *m, config_setting_t *group,
 				"%s.max_check_attempts must be a 32-bit integer (mackerel-agent "
 				"refuses it)",
 				path);
-		else
+		else if (v->i < 0 || v->i > 10)
+			/* the check plugin takes the API's range only */
+			saba_imp_lost(m, group, v,
+				      "%s.max_check_attempts = %lld is outside the API's 1..10 "
+				      "(saba-agent refuses it)",
+				      path, v->i);
+		else if (v->i > 0)
 			saba_imp_set_int(inst, "max_check_attempts", v->i);
 	}
 	if (k[K_PREVENT_ALERT_AUTO_CLOSE] != NULL) {
@@ -457,7 +502,7 @@ static void saba_imp_plugin(struct saba_imp *m, config_setting_t *plugins,
 	char *path = saba_imp_path(kind_path, p->node->key);
 	config_setting_t *inst;
 	const char *s;
-	long long minutes;
+	long long minutes, timeout;
 
 	saba_imp_plugin_keys(m, plugins, p, path, k);
 	if (saba_imp_command(m, plugins, NULL, k[K_COMMAND], p->node, path) != 0)
@@ -469,8 +514,10 @@ static void saba_imp_plugin(struct saba_imp *m, config_setting_t *plugins,
 		saba_imp_set_string(inst, "namespace", p->node->key);
 	saba_imp_command(m, plugins, inst, k[K_COMMAND], p->node, path);
 	saba_imp_user(m, plugins, inst, k[K_USER]);
-	saba_imp_env(m, plugins, inst, k[K_ENV], path, x);
-	saba_imp_timeout(m, plugins, inst, k[K_TIMEOUT], path);
+	saba_imp_env(m, plugins, inst, "env", k[K_ENV], path, x);
+	timeout = saba_imp_timeout(m, plugins, k[K_TIMEOUT], path);
+	if (timeout > 0)
+		saba_imp_set_int(inst, "timeout", timeout);
 	if (k[K_CUSTOM_IDENTIFIER] != NULL &&
 	    saba_imp_string(m, plugins, k[K_CUSTOM_IDENTIFIER], "custom_identifier", &s) == 0) {
 		if (*s != '\0')

@@ -27,5 +27,7 @@ include plugins/metadata/local.mk
 include plugins/systemd/local.mk
 include plugins/sysv/local.mk
 include plugins/ec2/local.mk
+include plugins/gce/local.mk
+include plugins/azure/local.mk
 include plugins/windows_scm/local.mk
 include plugins/windows_metrics/local.mk

@@ -67,3 +67,34 @@ tests_plugins_lib_test_plugconf_LDADD = plugins/lib/libsabaplugconf.la $(SABA_TE
 	$(CUNIT_LIBS)
 tests_plugins_lib_test_plugconf_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
 endif
+
+# What the cloud plugins (gce, azure) share: HTTP to the metadata service
+# and the cloud's API without a proxy (cloud_http), bearer tokens from the
+# metadata service (cloud_token), reading answers and errors (cloud_text),
+# the plugin frame (settings, identity, the poller; cloud_frame) and the
+# fleet sweeper (cloud_sweep, with the ec2 plugin's streaming host list
+# reader).  Not in the Windows build.
+if !SABA_WINDOWS
+noinst_LTLIBRARIES += plugins/lib/libsabacloud.la
+endif
+plugins_lib_libsabacloud_la_SOURCES = plugins/lib/cloud_text.c plugins/lib/cloud_text.h \
+	plugins/lib/cloud_http.c plugins/lib/cloud_http.h plugins/lib/cloud_token.c \
+	plugins/lib/cloud_token.h plugins/lib/cloud_frame.c plugins/lib/cloud_frame.h \
+	plugins/lib/cloud_sweep.c plugins/lib/cloud_sweep.h plugins/ec2/hostlist.c \
+	plugins/ec2/hostlist.h
+plugins_lib_libsabacloud_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
+plugins_lib_libsabacloud_la_LIBADD = plugins/lib/libsabaplugconf.la $(CURL_LIBS) $(JANSSON_LIBS) \
+	-lpthread
+
+# the cloud plugins' shared readers (tokens, error answers)
+if HAVE_CUNIT
+if !SABA_WINDOWS
+check_PROGRAMS += tests/plugins/lib/test_cloud
+TESTS += tests/plugins/lib/test_cloud
+endif
+tests_plugins_lib_test_cloud_SOURCES = tests/plugins/lib/test_cloud.c tests/lib/unit.h
+tests_plugins_lib_test_cloud_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_plugins_lib_test_cloud_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(JANSSON_CFLAGS)
+tests_plugins_lib_test_cloud_LDADD = plugins/lib/libsabacloud.la $(CUNIT_LIBS)
+endif
+EXTRA_DIST += tests/integration/cloudcase.py tests/integration/fakecloud.py

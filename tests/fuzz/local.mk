@@ -13,9 +13,15 @@
 #              Builds, logs, grown corpora and crashes: tests/fuzz/clang/.
 
 FUZZ_NAMES = conf loadavg memory cpu procfs check api utmp $(FUZZ_PCRE2_NAMES) \
-	$(FUZZ_EC2_NAMES) $(FUZZ_IMPORT_NAMES)
+	$(FUZZ_EC2_NAMES) $(FUZZ_IMPORT_NAMES) $(FUZZ_GCE_NAMES) $(FUZZ_AZURE_NAMES)
 if BUILD_PLUGIN_EC2
 FUZZ_EC2_NAMES = ec2_xml ec2_hostlist ec2_imds
+endif
+if BUILD_PLUGIN_GCE
+FUZZ_GCE_NAMES = gce
+endif
+if BUILD_PLUGIN_AZURE
+FUZZ_AZURE_NAMES = azure
 endif
 # The plugins with regex settings (they need PCRE2, as the plugins do).
 if HAVE_PCRE2
@@ -156,6 +162,29 @@ tests_fuzz_replay_ec2_imds_CFLAGS = $(FUZZ_EC2_CFLAGS)
 tests_fuzz_replay_ec2_imds_LDADD = $(FUZZ_EC2_LDADD)
 tests_fuzz_replay_ec2_imds_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 endif
+
+# The gce and azure plugins' readers (tests/fuzz/fuzz_cloud.c: what they share).
+FUZZ_CLOUD_SOURCES = tests/fuzz/fuzz_cloud.c tests/fuzz/fuzz_cloud.h $(FUZZ_REPLAY_SOURCES)
+FUZZ_CLOUD_LDADD = plugins/lib/libsabacloud.la $(SABA_TEST_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) \
+	$(LIBCONFIG_LIBS)
+if BUILD_PLUGIN_GCE
+check_PROGRAMS += tests/fuzz/replay_gce
+TESTS += tests/fuzz/replay_gce
+tests_fuzz_replay_gce_SOURCES = tests/fuzz/fuzz_gce.c $(FUZZ_CLOUD_SOURCES)
+tests_fuzz_replay_gce_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"gce"'
+tests_fuzz_replay_gce_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_gce_LDADD = plugins/gce/libsabagceclassify.la $(FUZZ_CLOUD_LDADD)
+tests_fuzz_replay_gce_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+endif
+if BUILD_PLUGIN_AZURE
+check_PROGRAMS += tests/fuzz/replay_azure
+TESTS += tests/fuzz/replay_azure
+tests_fuzz_replay_azure_SOURCES = tests/fuzz/fuzz_azure.c $(FUZZ_CLOUD_SOURCES)
+tests_fuzz_replay_azure_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"azure"'
+tests_fuzz_replay_azure_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_azure_LDADD = plugins/azure/libsabaazureclassify.la $(FUZZ_CLOUD_LDADD)
+tests_fuzz_replay_azure_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+endif
 endif
 
 # libconfig 1.5 leaks a token on some syntax errors (regress/conf/ has
@@ -204,14 +233,20 @@ FUZZ_HARNESS_SRC = tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_loadavg.c \
 	tests/fuzz/fuzz_interface.c tests/fuzz/fuzz_filesystem.c tests/fuzz/fuzz_procfs.c \
 	tests/fuzz/fuzz_exec.c tests/fuzz/fuzz_check.c tests/fuzz/fuzz_api.c \
 	tests/fuzz/fuzz_utmp.c tests/fuzz/fuzz_ec2_xml.c tests/fuzz/fuzz_ec2_hostlist.c \
-	tests/fuzz/fuzz_ec2_imds.c tests/fuzz/fuzz_import.c plugins/loadavg/loadavg.c plugins/memory/memory.c \
+	tests/fuzz/fuzz_ec2_imds.c tests/fuzz/fuzz_import.c tests/fuzz/fuzz_gce.c \
+	tests/fuzz/fuzz_azure.c plugins/loadavg/loadavg.c plugins/memory/memory.c \
 	plugins/cpu/cpu.c plugins/disk/disk.c plugins/interface/interface.c \
 	plugins/filesystem/filesystem.c plugins/exec/exec.c plugins/check/check.c \
 	plugins/sysv/sysv.c
 FUZZ_EC2_SRC = $(plugins_ec2_libsabaec2_la_SOURCES)
+# The cloud plugins' readers and what they share (their fuzz targets'
+# shared checks included).
+FUZZ_CLOUD_SRC = plugins/gce/classify.c plugins/gce/classify.h plugins/azure/classify.c \
+	plugins/azure/classify.h $(plugins_lib_libsabacloud_la_SOURCES) \
+	$(plugins_lib_libsabaplugconf_la_SOURCES) tests/fuzz/fuzz_cloud.c tests/fuzz/fuzz_cloud.h
 FUZZ_TEST_SRC = tests/fuzz/fuzz.c tests/fuzz/fuzz.h $(sdk_libsaba_plugin_test_la_SOURCES)
 FUZZ_ARCHIVES = $(FUZZ_OUT)/libtest.a $(FUZZ_OUT)/libplug.a $(FUZZ_OUT)/libcore.a \
-	$(FUZZ_EC2_ARCHIVE)
+	$(FUZZ_EC2_ARCHIVE) $(FUZZ_CLOUD_ARCHIVE)
 FUZZ_CORE_TARGETS = conf api import
 if HAVE_TOML
 FUZZ_IMPORT_BINS = $(FUZZ_OUT)/fuzz_import
@@ -228,13 +263,22 @@ FUZZ_PCRE2_BINS = $(FUZZ_OUT)/fuzz_disk $(FUZZ_OUT)/fuzz_interface \
 	$(FUZZ_OUT)/fuzz_filesystem $(FUZZ_OUT)/fuzz_exec
 FUZZ_PCRE2_RUNS = fuzz-run-disk fuzz-run-interface fuzz-run-filesystem fuzz-run-exec
 endif
+FUZZ_CLOUD_ARCHIVE = $(FUZZ_OUT)/libcloud.a
+if BUILD_PLUGIN_GCE
+FUZZ_GCE_BINS = $(FUZZ_OUT)/fuzz_gce
+FUZZ_GCE_RUNS = fuzz-run-gce
+endif
+if BUILD_PLUGIN_AZURE
+FUZZ_AZURE_BINS = $(FUZZ_OUT)/fuzz_azure
+FUZZ_AZURE_RUNS = fuzz-run-azure
+endif
 FUZZ_BINS = $(FUZZ_OUT)/fuzz_conf $(FUZZ_OUT)/fuzz_loadavg $(FUZZ_OUT)/fuzz_memory \
 	$(FUZZ_OUT)/fuzz_cpu $(FUZZ_OUT)/fuzz_procfs $(FUZZ_OUT)/fuzz_check \
 	$(FUZZ_OUT)/fuzz_api $(FUZZ_OUT)/fuzz_utmp $(FUZZ_PCRE2_BINS) $(FUZZ_EC2_BINS) \
-	$(FUZZ_IMPORT_BINS)
+	$(FUZZ_IMPORT_BINS) $(FUZZ_GCE_BINS) $(FUZZ_AZURE_BINS)
 FUZZ_RUNS = fuzz-run-conf fuzz-run-loadavg fuzz-run-memory fuzz-run-cpu fuzz-run-procfs \
 	fuzz-run-check fuzz-run-api fuzz-run-utmp $(FUZZ_PCRE2_RUNS) $(FUZZ_EC2_RUNS) \
-	$(FUZZ_IMPORT_RUNS)
+	$(FUZZ_IMPORT_RUNS) $(FUZZ_GCE_RUNS) $(FUZZ_AZURE_RUNS)
 
 # The .c files of $$srcs into the archive $@, with $$cov: the coverage
 # instrumentation for libFuzzer, or none for the harness helpers, whose
@@ -269,15 +313,18 @@ $(FUZZ_OUT)/libplug.a: $(FUZZ_OUT)/cc-ok $(FUZZ_PLUG_SRC)
 	$(AM_V_GEN)srcs='$(FUZZ_PLUG_SRC)'; cov=-fsanitize=fuzzer-no-link; $(fuzz_archive)
 $(FUZZ_OUT)/libec2.a: $(FUZZ_OUT)/cc-ok $(FUZZ_EC2_SRC)
 	$(AM_V_GEN)srcs='$(FUZZ_EC2_SRC)'; cov=-fsanitize=fuzzer-no-link; $(fuzz_archive)
+$(FUZZ_OUT)/libcloud.a: $(FUZZ_OUT)/cc-ok $(FUZZ_CLOUD_SRC)
+	$(AM_V_GEN)srcs='$(FUZZ_CLOUD_SRC)'; cov=-fsanitize=fuzzer-no-link; $(fuzz_archive)
 $(FUZZ_OUT)/libtest.a: $(FUZZ_OUT)/cc-ok $(FUZZ_TEST_SRC)
 	$(AM_V_GEN)srcs='$(FUZZ_TEST_SRC)'; cov=; $(fuzz_archive)
 
-# A core target links libcore, an ec2 one libec2, the others libplug (see
+# A core target links libcore, an ec2 one libec2, gce and azure libcloud,
+# the others libplug (see
 # FUZZ_CORE_LDADD).
 $(FUZZ_BINS): $(FUZZ_ARCHIVES) $(FUZZ_HARNESS_SRC)
 	$(AM_V_CCLD)n=`basename $@ | sed 's/^fuzz_//'`; lib=libplug.a; \
 	for c in $(FUZZ_CORE_TARGETS); do test $$n = $$c && lib=libcore.a; done; \
-	case $$n in ec2_*) lib=libec2.a;; esac; \
+	case $$n in ec2_*) lib=libec2.a;; gce|azure) lib=libcloud.a;; esac; \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@.o $(srcdir)/tests/fuzz/fuzz_$$n.c && \
 	$(FUZZ_LD) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $@.o \
 		$(FUZZ_OUT)/libtest.a $(FUZZ_OUT)/$$lib $(FUZZ_LIBS)

@@ -107,9 +107,7 @@ class ImportCase(AgentTestCase):
         missing = [m for m in sorted(self.modules_of(text))
                    if not os.path.isfile(os.path.join(harness.PLUGIN_DIR, m + ".so"))]
         if missing:
-            self.skipTest("plugins %s are not built here (the metadata plugin and the "
-                          "check's action with env are the other half of issue 15)"
-                          % ", ".join(missing))
+            self.skipTest("plugins %s are not built here" % ", ".join(missing))
         argv = harness.WRAPPER + [harness.AGENT, "-c", conf_path, "--plugin-dir",
                                   harness.PLUGIN_DIR, "configtest"]
         absent = [u for u in users if not self.user_exists(u)]
@@ -438,6 +436,44 @@ class BadInput(ImportCase):
             self.assertRegex(p.stderr, r"(?m)^%s:%d: .*not carried over" % (re.escape(src),
                                                                             line))
         self.assertRegex(p.stderr, r"(?m)^saba-agent: import: 10 settings could not be carried")
+
+
+class Checks(ImportCase):
+
+    def test_action_and_max_check_attempts_as_the_check_plugin_takes_them(self):
+        src = self.write("chk.toml", "\n".join([
+            'apikey = "k"',
+            '[plugin.checks.dice]',
+            'command = ["sh", "-c", "exit 0"]',
+            'max_check_attempts = 3',
+            'action = { command = ["printf", "<%s>", "it\'s", "$HOME", " a b "], '
+            'user = "root", env = { B = "2" }, timeout_seconds = 10 }',
+            '[plugin.checks.zero]',
+            'command = "true"',
+            'max_check_attempts = 0',
+            'action = { command = "echo hi" }',
+            '[plugin.checks.many]',
+            'command = "true"',
+            'max_check_attempts = 11',
+        ]) + "\n")
+        out = os.path.join(self.tmp, "chk.conf")
+        p = self.import_(src, "-o", out)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertRegex(p.stderr, r"(?m)^%s:12: `max_check_attempts = 11`: not carried over: "
+                                   r".*1\.\.10" % re.escape(src))
+        with open(out) as f:
+            text = f.read()
+        self.assertIn('max_check_attempts = 3;', text)
+        self.assertEqual(len(re.findall(r"(?m)^ +max_check_attempts = ", text)), 1)
+        self.assertIn('    action_env = {\n      B = "2";\n    };', text)
+        self.assertIn('      user = "root";\n      timeout = "10";\n', text)
+        self.assertIn('    action = {\n      command = "echo hi";\n    };', text)
+        # the words reach the action unchanged through /bin/sh
+        cmd = re.search(r'command = "(\'printf\'[^\n]*)";', text).group(1)
+        cmd = cmd.replace('\\\\', '\\')
+        sh = subprocess.run(["sh", "-c", cmd], stdout=subprocess.PIPE, check=True)
+        self.assertEqual(sh.stdout.decode(), "<it's><$HOME>< a b >")
+        self.configtest(out)
 
 
 class Names(ImportCase):
