@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -160,12 +161,31 @@ static int saba_h_config_string(saba_ctx *ctx, const char *key, const char **out
 	return SABA_OK;
 }
 
+/* Inside a table, an integer may be written as a string ("30"), as groups
+ * of strings wrote it before tables: the same value. */
+static int saba_h_table_int(const char *key, config_setting_t *s, long long *out)
+{
+	const char *text = config_setting_get_string(s);
+	char *end;
+
+	if (strchr(key, '.') == NULL || text == NULL || *text == '\0')
+		return -1;
+	errno = 0;
+	*out = strtoll(text, &end, 10);
+	return errno == 0 && *end == '\0' ? 0 : -1;
+}
+
 static int saba_h_config_int(saba_ctx *ctx, const char *key, long long *out)
 {
 	config_setting_t *s = saba_h_setting(ctx, key);
+	long long v;
 
 	if (s == NULL)
 		return SABA_NOTFOUND;
+	if (config_setting_type(s) == CONFIG_TYPE_STRING && saba_h_table_int(key, s, &v) == 0) {
+		*out = v;
+		return SABA_OK;
+	}
 	if (config_setting_type(s) != CONFIG_TYPE_INT &&
 	    config_setting_type(s) != CONFIG_TYPE_INT64)
 		return saba_h_bad_type(ctx, s, "an integer");

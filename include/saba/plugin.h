@@ -192,7 +192,8 @@ struct saba_host {
 	 * SABA_OK, SABA_NOTFOUND (absent; *out untouched) or SABA_INVALID
 	 * (wrong type; the agent logs FILE:LINE).  Valid in create().  A key
 	 * may be a path into a SABA_CFG_TABLE setting: "action.command"
-	 * (agents before ABI 1.3 answer SABA_NOTFOUND). */
+	 * (agents before ABI 1.3 answer SABA_NOTFOUND); there config_int
+	 * also takes an integer written as a string ("30"). */
 	int (*config_string)(saba_ctx *ctx, const char *key, const char **out);
 	int (*config_int)(saba_ctx *ctx, const char *key, long long *out);
 	int (*config_float)(saba_ctx *ctx, const char *key, double *out);

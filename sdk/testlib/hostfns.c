@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -132,8 +133,23 @@ static int saba_th_h_config_string(saba_ctx *ctx, const char *key, const char **
 static int saba_th_h_config_int(saba_ctx *ctx, const char *key, long long *out)
 {
 	config_setting_t *s;
-	int rc = saba_th_typed(ctx, key, CONFIG_TYPE_INT, CONFIG_TYPE_INT64, "an integer", &s);
+	const char *text;
+	char *end;
+	long long v;
+	int rc;
 
+	/* as the agent: inside a table ("action.timeout"), "30" is 30 */
+	s = strchr(key, '.') != NULL ? saba_th_setting(saba_th_of(ctx), key) : NULL;
+	if (s != NULL && config_setting_type(s) == CONFIG_TYPE_STRING) {
+		text = config_setting_get_string(s);
+		errno = 0;
+		v = strtoll(text, &end, 10);
+		if (*text != '\0' && *end == '\0' && errno == 0) {
+			*out = v;
+			return SABA_OK;
+		}
+	}
+	rc = saba_th_typed(ctx, key, CONFIG_TYPE_INT, CONFIG_TYPE_INT64, "an integer", &s);
 	if (rc == SABA_OK)
 		*out = config_setting_get_int64(s);
 	return rc;

@@ -254,10 +254,11 @@ static void test_action(void)
 	CU_ASSERT_STRING_EQUAL(action_out(out, buf, sizeof(buf)),
 			       "CRITICAL||boom\nCRITICAL|CRITICAL|boom\n");
 	done(fh, inst);
-	/* a shell string, timeout, and action_env adding to the environment */
+	/* a shell string, timeout as a string (a group of strings, as older
+	 * configs wrote it), and action_env adding to the environment */
 	inst = make(&fh,
 		    "command = \"%s\"; env = { CHECK_EXIT = \"1\"; CHECK_MESSAGE = \"hm\"; };"
-		    "action = { command = \"exec %s\"; timeout = 5; };"
+		    "action = { command = \"exec %s\"; timeout = \"5\"; };"
 		    "action_env = { ACTION_OUT = \"%s\"; };",
 		    check, cmdtest_script(&t, "action.sh"), out);
 	run(fh, inst, 1);
