@@ -53,10 +53,10 @@ static void saba_bad(struct saba_conf_loader *l, const config_setting_t *s, cons
 }
 
 static const char *const saba_top_keys[] = {
-	"apikey",  "apikey_file", "apibase",	  "root",    "plugin_dir",   "interval",
-	"pidfile", "log_level",	  "display_name", "roles",   "host_status",  "retire",
-	"http",	   "queue",	  "shutdown",	  "plugins", "registration", "cloud_platform",
-	NULL,
+	"apikey",      "apikey_file",  "apibase",	 "root",	 "plugin_dir",
+	"interval",    "pidfile",      "log_level",	 "display_name", "roles",
+	"host_status", "retire",       "http",		 "queue",	 "shutdown",
+	"plugins",     "registration", "cloud_platform", NULL,
 };
 
 static int saba_key_known(const char *const *keys, const char *name)
