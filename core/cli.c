@@ -20,7 +20,9 @@ void saba_cli_usage(FILE *f, const char *config)
 		"  once          collect one round and print host spec and metrics as JSON\n"
 		"  retire        retire this host from Mackerel (asks unless --force)\n"
 		"  configtest    validate the configuration and every enabled plugin\n"
-		"  plugins       list the plugins in the plugin directory\n"
+		"  plugins [NAME...]\n"
+		"                list the plugins in the plugin directory; with names\n"
+		"                (or -v: all), each in full with its settings\n"
 		"  version       print versions of the agent and its libraries\n"
 #ifdef SABA_HAVE_TOML
 		"  import [FILE] print a mackerel-agent config (default\n"
@@ -303,6 +305,12 @@ int saba_cli_parse(int argc, char **argv, struct saba_cli *cli, const char *defa
 		cli->cmd = argv[optind++];
 	if ((strcmp(cli->cmd, "service") == 0 || strcmp(cli->cmd, "import") == 0) && optind < argc)
 		*(strcmp(cli->cmd, "service") == 0 ? &cli->action : &cli->file) = argv[optind++];
+	if (strcmp(cli->cmd, "plugins") == 0) {
+		cli->o.names = argv + optind;
+		cli->o.nnames = argc - optind;
+		optind = argc;
+	}
+	cli->o.verbose = cli->level == SABA_LOG_DEBUG;
 	if (optind < argc) {
 		fprintf(stderr, "saba-agent: unexpected argument \"%s\"\n", argv[optind]);
 		return 2;

@@ -242,12 +242,52 @@ static int saba_module_names(const char *dir, char ***out)
 	return n;
 }
 
+/* One plugin in full: what it is, and each setting with what it allows,
+ * its default and its description. */
+static void saba_plugin_details(const struct saba_module *m)
+{
+	const struct saba_plugin *d = &m->desc;
+	char what[1024];
+
+	printf("\n%s %s (plugin ABI %u.%u): %s\n", m->name, d->version != NULL ? d->version : "",
+	       (unsigned)d->abi_major, (unsigned)d->abi_minor,
+	       d->description != NULL ? d->description : "");
+	if (m->settings.v[0].name == NULL)
+		printf("  (no settings)\n");
+	for (const struct saba_setting *k = m->settings.v; k->name != NULL; k++) {
+		saba_settings_describe(k, what, sizeof(what));
+		printf("  %-24s %s\n", k->name, what);
+		if (k->description != NULL)
+			printf("  %-24s %s\n", "", k->description);
+	}
+}
+
+/* `plugins NAME...`: each named plugin in full. */
+static int saba_plugins_named(const char *dir, char **names, int n)
+{
+	char err[1024];
+	int rc = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct saba_module *m = saba_module_open(dir, names[i], err, sizeof(err));
+
+		if (m == NULL) {
+			saba_err("%s", err);
+			rc = 1;
+			continue;
+		}
+		saba_plugin_details(m);
+		saba_module_close(m);
+	}
+	return rc;
+}
+
 int saba_cmd_plugins(const struct saba_options *o)
 {
 	struct saba_conf *conf = NULL;
 	char **names = NULL;
 	const char *dir;
-	int n, rc = 0;
+	int n = 0, rc = 0;
 
 	/* Listing works without a usable config; "enabled" then says "?". */
 	if (access(o->config, R_OK) == 0 && saba_conf_load(o->config, &o->ov, &conf) > 0)
@@ -256,6 +296,10 @@ int saba_cmd_plugins(const struct saba_options *o)
 	dir = conf != NULL		 ? conf->plugin_dir
 	      : o->ov.plugin_dir != NULL ? o->ov.plugin_dir
 					 : SABA_PLUGINDIR;
+	if (o->nnames > 0) {
+		rc = saba_plugins_named(dir, o->names, o->nnames);
+		goto out;
+	}
 	n = saba_module_names(dir, &names);
 	if (n < 0) {
 		saba_err("cannot list plugin directory %s: %s", dir, strerror(errno));
@@ -279,6 +323,9 @@ int saba_cmd_plugins(const struct saba_options *o)
 		       (unsigned)m->desc.abi_minor, enabled, m->path);
 		saba_module_close(m);
 	}
+	/* -v: then each in full */
+	if (o->verbose && n > 0)
+		rc = saba_plugins_named(dir, names, n);
 out:
 	for (int i = 0; i < n; i++)
 		free(names[i]);

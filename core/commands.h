@@ -10,7 +10,10 @@ struct saba_options {
 	struct saba_conf_overrides ov; /* --root, --plugin-dir, -apibase, -role, ... */
 	int dry_run;
 	int force;
-	int service; /* run --service: a plugin hosts the process as a service */
+	int service;  /* run --service: a plugin hosts the process as a service */
+	int verbose;  /* -v */
+	char **names; /* plugins: the plugins to show in full */
+	int nnames;
 };
 
 /* Each returns the process exit status: 0 ok, 1 runtime failure, 2 usage

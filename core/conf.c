@@ -260,7 +260,7 @@ static void saba_load_sections(struct saba_conf_loader *l, const config_setting_
 		saba_check_keys(l, g, retire_keys, "retire");
 		saba_get_int(l, g, "timeout", &c->retire_timeout, 20, 1, 600);
 		c->retire_confirm = saba_get_choice(l, g, "retire", "confirm", confirm_choices,
-						    SABA_CONFIRM_AUTO);
+						    SABA_POLICY_CONFIRM_AUTO);
 	}
 	c->registration_token = SABA_TOKEN_CUSTOM_IDENTIFIER;
 	if ((g = saba_get_group(l, root, "registration")) != NULL) {

@@ -16,10 +16,12 @@ struct saba_instance_conf {
 		       * left out with a warning, as a cloud that is not there */
 };
 
+/* retire.confirm (not the answers of confirm_retire(): those are the
+ * ABI's SABA_CONFIRM_*). */
 enum saba_confirm_policy {
-	SABA_CONFIRM_AUTO = 0, /* ask cloud plugins if any are loaded */
-	SABA_CONFIRM_ALWAYS,   /* never retire on an OS poweroff without a cloud yes */
-	SABA_CONFIRM_NEVER,    /* the OS trigger's word is enough */
+	SABA_POLICY_CONFIRM_AUTO = 0, /* ask cloud plugins if any are loaded */
+	SABA_POLICY_CONFIRM_ALWAYS,   /* never retire on an OS poweroff without a cloud yes */
+	SABA_POLICY_CONFIRM_NEVER,    /* the OS trigger's word is enough */
 };
 
 /* Where a registration carries its random token, so a host whose POST

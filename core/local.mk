@@ -9,6 +9,7 @@ core_libsabacore_la_SOURCES = \
 	core/util.c core/util.h \
 	core/conf.c core/conf.h \
 	core/loader.c core/loader.h \
+	core/settings.c core/settings.h \
 	core/instance.c core/instance.h \
 	core/host_api.c core/host_api.h \
 	core/apischema.c core/apischema.h \

@@ -40,7 +40,6 @@ int saba_retire_other(struct saba_runtime *rt, const char *who, const char *host
  * dry-run)?  The stop then keeps to retire.timeout + 1 s in all. */
 int saba_retire_reached_api(struct saba_retire *r);
 
-const char *saba_stop_kind_name(int kind);
 const char *saba_retire_result_name(int result);
 
 #endif

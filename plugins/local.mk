@@ -8,6 +8,11 @@ if SABA_WINDOWS
 # A DLL must resolve every symbol when linked; plugins use only the host
 # table anyway.
 PLUGIN_LDFLAGS += -no-undefined
+# The objects of a DLL that links winpthread statically (ec2.dll and the
+# helpers it links): no import from its DLL (plugins/lib/winpthread.h).
+SABA_WIN_STATIC_PTHREAD = -include $(top_srcdir)/plugins/lib/winpthread.h
+else
+SABA_WIN_STATIC_PTHREAD =
 endif
 
 # No libgcc or winpthread DLL beside the plugin DLLs.

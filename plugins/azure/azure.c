@@ -36,21 +36,31 @@ static int saba_azure_subscription_ok(const char *s)
 	return saba_azure_vmid_ok(s);
 }
 
-static const struct saba_config_key saba_azure_keys[] = {
-	{"cloud_platform", SABA_CFG_STRING,
-	 "\"auto\" (Azure when DMI or IMDS says so), \"azurevm\" or \"none\" (default auto)"},
-	{"metadata_endpoint", SABA_CFG_STRING,
-	 "IMDS base URL (default " SABA_AZURE_IMDS_DEFAULT ")"},
-	{"api_endpoint", SABA_CFG_STRING,
-	 "Azure Resource Manager base URL (default: the VM's cloud's, "
-	 "https://management.azure.com in the public cloud)"},
-	{"acknowledge", SABA_CFG_BOOL,
-	 "approve the scheduled event that retired the host (default true)"},
-	{"sweep_subscriptions", SABA_CFG_STRING_LIST,
-	 "subscription ids to sweep (default: this VM's subscription; required with "
-	 "cloud_platform \"none\")"},
-	SABA_CLOUD_KEYS("IMDS", "ARM"),
-	{NULL, 0, NULL},
+static const char *const saba_azure_platforms[] = {"auto", "azurevm", "none", NULL};
+
+static const struct saba_setting saba_azure_settings[] = {
+	{.name = "cloud_platform",
+	 .type = SABA_CFG_STRING,
+	 .def = "\"auto\"",
+	 .allowed = saba_azure_platforms,
+	 .description = "auto: Azure when DMI or IMDS says so"},
+	{.name = "metadata_endpoint",
+	 .type = SABA_CFG_STRING,
+	 .description = "IMDS base URL; absent: " SABA_AZURE_IMDS_DEFAULT},
+	{.name = "api_endpoint",
+	 .type = SABA_CFG_STRING,
+	 .description = "Azure Resource Manager base URL; absent: the VM's cloud's "
+			"(https://management.azure.com in the public cloud)"},
+	{.name = "acknowledge",
+	 .type = SABA_CFG_BOOL,
+	 .def = "true",
+	 .description = "approve the scheduled event that retired the host"},
+	{.name = "sweep_subscriptions",
+	 .type = SABA_CFG_STRING_LIST,
+	 .description = "subscription ids to sweep; absent: this VM's subscription (required "
+			"with cloud_platform \"none\")"},
+	SABA_CLOUD_SETTINGS("IMDS", "ARM"),
+	{.name = NULL},
 };
 
 static int saba_azure_ci(struct saba_cloud *c, char *buf, size_t len)
@@ -135,7 +145,7 @@ static char *saba_azure_own_scope(struct saba_cloud *c)
 
 static int saba_azure_setup(struct saba_cloud *c)
 {
-	return saba_cloud_bool_setting(c, "acknowledge", 1, &((struct saba_azure *)c)->acknowledge);
+	return saba_cloud_bool_setting(c, "acknowledge", &((struct saba_azure *)c)->acknowledge);
 }
 
 static void saba_azure_teardown(struct saba_cloud *c)
@@ -171,4 +181,4 @@ static const struct saba_cloud_ops saba_azure_ops = {
 
 SABA_CLOUD_PLUGIN("azure",
 		  "Azure VM identity, Scheduled Events, retire confirmation, fleet sweeper",
-		  saba_azure_keys, saba_azure_ops)
+		  saba_azure_settings, saba_azure_ops)

@@ -26,20 +26,27 @@
 #include "gce.h"
 #include "sweep.h"
 
-static const struct saba_config_key saba_gce_keys[] = {
-	{"cloud_platform", SABA_CFG_STRING,
-	 "\"auto\" (GCE when DMI or the metadata server says so), \"gce\" or \"none\" (default "
-	 "auto)"},
-	{"metadata_endpoint", SABA_CFG_STRING,
-	 "metadata server base URL (default http://$GCE_METADATA_HOST, "
-	 "else " SABA_GCE_METADATA_DEFAULT ")"},
-	{"api_endpoint", SABA_CFG_STRING,
-	 "Compute Engine API base URL (default " SABA_GCE_API_DEFAULT ")"},
-	{"sweep_projects", SABA_CFG_STRING_LIST,
-	 "projects to sweep (default: this instance's project; required with cloud_platform "
-	 "\"none\")"},
-	SABA_CLOUD_KEYS("metadata server", "Compute Engine API"),
-	{NULL, 0, NULL},
+static const char *const saba_gce_platforms[] = {"auto", "gce", "none", NULL};
+
+static const struct saba_setting saba_gce_settings[] = {
+	{.name = "cloud_platform",
+	 .type = SABA_CFG_STRING,
+	 .def = "\"auto\"",
+	 .allowed = saba_gce_platforms,
+	 .description = "auto: GCE when DMI or the metadata server says so"},
+	{.name = "metadata_endpoint",
+	 .type = SABA_CFG_STRING,
+	 .description = "metadata server base URL; absent: http://$GCE_METADATA_HOST, "
+			"else " SABA_GCE_METADATA_DEFAULT},
+	{.name = "api_endpoint",
+	 .type = SABA_CFG_STRING,
+	 .description = "Compute Engine API base URL; absent: " SABA_GCE_API_DEFAULT},
+	{.name = "sweep_projects",
+	 .type = SABA_CFG_STRING_LIST,
+	 .description = "projects to sweep; absent: this instance's project (required with "
+			"cloud_platform \"none\")"},
+	SABA_CLOUD_SETTINGS("metadata server", "Compute Engine API"),
+	{.name = NULL},
 };
 
 static int saba_gce_ci(struct saba_cloud *c, char *buf, size_t len)
@@ -173,4 +180,4 @@ static const struct saba_cloud_ops saba_gce_ops = {
 };
 
 SABA_CLOUD_PLUGIN("gce", "GCE identity, preemption, retire confirmation, fleet sweeper",
-		  saba_gce_keys, saba_gce_ops)
+		  saba_gce_settings, saba_gce_ops)

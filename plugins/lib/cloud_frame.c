@@ -27,13 +27,14 @@ int saba_cloud_string_setting(struct saba_cloud *c, const char *key, const char 
 	return rc == SABA_OK || rc == SABA_NOTFOUND ? SABA_OK : SABA_INVALID;
 }
 
-int saba_cloud_bool_setting(struct saba_cloud *c, const char *key, int def, int *out)
+int saba_cloud_bool_setting(struct saba_cloud *c, const char *key, int *out)
 {
-	int rc = c->host->config_bool(c->ctx, key, out);
-
-	if (rc == SABA_NOTFOUND)
-		*out = def;
-	return rc == SABA_OK || rc == SABA_NOTFOUND ? SABA_OK : SABA_INVALID;
+	if (c->host->config_bool(c->ctx, key, out) != SABA_OK) {
+		c->host->config_error(c->ctx, key,
+				      "has no value (the agent is older than plugin ABI 1.3)");
+		return SABA_INVALID;
+	}
+	return SABA_OK;
 }
 
 /* A URL setting, else the environment variable (a host[:port], as Google's
@@ -107,6 +108,7 @@ static int saba_cloud_platform_setting(struct saba_cloud *c)
 
 	if (saba_cloud_string_setting(c, "cloud_platform", &p) != SABA_OK)
 		return SABA_INVALID;
+	/* the agent checked it against the allowed values */
 	if (p == NULL || strcmp(p, "auto") == 0) {
 		c->platform = SABA_CLOUD_AUTO;
 	} else if (strcmp(p, c->ops->platform) == 0) {
@@ -143,21 +145,22 @@ static int saba_cloud_init(struct saba_cloud *c, const struct saba_cloud_ops *op
 					 &c->md_endpoint)) != SABA_OK ||
 	    (rc = saba_cloud_url_setting(c, "api_endpoint", NULL, ops->api_default,
 					 &c->api_endpoint)) != SABA_OK ||
-	    (rc = saba_plugconf_int_range(host, ctx, "metadata_timeout", 2, 1, 60, &md_s)) !=
-		    SABA_OK ||
-	    (rc = saba_plugconf_int_range(host, ctx, "api_timeout", 10, 1, 300, &api_s)) !=
-		    SABA_OK ||
-	    (rc = saba_plugconf_int_range(host, ctx, "poll_interval", 5, 0, 3600,
-					  &c->poll_interval)) != SABA_OK ||
-	    (rc = saba_cloud_bool_setting(c, "confirm", 1, &c->confirm)) != SABA_OK ||
-	    (rc = saba_cloud_bool_setting(c, "sweep", 0, &c->sweep)) != SABA_OK ||
-	    (rc = saba_plugconf_int_range(host, ctx, "sweep_interval", 300, 1, 86400,
-					  &c->sweep_interval)) != SABA_OK ||
-	    (rc = saba_plugconf_int_range(host, ctx, "absent_grace", 7200, 0, 365 * 86400,
-					  &c->absent_grace)) != SABA_OK ||
+	    (rc = saba_plugconf_int(host, ctx, "metadata_timeout", &md_s)) != SABA_OK ||
+	    (rc = saba_plugconf_int(host, ctx, "api_timeout", &api_s)) != SABA_OK ||
+	    (rc = saba_plugconf_int(host, ctx, "poll_interval", &c->poll_interval)) != SABA_OK ||
+	    (rc = saba_cloud_bool_setting(c, "confirm", &c->confirm)) != SABA_OK ||
+	    (rc = saba_cloud_bool_setting(c, "sweep", &c->sweep)) != SABA_OK ||
+	    (rc = saba_plugconf_int(host, ctx, "sweep_interval", &c->sweep_interval)) != SABA_OK ||
+	    (rc = saba_plugconf_int(host, ctx, "absent_grace", &c->absent_grace)) != SABA_OK ||
 	    (rc = saba_cloud_scopes_setting(c, ops->scope_ok)) != SABA_OK)
 		return rc;
-	if ((c->sysfs = strdup(sysfs != NULL ? sysfs : "/sys")) == NULL)
+	/* the agent checked sysfs and supplies its default */
+	if (sysfs == NULL) {
+		host->config_error(ctx, "sysfs",
+				   "has no value (the agent is older than plugin ABI 1.3)");
+		return SABA_INVALID;
+	}
+	if ((c->sysfs = strdup(sysfs)) == NULL)
 		return SABA_ERROR;
 	c->md_timeout_ms = md_s * 1000L;
 	c->api_timeout_ms = api_s * 1000L;

@@ -126,8 +126,8 @@ int saba_cloud_create(const struct saba_cloud_ops *ops, const struct saba_host *
 
 /* A string setting ("" when absent: NULL), for the cloud's own keys. */
 int saba_cloud_string_setting(struct saba_cloud *c, const char *key, const char **out);
-/* A boolean setting, def when absent. */
-int saba_cloud_bool_setting(struct saba_cloud *c, const char *key, int def, int *out);
+/* A boolean setting, which the plugin declares with a default. */
+int saba_cloud_bool_setting(struct saba_cloud *c, const char *key, int *out);
 
 /* Decide where this machine is (once decided, for good) and learn the
  * identity (once learnt, for good).  Returns enum saba_cloud_where; why says
@@ -157,25 +157,32 @@ int saba_cloud_host_matches(long status, const char *body, size_t body_len, cons
 /* The first line of a small file under sysfs into buf; 0 or -1. */
 int saba_cloud_dmi_read(const char *sysfs, const char *file, char *buf, size_t len);
 
-/* The settings every cloud plugin takes, for its config_keys table: md
- * and api name its two services ("IMDS", "ARM"). */
+/* The settings every cloud plugin takes, for its settings table: md and
+ * api name its two services ("IMDS", "ARM"). */
 /* clang-format off */
-#define SABA_CLOUD_KEYS(md, api)                                                                   \
-	{"metadata_timeout", SABA_CFG_INT, "seconds per " md " request, 1..60 (default 2)"},       \
-	{"api_timeout", SABA_CFG_INT, "seconds per " api " request, 1..300 (default 10)"},         \
-	{"poll_interval", SABA_CFG_INT,                                                            \
-	 "seconds between polls of the termination notices, 0..3600, 0 = no poller (default 5)"},  \
-	{"confirm", SABA_CFG_BOOL, "answer the retire routine from the " api " (default true)"},   \
-	{"sweep", SABA_CFG_BOOL, "run the fleet sweeper in this agent (default false)"},           \
-	{"sweep_interval", SABA_CFG_INT, "seconds between sweeps, 1..86400 (default 300)"},        \
-	{"absent_grace", SABA_CFG_INT,                                                             \
-	 "seconds a machine must be absent before its host retires, >= 0 (default 7200)"},         \
-	{"sysfs", SABA_CFG_STRING, "where sysfs is mounted, for DMI (default /sys)"}
+#define SABA_CLOUD_SETTINGS(md, api)                                                               \
+	{.name = "metadata_timeout", .type = SABA_CFG_INT, .def = "2", .min = 1, .max = 60,        \
+	 .description = "seconds per " md " request"},                                             \
+	{.name = "api_timeout", .type = SABA_CFG_INT, .def = "10", .min = 1, .max = 300,           \
+	 .description = "seconds per " api " request"},                                            \
+	{.name = "poll_interval", .type = SABA_CFG_INT, .def = "5", .min = 0, .max = 3600,         \
+	 .description = "seconds between polls of the termination notices (0: no poller)"},       \
+	{.name = "confirm", .type = SABA_CFG_BOOL, .def = "true",                                  \
+	 .description = "answer the retire routine from the " api},                                \
+	{.name = "sweep", .type = SABA_CFG_BOOL, .def = "false",                                   \
+	 .description = "run the fleet sweeper in this agent"},                                    \
+	{.name = "sweep_interval", .type = SABA_CFG_INT, .def = "300", .min = 1, .max = 86400,     \
+	 .description = "seconds between sweeps"},                                                 \
+	{.name = "absent_grace", .type = SABA_CFG_INT, .def = "7200", .min = 0,                    \
+	 .max = 365 * 86400,                                                                       \
+	 .description = "seconds a machine must be absent before its host retires"},               \
+	{.name = "sysfs", .type = SABA_CFG_STRING, .def = "\"/sys\"",                              \
+	 .flags = SABA_SETTING_NONEMPTY, .description = "where sysfs is mounted, for DMI"}
 /* clang-format on */
 
 /* The descriptor and entry point of the cloud plugin whose cloud is ops
  * (a static const struct saba_cloud_ops). */
-#define SABA_CLOUD_PLUGIN(plugin_name, plugin_description, keys, ops)                              \
+#define SABA_CLOUD_PLUGIN(plugin_name, plugin_description, settings_table, ops)                    \
 	static int saba_cloud_plugin_create(const struct saba_host *host, saba_ctx *ctx,           \
 					    void **instance)                                       \
 	{                                                                                          \
@@ -186,7 +193,7 @@ int saba_cloud_dmi_read(const char *sysfs, const char *file, char *buf, size_t l
 		.name = plugin_name,                                                               \
 		.version = "1.0.0",                                                                \
 		.description = plugin_description,                                                 \
-		.config_keys = keys,                                                               \
+		.settings = settings_table,                                                        \
 		.create = saba_cloud_plugin_create,                                                \
 		.destroy = saba_cloud_destroy,                                                     \
 		.host_spec = saba_cloud_host_spec,                                                 \

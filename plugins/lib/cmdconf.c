@@ -221,6 +221,7 @@ static int saba_cmd_read_command(const struct saba_host *host, saba_ctx *ctx, co
 	const char **argv;
 	const char *name = NULL, *value = NULL;
 
+	/* (a top-level command the agent requires; one in a table it cannot) */
 	if (n == SABA_NOTFOUND || n == 0) {
 		host->config_error(ctx, key, "a command is required");
 		return SABA_INVALID;

@@ -15,15 +15,32 @@
 #define SABA_CMD_DEFAULT_TIMEOUT 30 /* seconds, as mackerel-agent */
 #define SABA_CMD_MAX_TIMEOUT	 3600
 
-/* The schema entries both plugins declare. */
-#define SABA_CMD_CONFIG_KEYS                                                                       \
-	{"command", SABA_CFG_STRING_OR_LIST,                                                       \
-	 "a string runs through /bin/sh -c; a list is executed directly"},                         \
-		{"env", SABA_CFG_GROUP, "extra environment { NAME = \"value\"; }"},                \
-		{"user", SABA_CFG_STRING, "run as this user (the agent must run as root)"},        \
-		{"timeout", SABA_CFG_INT, "seconds before the command is killed (default 30)"},    \
+#define SABA_CMD_STR(x)	 #x
+#define SABA_CMD_XSTR(x) SABA_CMD_STR(x)
+
+/* The settings the command plugins declare.  timeout has no declared
+ * default: the plugin applies 30 itself, so that it can tell a timeout that
+ * was written from none (timeout_seconds, mackerel-agent's name, excludes
+ * it). */
+#define SABA_CMD_SETTINGS                                                                          \
+	{.name = "command",                                                                        \
+	 .type = SABA_CFG_STRING_OR_LIST,                                                          \
+	 .flags = SABA_SETTING_REQUIRED,                                                           \
+	 .description = "a string runs through /bin/sh -c; a list is executed directly"},          \
+		{.name = "env",                                                                    \
+		 .type = SABA_CFG_GROUP,                                                           \
+		 .description = "extra environment { NAME = \"value\"; }"},                        \
+		{.name = "user",                                                                   \
+		 .type = SABA_CFG_STRING,                                                          \
+		 .description = "run as this user (the agent must run as root)"},                  \
+		{.name = "timeout",                                                                \
+		 .type = SABA_CFG_INT,                                                             \
+		 .min = 1,                                                                         \
+		 .max = SABA_CMD_MAX_TIMEOUT,                                                      \
+		 .description = "seconds before the command is killed (absent: 30)"},              \
 	{                                                                                          \
-		"timeout_seconds", SABA_CFG_INT, "timeout under mackerel-agent's name"             \
+		.name = "timeout_seconds", .type = SABA_CFG_INT, .min = 1,                         \
+		.max = SABA_CMD_MAX_TIMEOUT, .description = "timeout under mackerel-agent's name"  \
 	}
 
 /* A prepared command. */

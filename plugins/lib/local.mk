@@ -1,6 +1,14 @@
 # Helpers shared by several plugins, each a convenience library linked into
 # the modules that use it (never into the agent), and their tests.
 
+# The plugins' one monotonic clock, linked into the libraries below that
+# keep time (and the modules that do without one of them): a module must get
+# it once.
+noinst_LTLIBRARIES += plugins/lib/libsabaclock.la
+plugins_lib_libsabaclock_la_SOURCES = plugins/lib/clock.c plugins/lib/clock.h
+plugins_lib_libsabaclock_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
+EXTRA_DIST += plugins/lib/winpthread.h
+
 # The procfs setting and the other directory settings (the Linux metric
 # plugins; not in the Windows build).
 if !SABA_WINDOWS
@@ -8,7 +16,8 @@ noinst_LTLIBRARIES += plugins/lib/libsabaprocfs.la
 endif
 plugins_lib_libsabaprocfs_la_SOURCES = plugins/lib/procfs.c plugins/lib/procfs.h
 
-# Shared by the shutdown triggers: stop kind names, the retire_on setting.
+# Shared by the shutdown triggers: the retire_on setting and what a
+# classified stop does with it.
 noinst_LTLIBRARIES += plugins/lib/libsabatrigger.la
 plugins_lib_libsabatrigger_la_SOURCES = plugins/lib/retire_on.c plugins/lib/retire_on.h
 
@@ -23,6 +32,7 @@ noinst_LTLIBRARIES += plugins/lib/libsabacommand.la
 endif
 plugins_lib_libsabacommand_la_SOURCES = plugins/lib/command.c plugins/lib/command.h \
 	plugins/lib/cmdconf.c plugins/lib/cmdconf.h
+plugins_lib_libsabacommand_la_LIBADD = plugins/lib/libsabaclock.la
 
 # What the cpu, disk, interface and filesystem plugins share, one concern a
 # file: small text files (textfile), metric names (metricname), counter
@@ -35,6 +45,7 @@ endif
 plugins_lib_libsabametric_la_SOURCES = plugins/lib/textfile.c plugins/lib/textfile.h \
 	plugins/lib/metricname.c plugins/lib/metricname.h plugins/lib/samples.c \
 	plugins/lib/samples.h plugins/lib/jsontext.c plugins/lib/jsontext.h
+plugins_lib_libsabametric_la_LIBADD = plugins/lib/libsabaclock.la
 SABA_METRIC_LIBADD = plugins/lib/libsabametric.la plugins/lib/libsabaprocfs.la
 
 # Regular expression settings with PCRE2 (the ignore of disk, interface and

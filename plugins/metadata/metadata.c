@@ -6,11 +6,8 @@
  * metadata in the namespace when it differs from what the host last got;
  * any other run sends nothing and says why.
  *
- * Config:
- *   command = "my-metadata --opt" | [ "/path/plugin", "--opt" ];
- *   env = { NAME = "value"; };  user = "nobody";  timeout = 30;
- *   namespace = "inventory";    [-a-zA-Z0-9_]+ (default: the instance name)
- *   execution_interval = 10;    minutes, at least 10
+ * Settings: saba_md_settings below (`saba-agent plugins metadata` lists
+ * them with their defaults).
  */
 #define _GNU_SOURCE
 
@@ -24,6 +21,7 @@
 #include <jansson.h>
 #include <saba/plugin.h>
 
+#include "lib/clock.h"
 #include "lib/command.h"
 
 #define SABA_MD_FIRST_MS    10000	 /* the first run, after start */
@@ -46,12 +44,18 @@ struct saba_md {
 	int has_thread, stopping;
 };
 
-static const struct saba_config_key saba_md_keys[] = {
-	SABA_CMD_CONFIG_KEYS,
-	{"namespace", SABA_CFG_STRING,
-	 "the metadata's namespace, [-a-zA-Z0-9_]+ (default: the instance name)"},
-	{"execution_interval", SABA_CFG_INT, "minutes between runs, at least 10 (default 10)"},
-	{NULL, 0, NULL},
+static const struct saba_setting saba_md_settings[] = {
+	SABA_CMD_SETTINGS,
+	{.name = "namespace",
+	 .type = SABA_CFG_STRING,
+	 .description = "the metadata's namespace, [-a-zA-Z0-9_]+; absent: the instance name"},
+	{.name = "execution_interval",
+	 .type = SABA_CFG_INT,
+	 .def = "10",
+	 .min = 0,
+	 .max = SABA_SETTING_UNBOUNDED,
+	 .description = "minutes between runs (under 10: 10, as mackerel-agent)"},
+	{.name = NULL},
 };
 
 /* The API's namespaces: [-a-zA-Z0-9_]+, and "mackerel..." is Mackerel's. */
@@ -62,7 +66,7 @@ static int saba_md_valid_ns(const char *ns)
 	return n > 0 && ns[n] == '\0' && strncmp(ns, "mackerel", 8) != 0;
 }
 
-static int saba_md_settings(struct saba_md *md)
+static int saba_md_read_settings(struct saba_md *md)
 {
 	const struct saba_host *host = md->host;
 	const char *ns = host->instance_name(md->ctx);
@@ -85,13 +89,10 @@ static int saba_md_settings(struct saba_md *md)
 	md->ns = strdup(ns);
 	if (md->ns == NULL)
 		return SABA_ERROR;
+	/* the agent supplies the default and keeps to the range */
 	rc = host->config_int(md->ctx, "execution_interval", &minutes);
 	if (rc != SABA_OK && rc != SABA_NOTFOUND)
 		return rc;
-	if (minutes < 0) {
-		host->config_error(md->ctx, "execution_interval", "must not be negative");
-		return SABA_INVALID;
-	}
 	/* as upstream: shorter ones (0 too) run every 10 minutes */
 	if (minutes < SABA_MD_MIN_MINUTES)
 		minutes = SABA_MD_MIN_MINUTES;
@@ -118,11 +119,10 @@ static void saba_md_destroy(void *instance)
 static int saba_md_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
 {
 	struct saba_md *md;
-	pthread_condattr_t attr;
 	int rc;
 
-	if (!SABA_CMD_HOST_HAS(host, put_metadata)) {
-		host->config_error(ctx, NULL, "metadata plugins need an agent with plugin ABI 1.3");
+	if (!SABA_HOST_HAS(host, put_metadata)) {
+		host->config_error(ctx, NULL, "metadata plugins need an agent with plugin ABI 1.4");
 		return SABA_INVALID;
 	}
 	md = calloc(1, sizeof(*md));
@@ -134,11 +134,8 @@ static int saba_md_create(const struct saba_host *host, saba_ctx *ctx, void **in
 	md->host = host;
 	md->ctx = ctx;
 	pthread_mutex_init(&md->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&md->cond, &attr);
-	pthread_condattr_destroy(&attr);
-	rc = saba_md_settings(md);
+	saba_clock_cond_init(&md->cond);
+	rc = saba_md_read_settings(md);
 	if (rc != SABA_OK) {
 		saba_md_destroy(md);
 		return rc;
@@ -195,10 +192,10 @@ out:
  * with md->lock held. */
 static int saba_md_wait(struct saba_md *md, int64_t next)
 {
-	while (!md->stopping && saba_cmd_now_ms() < next) {
-		struct timespec ts = {.tv_sec = (time_t)(next / 1000),
-				      .tv_nsec = (long)(next % 1000) * 1000000};
+	while (!md->stopping && saba_clock_ms() < next) {
+		struct timespec ts;
 
+		saba_clock_cond_deadline(next - saba_clock_ms(), &ts);
 		pthread_cond_timedwait(&md->cond, &md->lock, &ts);
 	}
 	return md->stopping;
@@ -207,7 +204,7 @@ static int saba_md_wait(struct saba_md *md, int64_t next)
 static void *saba_md_main(void *arg)
 {
 	struct saba_md *md = arg;
-	int64_t next = saba_cmd_now_ms() + SABA_MD_FIRST_MS;
+	int64_t next = saba_clock_ms() + SABA_MD_FIRST_MS;
 
 	pthread_mutex_lock(&md->lock);
 	while (!saba_md_wait(md, next)) {
@@ -216,7 +213,7 @@ static void *saba_md_main(void *arg)
 		pthread_mutex_unlock(&md->lock);
 		saba_md_once(md);
 		/* the schedule keeps its phase, whatever a run took */
-		late = saba_cmd_now_ms() - next;
+		late = saba_clock_ms() - next;
 		next += (late / md->interval_ms + 1) * md->interval_ms;
 		pthread_mutex_lock(&md->lock);
 	}
@@ -265,7 +262,7 @@ static const struct saba_plugin saba_md_plugin = {
 	.name = "metadata",
 	.version = "0.1.0",
 	.description = "metadata plugins (mackerel-agent): host metadata from a command's JSON",
-	.config_keys = saba_md_keys,
+	.settings = saba_md_settings,
 	.create = saba_md_create,
 	.destroy = saba_md_destroy,
 	.start = saba_md_start,

@@ -29,7 +29,7 @@ if HAVE_CUNIT
 CORE_UNIT_TESTS = tests/core/test_conf tests/core/test_queue tests/core/test_idfile \
 	tests/core/test_spec tests/core/test_poster tests/core/test_api tests/core/test_loader \
 	tests/core/test_retire tests/core/test_outbox tests/core/test_apischema \
-	tests/core/test_atomic tests/core/test_conf_write
+	tests/core/test_settings tests/core/test_atomic tests/core/test_conf_write
 check_PROGRAMS += $(CORE_UNIT_TESTS)
 TESTS += $(CORE_UNIT_TESTS)
 tests_core_test_atomic_SOURCES = tests/core/test_atomic.c tests/lib/unit.h
@@ -81,6 +81,10 @@ tests_core_test_apischema_SOURCES = tests/core/test_apischema.c tests/lib/unit.h
 tests_core_test_apischema_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_core_test_apischema_CFLAGS = $(UNIT_CFLAGS)
 tests_core_test_apischema_LDADD = $(UNIT_LDADD)
+tests_core_test_settings_SOURCES = tests/core/test_settings.c tests/lib/unit.h
+tests_core_test_settings_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_core_test_settings_CFLAGS = $(UNIT_CFLAGS)
+tests_core_test_settings_LDADD = $(UNIT_LDADD)
 tests_core_test_loader_SOURCES = tests/core/test_loader.c tests/lib/unit.h
 tests_core_test_loader_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_core_test_loader_CFLAGS = $(UNIT_CFLAGS)

@@ -126,7 +126,7 @@ static void test_full_config(void)
 	CU_ASSERT_STRING_EQUAL(c->on_start, "working");
 	CU_ASSERT_STRING_EQUAL(c->on_stop, "poweroff");
 	CU_ASSERT_EQUAL(c->retire_timeout, 7);
-	CU_ASSERT_EQUAL(c->retire_confirm, SABA_CONFIRM_ALWAYS);
+	CU_ASSERT_EQUAL(c->retire_confirm, SABA_POLICY_CONFIRM_ALWAYS);
 	CU_ASSERT_EQUAL(c->http_timeout, 5);
 	CU_ASSERT_STRING_EQUAL(c->http_proxy, "http://proxy:3128");
 	CU_ASSERT_STRING_EQUAL(c->http_ca_file, "/etc/ca.pem");
@@ -151,7 +151,7 @@ static void test_defaults(void)
 	CU_ASSERT_STRING_EQUAL(c->plugin_dir, SABA_PLUGINDIR);
 	CU_ASSERT_EQUAL(c->interval, 60);
 	CU_ASSERT_EQUAL(c->retire_timeout, 20);
-	CU_ASSERT_EQUAL(c->retire_confirm, SABA_CONFIRM_AUTO);
+	CU_ASSERT_EQUAL(c->retire_confirm, SABA_POLICY_CONFIRM_AUTO);
 	CU_ASSERT_EQUAL(c->http_timeout, 10);
 	CU_ASSERT_EQUAL(c->queue_max_age, 21600);
 	CU_ASSERT_EQUAL(c->shutdown_timeout, 10);

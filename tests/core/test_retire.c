@@ -42,6 +42,7 @@ struct sender {
 	int nscript;
 	int then; /* ...and of every later call */
 	long sleep_ms;
+	int dry_run; /* answer as the transport does under --dry-run */
 };
 
 static const long http_of[] = {
@@ -66,7 +67,8 @@ static int fake_send(void *arg, struct saba_runtime *rt, const char *host_id, in
 		nanosleep(&ts, NULL);
 	}
 	r->status = i < s->nscript ? s->script[i] : s->then;
-	r->http_status = http_of[r->status];
+	r->http_status = s->dry_run ? 0 : http_of[r->status];
+	r->dry_run = s->dry_run;
 	r->retry_after = -1;
 	r->json = NULL;
 	snprintf(r->message, sizeof(r->message), "POST /api/v0/hosts/%s/retire: fake %ld", host_id,
@@ -201,6 +203,21 @@ static void test_manual_done_once(void)
 	CU_ASSERT_EQUAL(retire(&f, SABA_STOP_MANUAL), SABA_RETIRE_DONE);
 	CU_ASSERT_EQUAL(retire(&f, SABA_STOP_POWEROFF), SABA_RETIRE_DONE);
 	CU_ASSERT_EQUAL(calls(&f.snd), 1);
+	fx_teardown(&f);
+}
+
+/* --dry-run: the transport says nothing was sent; the routine says so too
+ * and keeps the id file. */
+static void test_dry_run_keeps_the_host(void)
+{
+	struct fx f;
+
+	SETUP(&f, "timeout = 3;", NULL, 1);
+	f.snd.dry_run = 1;
+	CU_ASSERT_EQUAL(retire(&f, SABA_STOP_MANUAL), SABA_RETIRE_DRY_RUN);
+	CU_ASSERT_EQUAL(calls(&f.snd), 1);
+	CU_ASSERT(id_kept());
+	CU_ASSERT(!retired_flag(&f));
 	fx_teardown(&f);
 }
 
@@ -442,6 +459,7 @@ static int suite_cleanup(void)
 
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_manual_done_once),
+	UNIT_TEST(test_dry_run_keeps_the_host),
 	UNIT_TEST(test_never_retiring_kinds),
 	UNIT_TEST(test_not_found_is_done),
 	UNIT_TEST(test_refused_is_final_failure),

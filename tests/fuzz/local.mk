@@ -1,7 +1,8 @@
 # Fuzzing: tests/fuzz/fuzz_<name>.c are libFuzzer targets, one per parser
 # of outside data (see tests/fuzz/fuzz.h), with seed corpora in
 # tests/fuzz/corpus/<name>/ and every input that once crashed in
-# tests/fuzz/regress/<name>/.
+# tests/fuzz/regress/<name>/.  The ec2 plugin's targets (ec2_*) are
+# registered by plugins/ec2/local.mk, under its one BUILD_PLUGIN_EC2.
 #
 # make check   runs each corpus and regression file once through its
 #              target built with the normal compiler as a plain program
@@ -14,9 +15,6 @@
 
 FUZZ_NAMES = conf loadavg memory cpu procfs check api utmp $(FUZZ_PCRE2_NAMES) \
 	$(FUZZ_EC2_NAMES) $(FUZZ_IMPORT_NAMES) $(FUZZ_GCE_NAMES) $(FUZZ_AZURE_NAMES)
-if BUILD_PLUGIN_EC2
-FUZZ_EC2_NAMES = ec2_xml ec2_hostlist ec2_imds
-endif
 if BUILD_PLUGIN_GCE
 FUZZ_GCE_NAMES = gce
 endif
@@ -137,32 +135,6 @@ tests_fuzz_replay_import_LDADD = $(FUZZ_CORE_LDADD)
 tests_fuzz_replay_import_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 endif
 
-# The ec2 plugin's readers (they need expat, as the plugin does).
-if BUILD_PLUGIN_EC2
-FUZZ_EC2_REPLAYS = tests/fuzz/replay_ec2_xml tests/fuzz/replay_ec2_hostlist \
-	tests/fuzz/replay_ec2_imds
-check_PROGRAMS += $(FUZZ_EC2_REPLAYS)
-TESTS += $(FUZZ_EC2_REPLAYS)
-FUZZ_EC2_CFLAGS = $(FUZZ_REPLAY_CFLAGS) $(EXPAT_CFLAGS)
-FUZZ_EC2_LDADD = plugins/ec2/libsabaec2.la $(SABA_TEST_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) \
-	$(EXPAT_LIBS) $(LIBCONFIG_LIBS)
-tests_fuzz_replay_ec2_xml_SOURCES = tests/fuzz/fuzz_ec2_xml.c $(FUZZ_REPLAY_SOURCES)
-tests_fuzz_replay_ec2_xml_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_xml"'
-tests_fuzz_replay_ec2_xml_CFLAGS = $(FUZZ_EC2_CFLAGS)
-tests_fuzz_replay_ec2_xml_LDADD = $(FUZZ_EC2_LDADD)
-tests_fuzz_replay_ec2_xml_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-tests_fuzz_replay_ec2_hostlist_SOURCES = tests/fuzz/fuzz_ec2_hostlist.c $(FUZZ_REPLAY_SOURCES)
-tests_fuzz_replay_ec2_hostlist_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_hostlist"'
-tests_fuzz_replay_ec2_hostlist_CFLAGS = $(FUZZ_EC2_CFLAGS)
-tests_fuzz_replay_ec2_hostlist_LDADD = $(FUZZ_EC2_LDADD)
-tests_fuzz_replay_ec2_hostlist_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-tests_fuzz_replay_ec2_imds_SOURCES = tests/fuzz/fuzz_ec2_imds.c $(FUZZ_REPLAY_SOURCES)
-tests_fuzz_replay_ec2_imds_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_imds"'
-tests_fuzz_replay_ec2_imds_CFLAGS = $(FUZZ_EC2_CFLAGS)
-tests_fuzz_replay_ec2_imds_LDADD = $(FUZZ_EC2_LDADD)
-tests_fuzz_replay_ec2_imds_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-endif
-
 # The gce and azure plugins' readers (tests/fuzz/fuzz_cloud.c: what they share).
 FUZZ_CLOUD_SOURCES = tests/fuzz/fuzz_cloud.c tests/fuzz/fuzz_cloud.h $(FUZZ_REPLAY_SOURCES)
 FUZZ_CLOUD_LDADD = plugins/lib/libsabacloud.la $(SABA_TEST_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) \
@@ -227,7 +199,8 @@ endif
 FUZZ_CORE_SRC = $(core_libsabacore_la_SOURCES)
 FUZZ_PLUG_SRC = $(plugins_lib_libsabaprocfs_la_SOURCES) $(plugins_lib_libsabametric_la_SOURCES) \
 	$(plugins_lib_libsabacommand_la_SOURCES) $(plugins_lib_libsabatrigger_la_SOURCES) \
-	plugins/sysv/classify.c plugins/sysv/classify.h $(FUZZ_PCRE2_SRC)
+	$(plugins_lib_libsabaclock_la_SOURCES) plugins/sysv/classify.c plugins/sysv/classify.h \
+	$(FUZZ_PCRE2_SRC)
 FUZZ_HARNESS_SRC = tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_loadavg.c \
 	tests/fuzz/fuzz_memory.c tests/fuzz/fuzz_cpu.c tests/fuzz/fuzz_disk.c \
 	tests/fuzz/fuzz_interface.c tests/fuzz/fuzz_filesystem.c tests/fuzz/fuzz_procfs.c \
@@ -238,7 +211,7 @@ FUZZ_HARNESS_SRC = tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_loadavg.c \
 	plugins/cpu/cpu.c plugins/disk/disk.c plugins/interface/interface.c \
 	plugins/filesystem/filesystem.c plugins/exec/exec.c plugins/check/check.c \
 	plugins/sysv/sysv.c
-FUZZ_EC2_SRC = $(plugins_ec2_libsabaec2_la_SOURCES)
+FUZZ_EC2_SRC = $(plugins_ec2_libsabaec2_la_SOURCES) $(plugins_lib_libsabaclock_la_SOURCES)
 # The cloud plugins' readers and what they share (their fuzz targets'
 # shared checks included).
 FUZZ_CLOUD_SRC = plugins/gce/classify.c plugins/gce/classify.h plugins/azure/classify.c \
@@ -251,11 +224,6 @@ FUZZ_CORE_TARGETS = conf api import
 if HAVE_TOML
 FUZZ_IMPORT_BINS = $(FUZZ_OUT)/fuzz_import
 FUZZ_IMPORT_RUNS = fuzz-run-import
-endif
-if BUILD_PLUGIN_EC2
-FUZZ_EC2_ARCHIVE = $(FUZZ_OUT)/libec2.a
-FUZZ_EC2_BINS = $(FUZZ_OUT)/fuzz_ec2_xml $(FUZZ_OUT)/fuzz_ec2_hostlist $(FUZZ_OUT)/fuzz_ec2_imds
-FUZZ_EC2_RUNS = fuzz-run-ec2_xml fuzz-run-ec2_hostlist fuzz-run-ec2_imds
 endif
 if HAVE_PCRE2
 FUZZ_PCRE2_SRC = $(plugins_lib_libsabapattern_la_SOURCES)

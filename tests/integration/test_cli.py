@@ -148,6 +148,34 @@ class ConfigTest(AgentTestCase):
         path, p = self.configtest(text)
         self.assertProblem(p, path, lineno(text, "nonsense"), "nonsense")
 
+    def test_setting_out_of_range_is_one_line(self):
+        # the plugin's declared settings: one FILE:LINE line naming the
+        # key, the value and what is allowed, before the plugin runs
+        self.plugin_dir("loadavg", "memory", "good", "ec2", "check")
+        text = (self.base_text() + "interval = 1;\nplugins = {\n"
+                "  ec2 = { imds_timeout = 0; cloud_platform = \"gce\"; };\n"
+                "  c = { module = \"check\"; command = \"true\"; max_check_attempts = 11; };\n"
+                "  loadavg = { procfs = \"\"; };\n};\n")
+        path, p = self.configtest(text)
+        for key, msg in (("imds_timeout", "imds_timeout = 0 is out of range (allowed: 1 to 60)"),
+                         ("cloud_platform", 'cloud_platform = "gce" is not allowed (allowed: '
+                                            '"auto", "ec2", "none")'),
+                         ("max_check_attempts",
+                          "max_check_attempts = 11 is out of range (allowed: 1 to 10)"),
+                         ("procfs", 'procfs = "" is not allowed (must not be empty)')):
+            lines = [l for l in p.stderr.splitlines() if key in l]
+            self.assertEqual(len(lines), 1, p.stderr)
+            self.assertIn("%s:%d:" % (path, lineno(text, key)), lines[0])
+            self.assertIn(msg, lines[0])
+        self.assertProblem(p, path, lineno(text, "imds_timeout"))
+
+    def test_required_setting(self):
+        self.plugin_dir("loadavg", "memory", "good", "exec")
+        text = (self.base_text() + "interval = 1;\nplugins = {\n"
+                "  e = { module = \"exec\"; timeout = 5; };\n};\n")
+        path, p = self.configtest(text)
+        self.assertProblem(p, path, lineno(text, "module = \"exec\""), '"command" must be set')
+
     def test_missing_apikey_file(self):
         text = (self.base_text() + "interval = 1;\napikey_file = \"%s/nope\";\n"
                 "plugins = { loadavg = {}; };\n" % self.tmp)
@@ -290,6 +318,26 @@ class PluginsCommand(AgentTestCase):
         self.assertNotEqual(state("loadavg"), state("memory"), out)
         self.assertEqual(api.requests(), [])
 
+
+    def test_plugin_in_full_with_its_settings(self):
+        self.start_api()
+        self.plugin_dir("ec2", "good")
+        self.write_config(plugins={})
+        p = self.run_agent(["plugins", "ec2", "good"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = p.stdout
+        self.assertRegex(out, r"(?m)^ec2 \S+ \(plugin ABI \d+\.\d+\): ")
+        # each setting: what it allows and its default, then its description
+        self.assertRegex(out, r"(?m)^  imds_timeout +an integer, 1 to 60; default 2$")
+        self.assertRegex(out, r"(?m)^ +seconds per IMDS request$")
+        self.assertRegex(out, r'(?m)^  cloud_platform +a string, one of "auto", "ec2", "none"; '
+                              r'default "auto"$')
+        self.assertRegex(out, r"(?m)^  sweep +true or false; default false$")
+        # a plugin with config_keys only (ABI before 1.3): types, no defaults
+        self.assertRegex(out, r"(?m)^good ")
+        p = self.run_agent(["plugins", "nosuch"])
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("nosuch", p.stderr)
 
     def test_lists_unusable_plugins_with_the_reason(self):
         self.start_api()
