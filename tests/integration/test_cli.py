@@ -154,14 +154,14 @@ class ConfigTest(AgentTestCase):
         self.plugin_dir("loadavg", "memory", "good", "ec2", "check")
         text = (self.base_text() + "interval = 1;\nplugins = {\n"
                 "  ec2 = { imds_timeout = 0; cloud_platform = \"gce\"; };\n"
-                "  c = { module = \"check\"; command = \"true\"; max_check_attempts = 11; };\n"
+                "  c = { module = \"check\"; command = \"true\"; timeout_seconds = 0; };\n"
                 "  loadavg = { procfs = \"\"; };\n};\n")
         path, p = self.configtest(text)
         for key, msg in (("imds_timeout", "imds_timeout = 0 is out of range (allowed: 1 to 60)"),
                          ("cloud_platform", 'cloud_platform = "gce" is not allowed (allowed: '
                                             '"auto", "ec2", "none")'),
-                         ("max_check_attempts",
-                          "max_check_attempts = 11 is out of range (allowed: 1 to 10)"),
+                         ("timeout_seconds",
+                          "timeout_seconds = 0 is out of range (allowed: 1 to 3600)"),
                          ("procfs", 'procfs = "" is not allowed (must not be empty)')):
             lines = [l for l in p.stderr.splitlines() if key in l]
             self.assertEqual(len(lines), 1, p.stderr)
