@@ -618,11 +618,25 @@ static void saba_imp_builtins(struct saba_imp *m, config_setting_t *plugins, con
 	}
 }
 
-/* cloud_platform: the ec2 plugin gives the host EC2's customIdentifier, so
- * a host registered by mackerel-agent or AWS integration is adopted. */
+/* The cloud plugin of cloud_platform: ec2 unless it names GCE or Azure. */
+static const char *saba_imp_cloud_module(const struct saba_imp *m)
+{
+	const struct saba_toml *v = m->top[SABA_IMP_CLOUD_PLATFORM];
+
+	if (v == NULL || v->type != SABA_TOML_STRING)
+		return "ec2";
+	if (strcmp(v->text, "gce") == 0)
+		return "gce";
+	return strcmp(v->text, "azurevm") == 0 ? "azure" : "ec2";
+}
+
+/* cloud_platform: the cloud plugin gives the host the instance's
+ * customIdentifier, so a host registered by mackerel-agent or the cloud's
+ * integration is adopted. */
 static void saba_imp_cloud(struct saba_imp *m, config_setting_t *plugins, const char *name)
 {
 	const struct saba_toml *v = m->top[SABA_IMP_CLOUD_PLATFORM];
+	const char *module = saba_imp_cloud_module(m);
 	char *text = v != NULL ? saba_imp_text(v) : saba_strdup("auto");
 	config_setting_t *inst;
 
@@ -632,30 +646,22 @@ static void saba_imp_cloud(struct saba_imp *m, config_setting_t *plugins, const 
 			      saba_imp_type_name(v->type));
 		goto out;
 	}
-	if (strcmp(text, "gce") == 0 || strcmp(text, "azurevm") == 0) {
-		saba_imp_lost(m, plugins, v,
-			      "cloud_platform = \"%s\": saba-agent knows no %s identity (no "
-			      "customIdentifier or meta.cloud for it); only EC2",
-			      text, strcmp(text, "gce") == 0 ? "GCE" : "Azure");
-		goto out;
-	}
 	if (*text != '\0' && strcmp(text, "auto") != 0 && strcmp(text, "ec2") != 0 &&
-	    strcmp(text, "none") != 0) {
+	    strcmp(text, "gce") != 0 && strcmp(text, "azurevm") != 0 && strcmp(text, "none") != 0) {
 		saba_imp_lost(m, plugins, v,
 			      "cloud_platform = \"%s\" is not auto, none, ec2, gce or azurevm "
 			      "(mackerel-agent refuses it)",
 			      text);
 		goto out;
 	}
-	saba_imp_remark(
-		m, plugins, v,
-		"cloud_platform = \"%s\": on EC2 the host carries the instance's "
-		"customIdentifier, so the host mackerel-agent or AWS integration registered "
-		"is taken over",
-		*text != '\0' ? text : "auto");
+	saba_imp_remark(m, plugins, v,
+			"cloud_platform = \"%s\": in the cloud the host carries the instance's "
+			"customIdentifier, so the host mackerel-agent or the cloud's integration "
+			"registered is taken over",
+			*text != '\0' ? text : "auto");
 	inst = config_setting_add(plugins, name, CONFIG_TYPE_GROUP);
-	if (strcmp(name, "ec2") != 0)
-		saba_imp_set_string(inst, "module", "ec2");
+	if (strcmp(name, module) != 0)
+		saba_imp_set_string(inst, "module", module);
 	saba_imp_set_string(inst, "cloud_platform", *text != '\0' ? text : "auto");
 out:
 	free(text);
@@ -722,7 +728,7 @@ void saba_imp_build_plugins(struct saba_imp *m, config_setting_t *root, const ch
 {
 	static const char *const fixed[] = {"loadavg", "memory",     "cpu",
 					    "disk",    "interface",  "filesystem",
-					    "ec2",     "diagnostic", NULL};
+					    "cloud",   "diagnostic", NULL};
 	struct saba_imp_extra x = {http_proxy, https_proxy, &m->svc};
 	struct saba_imp_names names = {0};
 	config_setting_t *plugins = config_setting_add(root, "plugins", CONFIG_TYPE_GROUP);
@@ -749,8 +755,10 @@ void saba_imp_build_plugins(struct saba_imp *m, config_setting_t *root, const ch
 		}
 		free(base);
 	}
+	/* "cloud": the plugin of cloud_platform */
 	for (int i = 0; fixed[i] != NULL; i++)
-		fixed_names[i] = saba_imp_reserve(&names, fixed[i], NULL);
+		fixed_names[i] = saba_imp_reserve(
+			&names, i == 6 ? saba_imp_cloud_module(m) : fixed[i], NULL);
 	fixed_names[8] = saba_imp_reserve(&names, saba_imp_trigger_module(m), NULL);
 	for (int k = 0; k < 2; k++)
 		for (size_t i = 0; i < m->nplugins; i++) {

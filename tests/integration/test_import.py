@@ -158,10 +158,8 @@ UPSTREAM_RESULTS = {
     "sample-config-with-cloud-platform-auto.toml": (0, None),
     "sample-config-with-cloud-platform-none.toml": (0, None),
     "sample-config-with-cloud-platform-ec2.toml": (0, None),
-    # saba-agent has EC2's identity only
-    "sample-config-with-cloud-platform-gce.toml": (1, r":4: `cloud_platform = \"gce\"`: not "
-                                                      r"carried over: .*GCE"),
-    "sample-config-with-cloud-platform-azurevm.toml": (1, r":4: .*not carried over: .*Azure"),
+    "sample-config-with-cloud-platform-gce.toml": (0, None),
+    "sample-config-with-cloud-platform-azurevm.toml": (0, None),
     # the disk plugin's labels stay device names
     "sample-config-with-mount-point.toml": (1, r":7: `use_mountpoint = true`: not carried "
                                                r"over: .*disk"),
@@ -209,6 +207,18 @@ class UpstreamConfigs(ImportCase):
                 p = self.import_(os.path.join(UPSTREAM, name), "-o", out)
                 self.assertEqual(p.returncode, rc, p.stderr)
                 self.configtest(out, users=UPSTREAM_USERS)
+
+    def test_cloud_platform_names_the_cloud_plugin(self):
+        for name, module in (("empty", "ec2"), ("auto", "ec2"), ("none", "ec2"),
+                             ("ec2", "ec2"), ("gce", "gce"), ("azurevm", "azure")):
+            with self.subTest(name=name):
+                p = self.import_(os.path.join(UPSTREAM, "sample-config-with-cloud-platform-%s"
+                                                        ".toml" % name))
+                self.assertEqual(p.returncode, 0, p.stderr)
+                value = "auto" if name == "empty" else name
+                self.assertIn('\n  %s = {\n    cloud_platform = "%s";\n  };' % (module, value),
+                              p.stdout)
+                self.assertEqual(len(re.findall(r"(?m)^ +cloud_platform = ", p.stdout)), 1)
 
     def test_sample_config_maps_every_setting(self):
         p = self.import_(os.path.join(UPSTREAM, "sample-config.toml"))
