@@ -20,6 +20,7 @@ void saba_cli_usage(FILE *f, const char *config)
 		"  once          collect one round and print host spec and metrics as JSON\n"
 		"  retire        retire this host from Mackerel (asks unless --force)\n"
 		"  configtest    validate the configuration and every enabled plugin\n"
+		"  has-apikey    exit 0 when an API key is set, 1 (saying so) when none is\n"
 		"  plugins [NAME...]\n"
 		"                list the plugins in the plugin directory; with names\n"
 		"                (or -v: all), each in full with its settings\n"

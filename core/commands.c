@@ -194,6 +194,21 @@ out:
 	return rc;
 }
 
+int saba_cmd_has_apikey(const struct saba_options *o)
+{
+	struct saba_conf *conf = NULL;
+	int rc = 0;
+
+	/* A config with problems is no evidence that the key is missing:
+	 * `run` must get to say what is wrong (and fail loudly). */
+	if (saba_conf_load(o->config, &o->ov, &conf) > 0)
+		return 0;
+	if (saba_conf_apikey(conf) == NULL)
+		rc = 1;
+	saba_conf_free(conf);
+	return rc;
+}
+
 /* Instances of the config using module `name`, comma-separated. */
 static void saba_enabled_by(const struct saba_conf *c, const char *name, char *buf, size_t len)
 {

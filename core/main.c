@@ -47,6 +47,8 @@ static int saba_dispatch(struct saba_cli *cli)
 		return saba_cmd_retire(&cli->o);
 	if (strcmp(cmd, "configtest") == 0)
 		return saba_cmd_configtest(&cli->o);
+	if (strcmp(cmd, "has-apikey") == 0)
+		return saba_cmd_has_apikey(&cli->o);
 	if (strcmp(cmd, "plugins") == 0)
 		return saba_cmd_plugins(&cli->o);
 	if (strcmp(cmd, "version") == 0)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "conf.h"
@@ -21,6 +22,17 @@
  * enum saba_retire_result). */
 enum saba_routine_state { SABA_ROUTINE_IDLE, SABA_ROUTINE_RUNNING, SABA_ROUTINE_FINAL };
 
+/* The package's prerm creates this file before it stops the agent for a
+ * removal and deletes it afterwards: that stop is not the machine going
+ * away, even when a trigger's retire_on lists "stop".  A leftover (a
+ * failed removal) counts only this long; /run is emptied at boot. */
+#ifndef _WIN32
+#define SABA_REMOVAL_MARKER "/run/saba-agent.removing"
+#else
+#define SABA_REMOVAL_MARKER NULL
+#endif
+#define SABA_REMOVAL_MARKER_MAX_AGE 300
+
 struct saba_retire {
 	pthread_mutex_t lock;
 	pthread_cond_t done;
@@ -28,6 +40,7 @@ struct saba_retire {
 	int result; /* enum saba_retire_result, valid in SABA_ROUTINE_FINAL */
 	saba_retire_send_fn send;
 	void *send_arg;
+	const char *removal_marker; /* NULL: none */
 };
 
 const char *saba_retire_result_name(int result)
@@ -71,6 +84,7 @@ struct saba_retire *saba_retire_new(void)
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->done, NULL);
 	r->send = saba_retire_send_api;
+	r->removal_marker = SABA_REMOVAL_MARKER;
 	return r;
 }
 
@@ -87,6 +101,27 @@ void saba_retire_set_sender(struct saba_retire *r, saba_retire_send_fn fn, void 
 {
 	r->send = fn;
 	r->send_arg = arg;
+}
+
+void saba_retire_set_removal_marker(struct saba_retire *r, const char *path)
+{
+	r->removal_marker = path;
+}
+
+/* Is the package being removed?  Seconds since the marker was made, or -1.
+ * A marker from the future (the clock stepped back) counts too: on doubt,
+ * do not retire. */
+static long long saba_removal_age(const struct saba_retire *r)
+{
+	struct stat st;
+	long long age;
+
+	if (r->removal_marker == NULL || stat(r->removal_marker, &st) != 0)
+		return -1;
+	age = (long long)time(NULL) - (long long)st.st_mtime;
+	if (age > SABA_REMOVAL_MARKER_MAX_AGE)
+		return -1;
+	return age < 0 ? 0 : age;
 }
 
 /* Kinds that come from the OS alone: an EC2 stop powers the OS off just
@@ -277,6 +312,7 @@ int saba_retire_run(struct saba_runtime *rt, const char *who, const struct saba_
 	struct saba_retire *r = rt->retire;
 	char *host_id = NULL;
 	int result, registered;
+	long long age;
 
 	if (req == NULL || req->struct_size < sizeof(*req)) {
 		saba_err("retire requested by %s with an invalid request; declined", who);
@@ -286,6 +322,14 @@ int saba_retire_run(struct saba_runtime *rt, const char *who, const struct saba_
 	    req->kind > SABA_STOP_MANUAL) {
 		saba_notice("retire requested by %s for a %s stop declined: it never retires", who,
 			    saba_stop_kind_name(req->kind));
+		return SABA_RETIRE_DECLINED;
+	}
+	/* Only the OS's word is overruled: a cloud's termination notice and
+	 * the operator's `saba-agent retire` still count. */
+	if (saba_needs_confirmation(req->kind) && (age = saba_removal_age(r)) >= 0) {
+		saba_notice("retire requested by %s (%s) declined: the package manager is "
+			    "removing saba-agent (%s, %lld s old)",
+			    who, saba_stop_kind_name(req->kind), r->removal_marker, age);
 		return SABA_RETIRE_DECLINED;
 	}
 	pthread_mutex_lock(&r->lock);

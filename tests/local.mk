@@ -19,6 +19,7 @@ EXTRA_DIST += tests/no-cunit.sh
 include tests/core/local.mk
 include tests/fuzz/local.mk
 include tests/windows/local.mk
+include tests/system/local.mk
 
 # --- integration tests (python3 harness + fake Mackerel API) ---
 # (the ec2 and system tests are registered by their plugins' fragments)

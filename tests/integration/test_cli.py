@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Command-line contract: --help/--version, version, configtest, plugins,
+"""Command-line contract: --help/--version, version, configtest, has-apikey, plugins,
 once and run --dry-run.  None of these may contact the API (except that the
 fake API is listening to catch any request)."""
 
@@ -26,7 +26,7 @@ class HelpAndVersion(AgentTestCase):
         p = self.run_agent(["--help"], config=False)
         self.assertEqual(p.returncode, 0, p.stderr)
         out = p.stdout + p.stderr
-        for word in ("run", "once", "retire", "configtest", "plugins", "version",
+        for word in ("run", "once", "retire", "configtest", "has-apikey", "plugins", "version",
                      "--config", "--root", "--plugin-dir", "--verbose", "--quiet",
                      "--dry-run", "--force"):
             self.assertIn(word, out)
@@ -63,6 +63,62 @@ class HelpAndVersion(AgentTestCase):
         p = self.run_agent(["-c", missing, "configtest"], config=False)
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn(missing, p.stderr)
+
+
+class HasApikey(AgentTestCase):
+    """has-apikey: the unit's ExecCondition= and the init script's start
+    ask it, so only "surely no key" may answer 1."""
+
+    def setUp(self):
+        super().setUp()
+        self.api = self.start_api()
+
+    def tearDown(self):
+        self.assertEqual(self.api.requests(), [])
+
+    def has_apikey(self, env=None, **settings):
+        self.write_config(**settings)
+        return self.run_agent(["has-apikey"], env=env)
+
+    def test_key_in_config(self):
+        p = self.has_apikey()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr, "")
+
+    def test_key_in_apikey_file(self):
+        path = os.path.join(self.tmp, "apikey")
+        with open(path, "w") as f:
+            f.write(API_KEY + "\n")
+        p = self.has_apikey(apikey=None, apikey_file=path)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_key_in_environment(self):
+        p = self.has_apikey(apikey=None, env={"SABA_AGENT_APIKEY": API_KEY})
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_no_key_says_so(self):
+        p = self.has_apikey(apikey=None)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("%s: no API key" % self.config_path, p.stderr)
+        self.assertIn("SABA_AGENT_APIKEY", p.stderr)
+
+    def test_empty_key_is_no_key(self):
+        p = self.has_apikey(apikey="", env={"SABA_AGENT_APIKEY": ""})
+        self.assertEqual(p.returncode, 1, p.stderr)
+
+    def test_broken_config_lets_the_start_fail(self):
+        # A start must report the problem, not be skipped as "no key".
+        self.write_config_text('interval = 1;\nfrobnicate = true;\n')
+        p = self.run_agent(["has-apikey"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("frobnicate", p.stderr)
+        p = self.run_agent(["run"])
+        self.assertEqual(p.returncode, 2, p.stderr)
+
+    def test_unreadable_apikey_file_lets_the_start_fail(self):
+        p = self.has_apikey(apikey=None, apikey_file=os.path.join(self.tmp, "nope"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("nope", p.stderr)
 
 
 class ConfigTest(AgentTestCase):
