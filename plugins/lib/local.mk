@@ -78,13 +78,13 @@ tests_plugins_lib_test_plugconf_LDADD = plugins/lib/libsabaplugconf.la $(SABA_TE
 tests_plugins_lib_test_plugconf_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
 endif
 
-# The fleet sweeper every cloud plugin runs (ec2, gce, azure): the rules,
-# the Mackerel host list (read as it streams in by the ec2 plugin's reader)
-# and the thread, with the cloud's lookups behind struct saba_sweep_cloud.
-# In the Windows build too (ec2.dll).
+# What every cloud plugin (ec2, gce, azure) shares, in the Windows build too
+# (ec2.dll): the fleet sweeper (the rules, the Mackerel host list read as it
+# streams in by the ec2 plugin's reader, the thread; the cloud's lookups
+# behind struct saba_sweep_cloud) and the own-host check (hostcheck).
 noinst_LTLIBRARIES += plugins/lib/libsabasweep.la
 plugins_lib_libsabasweep_la_SOURCES = plugins/lib/cloud_sweep.c plugins/lib/cloud_sweep.h \
-	plugins/ec2/hostlist.c plugins/ec2/hostlist.h
+	plugins/ec2/hostlist.c plugins/ec2/hostlist.h plugins/lib/hostcheck.c plugins/lib/hostcheck.h
 plugins_lib_libsabasweep_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 plugins_lib_libsabasweep_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 
