@@ -178,21 +178,8 @@ class FrameCase(CloudCase):
         s.update(kw)
         return s
 
-
-class SweeperTests:
-    """The sweeper tests every cloud passes, mixed into a FrameCase that
-    has the hooks: seed({name: "live", "stopped", "dead" or None}) ->
-    {name: (host id, instance id)}; error_cases() -> [(what, a function
-    that makes every scope fail)], clear_errors(); API_WORDS, SCOPE (the
-    first swept scope) and SCOPE_WORD as the log says them.  The fake
-    removes an instance (remove()) and answers in pages of page_size."""
-
-    API_WORDS = None
-    SCOPE = None
-    SCOPE_WORD = None
-
-    def remove(self, instance):
-        self.fake.remove(instance)
+    def api_requests(self):
+        return self.fake.requests(self.API_ENDPOINT)
 
     def hang_api(self):
         self.fake.set_fault(self.API_ENDPOINT, "*", "hang")
@@ -200,8 +187,33 @@ class SweeperTests:
     def release_api(self):
         self.fake.release_hangs()
 
-    def api_requests(self):
-        return self.fake.requests(self.API_ENDPOINT)
+    def remove(self, instance):
+        self.fake.remove(instance)
+
+
+class PoweroffTests:
+    """The poweroff tests every cloud passes, mixed into a FrameCase that
+    has the hook make_deleting(): the cloud's API says this machine is
+    being deleted."""
+
+    def test_reboot_never_asks_the_api(self):
+        self.make_deleting()
+        a, host_id = self.poweroff(kind="reboot")
+        self.assertNotRetired(host_id, a)
+        self.assertEqual(self.api_requests(), [])
+
+
+class SweeperTests:
+    """The sweeper tests every cloud passes, mixed into a FrameCase that
+    has the hooks: seed({name: "live", "stopped", "dead" or None}) ->
+    {name: (host id, instance id)}; error_cases() -> [(what, a function
+    that makes every scope fail)], clear_errors(); API_WORDS, SCOPE (the
+    first swept scope) and SCOPE_WORD as the log says them.  The fake
+    answers in pages of page_size."""
+
+    API_WORDS = None
+    SCOPE = None
+    SCOPE_WORD = None
 
     def assertSweeperRetires(self, host_ids):
         """A fresh sweeper retires host_ids, and only them."""

@@ -19,7 +19,7 @@ import os
 import sys
 
 import harness
-from cloudcase import FrameCase, SweeperTests
+from cloudcase import FrameCase, PoweroffTests, SweeperTests
 from harness import free_port, scaled
 
 sys.path.insert(0, os.path.join(harness.SRCDIR, "tests", "plugins", "azure"))
@@ -233,7 +233,10 @@ class ScheduledEvents(AzureCase):
 
 
 # ---------------------------------------------------------------- confirmation
-class PoweroffConfirmation(AzureCase):
+class PoweroffConfirmation(AzureCase, PoweroffTests):
+
+    def make_deleting(self):
+        self.az.set_state(VM_ID, "Deleting")
 
     def test_deleting_retires_once(self):
         self.az.set_state(VM_ID, "Deleting", "stopping")
@@ -287,12 +290,6 @@ class PoweroffConfirmation(AzureCase):
         a, host_id = self.poweroff()
         self.assertRetiredOnce(host_id, a)
         self.assertRegex(a.stderr(), r"confirm yes: scheduled event")
-
-    def test_reboot_never_asks_arm(self):
-        self.az.set_state(VM_ID, "Deleting")
-        a, host_id = self.poweroff(kind="reboot")
-        self.assertNotRetired(host_id, a)
-        self.assertEqual(self.az.requests("arm"), [])
 
 
 # ---------------------------------------------------------------- the sweeper

@@ -19,7 +19,7 @@ import os
 import sys
 
 import harness
-from cloudcase import FrameCase, SweeperTests
+from cloudcase import FrameCase, PoweroffTests, SweeperTests
 from harness import free_port, scaled
 
 sys.path.insert(0, os.path.join(harness.SRCDIR, "tests", "plugins", "gce"))
@@ -220,7 +220,10 @@ class Preemption(GceCase):
 
 
 # ---------------------------------------------------------------- confirmation
-class PoweroffConfirmation(GceCase):
+class PoweroffConfirmation(GceCase, PoweroffTests):
+
+    def make_deleting(self):
+        self.gce.delete(INSTANCE_ID)
 
     def test_a_delete_in_progress_retires_once(self):
         self.gce.delete(INSTANCE_ID)
@@ -303,12 +306,6 @@ class PoweroffConfirmation(GceCase):
         self.assertRetiredOnce(host_id, a)
         self.assertGreaterEqual(self.gce.counts("compute").get("bad_token", 0), 1)
         self.assertGreaterEqual(self.gce.counts("metadata").get("token", 0), 2)
-
-    def test_reboot_never_asks_the_api(self):
-        self.gce.delete(INSTANCE_ID)
-        a, host_id = self.poweroff(kind="reboot")
-        self.assertNotRetired(host_id, a)
-        self.assertEqual(self.gce.requests("compute"), [])
 
     def test_confirm_false_leaves_the_decision_to_the_core(self):
         self.gce.stop_vm(INSTANCE_ID)
