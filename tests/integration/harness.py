@@ -372,9 +372,12 @@ class AgentTestCase(unittest.TestCase):
                     break
             if src is None:
                 raise unittest.SkipTest("plugin %s.so not built" % name)
+            # a new file in its place: an agent still running has the old
+            # one mapped
             dst = os.path.join(d, name + ".so")
-            shutil.copyfile(src, dst)
-            os.chmod(dst, 0o644)
+            shutil.copyfile(src, dst + ".new")
+            os.chmod(dst + ".new", 0o644)
+            os.replace(dst + ".new", dst)
         self._plugin_dir = d
         return d
 
