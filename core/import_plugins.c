@@ -574,6 +574,26 @@ static void saba_imp_ignore(struct saba_imp *m, config_setting_t *plugins, confi
 	free(text);
 }
 
+/* [filesystems] use_mountpoint names both the filesystem.* and (on Linux)
+ * the disk.*.delta metrics by mount point upstream; a wrong type is
+ * reported once (report set). */
+static void saba_imp_mountpoint(struct saba_imp *m, config_setting_t *plugins,
+				config_setting_t *inst, int report)
+{
+	const struct saba_toml *v = m->sub[SABA_IMP_FILESYSTEMS][1];
+
+	if (v == NULL)
+		return;
+	if (v->type != SABA_TOML_BOOL) {
+		if (report)
+			saba_imp_lost(m, plugins, v,
+				      "filesystems.use_mountpoint must be true or false, not %s",
+				      saba_imp_type_name(v->type));
+	} else if (v->b) {
+		saba_imp_set_bool(inst, "use_mountpoint", 1);
+	}
+}
+
 static void saba_imp_builtins(struct saba_imp *m, config_setting_t *plugins, const char **names)
 {
 	static const char *const modules[] = {"loadavg", "memory",    "cpu",
@@ -587,8 +607,10 @@ static void saba_imp_builtins(struct saba_imp *m, config_setting_t *plugins, con
 
 		if (strcmp(names[i], modules[i]) != 0)
 			saba_imp_set_string(inst, "module", modules[i]);
-		if (strcmp(modules[i], "disk") == 0)
+		if (strcmp(modules[i], "disk") == 0) {
 			saba_imp_ignore(m, plugins, inst, SABA_IMP_DISKS);
+			saba_imp_mountpoint(m, plugins, inst, 0);
+		}
 		if (strcmp(modules[i], "interface") == 0) {
 			saba_imp_ignore(m, plugins, inst, SABA_IMP_INTERFACES);
 			v = m->sub[SABA_IMP_INTERFACES][1];
@@ -600,20 +622,7 @@ static void saba_imp_builtins(struct saba_imp *m, config_setting_t *plugins, con
 		}
 		if (strcmp(modules[i], "filesystem") == 0) {
 			saba_imp_ignore(m, plugins, inst, SABA_IMP_FILESYSTEMS);
-			v = m->sub[SABA_IMP_FILESYSTEMS][1];
-			if (v != NULL && v->type != SABA_TOML_BOOL) {
-				saba_imp_lost(
-					m, plugins, v,
-					"filesystems.use_mountpoint must be true or false, not %s",
-					saba_imp_type_name(v->type));
-			} else if (v != NULL && v->b) {
-				saba_imp_set_bool(inst, "use_mountpoint", 1);
-				saba_imp_lost(
-					m, plugins, v,
-					"filesystems.use_mountpoint also names mackerel-agent's "
-					"disk.*.delta metrics after mount points; saba-agent's "
-					"disk plugin keeps device names");
-			}
+			saba_imp_mountpoint(m, plugins, inst, 1);
 		}
 	}
 }

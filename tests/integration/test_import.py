@@ -160,9 +160,10 @@ UPSTREAM_RESULTS = {
     "sample-config-with-cloud-platform-ec2.toml": (0, None),
     "sample-config-with-cloud-platform-gce.toml": (0, None),
     "sample-config-with-cloud-platform-azurevm.toml": (0, None),
-    # the disk plugin's labels stay device names
-    "sample-config-with-mount-point.toml": (1, r":7: `use_mountpoint = true`: not carried "
-                                               r"over: .*disk"),
+    "sample-config-with-mount-point.toml": (0, None),
+    "sample-config-with-silent.toml": (0, None),
+    "sample-config-with-command-args.toml": (0, None),
+    "sample-config-with-env.toml": (0, None),
     # configs mackerel-agent itself refuses
     "sample-config-with-invalid-toml.toml": (2, r":5: Error while parsing table header"),
     "sample-config-with-invalid-metrics-command.toml": (1, r":6: `command = 100`: not carried "
@@ -174,9 +175,13 @@ UPSTREAM_RESULTS = {
     "sample-config-with-invalid-cloud-platform.toml": (1, r":4: .*\"unknown\""),
     # an RE2 syntax error is left to the agent's regex check
     "sample-config-with-invalid-ignore-regexp.toml": (0, None),
+    # every key mackerel-agent's validator reports, each reported here
+    "validate-config.toml": (1, r":5: `podfile = .*\n(.*\n)*.*:13: `use_mntpoint = true`: not "
+                                r"carried over(.*\n)*.*:15: `\[plugin.foo.bar\]`: not carried "
+                                r"over: .*unknown kind"),
 }
 
-UPSTREAM_USERS = ("mysql", "xyz", "doctor", "zzz")
+UPSTREAM_USERS = ("mysql", "xyz", "doctor", "zzz", "test user")
 
 
 class UpstreamConfigs(ImportCase):
@@ -207,6 +212,12 @@ class UpstreamConfigs(ImportCase):
                 p = self.import_(os.path.join(UPSTREAM, name), "-o", out)
                 self.assertEqual(p.returncode, rc, p.stderr)
                 self.configtest(out, users=UPSTREAM_USERS)
+
+    def test_use_mountpoint_names_filesystems_and_disks(self):
+        p = self.import_(os.path.join(UPSTREAM, "sample-config-with-mount-point.toml"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for module in ("disk", "filesystem"):
+            self.assertIn("\n  %s = {\n    use_mountpoint = true;\n  };" % module, p.stdout)
 
     def test_cloud_platform_names_the_cloud_plugin(self):
         for name, module in (("empty", "ec2"), ("auto", "ec2"), ("none", "ec2"),
