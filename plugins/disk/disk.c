@@ -55,7 +55,7 @@ struct saba_disk {
 	char *path;   /* <procfs>/diskstats */
 	char *sysfs;  /* root of sysfs */
 	char *mounts; /* <procfs>/self/mounts, with use_mountpoint */
-	regex_t *ignore;
+	struct saba_regex *ignore;
 	int use_mountpoint;
 	struct saba_mounts table; /* during a collect() with use_mountpoint */
 	struct saba_samples prev, cur;
