@@ -372,12 +372,15 @@ class AgentTestCase(unittest.TestCase):
                     break
             if src is None:
                 raise unittest.SkipTest("plugin %s.so not built" % name)
-            # a new file in its place: an agent still running has the old
-            # one mapped
             dst = os.path.join(d, name + ".so")
-            shutil.copyfile(src, dst + ".new")
-            os.chmod(dst + ".new", 0o644)
-            os.replace(dst + ".new", dst)
+            # A new file renamed into place, never a copy over the old one:
+            # truncating a .so a running agent has mapped makes the kernel
+            # drop even its private, relocated pages, and the agent then
+            # crashes on its next dlopen.
+            tmp = os.path.join(d, ".%s.so.new" % name)
+            shutil.copyfile(src, tmp)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, dst)
         self._plugin_dir = d
         return d
 
