@@ -12,6 +12,10 @@ host's network).  Each scenario asserts the exact retire calls the API got.
             TimeoutStopSec=3: EXTEND_TIMEOUT_USEC keeps the stop alive
     boot 4  API hanging during poweroff -> no retire, the stop still ends
             on its own well within TimeoutStopSec
+    boot 5  retire_on = ["stop"]: systemctl isolate rescue.target,
+            emergency.target and a target without the agent stop it like
+            `systemctl stop` does -> unknown, none; back to default.target
+            each time
 
 Needs root, debootstrap, systemd-nspawn and nsenter; skips (77) without
 them or with SABA_SKIP_SYSTEM_TESTS=1.  The rootfs is debootstrapped once
@@ -20,7 +24,8 @@ Nothing but 127.0.0.1 and that mirror is contacted.
 
 The rootfs cache, the container and the install are shared with
 test_sysv.py (nspawn.py).  Environment (tests/system.mk): SABA_TOP_BUILDDIR,
-SABA_MAKE, SABA_SRCDIR; SABA_KEEP_TMP keeps the scratch rootfs.
+SABA_MAKE, SABA_SRCDIR; SABA_KEEP_TMP keeps the scratch rootfs;
+SABA_SYSTEM_SCENARIOS=boot5,boot1 runs only those boots.
 """
 
 import glob
@@ -161,7 +166,8 @@ class SystemTest(nspawn.Harness):
                         "--root /tmp/nr run --dry-run >/dev/null 2>/tmp/nr/err & "
                         "sleep 1; kill -TERM $!; wait $!; cat /tmp/nr/err"
                         % (self.agent, self.conf))
-        check("stop classified as unknown (no jobs queued; SystemState=running)" in r.stdout
+        check("stop classified as unknown (no jobs queued; SystemState=running; "
+                        "default.target=active)" in r.stdout
               and "not retiring: unknown stops never retire" in r.stdout,
               "non-root agent asked systemd over the system bus: %s" % (
                   r.stdout.strip().splitlines()[-3:],))
@@ -194,7 +200,7 @@ class SystemTest(nspawn.Harness):
         check(self.id_file() is None, "poweroff: the id file is gone")
         jr = self.journal()
         check(re.search(r"retired host %s \(requested by systemd: poweroff: jobs: .*"
-                        r"poweroff.target/start.*SystemState=stopping\)" % host, jr) is not None,
+                        r"poweroff.target/start.*SystemState=stopping; default.target=\w+\)" % host, jr) is not None,
               "poweroff: the audit line carries the evidence")
 
     def boot3(self):
@@ -227,6 +233,7 @@ class SystemTest(nspawn.Harness):
         self.api.set_fault("*", "hang")
         rc, took = self.shut("poweroff", self.stop_timeout + 30)
         self.api.release_hangs()
+        self.api.clear_faults()
         check(rc == 0 and took < self.stop_timeout,
               "API hanging: poweroff done in %.1f s (< TimeoutStopSec=%d s), exit %s"
               % (took, self.stop_timeout, rc))
@@ -241,8 +248,47 @@ class SystemTest(nspawn.Harness):
         check("Killing" not in jr and "timed out" not in jr,
               "API hanging: the agent was not killed by systemd")
 
+    def boot5(self):
+        # An isolate stops the agent as `systemctl stop` does, but the
+        # machine stays: even with retire_on = ["stop"] it never retires.
+        self.configure(retire_on=["stop"])
+        with open(self.host_path("/etc/systemd/system/saba-test-isolate.target"), "w") as f:
+            f.write("[Unit]\nDescription=isolate target without the agent\n"
+                    "Requires=basic.target\nAfter=basic.target\nAllowIsolate=yes\n")
+        self.api.clear_faults()
+        self.api.reset_records()
+        host = self.boot("5")
+
+        def classified():
+            return re.findall(r"stop classified as .*", self.ct.run(
+                "journalctl", "-u", UNIT, "-o", "cat").stdout)
+        for target in ("rescue.target", "emergency.target", "saba-test-isolate.target"):
+            before = len(classified())
+            self.ct.run("systemctl", "--no-block", "isolate", target, timeout=30)
+            got = self.api.wait_for(lambda: len(classified()) > before and
+                                    self.ct.prop("ActiveState") in ("inactive", "failed"), 30)
+            lines = classified()[before:]
+            state = self.ct.run("systemctl", "is-system-running").stdout.strip()
+            check(got and len(lines) == 1 and lines[0].startswith("stop classified as unknown"),
+                  "isolate %s (system %s): classified as unknown: %s" % (target, state, lines))
+            check(len(self.retires()) == 0, "isolate %s: no retire call" % target)
+            check(self.id_file() == host, "isolate %s: the id file stays" % target)
+            self.ct.run("systemctl", "--no-block", "isolate", "default.target", timeout=30)
+            check(self.api.wait_for(lambda: self.ct.prop("ActiveState") == "active", 30),
+                  "isolate default.target after %s: the agent runs again" % target)
+        # The same boot still retires on a plain stop.
+        self.ct.run("systemctl", "stop", UNIT, timeout=40)
+        calls = self.retires()
+        check([(c.host_id, c.response_status) for c in calls] == [(host, 200)],
+              "retire_on=[\"stop\"] + stop after the isolates: one retire: %s" % calls)
+        rc, took = self.shut("poweroff", 60)
+        check(rc == 0, "poweroff: nspawn exits 0 (got %s after %.1f s)" % (rc, took))
+
     def scenarios(self):
-        for scenario in (self.boot1, self.boot2, self.boot3, self.boot4):
+        only = os.environ.get("SABA_SYSTEM_SCENARIOS")
+        for scenario in (self.boot1, self.boot2, self.boot3, self.boot4, self.boot5):
+            if only and scenario.__name__ not in only.split(","):
+                continue
             scenario()
 
 
