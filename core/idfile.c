@@ -12,6 +12,7 @@
 
 #include "idfile.h"
 #include "log.h"
+#include "trust.h"
 #include "util.h"
 
 #ifdef _WIN32
@@ -70,6 +71,14 @@ static void saba_sync_dir(const char *root)
 }
 #endif
 
+int saba_host_id_valid(const char *id)
+{
+	size_t n = id != NULL ? strlen(id) : 0;
+
+	return n > 0 && n <= SABA_HOST_ID_MAX &&
+	       strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
 int saba_idfile_read(const char *root, char **id, char *err, size_t errlen)
 {
 	char *path = saba_asprintf("%s/id", root);
@@ -80,7 +89,8 @@ int saba_idfile_read(const char *root, char **id, char *err, size_t errlen)
 	if (s == NULL) {
 		rc = errno == ENOENT ? 1 : -1;
 		if (rc < 0)
-			snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+			snprintf(err, errlen, "cannot read %s: %s", path,
+				 saba_file_strerror(errno));
 		goto out;
 	}
 	/* Like mackerel-agent: only trailing CR/LF are trimmed. */
@@ -89,6 +99,17 @@ int saba_idfile_read(const char *root, char **id, char *err, size_t errlen)
 	if (*s == '\0') {
 		free(s);
 		rc = 1;
+		goto out;
+	}
+	/* It becomes a path of every request: "h#x" would retire
+	 * /api/v0/hosts/h, "h?x=" would poison every post. */
+	if (!saba_host_id_valid(s)) {
+		snprintf(err, errlen,
+			 "%s holds \"%.64s\", which is not a Mackerel host id (letters, digits, _ "
+			 "and - only); fix or remove it",
+			 path, s);
+		free(s);
+		rc = -1;
 		goto out;
 	}
 	*id = s;
@@ -120,9 +141,14 @@ static int saba_write_all(int fd, const char *s, size_t n)
  * system"), not the ENOENT that follows from it. */
 static int saba_mkdirs(const char *dir)
 {
-	char *p = saba_strdup(dir);
+	char *p;
 	int rc = 0, first = 0;
 
+	if (*dir == '\0') {
+		errno = ENOENT;
+		return -1;
+	}
+	p = saba_strdup(dir);
 	for (char *s = p + 1; *s != '\0'; s++) {
 		char c = *s;
 
@@ -184,6 +210,27 @@ out:
 	free(tmp);
 	free(path);
 	return rc;
+}
+
+int saba_root_prepare(const char *root, int create, char *err, size_t errlen)
+{
+	struct stat st;
+	char why[1024];
+
+	if (create && saba_mkdirs(root) != 0) {
+		snprintf(err, errlen, "cannot create %s: %s", root, strerror(errno));
+		return -1;
+	}
+	if (stat(root, &st) != 0 && errno == ENOENT)
+		return 1;
+	if (saba_trust_path(root, SABA_TRUST_DIR, why, sizeof(why)) != 0) {
+		snprintf(err, errlen,
+			 "refusing root %s: %s (whoever can write it can plant the host id, or "
+			 "a FIFO as one)",
+			 root, why);
+		return -1;
+	}
+	return 0;
 }
 
 int saba_idfile_write(const char *root, const char *id, char *err, size_t errlen)
@@ -264,7 +311,8 @@ int saba_pending_read(const char *root, struct saba_pending *p, char *err, size_
 	if (s == NULL) {
 		rc = errno == ENOENT ? 1 : -1;
 		if (rc < 0)
-			snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+			snprintf(err, errlen, "cannot read %s: %s", path,
+				 saba_file_strerror(errno));
 		goto out;
 	}
 	j = json_loads(s, JSON_REJECT_DUPLICATES, &jerr);

@@ -43,6 +43,7 @@ struct saba_pool;
 struct saba_instances {
 	struct saba_ctx **v;
 	int n;
+	struct saba_conf *conf; /* a reference: the instances point into it */
 	struct saba_pool *pool; /* the collector's workers, while started */
 };
 

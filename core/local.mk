@@ -7,15 +7,19 @@ core_libsabacore_la_SOURCES = \
 	core/log.c core/log.h \
 	core/crash.c core/crash.h \
 	core/util.c core/util.h \
+	core/trust.c core/trust.h \
 	core/conf.c core/conf.h \
+	core/conftext.c core/conftext.h \
 	core/loader.c core/loader.h \
 	core/instance.c core/instance.h \
+	core/hook.c core/hook.h \
 	core/host_api.c core/host_api.h \
 	core/apischema.c core/apischema.h \
 	core/runtime.c core/runtime.h \
 	core/http.c core/http.h core/http_transport.h \
 	core/api.c core/api.h \
 	core/idfile.c core/idfile.h \
+	core/lock.c core/lock.h \
 	core/spec.c core/spec.h \
 	core/register.c core/register.h \
 	core/queue.c core/queue.h \

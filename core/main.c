@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #ifndef _WIN32
 #include <malloc.h>
 #endif
@@ -13,6 +14,7 @@
 
 #include "agent.h"
 #include "commands.h"
+#include "conf.h"
 #include "http.h"
 #include "log.h"
 #ifdef _WIN32
@@ -60,6 +62,27 @@ static void saba_usage(FILE *f, const char *config)
 		config);
 }
 
+#ifndef _WIN32
+static void saba_on_sigpipe(int sig)
+{
+	(void)sig;
+}
+
+/* A write to a closed pipe (stderr gone, a log reader that quit) fails
+ * with EPIPE instead of ending the agent silently.  A handler, not
+ * SIG_IGN: the commands the agent runs get the default back at exec. */
+static void saba_survive_sigpipe(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = saba_on_sigpipe;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
+}
+#endif
+
 enum {
 	OPT_ROOT = 256,
 	OPT_PLUGIN_DIR,
@@ -90,6 +113,9 @@ int main(int argc, char **argv)
 	const char *cmd = "run", *action = NULL, *log_file = NULL;
 	int c, level = SABA_LOG_INFO, rc;
 
+#ifndef _WIN32
+	saba_survive_sigpipe();
+#endif
 	while ((c = getopt_long(argc, argv, "c:vqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -146,6 +172,14 @@ int main(int argc, char **argv)
 			cmd);
 		return 2;
 	}
+#ifndef _WIN32
+	/* run: from here on its signal thread takes SIGTERM and the rest
+	 * (agent.c); nothing may end the agent before that thread is up. */
+	if (strcmp(cmd, "run") == 0)
+		saba_agent_block_signals();
+#endif
+	if (saba_conf_take_env_apikey() != 0)
+		return 2;
 	saba_log_init(level);
 	if (log_file != NULL && saba_log_file(log_file) != 0)
 		return 2;

@@ -54,11 +54,7 @@ static const char *saba_answer_id(json_t *v)
 {
 	const char *id = json_string_value(v);
 
-	if (id == NULL || *id == '\0' ||
-	    strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
-		    strlen(id))
-		return NULL;
-	return id;
+	return saba_host_id_valid(id) ? id : NULL;
 }
 
 /* Where the registration token goes (enum saba_token): meta under this

@@ -78,7 +78,8 @@ INTEGRATION_TESTS = \
 	tests/integration/test_errors.py \
 	tests/integration/test_cli.py \
 	tests/integration/test_registration.py \
-	tests/integration/test_conformance.py
+	tests/integration/test_conformance.py \
+	tests/integration/test_security.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py \
 	tests/integration/apischema.py tests/integration/fakeapi.py tests/integration/fakeserver.py tests/data
