@@ -6,7 +6,7 @@
 top=$(cd "$(dirname "$0")/.." && pwd)
 agent=${SABA_AGENT:-$top/core/saba-agent}
 plugins=${SABA_PLUGIN_DIR:-$top/plugins/.libs}
-test_plugins=${SABA_TEST_PLUGIN_DIR:-$top/tests/plugins/.libs}
+test_plugins=${SABA_TEST_PLUGIN_DIR:-$top/tests/core/fixtures/.libs}
 [ -x "$agent" ] || {
 	echo "build first: $agent not found" >&2
 	exit 1

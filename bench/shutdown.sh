@@ -4,7 +4,7 @@
 #      sink, signalled 0.8 s past a tick, after that tick's post), beside
 #      collectd (write_http to a sink) and node-exporter;
 #   2. SIGTERM to the retire request on the wire, with the test trigger
-#      plugin (tests/plugins/trigger.c) classifying the stop as a poweroff;
+#      plugin (tests/core/fixtures/trigger.c) classifying the stop as a poweroff;
 #   3. the same when the API is a black hole (the sink stops answering 2 s
 #      before the SIGTERM, so a post hangs and metrics are queued): time to
 #      exit, which must stay within retire.timeout + 1 s.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The fleet sweeper at scale: the real agent with an ec2 instance
 # (cloud_platform = "none", sweep = true) against the fake Mackerel API and
-# the fake EC2 (tests/ec2/fakeec2.js, signatures checked with aws4) on
+# the fake EC2 (tests/plugins/ec2/fakeec2.js, signatures checked with aws4) on
 # 127.0.0.1, with N hosts (default 10000) whose instances are all known to
 # EC2.  Prints, per sweep, its wall time (the agent's own log line), the
 # requests it made to EC2 and to the API, and what it retired; then the
@@ -10,7 +10,7 @@
 #   bench/sweep.sh [N] [SWEEPS]      (defaults 10000 and 3)
 #
 # Run from a built tree (make first).  Needs node; fetches aws4 once (see
-# tests/ec2/aws4.py).  Nothing leaves the machine but that fetch.
+# tests/plugins/ec2/aws4.py).  Nothing leaves the machine but that fetch.
 set -eu
 
 n=${1:-10000}
@@ -32,7 +32,8 @@ import time
 
 top, agent, plugins, n, sweeps = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), \
     int(sys.argv[5])
-sys.path[:0] = [os.path.join(top, "tests", "integration"), os.path.join(top, "tests", "ec2")]
+sys.path[:0] = [os.path.join(top, "tests", "integration"),
+                os.path.join(top, "tests", "plugins", "ec2")]
 from fakeapi import FakeMackerel  # noqa: E402
 from fakeec2 import FakeEC2  # noqa: E402
 from harness import cfg_text  # noqa: E402

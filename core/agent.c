@@ -30,7 +30,7 @@
 #include "spec.h"
 #include "util.h"
 #ifdef _WIN32
-#include "console_win.h"
+#include "os/win32/console.h"
 #endif
 
 #define SABA_SPEC_INTERVAL_MS (3600 * 1000)

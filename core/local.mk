@@ -53,3 +53,21 @@ EXTRA_DIST += core/http_curl.c
 core_saba_agent_SOURCES = core/main.c
 core_saba_agent_CFLAGS = $(core_libsabacore_la_CFLAGS)
 core_saba_agent_LDADD = core/libsabacore.la
+
+# Windows (./configure --host=x86_64-w64-mingw32): the POSIX pieces mingw
+# lacks, the console and service hosts, and the host spec through Win32.
+if SABA_WINDOWS
+core_libsabacore_la_SOURCES += core/os/win32/compat.c core/os/win32/compat.h \
+	core/os/win32/console.c core/os/win32/console.h \
+	core/os/win32/service.c core/os/win32/service.h \
+	core/os/win32/spec.c
+core_libsabacore_la_LIBADD += -liphlpapi -lws2_32 -ladvapi32
+# Static objects only: libtool's DLL objects get -DDLL_EXPORT, which makes
+# winpthreads' headers import from its DLL.
+core_libsabacore_la_LIBTOOLFLAGS = --tag=disable-shared
+# One self-contained .exe: no libgcc or winpthread DLLs beside it.
+core_saba_agent_LDFLAGS = -all-static
+endif
+EXTRA_DIST += core/os/win32/compat.c core/os/win32/compat.h core/os/win32/console.c \
+	core/os/win32/console.h core/os/win32/service.c core/os/win32/service.h \
+	core/os/win32/spec.c

@@ -18,7 +18,7 @@
 #include "http.h"
 #include "log.h"
 #ifdef _WIN32
-#include "service_win.h"
+#include "os/win32/service.h"
 /* As upstream: the config, the id file and plugins\ live next to the
  * executable. */
 #define SABA_DEFAULT_CONFIG saba_win_exe_path("saba-agent.conf")

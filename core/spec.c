@@ -15,7 +15,7 @@
 #include "spec.h"
 #include "util.h"
 
-/* Windows: spec_win.c has the kernel, interfaces and host name. */
+/* Windows: os/win32/spec.c has the kernel, interfaces and host name. */
 #ifndef _WIN32
 
 /* gopsutil's names for the distributions upstream normalises. */

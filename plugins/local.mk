@@ -1,26 +1,29 @@
-# Built-in plugins, one module each.  Helpers shared by several plugins are a
-# convenience library linked into each module (never into the agent).
-noinst_LTLIBRARIES += plugins/libsabaprocfs.la
-plugins_libsabaprocfs_la_SOURCES = plugins/procfs.c plugins/procfs.h
+# Built-in plugins: plugins/lib/ holds the helpers they share, every other
+# folder is one plugin with its own fragment, which builds the module and
+# registers the plugin's tests.  Each module stays plugins/<name>.la, so
+# every built plugin lands in plugins/.libs (the Windows metric DLLs in
+# plugins/win/.libs: their names are the Linux plugins').
 
-# Shared by the shutdown triggers: stop kind names, the retire_on setting.
-noinst_LTLIBRARIES += plugins/libsabatrigger.la
-plugins_libsabatrigger_la_SOURCES = plugins/retire_on.c plugins/retire_on.h
-
-# Config readers for plugins (ec2, windows_scm): a ranged integer setting.
-noinst_LTLIBRARIES += plugins/libsabaplugconf.la
-plugins_libsabaplugconf_la_SOURCES = plugins/plugconf.c plugins/plugconf.h
-
-if BUILD_PLUGIN_LOADAVG
-plugin_LTLIBRARIES += plugins/loadavg.la
-plugins_loadavg_la_SOURCES = plugins/loadavg.c
-plugins_loadavg_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_loadavg_la_LIBADD = plugins/libsabaprocfs.la
+if SABA_WINDOWS
+# A DLL must resolve every symbol when linked; plugins use only the host
+# table anyway.
+PLUGIN_LDFLAGS += -no-undefined
 endif
 
-if BUILD_PLUGIN_MEMORY
-plugin_LTLIBRARIES += plugins/memory.la
-plugins_memory_la_SOURCES = plugins/memory.c
-plugins_memory_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_memory_la_LIBADD = plugins/libsabaprocfs.la
-endif
+# No libgcc or winpthread DLL beside the plugin DLLs.
+SABA_WIN_DLL_LDFLAGS = -Wc,-static-libgcc
+
+include plugins/lib/local.mk
+include plugins/loadavg/local.mk
+include plugins/memory/local.mk
+include plugins/cpu/local.mk
+include plugins/disk/local.mk
+include plugins/interface/local.mk
+include plugins/filesystem/local.mk
+include plugins/exec/local.mk
+include plugins/check/local.mk
+include plugins/systemd/local.mk
+include plugins/sysv/local.mk
+include plugins/ec2/local.mk
+include plugins/windows_scm/local.mk
+include plugins/windows_metrics/local.mk

@@ -70,12 +70,13 @@ SABA_TEST_LINK_FLAGS = $(AM_LDFLAGS) -no-install
 # fakes, the descriptor and retire rules).  Without core/, on purpose.
 if HAVE_CUNIT
 if !SABA_WINDOWS
-check_PROGRAMS += tests/unit/test_plugin_test
-TESTS += tests/unit/test_plugin_test
-tests_unit_test_plugin_test_SOURCES = tests/unit/test_plugin_test.c tests/unit/unit.h
-tests_unit_test_plugin_test_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(SABA_TEST_CFLAGS)
-tests_unit_test_plugin_test_LDADD = $(SABA_TEST_LIBS) $(CUNIT_LIBS)
-tests_unit_test_plugin_test_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
+check_PROGRAMS += tests/sdk/test_plugin_test
+TESTS += tests/sdk/test_plugin_test
+tests_sdk_test_plugin_test_SOURCES = tests/sdk/test_plugin_test.c tests/lib/unit.h
+tests_sdk_test_plugin_test_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_sdk_test_plugin_test_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(SABA_TEST_CFLAGS)
+tests_sdk_test_plugin_test_LDADD = $(SABA_TEST_LIBS) $(CUNIT_LIBS)
+tests_sdk_test_plugin_test_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
 endif
 endif
 

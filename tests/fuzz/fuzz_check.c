@@ -8,7 +8,7 @@
  * "timeout" or "nostart", then stdout, then optionally a NUL byte and
  * stderr.
  */
-#include "plugins/check.c"
+#include "plugins/check/check.c"
 
 #include <signal.h>
 

@@ -4,7 +4,7 @@
  * <procfs>/cpuinfo through host_spec() (meta.cpu).
  * Input: stat, "%%", stat, "%%", cpuinfo.
  */
-#include "plugins/cpu.c"
+#include "plugins/cpu/cpu.c"
 
 #include <jansson.h>
 

@@ -5,7 +5,7 @@
  * come from the input.
  * Input: diskstats, "%%", diskstats, "%%", model, "%%", size.
  */
-#include "plugins/disk.c"
+#include "plugins/disk/disk.c"
 
 #include <jansson.h>
 

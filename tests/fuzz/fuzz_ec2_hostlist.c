@@ -1,6 +1,6 @@
 /*
  * fuzz_ec2_hostlist: Mackerel host lists through the sweeper's streaming
- * reader (ec2_hostlist.c), in pieces of a size the input chooses, against
+ * reader (plugins/ec2/hostlist.c), in pieces of a size the input chooses, against
  * jansson reading the whole text: when the reader accepts a list, jansson
  * must read the same "hosts", element by element; when jansson reads an
  * object whose "hosts" is an array, the reader must accept it too (unless
@@ -14,7 +14,7 @@
 #include <jansson.h>
 
 #include "fuzz.h"
-#include "plugins/ec2_hostlist.h"
+#include "plugins/ec2/hostlist.h"
 
 static int fuzz_collect(void *arg, json_t *host)
 {

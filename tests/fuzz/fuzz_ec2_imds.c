@@ -1,15 +1,15 @@
 /*
  * fuzz_ec2_imds: IMDS answers (and the Mackerel host answer of the host
  * check) through the ec2 plugin's readers: the spot instance-action JSON
- * and the Auto Scaling lifecycle state (ec2_classify.c), whether a host
+ * and the Auto Scaling lifecycle state (plugins/ec2/classify.c), whether a host
  * answer names this instance, the DMI uuid, the instance id, region and
- * identity document and meta.cloud (ec2_identity.c), and the instance
- * role's credentials JSON (ec2_aws.c, through its IMDS callback).  Each
+ * identity document and meta.cloud (plugins/ec2/identity.c), and the instance
+ * role's credentials JSON (plugins/ec2/aws.c, through its IMDS callback).  Each
  * verdict is checked against one worked out here, each evidence line must
  * be one printable line: it goes to the log and into a retire reason.
  *
  * Only the IMDS transfer is replaced: saba_imds_get() below serves the
- * input's parts by path (ec2_imds.c is not linked).
+ * input's parts by path (plugins/ec2/imds.c is not linked).
  *
  * Input: parts separated by "%%": spot/instance-action,
  * autoscaling/target-lifecycle-state, the Mackerel host answer,
@@ -27,10 +27,10 @@
 #include <jansson.h>
 
 #include "fuzz.h"
-#include "plugins/ec2_aws.h"
-#include "plugins/ec2_classify.h"
-#include "plugins/ec2_identity.h"
-#include "plugins/ec2_imds.h"
+#include "plugins/ec2/aws.h"
+#include "plugins/ec2/classify.h"
+#include "plugins/ec2/identity.h"
+#include "plugins/ec2/imds.h"
 
 #define FUZZ_CI "i-0123456789abcdef0.ec2.amazonaws.com"
 
@@ -219,7 +219,7 @@ static void fuzz_identity(void)
 	free(uuid);
 }
 
-/* ec2_aws.c's IMDS callback, as the plugin passes it. */
+/* plugins/ec2/aws.c's IMDS callback, as the plugin passes it. */
 static long fuzz_imds_fn(void *arg, const char *path, char **body, char *err, size_t err_len)
 {
 	return saba_imds_get(arg, path, body, err, err_len);

@@ -1,6 +1,6 @@
 /*
  * fuzz_ec2_xml: DescribeInstances answers through the ec2 plugin's expat
- * reader (ec2_xml.c), read twice: in one piece, and in pieces of a size
+ * reader (plugins/ec2/xml.c), read twice: in one piece, and in pieces of a size
  * the input chooses, as libcurl may hand them over.  Both readings must
  * agree, and what the reader reports must be what the sweeper and
  * confirm_retire may rely on.
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "plugins/ec2_xml.h"
+#include "plugins/ec2/xml.h"
 
 static struct saba_ec2_xml *fuzz_read(const char *data, size_t len, size_t piece, int *rc)
 {
@@ -23,7 +23,7 @@ static struct saba_ec2_xml *fuzz_read(const char *data, size_t len, size_t piece
 	for (size_t off = 0; *rc == 0 && off < len; off += piece)
 		*rc = saba_ec2_xml_feed(x, data + off, len - off < piece ? len - off : piece, 0);
 	if (*rc == 0)
-		*rc = saba_ec2_xml_feed(x, "", 0, 1); /* as ec2_aws.c ends */
+		*rc = saba_ec2_xml_feed(x, "", 0, 1); /* as plugins/ec2/aws.c ends */
 	return x;
 }
 

@@ -8,7 +8,7 @@
  * for its stdout.
  * Input: the meta run's output, "%%", a normal run's output.
  */
-#include "plugins/exec.c"
+#include "plugins/exec/exec.c"
 
 #include <saba/plugin-test.h>
 #include "fuzz.h"

@@ -4,7 +4,7 @@
  * point.  The mounts that pass its rules are statvfs'd: this machine's
  * real paths.  Input: the file.
  */
-#include "plugins/filesystem.c"
+#include "plugins/filesystem/filesystem.c"
 
 #include <jansson.h>
 

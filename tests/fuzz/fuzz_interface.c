@@ -3,7 +3,7 @@
  * plugin's collect() (a delta plugin: the second one reports).
  * Input: net/dev, "%%", net/dev.
  */
-#include "plugins/interface.c"
+#include "plugins/interface/interface.c"
 
 #include <saba/plugin-test.h>
 #include "fuzz.h"

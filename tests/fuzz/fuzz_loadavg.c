@@ -5,7 +5,7 @@
  * The plugin's source is compiled into the harness (as in every plugin
  * target): one plugin per program, its entry point called directly.
  */
-#include "plugins/loadavg.c"
+#include "plugins/loadavg/loadavg.c"
 
 #include <saba/plugin-test.h>
 #include "fuzz.h"

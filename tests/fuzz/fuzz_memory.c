@@ -2,7 +2,7 @@
  * fuzz_memory: <procfs>/meminfo through the memory plugin's collect() and
  * host_spec() (meta.memory).  Input: the file.
  */
-#include "plugins/memory.c"
+#include "plugins/memory/memory.c"
 
 #include <jansson.h>
 

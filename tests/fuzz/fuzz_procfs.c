@@ -1,8 +1,9 @@
 /*
  * fuzz_procfs: the helpers every /proc plugin parses with, each checked
- * against an answer worked out independently here: the procfs setting
- * (procfs.c) and metricutil.c's lines, fields, numbers, metric names,
- * JSON strings and counter samples.
+ * against an answer worked out independently here (all in plugins/lib/):
+ * the procfs setting (procfs.c), lines, fields and numbers (textfile.c),
+ * metric names (metricname.c), JSON strings (jsontext.c) and counter
+ * samples (samples.c).
  * Input: a procfs setting, "%%", then text as in a /proc file.
  */
 #include <errno.h>
@@ -14,8 +15,11 @@
 
 #include <saba/plugin-test.h>
 #include "fuzz.h"
-#include "plugins/metricutil.h"
-#include "plugins/procfs.h"
+#include "plugins/lib/jsontext.h"
+#include "plugins/lib/metricname.h"
+#include "plugins/lib/procfs.h"
+#include "plugins/lib/samples.h"
+#include "plugins/lib/textfile.h"
 
 #define FUZZ_FIELDS 8
 

@@ -5,7 +5,7 @@
  * that the newest runlevel record really says.
  * Input: the file (an array of struct utmpx).
  */
-#include "plugins/sysv.c"
+#include "plugins/sysv/sysv.c"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 #!/bin/sh
-# One bounded libFuzzer run of a target, for `make fuzz` (tests/fuzz.mk):
+# One bounded libFuzzer run of a target, for `make fuzz` (tests/fuzz/local.mk):
 #
 #   run.sh OUT FUZZDIR NAME SECONDS [libFuzzer options...]
 #       runs OUT/fuzz_NAME on its corpus (FUZZDIR/corpus/NAME, the

@@ -1,5 +1,5 @@
 """The threaded HTTP server the Python fakes share (fakeapi.FakeMackerel,
-tests/ec2/fakeimds.FakeImds).  Python 3 standard library only.
+tests/plugins/ec2/fakeimds.FakeImds).  Python 3 standard library only.
 
     class FakeThing(FakeServer):
         def __init__(self, port=0):

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""The ec2 plugin in the real agent, against a fake IMDS (tests/ec2/fakeimds.py),
-the fake EC2 Query API (tests/ec2/fakeec2.js, every signature checked with
+"""The ec2 plugin in the real agent, against a fake IMDS (tests/plugins/ec2/fakeimds.py),
+the fake EC2 Query API (tests/plugins/ec2/fakeec2.js, every signature checked with
 aws4) and the fake Mackerel API, all on 127.0.0.1:
 
 - identity: customIdentifier and meta.cloud as mackerel-agent sends them, and
@@ -23,7 +23,7 @@ import urllib.request
 import harness
 from harness import AgentTestCase, free_port, scaled
 
-sys.path.insert(0, os.path.join(harness.SRCDIR, "tests", "ec2"))
+sys.path.insert(0, os.path.join(harness.SRCDIR, "tests", "plugins", "ec2"))
 
 from fakeimds import DEFAULT_ITEMS, INSTANCE_ID, REGION, FakeImds  # noqa: E402
 

@@ -2,7 +2,7 @@
 """The fleet sweeper in the real agent: an `ec2` instance with
 cloud_platform = "none", sweep = true and two regions, against the fake
 Mackerel API (tests/integration/fakeapi.py) and the fake EC2
-(tests/ec2/fakeec2.js, every signature checked with aws4), both on 127.0.0.1:
+(tests/plugins/ec2/fakeec2.js, every signature checked with aws4), both on 127.0.0.1:
 
 - terminated and shutting-down instances retire their hosts exactly once;
   running, stopped, absent-within-grace and never-listed ones never do;
@@ -23,7 +23,7 @@ import time
 import harness
 from harness import AgentTestCase, scaled
 
-sys.path.insert(0, os.path.join(harness.SRCDIR, "tests", "ec2"))
+sys.path.insert(0, os.path.join(harness.SRCDIR, "tests", "plugins", "ec2"))
 
 from fakeec2 import FakeEC2  # noqa: E402
 

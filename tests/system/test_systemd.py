@@ -23,7 +23,7 @@ from the mirror apt already uses and cached under /var/cache/saba-agent-test/.
 Nothing but 127.0.0.1 and that mirror is contacted.
 
 The rootfs cache, the container and the install are shared with
-test_sysv.py (nspawn.py).  Environment (tests/system.mk): SABA_TOP_BUILDDIR,
+test_sysv.py (nspawn.py).  Environment (tests/local.mk): SABA_TOP_BUILDDIR,
 SABA_MAKE, SABA_SRCDIR; SABA_KEEP_TMP keeps the scratch rootfs;
 SABA_SYSTEM_SCENARIOS=boot5,boot1 runs only those boots.
 """

@@ -21,13 +21,13 @@ last user process exits), and per scenario a fresh API and root:
                  the registered host; the id file is gone
     no event     control 200 with require_event_1074 on: Wine has no event
                  1074 -> no retire
-    ec2 identity ec2.dll against the fake IMDS (tests/ec2/fakeimds.py) with
+    ec2 identity ec2.dll against the fake IMDS (tests/plugins/ec2/fakeimds.py) with
                  cloud_platform "auto" (no DMI uuid: IMDS decides): the host
                  AWS integration created is adopted by customIdentifier and
                  gets meta.cloud; the poller polls about once a second;
                  sc stop -> no retire
     ec2 confirm  ec2.dll with retire.confirm = "always", the fake EC2
-                 (tests/ec2/fakeec2.js, SigV4 checked, IMDS role credentials):
+                 (tests/plugins/ec2/fakeec2.js, SigV4 checked, IMDS role credentials):
                  control 200 -> exactly one retire for shutting-down and
                  terminated; none for stopping, stopped or an EC2 that does
                  not answer, and the service stops cleanly
@@ -49,7 +49,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "ec2"))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "plugins", "ec2"))
 import harness  # noqa: E402
 from harness import cfg_text  # noqa: E402
 from fakeapi import FakeMackerel  # noqa: E402

@@ -1,0 +1,485 @@
+/*
+ * check: Nagios-style check plugins as mackerel-agent runs them.  A thread
+ * started by start() runs the command at once and then every
+ * check_interval minutes; its exit status gives the status (0 OK,
+ * 1 WARNING, 2 CRITICAL, 3 UNKNOWN, anything else UNKNOWN) and its stdout
+ * the message.  Results go to POST /api/v0/monitoring/checks/report
+ * through the agent, under the instance's name; an unchanged OK is not
+ * sent again.
+ *
+ * Config:
+ *   command = "check_load -w 4 -c 8" | [ "/path/check", "-w", "4" ];
+ *   env = { NAME = "value"; };  user = "nobody";  timeout = 30;
+ *   check_interval = 1;          minutes, 1..60
+ *   notification_interval = 10; minutes (at least 10)
+ *   max_check_attempts = 1;      1..10
+ *   memo = "...";                up to 250 characters
+ *   prevent_alert_auto_close = false;  never send OK
+ *   action = { command = "notify.sh"; user = "nobody"; timeout = "10"; };
+ *   action_env = { NAME = "value"; };  extra environment of the action
+ *   custom_identifier = "...";   report for the host with this id
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <saba/plugin.h>
+
+#include "lib/command.h"
+
+#define SABA_CHECK_MESSAGE_CHARS 1024
+#define SABA_CHECK_MEMO_CHARS	 250
+#define SABA_CHECK_OUT_CAP	 (16 * 1024) /* enough for 1024 characters */
+#define SABA_CHECK_ERR_CAP	 (16 * 1024)
+
+struct saba_check {
+	const struct saba_host *host;
+	saba_ctx *ctx;
+	const char *name; /* the instance name: the check monitor's name */
+	struct saba_cmd cmd, action;
+	int has_action;
+	int64_t interval_ms;
+	int notification_interval; /* minutes; 0: not set */
+	int max_check_attempts;	   /* 0: not set */
+	char *memo;
+	int prevent_alert_auto_close;
+	char *custom_identifier;
+	struct saba_cmd_cancel cancel;
+	struct saba_cmd_ratelimit rl;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* CLOCK_MONOTONIC: wakes the wait on stop */
+	pthread_t thread;
+	int has_thread, stopping;
+
+	/* the previous result; the check thread's own */
+	int last_status; /* -1: none yet */
+	char *last_message;
+};
+
+static const struct saba_config_key saba_check_keys[] = {
+	SABA_CMD_CONFIG_KEYS,
+	{"check_interval", SABA_CFG_INT, "minutes between checks, 1..60 (default 1)"},
+	{"notification_interval", SABA_CFG_INT, "minutes between notifications (at least 10)"},
+	{"max_check_attempts", SABA_CFG_INT, "failures before an alert, 1..10"},
+	{"memo", SABA_CFG_STRING, "memo of the check monitor (up to 250 characters)"},
+	{"prevent_alert_auto_close", SABA_CFG_BOOL, "never send OK, so alerts stay open"},
+	{"action", SABA_CFG_GROUP,
+	 "run after every check: { command = \"...\"; user = \"...\"; timeout = \"30\"; }"},
+	{"action_env", SABA_CFG_GROUP, "extra environment of the action"},
+	{"custom_identifier", SABA_CFG_STRING, "report for the host with this id"},
+	{NULL, 0, NULL},
+};
+
+static const char *const saba_check_names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+
+/* Bytes of the first max characters of UTF-8 text s. */
+static size_t saba_check_cut(const char *s, size_t max)
+{
+	size_t i = 0, chars = 0;
+
+	for (; s[i] != '\0' && chars < max; chars++) {
+		i++;
+		while (((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+	}
+	return i;
+}
+
+static int saba_check_int(struct saba_check *ck, const char *key, long long *out)
+{
+	int rc = ck->host->config_int(ck->ctx, key, out);
+
+	return rc == SABA_NOTFOUND ? SABA_OK : rc;
+}
+
+/* action = { command; user; timeout } (strings: the agent's groups hold
+ * strings only) and action_env. */
+static int saba_check_action(struct saba_check *ck)
+{
+	const struct saba_host *host = ck->host;
+	int n = host->config_count(ck->ctx, "action"), rc = SABA_OK;
+	char err[256];
+
+	if (n == SABA_NOTFOUND)
+		return SABA_OK;
+	if (n < 0)
+		return SABA_INVALID;
+	ck->action.timeout_ms = SABA_CMD_DEFAULT_TIMEOUT * 1000;
+	for (int i = 0; i < n && rc == SABA_OK; i++) {
+		const char *name = NULL, *value = NULL;
+		char *end;
+		long t;
+
+		if (host->config_element(ck->ctx, "action", i, &name, &value) != SABA_OK ||
+		    name == NULL) {
+			host->config_error(ck->ctx, "action", "must be a group of strings");
+			return SABA_INVALID;
+		}
+		if (strcmp(name, "command") == 0 && *value != '\0') {
+			rc = saba_cmd_set_shell(&ck->action, value);
+		} else if (strcmp(name, "user") == 0) {
+			rc = *value ? saba_cmd_set_user(&ck->action, value, err, sizeof(err))
+				    : SABA_OK;
+			if (rc != SABA_OK)
+				host->config_error(ck->ctx, "action", "user: %s", err);
+		} else if (strcmp(name, "timeout") == 0) {
+			t = strtol(value, &end, 10);
+			if (*value == '\0' || *end != '\0' || t < 1 || t > SABA_CMD_MAX_TIMEOUT) {
+				host->config_error(ck->ctx, "action", "timeout: must be 1..%d",
+						   SABA_CMD_MAX_TIMEOUT);
+				return SABA_INVALID;
+			}
+			ck->action.timeout_ms = (int)t * 1000;
+		} else {
+			host->config_error(ck->ctx, "action", "unknown key \"%s\"", name);
+			return SABA_INVALID;
+		}
+	}
+	if (rc != SABA_OK)
+		return rc;
+	if (ck->action.argv == NULL) {
+		host->config_error(ck->ctx, "action", "needs a command");
+		return SABA_INVALID;
+	}
+	n = host->config_count(ck->ctx, "action_env");
+	for (int i = 0; i < n && rc == SABA_OK; i++) {
+		const char *name = NULL, *value = NULL;
+
+		if (host->config_element(ck->ctx, "action_env", i, &name, &value) != SABA_OK ||
+		    name == NULL)
+			return SABA_INVALID;
+		rc = saba_cmd_add_env(&ck->action, name, value, err, sizeof(err));
+		if (rc != SABA_OK)
+			host->config_error(ck->ctx, "action_env", "%s", err);
+	}
+	ck->has_action = rc == SABA_OK;
+	return rc;
+}
+
+static int saba_check_settings(struct saba_check *ck)
+{
+	const struct saba_host *host = ck->host;
+	long long interval = 1, notify = 0, attempts = 0;
+	const char *s;
+	int rc;
+
+	rc = saba_cmd_from_config(host, ck->ctx, &ck->cmd);
+	if (rc == SABA_OK)
+		rc = saba_check_int(ck, "check_interval", &interval);
+	if (rc == SABA_OK)
+		rc = saba_check_int(ck, "notification_interval", &notify);
+	if (rc == SABA_OK)
+		rc = saba_check_int(ck, "max_check_attempts", &attempts);
+	if (rc == SABA_OK)
+		rc = host->config_bool(ck->ctx, "prevent_alert_auto_close",
+				       &ck->prevent_alert_auto_close);
+	if (rc != SABA_OK && rc != SABA_NOTFOUND)
+		return rc;
+	if (interval < 1 || interval > 60) {
+		host->log(ck->ctx, SABA_LOG_WARNING,
+			  "check_interval %lld is out of 1..60; using %d", interval,
+			  interval < 1 ? 1 : 60);
+		interval = interval < 1 ? 1 : 60;
+	}
+	ck->interval_ms = interval * 60000;
+	if (notify < 0) {
+		host->config_error(ck->ctx, "notification_interval", "must not be negative");
+		return SABA_INVALID;
+	}
+	if (notify > 0 && notify < 10) {
+		/* the API's minimum */
+		host->log(ck->ctx, SABA_LOG_WARNING, "notification_interval raised to 10 minutes");
+		notify = 10;
+	}
+	ck->notification_interval = notify > 1000000 ? 1000000 : (int)notify;
+	if (attempts != 0 && (attempts < 1 || attempts > 10)) {
+		host->config_error(ck->ctx, "max_check_attempts", "must be 1..10");
+		return SABA_INVALID;
+	}
+	if (attempts > 1 && ck->prevent_alert_auto_close) {
+		host->log(ck->ctx, SABA_LOG_WARNING,
+			  "max_check_attempts is 1 with prevent_alert_auto_close");
+		attempts = 1;
+	}
+	ck->max_check_attempts = (int)attempts;
+	rc = host->config_string(ck->ctx, "memo", &s);
+	if (rc == SABA_OK) {
+		size_t n = saba_check_cut(s, SABA_CHECK_MEMO_CHARS);
+
+		if (s[n] != '\0')
+			host->log(ck->ctx, SABA_LOG_WARNING, "memo is cut to %d characters",
+				  SABA_CHECK_MEMO_CHARS);
+		ck->memo = strndup(s, n);
+		if (ck->memo == NULL)
+			return SABA_ERROR;
+	} else if (rc != SABA_NOTFOUND) {
+		return rc;
+	}
+	rc = host->config_string(ck->ctx, "custom_identifier", &s);
+	if (rc == SABA_OK && *s != '\0')
+		ck->custom_identifier = strdup(s);
+	else if (rc != SABA_OK && rc != SABA_NOTFOUND)
+		return rc;
+	return saba_check_action(ck);
+}
+
+static void saba_check_destroy(void *instance)
+{
+	struct saba_check *ck = instance;
+
+	if (ck == NULL)
+		return;
+	saba_cmd_free(&ck->cmd);
+	saba_cmd_free(&ck->action);
+	saba_cmd_cancel_destroy(&ck->cancel);
+	pthread_mutex_destroy(&ck->lock);
+	pthread_cond_destroy(&ck->cond);
+	free(ck->memo);
+	free(ck->custom_identifier);
+	free(ck->last_message);
+	free(ck);
+}
+
+static int saba_check_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
+{
+	struct saba_check *ck;
+	pthread_condattr_t attr;
+	int rc;
+
+	if (!SABA_CMD_HOST_HAS(host, report_check)) {
+		host->config_error(ctx, NULL, "check plugins need an agent with plugin ABI 1.1");
+		return SABA_INVALID;
+	}
+	ck = calloc(1, sizeof(*ck));
+	if (ck == NULL || saba_cmd_cancel_init(&ck->cancel) != SABA_OK) {
+		host->log(ctx, SABA_LOG_ERR, "cannot set up: %s", strerror(errno));
+		free(ck);
+		return SABA_ERROR;
+	}
+	ck->host = host;
+	ck->ctx = ctx;
+	ck->name = host->instance_name(ctx);
+	ck->last_status = -1;
+	pthread_mutex_init(&ck->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&ck->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	rc = saba_check_settings(ck);
+	if (rc != SABA_OK) {
+		saba_check_destroy(ck);
+		return rc;
+	}
+	*instance = ck;
+	return SABA_OK;
+}
+
+/* The message of a run that did not end with 0..3: why, and what the
+ * command said (stdout, else the first line of stderr). */
+static char *saba_check_reason(const struct saba_cmd_result *res, const char *why)
+{
+	const char *said = res->out_len > 0 ? res->out : res->err;
+	size_t len = res->out_len > 0 ? res->out_len : strcspn(res->err, "\n");
+	char *msg = NULL;
+
+	if (!res->started || len == 0 || res->timed_out)
+		return strdup(why);
+	if (asprintf(&msg, "%s: %.*s", why, (int)len, said) < 0)
+		return NULL;
+	return msg;
+}
+
+/* Run the action with the result in its environment. */
+static void saba_check_run_action(struct saba_check *ck, int status, const char *message)
+{
+	char *env[4] = {NULL, NULL, NULL, NULL};
+	struct saba_cmd_result res;
+
+	if (asprintf(&env[0], "MACKEREL_STATUS=%s", saba_check_names[status]) < 0 ||
+	    asprintf(&env[1], "MACKEREL_PREVIOUS_STATUS=%s",
+		     ck->last_status < 0 ? "" : saba_check_names[ck->last_status]) < 0 ||
+	    asprintf(&env[2], "MACKEREL_CHECK_MESSAGE=%s", message) < 0) {
+		ck->host->log(ck->ctx, SABA_LOG_ERR, "action: out of memory");
+		goto out;
+	}
+	saba_cmd_run(&ck->action, (const char *const *)env, SABA_CHECK_OUT_CAP, SABA_CHECK_ERR_CAP,
+		     &ck->cancel, &res);
+	saba_cmd_log_stderr(ck->host, ck->ctx, SABA_LOG_WARNING, &ck->rl, &res);
+	if (res.error[0] != '\0' && !res.cancelled)
+		ck->host->log(ck->ctx, SABA_LOG_WARNING, "action %s: %s", ck->action.display,
+			      res.error);
+	saba_cmd_result_free(&res);
+out:
+	for (int i = 0; i < 3; i++)
+		free(env[i]);
+}
+
+/* The verdict on one run that started at `started`: report it (unless
+ * filtered) and run the action. */
+static void saba_check_result(struct saba_check *ck, const struct saba_cmd_result *res,
+			      int64_t started)
+{
+	struct saba_check_report rep = {.struct_size = sizeof(rep)};
+	char *message = NULL, why[64];
+	int status = SABA_CHECK_UNKNOWN, send;
+
+	saba_cmd_log_stderr(ck->host, ck->ctx, SABA_LOG_WARNING, &ck->rl, res);
+	if (res->started && !res->timed_out && res->exited && res->code >= 0 && res->code <= 3) {
+		status = res->code;
+		message = strdup(res->out);
+	} else if (res->started && !res->timed_out && res->exited) {
+		snprintf(why, sizeof(why), "exit status %d", res->code);
+		message = saba_check_reason(res, why);
+	} else {
+		message = saba_check_reason(res, res->error);
+	}
+	if (message == NULL) {
+		ck->host->log(ck->ctx, SABA_LOG_ERR, "out of memory");
+		return;
+	}
+	message[saba_check_cut(message, SABA_CHECK_MESSAGE_CHARS)] = '\0';
+	/* upstream's filter: an unchanged OK is news to nobody, and with
+	 * prevent_alert_auto_close an OK never closes an alert */
+	send = !(status == SABA_CHECK_OK && ck->last_status == SABA_CHECK_OK &&
+		 strcmp(message, ck->last_message) == 0) &&
+	       !(status == SABA_CHECK_OK && ck->prevent_alert_auto_close);
+	if (send) {
+		rep.name = ck->name;
+		rep.status = status;
+		rep.message = message;
+		rep.occurred_at = started;
+		rep.notification_interval = ck->notification_interval;
+		rep.max_check_attempts = ck->max_check_attempts;
+		rep.custom_identifier = ck->custom_identifier;
+		ck->host->report_check(ck->ctx, &rep);
+	}
+	if (ck->has_action)
+		saba_check_run_action(ck, status, message);
+	/* last: tests wait for this line */
+	ck->host->log(ck->ctx, SABA_LOG_DEBUG, "result %s%s%s%s", saba_check_names[status],
+		      res->error[0] ? " (" : "", res->error[0] ? res->error : "",
+		      send ? (res->error[0] ? ")" : "")
+			   : (res->error[0] ? "); not reported" : "; not reported"));
+	ck->last_status = status;
+	free(ck->last_message);
+	ck->last_message = message;
+}
+
+/* One check: run, then the verdict. */
+static void saba_check_once(struct saba_check *ck)
+{
+	struct saba_cmd_result res;
+	int64_t started = (int64_t)time(NULL);
+
+	saba_cmd_run(&ck->cmd, NULL, SABA_CHECK_OUT_CAP, SABA_CHECK_ERR_CAP, &ck->cancel, &res);
+	/* the agent is stopping: no verdict */
+	if (!res.cancelled && !saba_cmd_cancelled(&ck->cancel))
+		saba_check_result(ck, &res, started);
+	saba_cmd_result_free(&res);
+}
+
+static void *saba_check_main(void *arg)
+{
+	struct saba_check *ck = arg;
+
+	pthread_mutex_lock(&ck->lock);
+	while (!ck->stopping) {
+		int64_t next = saba_cmd_now_ms() + ck->interval_ms;
+
+		pthread_mutex_unlock(&ck->lock);
+		saba_check_once(ck);
+		pthread_mutex_lock(&ck->lock);
+		/* monotonic: a clock step neither skips nor repeats a check */
+		while (!ck->stopping && saba_cmd_now_ms() < next) {
+			struct timespec ts = {.tv_sec = (time_t)(next / 1000),
+					      .tv_nsec = (long)(next % 1000) * 1000000};
+
+			pthread_cond_timedwait(&ck->cond, &ck->lock, &ts);
+		}
+	}
+	pthread_mutex_unlock(&ck->lock);
+	return NULL;
+}
+
+static int saba_check_start(void *instance)
+{
+	struct saba_check *ck = instance;
+	int e;
+
+	if (ck->has_thread)
+		return SABA_OK;
+	saba_cmd_cancel_reset(&ck->cancel);
+	ck->stopping = 0;
+	e = pthread_create(&ck->thread, NULL, saba_check_main, ck);
+	if (e != 0) {
+		ck->host->log(ck->ctx, SABA_LOG_ERR, "cannot start a thread: %s", strerror(e));
+		return SABA_ERROR;
+	}
+	ck->has_thread = 1;
+	return SABA_OK;
+}
+
+static void saba_check_stop(void *instance)
+{
+	struct saba_check *ck = instance;
+
+	if (!ck->has_thread)
+		return;
+	pthread_mutex_lock(&ck->lock);
+	ck->stopping = 1;
+	pthread_cond_broadcast(&ck->cond);
+	pthread_mutex_unlock(&ck->lock);
+	/* a running check or action is killed */
+	saba_cmd_cancel(&ck->cancel);
+	pthread_join(ck->thread, NULL);
+	ck->has_thread = 0;
+}
+
+static int saba_check_host_spec(void *instance)
+{
+	struct saba_check *ck = instance;
+	json_t *list, *entry;
+	char *text;
+	int rc;
+
+	/* a check of another host is not this host's monitor, as upstream */
+	if (ck->custom_identifier != NULL)
+		return SABA_OK;
+	entry = json_pack("{s:s}", "name", ck->name);
+	if (ck->memo != NULL && *ck->memo != '\0')
+		json_object_set_new(entry, "memo", json_string(ck->memo));
+	list = json_array();
+	json_array_append_new(list, entry);
+	text = json_dumps(list, JSON_COMPACT);
+	json_decref(list);
+	if (text == NULL)
+		return SABA_ERROR;
+	rc = ck->host->spec_set(ck->ctx, "checks", text);
+	free(text);
+	return rc;
+}
+
+static const struct saba_plugin saba_check_plugin = {
+	SABA_PLUGIN_HEADER,
+	.name = "check",
+	.version = "0.1.0",
+	.description = "check plugins (Nagios/mackerel-agent): check monitoring reports",
+	.config_keys = saba_check_keys,
+	.create = saba_check_create,
+	.destroy = saba_check_destroy,
+	.host_spec = saba_check_host_spec,
+	.start = saba_check_start,
+	.stop = saba_check_stop,
+};
+
+SABA_PLUGIN_EXPORT const struct saba_plugin *saba_plugin_entry(void)
+{
+	return &saba_check_plugin;
+}

@@ -1,0 +1,18 @@
+# The cpu plugin: CPU usage (/proc/stat), and its tests through the fake host on
+# fixtures in tests/data/.
+if BUILD_PLUGIN_CPU
+plugin_LTLIBRARIES += plugins/cpu.la
+plugins_cpu_la_SOURCES = plugins/cpu/cpu.c
+plugins_cpu_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_cpu_la_LIBADD = $(SABA_METRIC_LIBADD)
+
+if HAVE_CUNIT
+check_PROGRAMS += tests/plugins/cpu/test_cpu
+TESTS += tests/plugins/cpu/test_cpu
+tests_plugins_cpu_test_cpu_SOURCES = tests/plugins/cpu/test_cpu.c $(PLUGTEST_SOURCES)
+tests_plugins_cpu_test_cpu_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_plugins_cpu_test_cpu_CFLAGS = $(UNIT_CFLAGS) $(SABA_TEST_CFLAGS)
+tests_plugins_cpu_test_cpu_LDADD = $(SABA_TEST_LIBS) $(UNIT_LDADD)
+tests_plugins_cpu_test_cpu_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
+endif
+endif

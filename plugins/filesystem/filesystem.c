@@ -1,0 +1,383 @@
+/*
+ * filesystem: size and usage in bytes of local /dev/ device filesystems, from
+ * <procfs>/self/mounts and statvfs(3) (no df subprocess), with
+ * mackerel-agent's names and rules:
+ *
+ *   filesystem.<dev>.size, filesystem.<dev>.used
+ *   <dev> is the source without "/dev/", [^A-Za-z0-9_-] replaced by "_"
+ *   ("/dev/mapper/vg-root" -> mapper_vg-root), or with use_mountpoint the
+ *   sanitised mount point ("/" -> "_", "/var/log" -> "_var_log").
+ *   used = (f_blocks - f_bfree) * f_frsize, size = used + f_bavail * f_frsize
+ *   (what df's Used + Available give: root's reserve is not counted).
+ *   Skipped: /dev/mapper/docker-*, /dev/dm-* under devicemapper/mnt (Docker's
+ *   devicemapper layers), zero-size filesystems, and sources matching the
+ *   `ignore` regex (matched on the raw source, "/dev/sda1").
+ *   A device mounted several times (bind mounts) is reported once, at its
+ *   shortest mount point, as df does.
+ *
+ * host_spec() contributes "meta.filesystem" as upstream's df -Pkl rows,
+ * keyed by the source: kb_size, kb_used, kb_available (KiB rounded up, like
+ * df), percent_used ("NN%", df's rounding up) and mount.
+ *
+ * Why this never hangs on a dead NFS server: statvfs() on a network
+ * filesystem (or a path below one) asks the server and can block in the
+ * kernel, uninterruptibly, for as long as the server is gone.  So only
+ * mounts whose source is a /dev/ node are ever statvfs'd; such a mount
+ * of a network or FUSE type (a FUSE daemon can hang too) is skipped, and
+ * so is every mount below a network mount point (the path walk to it
+ * would cross the dead mount).  A hung local disk can still block
+ * statvfs(); the agent runs collect() on a thread of its own, so only
+ * this instance misses rounds.
+ *
+ * Config:
+ *   procfs = "/proc";          root of procfs (mounts are <procfs>/self/mounts)
+ *   ignore = "^/dev/loop";     sources to leave out (POSIX extended regex)
+ *   use_mountpoint = false;    name metrics by mount point instead of device
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include <saba/plugin.h>
+
+#include "lib/jsontext.h"
+#include "lib/metricname.h"
+#include "lib/pattern.h"
+#include "lib/procfs.h"
+#include "lib/textfile.h"
+
+#define SABA_FS_NAME_MAX 512
+
+struct saba_fs {
+	const struct saba_host *host;
+	saba_ctx *ctx;
+	char *path; /* <procfs>/self/mounts */
+	regex_t *ignore;
+	int use_mountpoint;
+};
+
+/* One mount line, cut in place from the file buffer. */
+struct saba_fs_mount {
+	char *dev, *dir, *type;
+	int keep; /* a local /dev/ mount to report */
+	struct statvfs st;
+};
+
+struct saba_fs_table {
+	char *text;
+	struct saba_fs_mount *v;
+	size_t n;
+};
+
+static const struct saba_config_key saba_fs_keys[] = {
+	SABA_PROCFS_CONFIG_KEY,
+	{"ignore", SABA_CFG_STRING, "leave out sources (\"/dev/sda1\") that match (regex)"},
+	{"use_mountpoint", SABA_CFG_BOOL, "name metrics by mount point (default false)"},
+	{NULL, 0, NULL},
+};
+
+/* Filesystem types that talk to another machine or to a user process. */
+static int saba_fs_remote(const char *type)
+{
+	static const char *const remote[] = {
+		"nfs",	"nfs4",	 "cifs",  "smb3", "smbfs",	 "ncpfs",
+		"afs",	"coda",	 "9p",	  "ceph", "glusterfs",	 "lustre",
+		"gpfs", "davfs", "sshfs", "fuse", "ocfs2_dlmfs",
+	};
+
+	if (strncmp(type, "fuse.", 5) == 0)
+		return 1;
+	for (size_t i = 0; i < sizeof(remote) / sizeof(remote[0]); i++) {
+		if (strcmp(type, remote[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Undo the kernel's octal escapes (\040 space, \011 tab, \012, \134). */
+static void saba_fs_unescape(char *s)
+{
+	char *d = s;
+
+	while (*s != '\0') {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 4;
+		} else {
+			*d++ = *s++;
+		}
+	}
+	*d = '\0';
+}
+
+/* Is dir at or below mount point top? ("/" itself shadows nothing: a
+ * network root is the whole machine's fate anyway.) */
+static int saba_fs_below(const char *dir, const char *top)
+{
+	size_t n = strlen(top);
+
+	if (strcmp(top, "/") == 0)
+		return 0;
+	return strncmp(dir, top, n) == 0 && (dir[n] == '\0' || dir[n] == '/');
+}
+
+static void saba_fs_table_free(struct saba_fs_table *t)
+{
+	free(t->text);
+	free(t->v);
+}
+
+/* Read the mounts, choose the ones to report and statvfs them. */
+static int saba_fs_scan(struct saba_fs *fs, struct saba_fs_table *t)
+{
+	char *cursor, *line, *col[4];
+	size_t len, cap = 0;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	err = saba_read_file(fs->path, &t->text, &len);
+	if (err != 0) {
+		fs->host->log(fs->ctx, SABA_LOG_ERR, "cannot read %s: %s", fs->path, strerror(err));
+		return SABA_ERROR;
+	}
+	cursor = t->text;
+	while ((line = saba_next_line(&cursor)) != NULL) {
+		struct saba_fs_mount *m;
+
+		if (saba_split_fields(line, col, 4) < 3)
+			continue;
+		if (t->n == cap) {
+			cap = cap ? 2 * cap : 64;
+			m = realloc(t->v, cap * sizeof(*m));
+			if (m == NULL) {
+				fs->host->log(fs->ctx, SABA_LOG_ERR, "out of memory");
+				return SABA_ERROR;
+			}
+			t->v = m;
+		}
+		m = &t->v[t->n++];
+		memset(m, 0, sizeof(*m));
+		m->dev = col[0];
+		m->dir = col[1];
+		m->type = col[2];
+		saba_fs_unescape(m->dev);
+		saba_fs_unescape(m->dir);
+		m->keep = strncmp(m->dev, "/dev/", 5) == 0 && !saba_fs_remote(m->type);
+	}
+	/* under a network mount: the path walk to it could hang */
+	for (size_t i = 0; i < t->n; i++) {
+		for (size_t k = 0; k < t->n && t->v[i].keep; k++) {
+			const struct saba_fs_mount *o = &t->v[k];
+
+			if (saba_fs_remote(o->type) && strncmp(o->dev, "/dev/", 5) != 0 &&
+			    saba_fs_below(t->v[i].dir, o->dir))
+				t->v[i].keep = 0;
+		}
+	}
+	/* the same device again (bind mounts): keep the shortest mount point,
+	 * the first of equals, as df does */
+	for (size_t i = 0; i < t->n; i++) {
+		struct saba_fs_mount *m = &t->v[i];
+
+		for (size_t k = 0; k < t->n && m->keep; k++) {
+			const struct saba_fs_mount *o = &t->v[k];
+			size_t ol = strlen(o->dir), ml = strlen(m->dir);
+
+			if (k != i && o->keep && strcmp(o->dev, m->dev) == 0 &&
+			    (ol < ml || (ol == ml && k < i)))
+				m->keep = 0;
+		}
+	}
+	/* a mount point mounted over: only the last mount is visible */
+	for (size_t i = 0; i < t->n; i++) {
+		for (size_t k = i + 1; k < t->n && t->v[i].keep; k++) {
+			if (t->v[k].keep && strcmp(t->v[k].dir, t->v[i].dir) == 0)
+				t->v[i].keep = 0;
+		}
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		struct saba_fs_mount *m = &t->v[i];
+
+		if (!m->keep)
+			continue;
+		if (statvfs(m->dir, &m->st) != 0) {
+			/* gone since the read, or not ours to see */
+			fs->host->log(fs->ctx, SABA_LOG_DEBUG, "statvfs %s: %s", m->dir,
+				      strerror(errno));
+			m->keep = 0;
+		} else if (m->st.f_blocks == 0) {
+			m->keep = 0; /* df leaves zero-size filesystems out */
+		}
+	}
+	return SABA_OK;
+}
+
+/* f_bfree > f_blocks happens on some FUSE and network types; clamp. */
+static uint64_t saba_fs_used_blocks(const struct statvfs *st)
+{
+	return st->f_blocks > st->f_bfree ? (uint64_t)(st->f_blocks - st->f_bfree) : 0;
+}
+
+static int saba_fs_skip_metric(const struct saba_fs *fs, const struct saba_fs_mount *m)
+{
+	/* Docker's devicemapper thin devices, as upstream */
+	if (strncmp(m->dev, "/dev/mapper/docker-", 19) == 0)
+		return 1;
+	if (strncmp(m->dev, "/dev/dm-", 8) == 0 && strstr(m->dir, "devicemapper/mnt") != NULL)
+		return 1;
+	return saba_regex_match(fs->ignore, m->dev);
+}
+
+static int saba_fs_collect(void *instance)
+{
+	struct saba_fs *fs = instance;
+	struct saba_fs_table t;
+	char metric[SABA_FS_NAME_MAX + 32];
+	int rc = saba_fs_scan(fs, &t);
+
+	for (size_t i = 0; rc == SABA_OK && i < t.n; i++) {
+		const struct saba_fs_mount *m = &t.v[i];
+		const char *label = fs->use_mountpoint ? m->dir : m->dev + 5;
+		double frsize = (double)m->st.f_frsize;
+		double used = (double)saba_fs_used_blocks(&m->st) * frsize;
+		double avail = (double)m->st.f_bavail * frsize;
+
+		if (!m->keep || saba_fs_skip_metric(fs, m))
+			continue;
+		if (saba_metric_name(metric, sizeof(metric), "filesystem.", label, ".size") ==
+		    SABA_OK)
+			fs->host->emit(fs->ctx, metric, used + avail);
+		if (saba_metric_name(metric, sizeof(metric), "filesystem.", label, ".used") ==
+		    SABA_OK)
+			fs->host->emit(fs->ctx, metric, used);
+	}
+	saba_fs_table_free(&t);
+	return rc;
+}
+
+/* blocks of frsize bytes in KiB, rounded up as df -k does */
+static uint64_t saba_fs_kb(uint64_t blocks, uint64_t frsize)
+{
+	if (frsize % 1024 == 0)
+		return blocks * (frsize / 1024);
+	return (blocks * frsize + 1023) / 1024;
+}
+
+static void saba_fs_spec_entry(struct saba_json *j, const struct saba_fs_mount *m)
+{
+	uint64_t used = saba_fs_used_blocks(&m->st), avail = m->st.f_bavail;
+	uint64_t fr = m->st.f_frsize;
+	char pct[32] = "-";
+
+	/* df's Capacity: used / (used + available), rounded up */
+	if (used + avail > 0 && used <= UINT64_MAX / 100)
+		snprintf(pct, sizeof(pct), "%llu%%",
+			 (unsigned long long)((used * 100 + used + avail - 1) / (used + avail)));
+	saba_json_str(j, m->dev);
+	saba_json_raw(j, ":{");
+	saba_json_key(j, "kb_size", 1);
+	saba_json_u64(j, saba_fs_kb(m->st.f_blocks, fr));
+	saba_json_key(j, "kb_used", 0);
+	saba_json_u64(j, saba_fs_kb(used, fr));
+	saba_json_key(j, "kb_available", 0);
+	saba_json_u64(j, saba_fs_kb(avail, fr));
+	saba_json_key(j, "percent_used", 0);
+	saba_json_str(j, pct);
+	saba_json_key(j, "mount", 0);
+	saba_json_str(j, m->dir);
+	saba_json_raw(j, "}");
+}
+
+static int saba_fs_host_spec(void *instance)
+{
+	struct saba_fs *fs = instance;
+	struct saba_json j = {0};
+	struct saba_fs_table t;
+	int rc = saba_fs_scan(fs, &t), first = 1;
+
+	if (rc != SABA_OK)
+		goto out;
+	saba_json_raw(&j, "{");
+	for (size_t i = 0; i < t.n; i++) {
+		if (!t.v[i].keep)
+			continue;
+		if (!first)
+			saba_json_raw(&j, ",");
+		saba_fs_spec_entry(&j, &t.v[i]);
+		first = 0;
+	}
+	saba_json_raw(&j, "}");
+	if (j.failed) {
+		fs->host->log(fs->ctx, SABA_LOG_ERR, "out of memory");
+		rc = SABA_ERROR;
+		goto out;
+	}
+	rc = fs->host->spec_set(fs->ctx, "meta.filesystem", j.buf);
+out:
+	saba_json_free(&j);
+	saba_fs_table_free(&t);
+	return rc;
+}
+
+static void saba_fs_destroy(void *instance)
+{
+	struct saba_fs *fs = instance;
+
+	if (fs == NULL)
+		return;
+	saba_regex_free(fs->ignore);
+	free(fs->path);
+	free(fs);
+}
+
+static int saba_fs_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
+{
+	struct saba_fs *fs = calloc(1, sizeof(*fs));
+	int rc;
+
+	if (fs == NULL) {
+		host->log(ctx, SABA_LOG_ERR, "out of memory");
+		return SABA_ERROR;
+	}
+	fs->host = host;
+	fs->ctx = ctx;
+	rc = saba_procfs_path(host, ctx, "self/mounts", &fs->path);
+	if (rc == SABA_OK)
+		rc = saba_regex_setting(host, ctx, "ignore", &fs->ignore);
+	if (rc == SABA_OK) {
+		rc = host->config_bool(ctx, "use_mountpoint", &fs->use_mountpoint);
+		if (rc == SABA_NOTFOUND) {
+			rc = SABA_OK;
+		} else if (rc != SABA_OK) {
+			host->config_error(ctx, "use_mountpoint", "must be true or false");
+			rc = SABA_INVALID;
+		}
+	}
+	if (rc != SABA_OK) {
+		saba_fs_destroy(fs);
+		return rc;
+	}
+	*instance = fs;
+	return SABA_OK;
+}
+
+static const struct saba_plugin saba_fs_plugin = {
+	SABA_PLUGIN_HEADER,
+	.name = "filesystem",
+	.version = "0.1.0",
+	.description = "size and usage of local /dev/ device filesystems, and meta.filesystem",
+	.config_keys = saba_fs_keys,
+	.create = saba_fs_create,
+	.destroy = saba_fs_destroy,
+	.collect = saba_fs_collect,
+	.host_spec = saba_fs_host_spec,
+};
+
+SABA_PLUGIN_EXPORT const struct saba_plugin *saba_plugin_entry(void)
+{
+	return &saba_fs_plugin;
+}

@@ -1,0 +1,294 @@
+/*
+ * cmdconf: prepare a struct saba_cmd from an instance's settings (see
+ * cmdconf.h); command.c runs it.
+ */
+#define _GNU_SOURCE /* getgrouplist */
+
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmdconf.h"
+
+static char *saba_cmd_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = malloc(n);
+
+	return p != NULL ? memcpy(p, s, n) : NULL;
+}
+
+static char *saba_cmd_join(const char *a, const char *b, const char *c)
+{
+	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+	char *p = malloc(la + lb + lc + 1);
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p, a, la);
+	memcpy(p + la, b, lb);
+	memcpy(p + la + lb, c, lc + 1);
+	return p;
+}
+
+static void saba_cmd_free_argv(struct saba_cmd *cmd)
+{
+	for (size_t i = 0; cmd->argv != NULL && cmd->argv[i] != NULL; i++)
+		free(cmd->argv[i]);
+	free(cmd->argv);
+	free(cmd->display);
+	cmd->argv = NULL;
+	cmd->display = NULL;
+}
+
+int saba_cmd_set_argv(struct saba_cmd *cmd, const char *const *argv, size_t argc)
+{
+	size_t len = 1;
+
+	saba_cmd_free_argv(cmd);
+	if (argc == 0)
+		return SABA_INVALID;
+	cmd->argv = calloc(argc + 1, sizeof(*cmd->argv));
+	if (cmd->argv == NULL)
+		return SABA_ERROR;
+	for (size_t i = 0; i < argc; i++) {
+		cmd->argv[i] = saba_cmd_strdup(argv[i]);
+		if (cmd->argv[i] == NULL)
+			return SABA_ERROR;
+		len += strlen(argv[i]) + 1;
+	}
+	cmd->display = malloc(len);
+	if (cmd->display == NULL)
+		return SABA_ERROR;
+	cmd->display[0] = '\0';
+	for (size_t i = 0; i < argc; i++) {
+		if (i > 0)
+			strcat(cmd->display, " ");
+		strcat(cmd->display, argv[i]);
+	}
+	return SABA_OK;
+}
+
+int saba_cmd_set_shell(struct saba_cmd *cmd, const char *line)
+{
+	const char *argv[] = {"/bin/sh", "-c", line};
+	int rc = saba_cmd_set_argv(cmd, argv, 3);
+
+	/* log lines show what the operator wrote */
+	if (rc == SABA_OK) {
+		free(cmd->display);
+		cmd->display = saba_cmd_strdup(line);
+		rc = cmd->display != NULL ? SABA_OK : SABA_ERROR;
+	}
+	return rc;
+}
+
+int saba_cmd_add_env(struct saba_cmd *cmd, const char *name, const char *value, char *err,
+		     size_t errlen)
+{
+	char **env;
+	char *kv;
+
+	/* as mackerel-agent: names are trimmed, empty ones skipped, '=' refused */
+	while (*name == ' ')
+		name++;
+	if (*name == '\0')
+		return SABA_OK;
+	if (strchr(name, '=') != NULL) {
+		snprintf(err, errlen, "environment variable name \"%s\" contains '='", name);
+		return SABA_INVALID;
+	}
+	kv = saba_cmd_join(name, "=", value);
+	env = realloc(cmd->env, (cmd->nenv + 2) * sizeof(*env));
+	if (kv == NULL || env == NULL) {
+		free(kv);
+		if (env != NULL)
+			cmd->env = env;
+		snprintf(err, errlen, "out of memory");
+		return SABA_ERROR;
+	}
+	/* trailing blanks of the name go too */
+	for (char *e = strchr(kv, '='); e > kv && e[-1] == ' '; e--)
+		memmove(e - 1, e, strlen(e) + 1);
+	env[cmd->nenv++] = kv;
+	env[cmd->nenv] = NULL;
+	cmd->env = env;
+	return SABA_OK;
+}
+
+int saba_cmd_set_user(struct saba_cmd *cmd, const char *user, char *err, size_t errlen)
+{
+	struct passwd pw, *res = NULL;
+	long size = sysconf(_SC_GETPW_R_SIZE_MAX);
+	char *buf = NULL;
+	gid_t *groups = NULL;
+	int n = 32, rc = SABA_INVALID, e;
+
+	if (size < 1024)
+		size = 16384;
+	buf = malloc((size_t)size);
+	if (buf == NULL)
+		goto oom;
+	e = getpwnam_r(user, &pw, buf, (size_t)size, &res);
+	if (res == NULL) {
+		snprintf(err, errlen, "no such user \"%s\"%s%s", user, e ? ": " : "",
+			 e ? strerror(e) : "");
+		goto out;
+	}
+	if (geteuid() != 0) {
+		/* switching needs root; running as ourselves needs nothing */
+		if (pw.pw_uid != geteuid()) {
+			snprintf(err, errlen,
+				 "cannot run commands as \"%s\": the agent does not run as root",
+				 user);
+			goto out;
+		}
+		rc = SABA_OK;
+		goto out;
+	}
+	/* resolved here, not in the child: NSS lookups are not safe after
+	 * fork() in a multi-threaded process */
+	for (;;) {
+		int want = n;
+		gid_t *g = realloc(groups, (size_t)n * sizeof(*groups));
+
+		if (g == NULL)
+			goto oom;
+		groups = g;
+		if (getgrouplist(user, pw.pw_gid, groups, &want) >= 0) {
+			n = want;
+			break;
+		}
+		n = want > n ? want : n * 2;
+	}
+	free(cmd->groups);
+	for (int i = 0; i < 3; i++)
+		free(cmd->user_env[i]);
+	cmd->groups = groups;
+	groups = NULL;
+	cmd->ngroups = n;
+	cmd->uid = pw.pw_uid;
+	cmd->gid = pw.pw_gid;
+	cmd->switch_user = 1;
+	cmd->user_env[0] = saba_cmd_join("USER", "=", pw.pw_name);
+	cmd->user_env[1] = saba_cmd_join("LOGNAME", "=", pw.pw_name);
+	cmd->user_env[2] = saba_cmd_join("HOME", "=", pw.pw_dir);
+	cmd->user_env[3] = NULL;
+	if (cmd->user_env[0] == NULL || cmd->user_env[1] == NULL || cmd->user_env[2] == NULL)
+		goto oom;
+	rc = SABA_OK;
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+	rc = SABA_ERROR;
+out:
+	free(groups);
+	free(buf);
+	return rc;
+}
+
+void saba_cmd_free(struct saba_cmd *cmd)
+{
+	saba_cmd_free_argv(cmd);
+	for (size_t i = 0; i < cmd->nenv; i++)
+		free(cmd->env[i]);
+	free(cmd->env);
+	free(cmd->groups);
+	for (int i = 0; i < 3; i++)
+		free(cmd->user_env[i]);
+	memset(cmd, 0, sizeof(*cmd));
+}
+
+/* command: a string or a list of strings.  The agent hands a lone string
+ * out as a one-element list whose element carries the key's own name, a
+ * list element has none: that tells the two apart. */
+static int saba_cmd_read_command(const struct saba_host *host, saba_ctx *ctx, struct saba_cmd *cmd)
+{
+	int n = host->config_count(ctx, "command"), rc;
+	const char **argv;
+	const char *name = NULL, *value = NULL;
+
+	if (n == SABA_NOTFOUND || n == 0) {
+		host->config_error(ctx, "command", "a command is required");
+		return SABA_INVALID;
+	}
+	if (n < 0)
+		return SABA_INVALID;
+	if (host->config_element(ctx, "command", 0, &name, &value) != SABA_OK)
+		return SABA_INVALID;
+	if (name != NULL && n == 1) {
+		if (*value == '\0') {
+			host->config_error(ctx, "command", "must not be empty");
+			return SABA_INVALID;
+		}
+		return saba_cmd_set_shell(cmd, value);
+	}
+	argv = calloc((size_t)n, sizeof(*argv));
+	if (argv == NULL)
+		return SABA_ERROR;
+	rc = SABA_OK;
+	for (int i = 0; i < n && rc == SABA_OK; i++)
+		if (host->config_element(ctx, "command", i, NULL, &argv[i]) != SABA_OK)
+			rc = SABA_INVALID;
+	if (rc == SABA_OK && *argv[0] == '\0') {
+		host->config_error(ctx, "command", "the program name must not be empty");
+		rc = SABA_INVALID;
+	}
+	if (rc == SABA_OK)
+		rc = saba_cmd_set_argv(cmd, argv, (size_t)n);
+	free(argv);
+	return rc;
+}
+
+int saba_cmd_from_config(const struct saba_host *host, saba_ctx *ctx, struct saba_cmd *cmd)
+{
+	const char *user = NULL;
+	long long timeout = SABA_CMD_DEFAULT_TIMEOUT;
+	char err[256];
+	int n, rc;
+
+	memset(cmd, 0, sizeof(*cmd));
+	rc = saba_cmd_read_command(host, ctx, cmd);
+	if (rc != SABA_OK)
+		return rc;
+	n = host->config_count(ctx, "env");
+	for (int i = 0; i < n && rc == SABA_OK; i++) {
+		const char *name = NULL, *value = NULL;
+
+		if (host->config_element(ctx, "env", i, &name, &value) != SABA_OK)
+			return SABA_INVALID;
+		if (name == NULL) {
+			host->config_error(ctx, "env", "must be a group { NAME = \"value\"; }");
+			return SABA_INVALID;
+		}
+		rc = saba_cmd_add_env(cmd, name, value, err, sizeof(err));
+		if (rc != SABA_OK)
+			host->config_error(ctx, "env", "%s", err);
+	}
+	if (n < 0 && n != SABA_NOTFOUND)
+		return SABA_INVALID;
+	if (rc != SABA_OK)
+		return rc;
+	rc = host->config_string(ctx, "user", &user);
+	if (rc == SABA_OK && *user != '\0') {
+		rc = saba_cmd_set_user(cmd, user, err, sizeof(err));
+		if (rc != SABA_OK) {
+			host->config_error(ctx, "user", "%s", err);
+			return rc;
+		}
+	} else if (rc != SABA_OK && rc != SABA_NOTFOUND) {
+		return rc;
+	}
+	rc = host->config_int(ctx, "timeout", &timeout);
+	if (rc == SABA_OK && (timeout < 1 || timeout > SABA_CMD_MAX_TIMEOUT)) {
+		host->config_error(ctx, "timeout", "must be 1..%d seconds", SABA_CMD_MAX_TIMEOUT);
+		return SABA_INVALID;
+	}
+	if (rc != SABA_OK && rc != SABA_NOTFOUND)
+		return rc;
+	cmd->timeout_ms = (int)timeout * 1000;
+	return SABA_OK;
+}

@@ -1,0 +1,58 @@
+/*
+ * cmdconf: a command for the exec and check plugins, prepared once from an
+ * instance's settings in create(): the argv (a string runs through
+ * /bin/sh -c, a list is executed directly), extra environment, the user to
+ * run as and the timeout.  command.h runs it.
+ */
+#ifndef SABA_PLUGIN_CMDCONF_H
+#define SABA_PLUGIN_CMDCONF_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <saba/plugin.h>
+
+#define SABA_CMD_DEFAULT_TIMEOUT 30 /* seconds, as mackerel-agent */
+#define SABA_CMD_MAX_TIMEOUT	 3600
+
+/* The schema entries both plugins declare. */
+#define SABA_CMD_CONFIG_KEYS                                                                       \
+	{"command", SABA_CFG_STRING_OR_LIST,                                                       \
+	 "a string runs through /bin/sh -c; a list is executed directly"},                         \
+		{"env", SABA_CFG_GROUP, "extra environment { NAME = \"value\"; }"},                \
+		{"user", SABA_CFG_STRING, "run as this user (the agent must run as root)"},        \
+	{                                                                                          \
+		"timeout", SABA_CFG_INT, "seconds before the command is killed (default 30)"       \
+	}
+
+/* A prepared command. */
+struct saba_cmd {
+	char **argv;   /* NULL-terminated */
+	char *display; /* argv as one line, for log messages */
+	char **env;    /* "NAME=value", NULL-terminated, from the config */
+	size_t nenv;
+	int timeout_ms;
+	/* set by saba_cmd_set_user() when the child must switch users */
+	int switch_user;
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	int ngroups;
+	char *user_env[4]; /* USER=, LOGNAME=, HOME= of that user */
+};
+
+/* Read the settings command, env, user and timeout of the instance into
+ * cmd (zeroed first).  Problems go through config_error; returns SABA_OK,
+ * SABA_INVALID or SABA_ERROR.  Free with saba_cmd_free() either way. */
+int saba_cmd_from_config(const struct saba_host *host, saba_ctx *ctx, struct saba_cmd *cmd);
+
+/* The pieces, for commands not described by those four keys (a check's
+ * action).  Each returns SABA_OK, or SABA_INVALID with a message in err. */
+int saba_cmd_set_shell(struct saba_cmd *cmd, const char *line);
+int saba_cmd_set_argv(struct saba_cmd *cmd, const char *const *argv, size_t argc);
+int saba_cmd_add_env(struct saba_cmd *cmd, const char *name, const char *value, char *err,
+		     size_t errlen);
+int saba_cmd_set_user(struct saba_cmd *cmd, const char *user, char *err, size_t errlen);
+void saba_cmd_free(struct saba_cmd *cmd);
+
+#endif /* SABA_PLUGIN_CMDCONF_H */

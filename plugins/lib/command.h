@@ -1,0 +1,101 @@
+/*
+ * command: run an external command for the exec and check plugins (a
+ * convenience library linked into both modules, never into the agent).
+ *
+ * A struct saba_cmd (cmdconf.h) is prepared once from an instance's
+ * settings in create(); saba_cmd_run() then runs it: its own process
+ * group, stdin /dev/null, stdout and stderr read with poll() up to a cap
+ * (the rest is drained and discarded), SIGTERM to the group at the timeout
+ * and SIGKILL after SABA_CMD_GRACE_MS, always reaped.  Everything the
+ * child needs is built before fork(): the agent is multi-threaded, so the
+ * child only makes async-signal-safe calls.
+ */
+#ifndef SABA_PLUGIN_COMMAND_H
+#define SABA_PLUGIN_COMMAND_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <saba/plugin.h>
+
+#include "cmdconf.h"
+
+#define SABA_CMD_GRACE_MS 3000 /* SIGTERM, then SIGKILL this much later */
+
+/* Does the agent have the ABI 1.1 host function member? */
+#define SABA_CMD_HOST_HAS(host, member)                                                            \
+	((host)->abi_minor >= 1 &&                                                                 \
+	 (host)->struct_size >= offsetof(struct saba_host, member) + sizeof((host)->member) &&     \
+	 (host)->member != NULL)
+
+/* Lets another thread (a plugin's stop()) interrupt a run.  One run at a
+ * time per cancel object. */
+struct saba_cmd_cancel {
+	pthread_mutex_t lock;
+	pthread_cond_t idle; /* CLOCK_MONOTONIC; busy went 0 */
+	int cancelled;
+	int fd[2];  /* self-pipe the run polls */
+	pid_t pgid; /* the running command's group, until it is reaped */
+	int busy;   /* a run is in progress */
+};
+
+struct saba_cmd_result {
+	int started;   /* 0: the command could not start; error says why */
+	int timed_out; /* still running at the timeout: signalled */
+	int cancelled; /* interrupted by saba_cmd_cancel() */
+	int exited;    /* exited by itself, with code */
+	int code;
+	int signal; /* or killed by this signal */
+	char *out;  /* stdout, NUL-terminated (NULs inside are kept) */
+	size_t out_len;
+	int out_truncated; /* more than the cap was written */
+	char *err;	   /* stderr, the same way */
+	size_t err_len;
+	int err_truncated;
+	int64_t elapsed_ms;
+	char error[256]; /* why it did not start, or how it ended badly */
+};
+
+/* Rate limit for stderr lines forwarded to the log, one per instance. */
+struct saba_cmd_ratelimit {
+	int64_t window_start; /* monotonic ms */
+	int lines;	      /* logged in this window */
+	unsigned long suppressed;
+};
+
+int saba_cmd_cancel_init(struct saba_cmd_cancel *c);
+void saba_cmd_cancel_destroy(struct saba_cmd_cancel *c);
+/* Interrupt the current run (SIGTERM to its group at once, SIGKILL a
+ * second later) and refuse new ones until reset. */
+void saba_cmd_cancel(struct saba_cmd_cancel *c);
+/* Wait up to timeout_ms for the current run to end; 1 when none runs. */
+int saba_cmd_cancel_wait(struct saba_cmd_cancel *c, int timeout_ms);
+void saba_cmd_cancel_reset(struct saba_cmd_cancel *c);
+int saba_cmd_cancelled(struct saba_cmd_cancel *c);
+
+/*
+ * Run cmd to completion, its timeout or a cancel.  extra_env ("NAME=value",
+ * NULL-terminated, may be NULL) overrides the agent's environment and the
+ * configured env.  Up to out_cap/err_cap bytes of stdout/stderr are kept.
+ * A child that exited while something it started still holds stdout open
+ * is not waited for past the timeout: the group gets SIGKILL and reading
+ * stops.  cancel may be NULL.  Returns SABA_OK when the command ran (see
+ * res for how it ended) or SABA_ERROR when it could not start; free res
+ * with saba_cmd_result_free() either way.
+ */
+int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_t out_cap,
+		 size_t err_cap, struct saba_cmd_cancel *cancel, struct saba_cmd_result *res);
+void saba_cmd_result_free(struct saba_cmd_result *res);
+
+/* Forward res's stderr to the log at level, one line per stderr line,
+ * at most 10 lines a minute per ratelimit; control characters are
+ * replaced.  Suppressed lines are counted in a later line. */
+void saba_cmd_log_stderr(const struct saba_host *host, saba_ctx *ctx, int level,
+			 struct saba_cmd_ratelimit *rl, const struct saba_cmd_result *res);
+
+/* Monotonic milliseconds. */
+int64_t saba_cmd_now_ms(void);
+
+#endif /* SABA_PLUGIN_COMMAND_H */

@@ -1,0 +1,51 @@
+# Helpers shared by several plugins, each a convenience library linked into
+# the modules that use it (never into the agent), and their tests.
+
+# The procfs setting and the other directory settings (the Linux metric
+# plugins; not in the Windows build).
+if !SABA_WINDOWS
+noinst_LTLIBRARIES += plugins/lib/libsabaprocfs.la
+endif
+plugins_lib_libsabaprocfs_la_SOURCES = plugins/lib/procfs.c plugins/lib/procfs.h
+
+# Shared by the shutdown triggers: stop kind names, the retire_on setting.
+noinst_LTLIBRARIES += plugins/lib/libsabatrigger.la
+plugins_lib_libsabatrigger_la_SOURCES = plugins/lib/retire_on.c plugins/lib/retire_on.h
+
+# Config readers for plugins (ec2, windows_scm): a ranged integer setting.
+noinst_LTLIBRARIES += plugins/lib/libsabaplugconf.la
+plugins_lib_libsabaplugconf_la_SOURCES = plugins/lib/plugconf.c plugins/lib/plugconf.h
+
+# The process-running code the command plugins (exec, check) share.
+# (fork/exec: not in the Windows build.)
+if !SABA_WINDOWS
+noinst_LTLIBRARIES += plugins/lib/libsabacommand.la
+endif
+plugins_lib_libsabacommand_la_SOURCES = plugins/lib/command.c plugins/lib/command.h \
+	plugins/lib/cmdconf.c plugins/lib/cmdconf.h
+
+# What the cpu, disk, interface and filesystem plugins share, one concern a
+# file: small text files (textfile), metric names (metricname), the regex
+# setting (pattern), counter samples and rates (samples), JSON text for
+# spec_set() (jsontext); beside libsabaprocfs for the directory settings.
+# (POSIX regex: not in the Windows build, whose plugins are windows_metrics/.)
+if !SABA_WINDOWS
+noinst_LTLIBRARIES += plugins/lib/libsabametric.la
+endif
+plugins_lib_libsabametric_la_SOURCES = plugins/lib/textfile.c plugins/lib/textfile.h \
+	plugins/lib/metricname.c plugins/lib/metricname.h plugins/lib/pattern.c \
+	plugins/lib/pattern.h plugins/lib/samples.c plugins/lib/samples.h plugins/lib/jsontext.c \
+	plugins/lib/jsontext.h
+SABA_METRIC_LIBADD = plugins/lib/libsabametric.la plugins/lib/libsabaprocfs.la
+
+# the plugins' shared config readers, through the fake host (no agent)
+if HAVE_CUNIT
+check_PROGRAMS += tests/plugins/lib/test_plugconf
+TESTS += tests/plugins/lib/test_plugconf
+tests_plugins_lib_test_plugconf_SOURCES = tests/plugins/lib/test_plugconf.c tests/lib/unit.h
+tests_plugins_lib_test_plugconf_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_plugins_lib_test_plugconf_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(SABA_TEST_CFLAGS)
+tests_plugins_lib_test_plugconf_LDADD = plugins/lib/libsabaplugconf.la $(SABA_TEST_LIBS) \
+	$(CUNIT_LIBS)
+tests_plugins_lib_test_plugconf_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
+endif

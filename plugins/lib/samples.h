@@ -1,0 +1,38 @@
+/* Previous samples of per-device counters (disk, interface) and the
+ * per-second rates between two of them. */
+#ifndef SABA_SAMPLES_H
+#define SABA_SAMPLES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Seconds on CLOCK_MONOTONIC: rates use the real time between samples. */
+double saba_monotonic(void);
+
+struct saba_sample {
+	char *name;    /* sanitised device name */
+	uint64_t v[2]; /* the two counters of the device */
+};
+
+struct saba_samples {
+	struct saba_sample *v;
+	size_t n, cap;
+	double at; /* saba_monotonic() when read */
+};
+
+/* Append a sample (copies name).  SABA_OK or SABA_ERROR (out of memory). */
+int saba_samples_add(struct saba_samples *s, const char *name, uint64_t a, uint64_t b);
+/* The sample of name, or NULL.  *hint is where the search starts and is
+ * moved past the hit, so files listed in a stable order cost O(n). */
+const struct saba_sample *saba_samples_find(const struct saba_samples *s, const char *name,
+					    size_t *hint);
+/* Forget the samples, keep the memory. */
+void saba_samples_clear(struct saba_samples *s);
+void saba_samples_free(struct saba_samples *s);
+
+/* Per-second rate of a counter: SABA_OK and *rate, or SABA_NOTFOUND when
+ * the counter went back (reset, wrap, device replaced) or no time passed:
+ * such a sample is skipped rather than reported negative or huge. */
+int saba_counter_rate(uint64_t prev, uint64_t cur, double elapsed, double *rate);
+
+#endif

@@ -1,0 +1,174 @@
+/*
+ * loadavg: the 1, 5 and 15 minute load averages from <procfs>/loadavg,
+ * emitted as loadavg1, loadavg5 and loadavg15 (mackerel-agent names).
+ *
+ * Config:
+ *   procfs = "/proc";   root of procfs ("/host/proc" in a container)
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <saba/plugin.h>
+
+#include "lib/procfs.h"
+
+struct saba_loadavg {
+	const struct saba_host *host;
+	saba_ctx *ctx;
+	char *path; /* <procfs>/loadavg */
+};
+
+static const struct saba_config_key saba_loadavg_keys[] = {
+	SABA_PROCFS_CONFIG_KEY,
+	{NULL, 0, NULL},
+};
+
+/*
+ * Join procfs and a file name.  Trailing slashes of the root are dropped so
+ * log lines name the file the way an operator would type it.
+ */
+/*
+ * Parse one unsigned decimal ("0.06", "12", "3.50") and advance *sp.  Hand
+ * rolled rather than strtod() so a locale with a decimal comma, set by the
+ * agent or another plugin, cannot change the result.  Digits are gathered
+ * into an integer mantissa and divided once by a power of ten: both are exact
+ * for the short numbers the kernel prints, so the result is the correctly
+ * rounded double, the same as strtod() in the C locale.
+ */
+static int saba_loadavg_number(const char **sp, double *out)
+{
+	const char *s = *sp;
+	unsigned long long mant = 0;
+	int digits = 0, frac = 0;
+	double div = 1;
+
+	while (*s >= '0' && *s <= '9') {
+		mant = mant * 10 + (unsigned long long)(*s++ - '0');
+		digits++;
+	}
+	if (*s == '.') {
+		s++;
+		while (*s >= '0' && *s <= '9') {
+			mant = mant * 10 + (unsigned long long)(*s++ - '0');
+			digits++;
+			frac++;
+		}
+	}
+	/* 15 digits keep the mantissa exact in a double */
+	if (digits == 0 || digits > 15)
+		return SABA_ERROR;
+	/* the number must end at a field boundary */
+	if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\0')
+		return SABA_ERROR;
+	while (frac-- > 0)
+		div *= 10; /* exact up to 1e22 */
+	*out = (double)mant / div;
+	*sp = s;
+	return SABA_OK;
+}
+
+/*
+ * Parse "0.06 0.08 0.03 1/82 2864".  Only the three averages are required:
+ * the running/total and last-pid fields are ignored, so lxcfs-style files
+ * that leave them out still work.
+ */
+static int saba_loadavg_parse(const char *line, double avg[3])
+{
+	const char *s = line;
+
+	for (int i = 0; i < 3; i++) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (saba_loadavg_number(&s, &avg[i]) != SABA_OK)
+			return SABA_ERROR;
+	}
+	return SABA_OK;
+}
+
+static int saba_loadavg_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
+{
+	struct saba_loadavg *la;
+	char *path = NULL;
+	int rc = saba_procfs_path(host, ctx, "loadavg", &path);
+
+	if (rc != SABA_OK)
+		return rc;
+	la = calloc(1, sizeof(*la));
+	if (la == NULL) {
+		host->log(ctx, SABA_LOG_ERR, "out of memory");
+		free(path);
+		return SABA_ERROR;
+	}
+	la->host = host;
+	la->ctx = ctx;
+	la->path = path;
+	*instance = la;
+	return SABA_OK;
+}
+
+static void saba_loadavg_destroy(void *instance)
+{
+	struct saba_loadavg *la = instance;
+
+	if (la == NULL)
+		return;
+	free(la->path);
+	free(la);
+}
+
+static int saba_loadavg_collect(void *instance)
+{
+	struct saba_loadavg *la = instance;
+	char line[256];
+	double avg[3];
+	FILE *fp;
+	int rc;
+
+	/* reopened every time: procfs files must be reread from offset 0 and
+	 * a bind mount of the root may come and go */
+	fp = fopen(la->path, "r");
+	if (fp == NULL) {
+		la->host->log(la->ctx, SABA_LOG_ERR, "cannot open %s: %s", la->path,
+			      strerror(errno));
+		return SABA_ERROR;
+	}
+	if (fgets(line, sizeof(line), fp) == NULL) {
+		la->host->log(la->ctx, SABA_LOG_ERR, "%s: %s", la->path,
+			      ferror(fp) ? strerror(errno) : "empty file");
+		rc = SABA_ERROR;
+		goto out;
+	}
+	if (saba_loadavg_parse(line, avg) != SABA_OK) {
+		line[strcspn(line, "\n")] = '\0';
+		la->host->log(la->ctx, SABA_LOG_ERR,
+			      "%s: malformed, expected three load averages, got \"%.64s\"",
+			      la->path, line);
+		rc = SABA_ERROR;
+		goto out;
+	}
+	la->host->emit(la->ctx, "loadavg1", avg[0]);
+	la->host->emit(la->ctx, "loadavg5", avg[1]);
+	la->host->emit(la->ctx, "loadavg15", avg[2]);
+	rc = SABA_OK;
+out:
+	fclose(fp);
+	return rc;
+}
+
+static const struct saba_plugin saba_loadavg_plugin = {
+	SABA_PLUGIN_HEADER,
+	.name = "loadavg",
+	.version = "0.1.0",
+	.description = "load averages loadavg1/5/15 from /proc/loadavg",
+	.config_keys = saba_loadavg_keys,
+	.create = saba_loadavg_create,
+	.destroy = saba_loadavg_destroy,
+	.collect = saba_loadavg_collect,
+};
+
+SABA_PLUGIN_EXPORT const struct saba_plugin *saba_plugin_entry(void)
+{
+	return &saba_loadavg_plugin;
+}

@@ -1,0 +1,18 @@
+# The loadavg plugin (/proc/loadavg) and its tests through the fake host on
+# the fixtures in tests/data/proc-*.
+if BUILD_PLUGIN_LOADAVG
+plugin_LTLIBRARIES += plugins/loadavg.la
+plugins_loadavg_la_SOURCES = plugins/loadavg/loadavg.c
+plugins_loadavg_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_loadavg_la_LIBADD = plugins/lib/libsabaprocfs.la
+
+if HAVE_CUNIT
+check_PROGRAMS += tests/plugins/loadavg/test_loadavg
+TESTS += tests/plugins/loadavg/test_loadavg
+tests_plugins_loadavg_test_loadavg_SOURCES = tests/plugins/loadavg/test_loadavg.c $(PLUGTEST_SOURCES)
+tests_plugins_loadavg_test_loadavg_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_plugins_loadavg_test_loadavg_CFLAGS = $(UNIT_CFLAGS) $(SABA_TEST_CFLAGS)
+tests_plugins_loadavg_test_loadavg_LDADD = $(SABA_TEST_LIBS) $(UNIT_LDADD)
+tests_plugins_loadavg_test_loadavg_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
+endif
+endif

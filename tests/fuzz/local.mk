@@ -1,0 +1,255 @@
+# Fuzzing: tests/fuzz/fuzz_<name>.c are libFuzzer targets, one per parser
+# of outside data (see tests/fuzz/fuzz.h), with seed corpora in
+# tests/fuzz/corpus/<name>/ and every input that once crashed in
+# tests/fuzz/regress/<name>/.
+#
+# make check   runs each corpus and regression file once through its
+#              target built with the normal compiler as a plain program
+#              (tests/fuzz/replay.c): tests/fuzz/replay_<name>.
+# make fuzz    builds the targets with clang, libFuzzer, ASan and UBSan
+#              and runs each for FUZZ_TIME seconds (two at a time with
+#              make -j2); any crash fails it.  FUZZ_TARGETS picks targets,
+#              FUZZ_CC the compiler, FUZZ_FLAGS adds libFuzzer options.
+#              Builds, logs, grown corpora and crashes: tests/fuzz/clang/.
+
+FUZZ_NAMES = conf loadavg memory cpu disk interface filesystem procfs exec check api utmp \
+	$(FUZZ_EC2_NAMES)
+if BUILD_PLUGIN_EC2
+FUZZ_EC2_NAMES = ec2_xml ec2_hostlist ec2_imds
+endif
+
+# ------------------------------------------------------------------
+# make check: the corpora through plain-program builds
+
+FUZZ_REPLAY_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz.c tests/fuzz/fuzz.h
+FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) -I$(top_srcdir)/sdk/include \
+	-I$(top_srcdir)/tests/fuzz -DFUZZ_SRCDIR='"$(abs_top_srcdir)"'
+FUZZ_PKG_CFLAGS = $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(LIBCONFIG_CFLAGS)
+FUZZ_REPLAY_CFLAGS = $(AM_CFLAGS) $(FUZZ_PKG_CFLAGS)
+# The plugins run on the SDK's fake host (sdk/libsaba-plugin-test), as
+# their unit tests do; -no-install: real binaries for valgrind.
+FUZZ_REPLAY_LINK_FLAGS = $(SABA_TEST_LINK_FLAGS)
+# The core targets link the core, the plugin targets the plugins' helpers
+# (never both: plugins do not link against the agent, and the two have
+# functions of the same name).
+FUZZ_CORE_LDADD = core/libsabacore.la $(SABA_TEST_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) \
+	$(LIBCONFIG_LIBS)
+FUZZ_PLUGIN_LDADD = plugins/lib/libsabametric.la plugins/lib/libsabaprocfs.la \
+	plugins/lib/libsabacommand.la plugins/lib/libsabatrigger.la $(SABA_TEST_LIBS) \
+	$(JANSSON_LIBS) $(LIBCONFIG_LIBS)
+
+# Not on Windows: the fake host library is POSIX only.
+if !SABA_WINDOWS
+FUZZ_REPLAYS = tests/fuzz/replay_conf tests/fuzz/replay_loadavg tests/fuzz/replay_memory \
+	tests/fuzz/replay_cpu tests/fuzz/replay_disk tests/fuzz/replay_interface \
+	tests/fuzz/replay_filesystem tests/fuzz/replay_procfs tests/fuzz/replay_exec \
+	tests/fuzz/replay_check tests/fuzz/replay_api tests/fuzz/replay_utmp
+check_PROGRAMS += $(FUZZ_REPLAYS)
+TESTS += $(FUZZ_REPLAYS)
+
+tests_fuzz_replay_conf_SOURCES = tests/fuzz/fuzz_conf.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_conf_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"conf"'
+tests_fuzz_replay_conf_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_conf_LDADD = $(FUZZ_CORE_LDADD)
+tests_fuzz_replay_conf_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+tests_fuzz_replay_loadavg_SOURCES = tests/fuzz/fuzz_loadavg.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_loadavg_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"loadavg"'
+tests_fuzz_replay_loadavg_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_loadavg_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_loadavg_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+tests_fuzz_replay_memory_SOURCES = tests/fuzz/fuzz_memory.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_memory_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"memory"'
+tests_fuzz_replay_memory_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_memory_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_memory_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+tests_fuzz_replay_cpu_SOURCES = tests/fuzz/fuzz_cpu.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_cpu_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"cpu"'
+tests_fuzz_replay_cpu_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_cpu_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_cpu_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+tests_fuzz_replay_disk_SOURCES = tests/fuzz/fuzz_disk.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_disk_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"disk"'
+tests_fuzz_replay_disk_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_disk_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_disk_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+tests_fuzz_replay_interface_SOURCES = tests/fuzz/fuzz_interface.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_interface_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"interface"'
+tests_fuzz_replay_interface_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_interface_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_interface_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+tests_fuzz_replay_filesystem_SOURCES = tests/fuzz/fuzz_filesystem.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_filesystem_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"filesystem"'
+tests_fuzz_replay_filesystem_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_filesystem_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_filesystem_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+tests_fuzz_replay_procfs_SOURCES = tests/fuzz/fuzz_procfs.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_procfs_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"procfs"'
+tests_fuzz_replay_procfs_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_procfs_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_procfs_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+tests_fuzz_replay_exec_SOURCES = tests/fuzz/fuzz_exec.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_exec_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"exec"'
+tests_fuzz_replay_exec_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_exec_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_exec_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+tests_fuzz_replay_check_SOURCES = tests/fuzz/fuzz_check.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_check_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"check"'
+tests_fuzz_replay_check_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_check_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_check_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+tests_fuzz_replay_api_SOURCES = tests/fuzz/fuzz_api.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_api_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"api"'
+tests_fuzz_replay_api_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_api_LDADD = $(FUZZ_CORE_LDADD)
+tests_fuzz_replay_api_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+tests_fuzz_replay_utmp_SOURCES = tests/fuzz/fuzz_utmp.c plugins/sysv/classify.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_utmp_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"utmp"'
+tests_fuzz_replay_utmp_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_utmp_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_utmp_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+
+# The ec2 plugin's readers (they need expat, as the plugin does).
+if BUILD_PLUGIN_EC2
+FUZZ_EC2_REPLAYS = tests/fuzz/replay_ec2_xml tests/fuzz/replay_ec2_hostlist \
+	tests/fuzz/replay_ec2_imds
+check_PROGRAMS += $(FUZZ_EC2_REPLAYS)
+TESTS += $(FUZZ_EC2_REPLAYS)
+FUZZ_EC2_CFLAGS = $(FUZZ_REPLAY_CFLAGS) $(EXPAT_CFLAGS)
+FUZZ_EC2_LDADD = plugins/ec2/libsabaec2.la $(SABA_TEST_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) \
+	$(EXPAT_LIBS) $(LIBCONFIG_LIBS)
+tests_fuzz_replay_ec2_xml_SOURCES = tests/fuzz/fuzz_ec2_xml.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_ec2_xml_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_xml"'
+tests_fuzz_replay_ec2_xml_CFLAGS = $(FUZZ_EC2_CFLAGS)
+tests_fuzz_replay_ec2_xml_LDADD = $(FUZZ_EC2_LDADD)
+tests_fuzz_replay_ec2_xml_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+tests_fuzz_replay_ec2_hostlist_SOURCES = tests/fuzz/fuzz_ec2_hostlist.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_ec2_hostlist_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_hostlist"'
+tests_fuzz_replay_ec2_hostlist_CFLAGS = $(FUZZ_EC2_CFLAGS)
+tests_fuzz_replay_ec2_hostlist_LDADD = $(FUZZ_EC2_LDADD)
+tests_fuzz_replay_ec2_hostlist_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+tests_fuzz_replay_ec2_imds_SOURCES = tests/fuzz/fuzz_ec2_imds.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_ec2_imds_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_imds"'
+tests_fuzz_replay_ec2_imds_CFLAGS = $(FUZZ_EC2_CFLAGS)
+tests_fuzz_replay_ec2_imds_LDADD = $(FUZZ_EC2_LDADD)
+tests_fuzz_replay_ec2_imds_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+endif
+endif
+
+# libconfig 1.5 leaks a token on some syntax errors (regress/conf/ has
+# such inputs): the valgrind pass of make check knows it, as LeakSanitizer
+# does (tests/fuzz/fuzz.c).  Applies to every test run under valgrind.
+if VALGRIND_TESTS
+AM_LOG_FLAGS = --suppressions=$(abs_top_srcdir)/tests/fuzz/valgrind.supp
+endif
+
+EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/corpus tests/fuzz/regress tests/fuzz/valgrind.supp \
+	tests/fuzz/conf.dict tests/fuzz/api.dict tests/fuzz/exec.dict
+
+# ------------------------------------------------------------------
+# make fuzz: clang + libFuzzer.  The core, the plugin helpers and the
+# harness helpers are compiled once into archives; each target is its
+# harness (which includes its plugin's source) linked with them.
+
+FUZZ_CC = clang
+FUZZ_TIME = 60
+FUZZ_FLAGS =
+FUZZ_TARGETS = $(FUZZ_NAMES)
+FUZZ_OUT = tests/fuzz/clang
+FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SANITIZE) $(WARN_CFLAGS) $(DEFS) \
+	$(DEFAULT_INCLUDES) $(FUZZ_CPPFLAGS) $(FUZZ_PKG_CFLAGS) $(EXPAT_CFLAGS)
+FUZZ_LIBS = $(CURL_LIBS) $(JANSSON_LIBS) $(LIBCONFIG_LIBS) $(EXPAT_LIBS) -lpthread
+
+FUZZ_CORE_SRC = $(core_libsabacore_la_SOURCES)
+FUZZ_PLUG_SRC = $(plugins_lib_libsabaprocfs_la_SOURCES) $(plugins_lib_libsabametric_la_SOURCES) \
+	$(plugins_lib_libsabacommand_la_SOURCES) $(plugins_lib_libsabatrigger_la_SOURCES) \
+	plugins/sysv/classify.c plugins/sysv/classify.h
+FUZZ_HARNESS_SRC = tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_loadavg.c \
+	tests/fuzz/fuzz_memory.c tests/fuzz/fuzz_cpu.c tests/fuzz/fuzz_disk.c \
+	tests/fuzz/fuzz_interface.c tests/fuzz/fuzz_filesystem.c tests/fuzz/fuzz_procfs.c \
+	tests/fuzz/fuzz_exec.c tests/fuzz/fuzz_check.c tests/fuzz/fuzz_api.c \
+	tests/fuzz/fuzz_utmp.c tests/fuzz/fuzz_ec2_xml.c tests/fuzz/fuzz_ec2_hostlist.c \
+	tests/fuzz/fuzz_ec2_imds.c plugins/loadavg/loadavg.c plugins/memory/memory.c \
+	plugins/cpu/cpu.c plugins/disk/disk.c plugins/interface/interface.c \
+	plugins/filesystem/filesystem.c plugins/exec/exec.c plugins/check/check.c \
+	plugins/sysv/sysv.c
+FUZZ_EC2_SRC = $(plugins_ec2_libsabaec2_la_SOURCES)
+FUZZ_TEST_SRC = tests/fuzz/fuzz.c tests/fuzz/fuzz.h $(sdk_libsaba_plugin_test_la_SOURCES)
+FUZZ_ARCHIVES = $(FUZZ_OUT)/libtest.a $(FUZZ_OUT)/libplug.a $(FUZZ_OUT)/libcore.a \
+	$(FUZZ_EC2_ARCHIVE)
+FUZZ_CORE_TARGETS = conf api
+if BUILD_PLUGIN_EC2
+FUZZ_EC2_ARCHIVE = $(FUZZ_OUT)/libec2.a
+FUZZ_EC2_BINS = $(FUZZ_OUT)/fuzz_ec2_xml $(FUZZ_OUT)/fuzz_ec2_hostlist $(FUZZ_OUT)/fuzz_ec2_imds
+FUZZ_EC2_RUNS = fuzz-run-ec2_xml fuzz-run-ec2_hostlist fuzz-run-ec2_imds
+endif
+FUZZ_BINS = $(FUZZ_OUT)/fuzz_conf $(FUZZ_OUT)/fuzz_loadavg $(FUZZ_OUT)/fuzz_memory \
+	$(FUZZ_OUT)/fuzz_cpu $(FUZZ_OUT)/fuzz_disk $(FUZZ_OUT)/fuzz_interface \
+	$(FUZZ_OUT)/fuzz_filesystem $(FUZZ_OUT)/fuzz_procfs $(FUZZ_OUT)/fuzz_exec \
+	$(FUZZ_OUT)/fuzz_check $(FUZZ_OUT)/fuzz_api $(FUZZ_OUT)/fuzz_utmp $(FUZZ_EC2_BINS)
+FUZZ_RUNS = fuzz-run-conf fuzz-run-loadavg fuzz-run-memory fuzz-run-cpu fuzz-run-disk \
+	fuzz-run-interface fuzz-run-filesystem fuzz-run-procfs fuzz-run-exec fuzz-run-check \
+	fuzz-run-api fuzz-run-utmp $(FUZZ_EC2_RUNS)
+
+# The .c files of $$srcs into the archive $@, with $$cov: the coverage
+# instrumentation for libFuzzer, or none for the harness helpers, whose
+# edges are no goal (so the coverage numbers are about the code tested).
+fuzz_archive = set -e; rm -f $@; $(MKDIR_P) $(FUZZ_OUT)/obj; objs=; \
+	for f in $$srcs; do case $$f in *.c) \
+	o=$(FUZZ_OUT)/obj/`echo $$f | sed 's|/|_|g; s|\.c$$|.o|'`; \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $$cov -c -o $$o $(srcdir)/$$f; \
+	objs="$$objs $$o";; esac; done; $(AR) rcs $@ $$objs
+
+# Fails with the reason when clang or its libFuzzer runtime is missing.
+$(FUZZ_OUT)/cc-ok:
+	@$(MKDIR_P) $(FUZZ_OUT)/obj
+	@echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' \
+		>$(FUZZ_OUT)/cc-check.c
+	@if $(FUZZ_CC) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $(FUZZ_OUT)/cc-check \
+		$(FUZZ_OUT)/cc-check.c >$(FUZZ_OUT)/cc-check.log 2>&1; then touch $@; else \
+		cat $(FUZZ_OUT)/cc-check.log >&2; \
+		echo "make fuzz: '$(FUZZ_CC) -fsanitize=fuzzer,address,undefined' does not work:" \
+			"make fuzz needs clang and its libFuzzer runtime" \
+			"(Debian: apt-get install clang libclang-rt-14-dev), or FUZZ_CC=..." >&2; \
+		exit 1; fi
+
+$(FUZZ_OUT)/libcore.a: $(FUZZ_OUT)/cc-ok $(FUZZ_CORE_SRC)
+	$(AM_V_GEN)srcs='$(FUZZ_CORE_SRC)'; cov=-fsanitize=fuzzer-no-link; $(fuzz_archive)
+$(FUZZ_OUT)/libplug.a: $(FUZZ_OUT)/cc-ok $(FUZZ_PLUG_SRC)
+	$(AM_V_GEN)srcs='$(FUZZ_PLUG_SRC)'; cov=-fsanitize=fuzzer-no-link; $(fuzz_archive)
+$(FUZZ_OUT)/libec2.a: $(FUZZ_OUT)/cc-ok $(FUZZ_EC2_SRC)
+	$(AM_V_GEN)srcs='$(FUZZ_EC2_SRC)'; cov=-fsanitize=fuzzer-no-link; $(fuzz_archive)
+$(FUZZ_OUT)/libtest.a: $(FUZZ_OUT)/cc-ok $(FUZZ_TEST_SRC)
+	$(AM_V_GEN)srcs='$(FUZZ_TEST_SRC)'; cov=; $(fuzz_archive)
+
+# A core target links libcore, an ec2 one libec2, the others libplug (see
+# FUZZ_CORE_LDADD).
+$(FUZZ_BINS): $(FUZZ_ARCHIVES) $(FUZZ_HARNESS_SRC)
+	$(AM_V_CCLD)n=`basename $@ | sed 's/^fuzz_//'`; lib=libplug.a; \
+	for c in $(FUZZ_CORE_TARGETS); do test $$n = $$c && lib=libcore.a; done; \
+	case $$n in ec2_*) lib=libec2.a;; esac; \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $(srcdir)/tests/fuzz/fuzz_$$n.c \
+		$(FUZZ_OUT)/libtest.a $(FUZZ_OUT)/$$lib $(FUZZ_LIBS)
+
+$(FUZZ_RUNS):
+	@$(SHELL) $(srcdir)/tests/fuzz/run.sh $(FUZZ_OUT) $(srcdir)/tests/fuzz \
+		`echo $@ | sed 's/^fuzz-run-//'` $(FUZZ_TIME) $(FUZZ_FLAGS)
+
+# Build first (the archives are shared), then run, then the verdict.
+fuzz:
+	@bins=; runs=; for n in $(FUZZ_TARGETS); do \
+		bins="$$bins $(FUZZ_OUT)/fuzz_$$n"; runs="$$runs fuzz-run-$$n"; done; \
+	rm -rf $(FUZZ_OUT)/results; \
+	$(MAKE) $(AM_MAKEFLAGS) $$bins && $(MAKE) $(AM_MAKEFLAGS) $$runs && \
+	$(SHELL) $(srcdir)/tests/fuzz/run.sh --summary $(FUZZ_OUT) $(FUZZ_TARGETS)
+
+fuzz-build:
+	@bins=; for n in $(FUZZ_TARGETS); do bins="$$bins $(FUZZ_OUT)/fuzz_$$n"; done; \
+	$(MAKE) $(AM_MAKEFLAGS) $$bins
+
+clean-local: clean-fuzz
+clean-fuzz:
+	-rm -rf $(FUZZ_OUT)
+
+.PHONY: fuzz fuzz-build clean-fuzz $(FUZZ_RUNS)
