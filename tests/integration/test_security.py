@@ -328,5 +328,102 @@ class SignalsAndHooks(AgentTestCase):
             self.assertIn("%s() did not return" % hook, a.stderr())
 
 
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+class Reload(AgentTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.start_api()
+
+    def reload(self, agent, n_before):
+        """SIGHUP and wait for the n-th "configuration reloaded" line."""
+        agent.send_signal(signal.SIGHUP)
+        ok = self.api.wait_for(
+            lambda: agent.stderr().count("configuration reloaded") > n_before
+            or not agent.alive(), scaled(10))
+        self.assertTrue(ok and agent.alive(), agent.stderr()[-2000:])
+        return n_before + 1
+
+    def test_reloads_free_the_old_configs(self):
+        """100 reloads of a ~90 KB config: main kept every old one (about
+        790 KB each); now memory stays flat."""
+        roles = ["Service:role-%05d" % i for i in range(5000)]
+        self.write_config(roles=roles)
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        self.assertGreater(os.path.getsize(self.config_path), 90000)
+        n = 0
+        for _ in range(10):
+            n = self.reload(a, n)
+        base = rss_kb(a.pid)
+        for _ in range(90):
+            n = self.reload(a, n)
+        grown = rss_kb(a.pid) - base
+        self.stop_agent(a)
+        self.assertLess(grown, 8 * 1024, "RSS grew by %d kB over 90 reloads" % grown)
+
+    def test_one_rule_for_every_setting(self):
+        """A new apikey, interval and plugins apply at once; a new root and
+        apibase wait for the next start, and the log says so."""
+        self.plugin_dir("good")
+        path = self.write_config(plugins={"g": {"module": "good"}})
+        a = self.start_agent(["run"])
+        host = self.wait_registered(a)
+        self.wait_points("test.good", 1, agent=a)
+        other_root = os.path.join(self.tmp, "other-root")
+        os.mkdir(other_root, 0o755)
+        self.write_config(path, apikey="rotated-key-Xy7", root=other_root,
+                          apibase="http://127.0.0.1:9", plugins={
+                              "g": {"module": "good"}, "g2": {"module": "good",
+                                                             "name": "test.second"}})
+        self.api.api_key = "rotated-key-Xy7"    # the old key is refused from now on
+        self.reload(a, 0)
+        self.wait_points("test.second", 2, agent=a)
+        n = len(self.api.points_named("test.good"))
+        self.wait_points("test.good", n + 2, agent=a)
+        late = [r for r in self.api.requests(route="tsdb")][-2:]
+        self.assertEqual({r.header("X-Api-Key") for r in late}, {"rotated-key-Xy7"})
+        err = a.stderr()
+        self.assertIn('root changed to "%s"; that takes effect at the next start' % other_root,
+                      err)
+        self.assertIn("apibase changed", err)
+        self.assertKeyNotLeaked(err, "rotated-key-Xy7")
+        # the running root is the one the id is in: a retire removes it there
+        self.stop_agent(a)
+        self.assertEqual(self.read_id(), host)
+        self.assertEqual(os.listdir(other_root), [])
+
+
+class QueueMemory(AgentTestCase):
+
+    def test_queue_bounded_by_bytes(self):
+        """A plugin printing 20 000 lines a round while the API is down:
+        the oldest batches go once queue.max_bytes is reached, counted."""
+        self.start_api()
+        self.plugin_dir("exec")
+        script = os.path.join(self.tmp, "many.sh")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\nt=$(date +%s)\nseq 1 20000 | sed \"s/.*/many.metric_&_name 1 $t/\"\n")
+        os.chmod(script, 0o755)
+        self.write_config(queue={"max_bytes": 1048576}, plugins={
+            "many": {"module": "exec", "command": [script]}})
+        self.api.set_fault("tsdb", "status", status=503)
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        self.assertTrue(a.wait_for_stderr(r"metrics queue full \(\d+ batches, \d+ of 1048576 "
+                                          r"bytes\): dropped the oldest", scaled(20)),
+                        a.stderr()[-2000:])
+        m = re.findall(r"\((\d+) points dropped since start\)", a.stderr())
+        self.assertGreater(int(m[-1]), 0)
+        self.stop_agent(a, bound=20)
+
+
 if __name__ == "__main__":
     harness.main()
