@@ -408,8 +408,8 @@ static void saba_agent_shutdown_hooks(struct saba_agent *a)
 static void saba_agent_stop(struct saba_agent *a)
 {
 	struct saba_runtime *rt = &a->rt;
-	int64_t t0 = saba_now_ms(), deadline, on_stop_by;
-	int capped;
+	int64_t t0 = saba_now_ms(), deadline, flush_by;
+	int capped, on_stop;
 
 	saba_notify("STOPPING=1");
 	saba_notice("stopping");
@@ -422,16 +422,22 @@ static void saba_agent_stop(struct saba_agent *a)
 	capped = saba_retire_reached_api(rt->retire);
 	if (capped && deadline > t0 + (int64_t)rt->conf->retire_timeout * 1000)
 		deadline = t0 + (int64_t)rt->conf->retire_timeout * 1000;
-	saba_poster_finish(a->poster, rt->retired ? saba_now_ms() : deadline);
+	/* shutdown.timeout bounds the flush and on_stop together: on_stop
+	 * keeps half of it (at most 5 s) for itself. */
+	on_stop = !rt->retired && rt->conf->on_stop != NULL;
+	flush_by = deadline;
+	if (on_stop && deadline - saba_now_ms() > 0)
+		flush_by -= (deadline - saba_now_ms()) / 2 < 5000 ? (deadline - saba_now_ms()) / 2
+								    : 5000;
+	saba_poster_finish(a->poster, rt->retired ? saba_now_ms() : flush_by);
 	a->poster = NULL;
 	if (!rt->retired && saba_queue_length(rt->queue) > 0)
 		saba_warn("%zu batches of metrics were not posted", saba_queue_length(rt->queue));
-	on_stop_by = saba_now_ms() + 5000 > deadline && !capped ? saba_now_ms() + 5000 : deadline;
-	if (!rt->retired && rt->conf->on_stop != NULL && on_stop_by > saba_now_ms()) {
+	if (on_stop && deadline > saba_now_ms()) {
 		struct saba_http *h = saba_runtime_http(rt);
 
 		if (h != NULL)
-			saba_register_status(rt, h, rt->conf->on_stop, 1, on_stop_by);
+			saba_register_status(rt, h, rt->conf->on_stop, 1, deadline);
 		saba_http_free(h);
 	}
 }

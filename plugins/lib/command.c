@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "leftover.h"
 
 extern char **environ;
 
@@ -399,6 +400,7 @@ int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_
 	struct saba_cmd_sink sinks[2] = {{.fd = -1, .cap = out_cap}, {.fd = -1, .cap = err_cap}};
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, errfd[2] = {-1, -1}, devnull = -1;
 	int64_t t0 = saba_cmd_now_ms();
+	uint64_t since = 0;
 	const char **env = NULL;
 	char *file = NULL;
 	int rc = SABA_ERROR, status = 0, child_errno = 0;
@@ -426,6 +428,8 @@ int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_
 			 strerror(errno));
 		goto out;
 	}
+	saba_leftover_prepare();
+	since = saba_leftover_now();
 	pid = fork();
 	if (pid < 0) {
 		snprintf(res->error, sizeof(res->error), "fork: %s", strerror(errno));
@@ -471,6 +475,8 @@ out:
 		} else if (WIFSIGNALED(status)) {
 			res->signal = WTERMSIG(status);
 		}
+		/* its whole tree: what left the group (setsid) too */
+		saba_leftover_end(since, res->cancelled ? 1000 : SABA_CMD_GRACE_MS);
 	}
 	if (res->started && res->error[0] == '\0') {
 		if (res->cancelled)

@@ -22,6 +22,7 @@ if !SABA_WINDOWS
 noinst_LTLIBRARIES += plugins/lib/libsabacommand.la
 endif
 plugins_lib_libsabacommand_la_SOURCES = plugins/lib/command.c plugins/lib/command.h \
+	plugins/lib/leftover.c plugins/lib/leftover.h \
 	plugins/lib/cmdconf.c plugins/lib/cmdconf.h
 
 # What the cpu, disk, interface and filesystem plugins share, one concern a

@@ -317,6 +317,41 @@ class SignalsAndHooks(AgentTestCase):
         self.wait_points("test.good", n + 3, agent=a)
         self.stop_agent(a, bound=5)
 
+    def test_on_stop_keeps_to_shutdown_timeout(self):
+        """The flush and on_stop together within shutdown.timeout, even
+        when it is below 5 s and the API does not answer."""
+        self.write_config(host_status={"on_stop": "poweroff"}, shutdown={"timeout": 2})
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        self.api.set_fault("host_status", "hang")
+        rc, took = self.stop_agent(a, bound=3.5)
+        self.api.release_hangs()
+        self.assertEqual(len(self.api.requests(route="host_status")), 1)
+
+    def test_unusable_url_is_not_retried(self):
+        """A URL libcurl refuses fails the same way every time: the start
+        fails at once instead of after 20 attempts."""
+        self.write_config(apibase="http://127.0.0.1:99999")
+        p = self.run_agent(["run"], timeout=15)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertNotIn("retrying", p.stderr)
+        self.assertIn("check apibase", p.stderr)
+        self.assertLess(p.elapsed, scaled(3))
+
+    def test_invalid_metric_names_logged_escaped_once_a_minute(self):
+        self.plugin_dir("good")
+        self.write_config(plugins={"g": {"module": "good",
+                                         "name": "bad\n2026-01-01T00:00:00Z forged\x1b[2J"}})
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        time.sleep(scaled(4))   # four rounds at interval 1
+        self.stop_agent(a)
+        err = a.stderr()
+        self.assertEqual(err.count("invalid metric name"), 1, err)
+        self.assertNotIn("\x1b", err)
+        for line in err.splitlines():
+            self.assertFalse(line.startswith("2026-01-01T00:00:00Z"), line)
+
     def test_hung_stop_and_destroy_are_bounded(self):
         self.plugin_dir("hang", "good")
         for hook in ("stop", "destroy"):
