@@ -23,6 +23,7 @@
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
+#include "pidfile.h"
 #include "poster.h"
 #include "queue.h"
 #include "register.h"
@@ -174,12 +175,11 @@ static void *saba_reload_main(void *arg)
 {
 	struct saba_reload *r = arg;
 	struct saba_agent *a = r->a;
-	struct saba_conf_overrides ov = {.root = a->opts->root, .plugin_dir = a->opts->plugin_dir};
 	struct saba_runtime *rt = &a->rt;
 
 	saba_notice("SIGHUP: reloading %s", a->opts->config);
 	/* rt->conf changes only when the main thread applies this reload. */
-	if (saba_conf_load(a->opts->config, &ov, &r->nc) > 0) {
+	if (saba_conf_load(a->opts->config, &a->opts->ov, &r->nc) > 0) {
 		r->nc = NULL;
 	} else {
 		saba_reload_keep_identity(rt->conf, r->nc);
@@ -251,6 +251,7 @@ static void saba_agent_reload_apply(struct saba_agent *a)
 		saba_instances_destroy(&a->set);
 		a->set = r->fresh;
 		saba_runtime_set_conf(rt, nc); /* the old one goes with its last reader */
+		saba_conf_apply_log_level(nc);
 		saba_queue_set_limits(rt->queue, (size_t)(nc->queue_max_age / nc->interval) + 1,
 				      (size_t)nc->queue_max_bytes);
 		saba_collector_start(&a->set);
@@ -426,9 +427,11 @@ static void saba_agent_stop(struct saba_agent *a)
 	 * keeps half of it (at most 5 s) for itself. */
 	on_stop = !rt->retired && rt->conf->on_stop != NULL;
 	flush_by = deadline;
-	if (on_stop && deadline - saba_now_ms() > 0)
-		flush_by -= (deadline - saba_now_ms()) / 2 < 5000 ? (deadline - saba_now_ms()) / 2
-								    : 5000;
+	if (on_stop && deadline > saba_now_ms()) {
+		int64_t half = (deadline - saba_now_ms()) / 2;
+
+		flush_by -= half < 5000 ? half : 5000;
+	}
 	saba_poster_finish(a->poster, rt->retired ? saba_now_ms() : flush_by);
 	a->poster = NULL;
 	if (!rt->retired && saba_queue_length(rt->queue) > 0)
@@ -524,10 +527,10 @@ static int saba_agent_serve(struct saba_agent *a)
 
 int saba_agent_run(const struct saba_options *o)
 {
-	struct saba_conf_overrides ov = {.root = o->root, .plugin_dir = o->plugin_dir};
 	struct saba_agent *a = saba_calloc(1, sizeof(*a));
 	struct saba_runtime *rt = &a->rt;
 	struct saba_conf *conf = NULL;
+	char *pidfile = NULL; /* a copy: a reload frees the config it came from */
 	char err[1024];
 	int rc = 2, lock_fd = -1;
 
@@ -544,8 +547,9 @@ int saba_agent_run(const struct saba_options *o)
 	if (pthread_create(&a->sig_thread, NULL, saba_signal_main, rt) == 0)
 		a->has_sig_thread = 1;
 #endif
-	if (saba_conf_load(o->config, &ov, &conf) > 0)
+	if (saba_conf_load(o->config, &o->ov, &conf) > 0)
 		goto out;
+	saba_conf_apply_log_level(conf);
 	rt->conf = conf;
 	rt->dry_run = o->dry_run;
 	rt->command = "run";
@@ -560,6 +564,14 @@ int saba_agent_run(const struct saba_options *o)
 		saba_err("%s", err);
 		rc = 1;
 		goto out;
+	}
+	if (conf->pidfile != NULL) {
+		if (saba_pidfile_create(conf->pidfile, err, sizeof(err)) != 0) {
+			saba_err("%s", err);
+			rc = 1;
+			goto out;
+		}
+		pidfile = saba_strdup(conf->pidfile);
 	}
 	rt->retire = saba_retire_new();
 	rt->queue = saba_queue_new((size_t)(conf->queue_max_age / conf->interval) + 1);
@@ -596,6 +608,9 @@ out:
 	saba_queue_free(rt->queue);
 	saba_outbox_free(rt->outbox);
 	saba_retire_free(rt->retire);
+	if (pidfile != NULL)
+		saba_pidfile_remove(pidfile);
+	free(pidfile);
 	saba_conf_free(rt->conf != NULL ? rt->conf : conf);
 	saba_runtime_destroy(rt);
 	saba_lock_release(lock_fd);

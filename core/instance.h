@@ -31,8 +31,8 @@ struct saba_ctx {
 	struct saba_point *buf;
 	size_t nbuf, capbuf;
 	int64_t busy_warned;
-	unsigned nonfinite;	 /* NaN/Inf values dropped so far */
-	int64_t badname_logged;	 /* monotonic ms of the last invalid-name warning */
+	unsigned nonfinite;	/* NaN/Inf values dropped so far */
+	int64_t badname_logged; /* monotonic ms of the last invalid-name warning */
 	unsigned long badnames; /* invalid names dropped since then, unlogged */
 
 	json_t *spec; /* target of spec_set during host_spec() */
@@ -64,9 +64,5 @@ void saba_instances_spec(struct saba_instances *set, json_t *spec);
 /* start() of every instance that has it; stop() of those started. */
 void saba_instances_start(struct saba_instances *set);
 void saba_instances_stop(struct saba_instances *set);
-
-/* Is `key` of the instance config allowed by the module's schema?  Used
- * by host_api for the type check, too. */
-const struct saba_config_key *saba_instance_key(const struct saba_ctx *ctx, const char *key);
 
 #endif

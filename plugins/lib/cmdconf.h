@@ -15,14 +15,25 @@
 #define SABA_CMD_DEFAULT_TIMEOUT 30 /* seconds, as mackerel-agent */
 #define SABA_CMD_MAX_TIMEOUT	 3600
 
-/* The schema entries both plugins declare. */
-#define SABA_CMD_CONFIG_KEYS                                                                       \
-	{"command", SABA_CFG_STRING_OR_LIST,                                                       \
-	 "a string runs through /bin/sh -c; a list is executed directly"},                         \
-		{"env", SABA_CFG_GROUP, "extra environment { NAME = \"value\"; }"},                \
-		{"user", SABA_CFG_STRING, "run as this user (the agent must run as root)"},        \
+#define SABA_CMD_STR(x)	 #x
+#define SABA_CMD_XSTR(x) SABA_CMD_STR(x)
+
+/* The settings both plugins declare. */
+#define SABA_CMD_SETTINGS                                                                          \
+	{.name = "command",                                                                        \
+	 .type = SABA_CFG_STRING_OR_LIST,                                                          \
+	 .flags = SABA_SETTING_REQUIRED,                                                           \
+	 .description = "a string runs through /bin/sh -c; a list is executed directly"},          \
+		{.name = "env",                                                                    \
+		 .type = SABA_CFG_GROUP,                                                           \
+		 .description = "extra environment { NAME = \"value\"; }"},                        \
+		{.name = "user",                                                                   \
+		 .type = SABA_CFG_STRING,                                                          \
+		 .description = "run as this user (the agent must run as root)"},                  \
 	{                                                                                          \
-		"timeout", SABA_CFG_INT, "seconds before the command is killed (default 30)"       \
+		.name = "timeout", .type = SABA_CFG_INT,                                           \
+		.def = SABA_CMD_XSTR(SABA_CMD_DEFAULT_TIMEOUT), .min = 1,                          \
+		.max = SABA_CMD_MAX_TIMEOUT, .description = "seconds before the command is killed" \
 	}
 
 /* A prepared command. */

@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "command.h"
-#include "leftover.h"
 
 extern char **environ;
 
@@ -29,29 +29,17 @@ extern char **environ;
 #define SABA_CMD_LOG_WINDOW   60000 /* ms */
 #define SABA_CMD_LOG_WIDTH    512   /* characters of one stderr line */
 
-int64_t saba_cmd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ------------------------------------------------------------------ */
 /* cancel                                                               */
 
 int saba_cmd_cancel_init(struct saba_cmd_cancel *c)
 {
-	pthread_condattr_t attr;
 
 	memset(c, 0, sizeof(*c));
 	if (pipe2(c->fd, O_CLOEXEC | O_NONBLOCK) != 0)
 		return SABA_ERROR;
 	pthread_mutex_init(&c->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&c->idle, &attr);
-	pthread_condattr_destroy(&attr);
+	saba_clock_cond_init(&c->idle);
 	return SABA_OK;
 }
 
@@ -85,14 +73,14 @@ void saba_cmd_cancel(struct saba_cmd_cancel *c)
 
 int saba_cmd_cancel_wait(struct saba_cmd_cancel *c, int timeout_ms)
 {
-	int64_t deadline = saba_cmd_now_ms() + timeout_ms;
+	int64_t deadline = saba_clock_ms() + timeout_ms;
 	int idle;
 
 	pthread_mutex_lock(&c->lock);
-	while (c->busy && saba_cmd_now_ms() < deadline) {
-		struct timespec ts = {.tv_sec = (time_t)(deadline / 1000),
-				      .tv_nsec = (long)(deadline % 1000) * 1000000};
+	while (c->busy && saba_clock_ms() < deadline) {
+		struct timespec ts;
 
+		saba_clock_cond_deadline(deadline - saba_clock_ms(), &ts);
 		pthread_cond_timedwait(&c->idle, &c->lock, &ts);
 	}
 	idle = !c->busy;
@@ -329,7 +317,7 @@ static void saba_cmd_wait(const struct saba_cmd *cmd, pid_t pid, struct saba_cmd
 			  struct saba_cmd_cancel *cancel, struct saba_cmd_result *res)
 {
 	enum { RUNNING, TERMINATING } phase = RUNNING;
-	int64_t deadline = saba_cmd_now_ms() + cmd->timeout_ms;
+	int64_t deadline = saba_clock_ms() + cmd->timeout_ms;
 	int pidfd = -1, exited = 0;
 
 #ifdef SYS_pidfd_open
@@ -343,7 +331,7 @@ static void saba_cmd_wait(const struct saba_cmd *cmd, pid_t pid, struct saba_cmd
 		exited = exited || saba_cmd_exited(pid);
 		if (exited && sinks[0].fd < 0 && sinks[1].fd < 0)
 			break;
-		now = saba_cmd_now_ms();
+		now = saba_clock_ms();
 		if (phase == RUNNING && saba_cmd_cancelled(cancel)) {
 			res->cancelled = 1;
 			saba_cmd_signal_group(pid, SIGTERM);
@@ -399,8 +387,7 @@ int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_
 {
 	struct saba_cmd_sink sinks[2] = {{.fd = -1, .cap = out_cap}, {.fd = -1, .cap = err_cap}};
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, errfd[2] = {-1, -1}, devnull = -1;
-	int64_t t0 = saba_cmd_now_ms();
-	uint64_t since = 0;
+	int64_t t0 = saba_clock_ms();
 	const char **env = NULL;
 	char *file = NULL;
 	int rc = SABA_ERROR, status = 0, child_errno = 0;
@@ -428,8 +415,6 @@ int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_
 			 strerror(errno));
 		goto out;
 	}
-	saba_leftover_prepare();
-	since = saba_leftover_now();
 	pid = fork();
 	if (pid < 0) {
 		snprintf(res->error, sizeof(res->error), "fork: %s", strerror(errno));
@@ -475,8 +460,6 @@ out:
 		} else if (WIFSIGNALED(status)) {
 			res->signal = WTERMSIG(status);
 		}
-		/* its whole tree: what left the group (setsid) too */
-		saba_leftover_end(since, res->cancelled ? 1000 : SABA_CMD_GRACE_MS);
 	}
 	if (res->started && res->error[0] == '\0') {
 		if (res->cancelled)
@@ -501,7 +484,7 @@ out:
 		res->err[res->err_len] = '\0';
 	if (res->out == NULL || res->err == NULL)
 		rc = SABA_ERROR;
-	res->elapsed_ms = saba_cmd_now_ms() - t0;
+	res->elapsed_ms = saba_clock_ms() - t0;
 	for (int i = 0; i < 2; i++) {
 		if (outp[i] >= 0)
 			close(outp[i]);
@@ -531,7 +514,7 @@ void saba_cmd_result_free(struct saba_cmd_result *res)
 static int saba_cmd_may_log(struct saba_cmd_ratelimit *rl, const struct saba_host *host,
 			    saba_ctx *ctx, int level)
 {
-	int64_t now = saba_cmd_now_ms();
+	int64_t now = saba_clock_ms();
 
 	if (rl->window_start == 0 || now - rl->window_start >= SABA_CMD_LOG_WINDOW) {
 		if (rl->suppressed > 0)

@@ -24,12 +24,6 @@
 
 #define SABA_CMD_GRACE_MS 3000 /* SIGTERM, then SIGKILL this much later */
 
-/* Does the agent have the ABI 1.1 host function member? */
-#define SABA_CMD_HOST_HAS(host, member)                                                            \
-	((host)->abi_minor >= 1 &&                                                                 \
-	 (host)->struct_size >= offsetof(struct saba_host, member) + sizeof((host)->member) &&     \
-	 (host)->member != NULL)
-
 /* Lets another thread (a plugin's stop()) interrupt a run.  One run at a
  * time per cancel object. */
 struct saba_cmd_cancel {
@@ -94,8 +88,5 @@ void saba_cmd_result_free(struct saba_cmd_result *res);
  * replaced.  Suppressed lines are counted in a later line. */
 void saba_cmd_log_stderr(const struct saba_host *host, saba_ctx *ctx, int level,
 			 struct saba_cmd_ratelimit *rl, const struct saba_cmd_result *res);
-
-/* Monotonic milliseconds. */
-int64_t saba_cmd_now_ms(void);
 
 #endif /* SABA_PLUGIN_COMMAND_H */

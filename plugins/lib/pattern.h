@@ -8,7 +8,7 @@
 #include <saba/plugin.h>
 
 /* Compile the string setting key as a POSIX extended regex into a malloc'd
- * *re (NULL when the key is absent).  A bad type or pattern is reported
+ * *re (NULL when the key is absent).  A bad pattern is reported
  * through config_error and returns SABA_INVALID. */
 int saba_regex_setting(const struct saba_host *host, saba_ctx *ctx, const char *key, regex_t **re);
 /* Does re (may be NULL: never) match s anywhere? */

@@ -7,14 +7,6 @@
 
 #include "samples.h"
 
-double saba_monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int saba_samples_add(struct saba_samples *s, const char *name, uint64_t a, uint64_t b)
 {
 	struct saba_sample *v;

@@ -6,9 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Seconds on CLOCK_MONOTONIC: rates use the real time between samples. */
-double saba_monotonic(void);
-
 struct saba_sample {
 	char *name;    /* sanitised device name */
 	uint64_t v[2]; /* the two counters of the device */
@@ -17,7 +14,7 @@ struct saba_sample {
 struct saba_samples {
 	struct saba_sample *v;
 	size_t n, cap;
-	double at; /* saba_monotonic() when read */
+	double at; /* saba_clock_seconds() when read */
 };
 
 /* Append a sample (copies name).  SABA_OK or SABA_ERROR (out of memory). */
