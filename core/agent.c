@@ -22,6 +22,7 @@
 #include "lock.h"
 #include "log.h"
 #include "notify.h"
+#include "metadata.h"
 #include "outbox.h"
 #include "pidfile.h"
 #include "poster.h"
@@ -531,7 +532,7 @@ int saba_agent_run(const struct saba_options *o)
 	struct saba_runtime *rt = &a->rt;
 	struct saba_conf *conf = NULL;
 	char *pidfile = NULL; /* a copy: a reload frees the config it came from */
-	char err[1024];
+	char err[1024], *mdir;
 	int rc = 2, lock_fd = -1;
 
 #ifndef _WIN32
@@ -578,6 +579,9 @@ int saba_agent_run(const struct saba_options *o)
 	saba_queue_set_limits(rt->queue, (size_t)(conf->queue_max_age / conf->interval) + 1,
 			      (size_t)conf->queue_max_bytes);
 	rt->outbox = saba_outbox_new();
+	mdir = saba_asprintf("%s/metadata", conf->root);
+	rt->metadata = saba_metadata_new(mdir);
+	free(mdir);
 	rt->instances = &a->set;
 	if (saba_instances_create(rt, conf, &a->set) > 0) {
 		if (saba_runtime_stopping(rt)) {
@@ -607,6 +611,7 @@ out:
 #endif
 	saba_queue_free(rt->queue);
 	saba_outbox_free(rt->outbox);
+	saba_metadata_free(rt->metadata);
 	saba_retire_free(rt->retire);
 	if (pidfile != NULL)
 		saba_pidfile_remove(pidfile);

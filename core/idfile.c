@@ -109,6 +109,11 @@ int saba_root_prepare(const char *root, int create, char *err, size_t errlen)
 	return 0;
 }
 
+int saba_state_write(const char *dir, const char *name, const char *data, char *err, size_t errlen)
+{
+	return saba_write_atomic(dir, name, data, err, errlen);
+}
+
 int saba_idfile_write(const char *root, const char *id, char *err, size_t errlen)
 {
 	return saba_write_atomic(root, "id", id, err, errlen);

@@ -49,7 +49,7 @@ struct saba_disk {
 	saba_ctx *ctx;
 	char *path;  /* <procfs>/diskstats */
 	char *sysfs; /* root of sysfs */
-	regex_t *ignore;
+	struct saba_regex *ignore;
 	struct saba_samples prev, cur;
 	int have_prev;
 };

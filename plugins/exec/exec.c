@@ -13,7 +13,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <locale.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,25 +24,23 @@
 #include <saba/plugin.h>
 
 #include "lib/command.h"
+#include "lib/pattern.h"
 
-#define SABA_EXEC_OUT_CAP   (1024 * 1024) /* stdout kept per run */
-#define SABA_EXEC_ERR_CAP   (64 * 1024)
-#define SABA_EXEC_SKEW	    (15 * 60) /* use_plugin_timestamp: seconds from now */
-#define SABA_EXEC_WORKDIR   "/var/tmp/saba-agent"
-#define SABA_EXEC_NAME_MAX  400
-#define SABA_EXEC_PREFIX    "custom."
-#define SABA_EXEC_META_VAR  "MACKEREL_AGENT_PLUGIN_META"
-#define SABA_EXEC_WORKDIR_V "MACKEREL_PLUGIN_WORKDIR"
+#define SABA_EXEC_OUT_CAP  (1024 * 1024) /* stdout kept per run */
+#define SABA_EXEC_ERR_CAP  (64 * 1024)
+#define SABA_EXEC_SKEW	   (15 * 60) /* use_plugin_timestamp: seconds from now */
+#define SABA_EXEC_NAME_MAX 400
+#define SABA_EXEC_PREFIX   "custom."
+#define SABA_EXEC_META_VAR "MACKEREL_AGENT_PLUGIN_META"
 
 struct saba_exec {
 	const struct saba_host *host;
 	saba_ctx *ctx;
 	struct saba_cmd cmd;
 	struct saba_cmd_cancel cancel;
-	struct saba_cmd_ratelimit rl; /* collect thread only */
-	regex_t include, exclude;
-	int has_include, has_exclude;
-	char *custom_identifier; /* NULL: this host */
+	struct saba_cmd_ratelimit rl;	      /* collect thread only */
+	struct saba_regex *include, *exclude; /* NULL: not set */
+	char *custom_identifier;	      /* NULL: this host */
 	int use_plugin_timestamp;
 	char *workdir;
 	char *workdir_env; /* "MACKEREL_PLUGIN_WORKDIR=..." */
@@ -62,10 +59,10 @@ static const struct saba_setting saba_exec_settings[] = {
 	SABA_CMD_SETTINGS,
 	{.name = "include_pattern",
 	 .type = SABA_CFG_STRING,
-	 .description = "only names matching this extended regex"},
+	 .description = "only names matching this regex (RE2 syntax, PCRE2)"},
 	{.name = "exclude_pattern",
 	 .type = SABA_CFG_STRING,
-	 .description = "drop names matching this extended regex"},
+	 .description = "drop names matching this regex (RE2 syntax, PCRE2)"},
 	{.name = "custom_identifier",
 	 .type = SABA_CFG_STRING,
 	 .description = "post the values to the host with this customIdentifier"},
@@ -77,29 +74,9 @@ static const struct saba_setting saba_exec_settings[] = {
 	 .type = SABA_CFG_STRING,
 	 .flags = SABA_SETTING_NONEMPTY,
 	 .description = "MACKEREL_PLUGIN_WORKDIR for the command; absent: the agent's own, "
-			"else " SABA_EXEC_WORKDIR},
+			"else " SABA_CMD_WORKDIR},
 	{.name = NULL},
 };
-
-static int saba_exec_regex(struct saba_exec *ex, const char *key, regex_t *re, int *has)
-{
-	const char *pattern;
-	char msg[256];
-	int rc = ex->host->config_string(ex->ctx, key, &pattern), e;
-
-	if (rc == SABA_NOTFOUND)
-		return SABA_OK;
-	if (rc != SABA_OK)
-		return rc;
-	e = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
-	if (e != 0) {
-		regerror(e, re, msg, sizeof(msg));
-		ex->host->config_error(ex->ctx, key, "invalid regular expression: %s", msg);
-		return SABA_INVALID;
-	}
-	*has = 1;
-	return SABA_OK;
-}
 
 static void saba_exec_destroy(void *instance)
 {
@@ -109,10 +86,8 @@ static void saba_exec_destroy(void *instance)
 		return;
 	saba_cmd_free(&ex->cmd);
 	saba_cmd_cancel_destroy(&ex->cancel);
-	if (ex->has_include)
-		regfree(&ex->include);
-	if (ex->has_exclude)
-		regfree(&ex->exclude);
+	saba_regex_free(ex->include);
+	saba_regex_free(ex->exclude);
 	if (ex->c_locale != (locale_t)0)
 		freelocale(ex->c_locale);
 	pthread_mutex_destroy(&ex->lock);
@@ -125,14 +100,14 @@ static void saba_exec_destroy(void *instance)
 static int saba_exec_read_settings(struct saba_exec *ex)
 {
 	const struct saba_host *host = ex->host;
-	const char *s = NULL, *env;
+	const char *s = NULL;
 	int rc;
 
 	rc = saba_cmd_from_config(host, ex->ctx, &ex->cmd);
 	if (rc == SABA_OK)
-		rc = saba_exec_regex(ex, "include_pattern", &ex->include, &ex->has_include);
+		rc = saba_regex_setting(host, ex->ctx, "include_pattern", &ex->include);
 	if (rc == SABA_OK)
-		rc = saba_exec_regex(ex, "exclude_pattern", &ex->exclude, &ex->has_exclude);
+		rc = saba_regex_setting(host, ex->ctx, "exclude_pattern", &ex->exclude);
 	if (rc != SABA_OK)
 		return rc;
 	rc = host->config_string(ex->ctx, "custom_identifier", &s);
@@ -152,13 +127,12 @@ static int saba_exec_read_settings(struct saba_exec *ex)
 		return SABA_INVALID;
 	}
 	/* the setting, else what the agent was started with, else ours */
-	env = getenv(SABA_EXEC_WORKDIR_V);
-	s = env != NULL && *env != '\0' ? env : SABA_EXEC_WORKDIR;
+	s = saba_cmd_default_workdir();
 	rc = host->config_string(ex->ctx, "workdir", &s);
 	if (rc != SABA_OK && rc != SABA_NOTFOUND)
 		return rc;
 	ex->workdir = strdup(s);
-	if (ex->workdir == NULL || asprintf(&ex->workdir_env, "%s=%s", SABA_EXEC_WORKDIR_V, s) < 0)
+	if (ex->workdir == NULL || asprintf(&ex->workdir_env, "%s=%s", SABA_CMD_WORKDIR_VAR, s) < 0)
 		return SABA_ERROR;
 	return SABA_OK;
 }
@@ -205,10 +179,9 @@ static int saba_exec_start(void *instance)
 	pthread_mutex_lock(&ex->lock);
 	ex->meta_pending = 1;
 	pthread_mutex_unlock(&ex->lock);
-	/* plugins keep state there; shared by plugins running as other
-	 * users, hence sticky and world-writable like /var/tmp */
-	if (!ex->host->dry_run(ex->ctx) && mkdir(ex->workdir, 01777) == 0)
-		chmod(ex->workdir, 01777);
+	/* plugins keep state there */
+	if (!ex->host->dry_run(ex->ctx))
+		saba_cmd_make_workdir(ex->workdir);
 	return SABA_OK;
 }
 
@@ -466,8 +439,8 @@ static void saba_exec_parse(struct saba_exec *ex, char *s, char *end)
 			saba_exec_skip(&names, lineno, "invalid metric name");
 			continue;
 		}
-		if ((ex->has_include && regexec(&ex->include, f[0], 0, NULL, 0) != 0) ||
-		    (ex->has_exclude && regexec(&ex->exclude, f[0], 0, NULL, 0) == 0))
+		if ((ex->include != NULL && !saba_regex_match(ex->include, f[0])) ||
+		    saba_regex_match(ex->exclude, f[0]))
 			continue;
 		errno = 0;
 		value = strtod_l(f[1], &stop, ex->c_locale);

@@ -18,7 +18,10 @@
 #define SABA_CMD_STR(x)	 #x
 #define SABA_CMD_XSTR(x) SABA_CMD_STR(x)
 
-/* The settings both plugins declare. */
+/* The settings the command plugins declare.  timeout has no declared
+ * default: the plugin applies 30 itself, so that it can tell a timeout that
+ * was written from none (timeout_seconds, mackerel-agent's name, excludes
+ * it). */
 #define SABA_CMD_SETTINGS                                                                          \
 	{.name = "command",                                                                        \
 	 .type = SABA_CFG_STRING_OR_LIST,                                                          \
@@ -30,10 +33,14 @@
 		{.name = "user",                                                                   \
 		 .type = SABA_CFG_STRING,                                                          \
 		 .description = "run as this user (the agent must run as root)"},                  \
+		{.name = "timeout",                                                                \
+		 .type = SABA_CFG_INT,                                                             \
+		 .min = 1,                                                                         \
+		 .max = SABA_CMD_MAX_TIMEOUT,                                                      \
+		 .description = "seconds before the command is killed (absent: 30)"},              \
 	{                                                                                          \
-		.name = "timeout", .type = SABA_CFG_INT,                                           \
-		.def = SABA_CMD_XSTR(SABA_CMD_DEFAULT_TIMEOUT), .min = 1,                          \
-		.max = SABA_CMD_MAX_TIMEOUT, .description = "seconds before the command is killed" \
+		.name = "timeout_seconds", .type = SABA_CFG_INT, .min = 1,                         \
+		.max = SABA_CMD_MAX_TIMEOUT, .description = "timeout under mackerel-agent's name"  \
 	}
 
 /* A prepared command. */
@@ -52,13 +59,24 @@ struct saba_cmd {
 	char *user_env[4]; /* USER=, LOGNAME=, HOME= of that user */
 };
 
-/* Read the settings command, env, user and timeout of the instance into
+/* Read the settings command, env, user and timeout (or timeout_seconds) of
+ * the instance into
  * cmd (zeroed first).  Problems go through config_error; returns SABA_OK,
  * SABA_INVALID or SABA_ERROR.  Free with saba_cmd_free() either way. */
 int saba_cmd_from_config(const struct saba_host *host, saba_ctx *ctx, struct saba_cmd *cmd);
 
-/* The pieces, for commands not described by those four keys (a check's
- * action).  Each returns SABA_OK, or SABA_INVALID with a message in err. */
+/* The same keys inside the SABA_CFG_TABLE setting table (a check's
+ * action = { command; env; user; timeout_seconds; }); unknown keys there
+ * are the caller's to refuse. */
+int saba_cmd_from_table(const struct saba_host *host, saba_ctx *ctx, const char *table,
+			struct saba_cmd *cmd);
+
+/* Add the group setting key { NAME = "value"; } to cmd's environment. */
+int saba_cmd_read_env(const struct saba_host *host, saba_ctx *ctx, const char *key,
+		      struct saba_cmd *cmd);
+
+/* The pieces, for commands described otherwise.  Each returns SABA_OK, or
+ * SABA_INVALID with a message in err. */
 int saba_cmd_set_shell(struct saba_cmd *cmd, const char *line);
 int saba_cmd_set_argv(struct saba_cmd *cmd, const char *const *argv, size_t argc);
 int saba_cmd_add_env(struct saba_cmd *cmd, const char *name, const char *value, char *err,

@@ -22,6 +22,13 @@
 
 #include "cmdconf.h"
 
+/* The plugins' state directory (MACKEREL_PLUGIN_WORKDIR) unless the agent
+ * runs with one, and where `mkr plugin install` puts plugins (last in the
+ * commands' PATH, as mackerel-agent has it). */
+#define SABA_CMD_WORKDIR     "/var/tmp/saba-agent"
+#define SABA_CMD_WORKDIR_VAR "MACKEREL_PLUGIN_WORKDIR"
+#define SABA_CMD_PLUGIN_BIN  "/opt/mackerel-agent/plugins/bin"
+
 #define SABA_CMD_GRACE_MS 3000 /* SIGTERM, then SIGKILL this much later */
 
 /* Lets another thread (a plugin's stop()) interrupt a run.  One run at a
@@ -88,5 +95,10 @@ void saba_cmd_result_free(struct saba_cmd_result *res);
  * replaced.  Suppressed lines are counted in a later line. */
 void saba_cmd_log_stderr(const struct saba_host *host, saba_ctx *ctx, int level,
 			 struct saba_cmd_ratelimit *rl, const struct saba_cmd_result *res);
+
+/* $MACKEREL_PLUGIN_WORKDIR of the agent, else SABA_CMD_WORKDIR. */
+const char *saba_cmd_default_workdir(void);
+/* Create a workdir (mode 01777) if it is missing. */
+void saba_cmd_make_workdir(const char *dir);
 
 #endif /* SABA_PLUGIN_COMMAND_H */
