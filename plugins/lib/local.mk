@@ -36,15 +36,17 @@ plugins_lib_libsabacommand_la_LIBADD = plugins/lib/libsabaclock.la
 
 # What the cpu, disk, interface and filesystem plugins share, one concern a
 # file: small text files (textfile), metric names (metricname), counter
-# samples and rates (samples), JSON text for spec_set() (jsontext); beside
-# libsabaprocfs for the directory settings.  (Not in the Windows build,
-# whose plugins are windows_metrics/.)
+# samples and rates (samples), JSON text for spec_set() (jsontext), the
+# mount table as df lists it (mounts); beside libsabaprocfs for the
+# directory settings.  (Not in the Windows build, whose plugins are
+# windows_metrics/.)
 if !SABA_WINDOWS
 noinst_LTLIBRARIES += plugins/lib/libsabametric.la
 endif
 plugins_lib_libsabametric_la_SOURCES = plugins/lib/textfile.c plugins/lib/textfile.h \
 	plugins/lib/metricname.c plugins/lib/metricname.h plugins/lib/samples.c \
-	plugins/lib/samples.h plugins/lib/jsontext.c plugins/lib/jsontext.h
+	plugins/lib/samples.h plugins/lib/jsontext.c plugins/lib/jsontext.h plugins/lib/mounts.c \
+	plugins/lib/mounts.h
 plugins_lib_libsabametric_la_LIBADD = plugins/lib/libsabaclock.la
 SABA_METRIC_LIBADD = plugins/lib/libsabametric.la plugins/lib/libsabaprocfs.la
 
