@@ -533,7 +533,7 @@ int saba_agent_run(const struct saba_options *o)
 	struct saba_conf *conf = NULL;
 	char *pidfile = NULL; /* a copy: a reload frees the config it came from */
 	char err[1024], *mdir;
-	int rc = 2, lock_fd = -1;
+	int rc = 2, lock_fd = -1, how;
 
 #ifndef _WIN32
 	saba_agent_block_signals(); /* main() did already; a service host may not have */
@@ -557,8 +557,10 @@ int saba_agent_run(const struct saba_options *o)
 	if (!o->dry_run && saba_conf_apikey(conf) == NULL)
 		goto out;
 	/* The root holds the id: made and checked, and this agent's alone. */
-	if (saba_root_prepare(conf->root, !o->dry_run, err, sizeof(err)) < 0) {
+	how = saba_root_prepare(conf->root, !o->dry_run, err, sizeof(err));
+	if (how < 0) {
 		saba_err("%s", err);
+		rc = how == -1 ? 1 : 2;
 		goto out;
 	}
 	if (!o->dry_run && saba_lock_root(conf->root, &lock_fd, err, sizeof(err)) != 0) {

@@ -104,7 +104,7 @@ int saba_root_prepare(const char *root, int create, char *err, size_t errlen)
 			 "refusing root %s: %s (whoever can write it can plant the host id, or "
 			 "a FIFO as one)",
 			 root, why);
-		return -1;
+		return -2;
 	}
 	return 0;
 }

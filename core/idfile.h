@@ -18,7 +18,8 @@ int saba_idfile_read(const char *root, char **id, char *err, size_t errlen);
 /* The root directory before the agent relies on it: made (mkdir -p) when
  * create is set, then checked like the config (trust.c): only root or the
  * agent may write it or a directory above it.  0; 1 when it does not exist
- * (create 0); -1 with why in err. */
+ * (create 0); with why in err, -1 when it cannot be made (a disk error: a
+ * later start may succeed), -2 when it is refused (the setup must change). */
 int saba_root_prepare(const char *root, int create, char *err, size_t errlen);
 
 /* Atomic: temp file in root, fsync, rename, fsync the directory.  The old
