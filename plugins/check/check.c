@@ -124,11 +124,18 @@ static int saba_check_action(struct saba_check *ck)
 		}
 		if (strcmp(name, "command") == 0 && *value != '\0') {
 			rc = saba_cmd_set_shell(&ck->action, value);
+			if (rc == SABA_INVALID)
+				host->config_error(ck->ctx, "action", "command: %s",
+						   SABA_CMD_SHELL_REFUSED);
 		} else if (strcmp(name, "user") == 0) {
 			rc = *value ? saba_cmd_set_user(&ck->action, value, err, sizeof(err))
 				    : SABA_OK;
-			if (rc != SABA_OK)
+			if (rc == SABA_NOTFOUND) {
+				host->log(ck->ctx, SABA_LOG_WARNING, "action: %s", err);
+				rc = SABA_OK;
+			} else if (rc != SABA_OK) {
 				host->config_error(ck->ctx, "action", "user: %s", err);
+			}
 		} else if (strcmp(name, "timeout") == 0) {
 			t = strtol(value, &end, 10);
 			if (*value == '\0' || *end != '\0' || t < 1 || t > SABA_CMD_MAX_TIMEOUT) {

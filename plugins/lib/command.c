@@ -1,13 +1,16 @@
 /*
- * command: run an external command for the exec and check plugins (see
- * command.h); cmdconf.c prepares the command.
+ * command (POSIX): run a prepared command with fork/exec (see command.h):
+ * its own process group, poll() on the output pipes and a pidfd, SIGTERM
+ * to the group at the timeout and SIGKILL SABA_CMD_GRACE_MS later.  Also
+ * the POSIX shell (/bin/sh -c) and the account a command runs as.
  */
-#define _GNU_SOURCE /* pipe2, asprintf, close_range */
+#define _GNU_SOURCE /* pipe2, asprintf, close_range, getgrouplist */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h> /* setgroups */
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,123 +23,164 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "command_os.h"
 
 extern char **environ;
 
 #define SABA_CMD_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define SABA_CMD_LOG_LINES    10    /* stderr lines per window */
-#define SABA_CMD_LOG_WINDOW   60000 /* ms */
-#define SABA_CMD_LOG_WIDTH    512   /* characters of one stderr line */
 
-int64_t saba_cmd_now_ms(void)
+/* ------------------------------------------------------------------ */
+/* the shell and the account                                            */
+
+/* What saba_cmd_set_user() found: the child switches to it. */
+struct saba_cmd_user {
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	int ngroups;
+	char *env[4]; /* USER=, LOGNAME=, HOME= of that user */
+};
+
+int saba_cmd_os_shell(struct saba_cmd *cmd, const char *line)
 {
-	struct timespec ts;
+	const char *argv[] = {"/bin/sh", "-c", line};
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return saba_cmd_set_argv(cmd, argv, 3);
+}
+
+void saba_cmd_os_free(struct saba_cmd *cmd)
+{
+	struct saba_cmd_user *u = cmd->user;
+
+	if (u == NULL)
+		return;
+	free(u->groups);
+	for (int i = 0; i < 3; i++)
+		free(u->env[i]);
+	free(u);
+	cmd->user = NULL;
+}
+
+int saba_cmd_set_user(struct saba_cmd *cmd, const char *user, char *err, size_t errlen)
+{
+	struct passwd pw, *res = NULL;
+	long size = sysconf(_SC_GETPW_R_SIZE_MAX);
+	struct saba_cmd_user *u = NULL;
+	char *buf = NULL;
+	gid_t *groups = NULL;
+	int n = 32, rc = SABA_INVALID, e;
+
+	if (size < 1024)
+		size = 16384;
+	buf = malloc((size_t)size);
+	if (buf == NULL)
+		goto oom;
+	e = getpwnam_r(user, &pw, buf, (size_t)size, &res);
+	if (res == NULL) {
+		snprintf(err, errlen, "no such user \"%s\"%s%s", user, e ? ": " : "",
+			 e ? strerror(e) : "");
+		goto out;
+	}
+	if (geteuid() != 0) {
+		/* switching needs root; running as ourselves needs nothing */
+		if (pw.pw_uid != geteuid()) {
+			snprintf(err, errlen,
+				 "cannot run commands as \"%s\": the agent does not run as root",
+				 user);
+			goto out;
+		}
+		rc = SABA_OK;
+		goto out;
+	}
+	/* resolved here, not in the child: NSS lookups are not safe after
+	 * fork() in a multi-threaded process */
+	for (;;) {
+		int want = n;
+		gid_t *g = realloc(groups, (size_t)n * sizeof(*groups));
+
+		if (g == NULL)
+			goto oom;
+		groups = g;
+		if (getgrouplist(user, pw.pw_gid, groups, &want) >= 0) {
+			n = want;
+			break;
+		}
+		n = want > n ? want : n * 2;
+	}
+	u = calloc(1, sizeof(*u));
+	if (u == NULL)
+		goto oom;
+	u->groups = groups;
+	groups = NULL;
+	u->ngroups = n;
+	u->uid = pw.pw_uid;
+	u->gid = pw.pw_gid;
+	if (asprintf(&u->env[0], "USER=%s", pw.pw_name) < 0)
+		u->env[0] = NULL;
+	if (asprintf(&u->env[1], "LOGNAME=%s", pw.pw_name) < 0)
+		u->env[1] = NULL;
+	if (asprintf(&u->env[2], "HOME=%s", pw.pw_dir) < 0)
+		u->env[2] = NULL;
+	saba_cmd_os_free(cmd);
+	cmd->user = u;
+	if (u->env[0] == NULL || u->env[1] == NULL || u->env[2] == NULL)
+		goto oom;
+	rc = SABA_OK;
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+	rc = SABA_ERROR;
+out:
+	free(groups);
+	free(buf);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
 /* cancel                                                               */
 
-int saba_cmd_cancel_init(struct saba_cmd_cancel *c)
+int saba_cmd_os_cancel_init(struct saba_cmd_cancel *c)
 {
-	pthread_condattr_t attr;
-
-	memset(c, 0, sizeof(*c));
-	if (pipe2(c->fd, O_CLOEXEC | O_NONBLOCK) != 0)
-		return SABA_ERROR;
-	pthread_mutex_init(&c->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&c->idle, &attr);
-	pthread_condattr_destroy(&attr);
-	return SABA_OK;
+	return pipe2(c->fd, O_CLOEXEC | O_NONBLOCK) == 0 ? SABA_OK : SABA_ERROR;
 }
 
-void saba_cmd_cancel_destroy(struct saba_cmd_cancel *c)
+void saba_cmd_os_cancel_destroy(struct saba_cmd_cancel *c)
 {
 	close(c->fd[0]);
 	close(c->fd[1]);
-	pthread_mutex_destroy(&c->lock);
-	pthread_cond_destroy(&c->idle);
 }
 
-void saba_cmd_cancel(struct saba_cmd_cancel *c)
+void saba_cmd_os_interrupt(struct saba_cmd_cancel *c)
 {
-	pthread_mutex_lock(&c->lock);
-	if (!c->cancelled) {
-		c->cancelled = 1;
-		/* at once, even if the agent exits before the run's thread
-		 * gets to it; pgid is cleared before the leader is reaped, so
-		 * it cannot name a recycled group */
-		if (c->pgid > 0) {
-			kill(-c->pgid, SIGTERM);
-			kill(-c->pgid, SIGCONT);
-		}
-		/* wakes the poll() of a running command */
-		if (write(c->fd[1], "x", 1) < 0) {
-			/* full pipe: already awake */
-		}
+	/* at once, even if the agent exits before the run's thread gets
+	 * to it; pgid is cleared before the leader is reaped, so it cannot
+	 * name a recycled group */
+	if (c->pgid > 0) {
+		kill(-c->pgid, SIGTERM);
+		kill(-c->pgid, SIGCONT);
 	}
-	pthread_mutex_unlock(&c->lock);
-}
-
-int saba_cmd_cancel_wait(struct saba_cmd_cancel *c, int timeout_ms)
-{
-	int64_t deadline = saba_cmd_now_ms() + timeout_ms;
-	int idle;
-
-	pthread_mutex_lock(&c->lock);
-	while (c->busy && saba_cmd_now_ms() < deadline) {
-		struct timespec ts = {.tv_sec = (time_t)(deadline / 1000),
-				      .tv_nsec = (long)(deadline % 1000) * 1000000};
-
-		pthread_cond_timedwait(&c->idle, &c->lock, &ts);
+	/* wakes the poll() of a running command */
+	if (write(c->fd[1], "x", 1) < 0) {
+		/* full pipe: already awake */
 	}
-	idle = !c->busy;
-	pthread_mutex_unlock(&c->lock);
-	return idle;
 }
 
-/* Track the run in c (NULL: no cancel): busy, and the group to signal. */
-static int saba_cmd_track(struct saba_cmd_cancel *c, int busy, pid_t pgid)
-{
-	int cancelled;
-
-	if (c == NULL)
-		return 0;
-	pthread_mutex_lock(&c->lock);
-	c->busy = busy;
-	c->pgid = pgid;
-	cancelled = c->cancelled;
-	if (!busy)
-		pthread_cond_broadcast(&c->idle);
-	pthread_mutex_unlock(&c->lock);
-	return cancelled;
-}
-
-void saba_cmd_cancel_reset(struct saba_cmd_cancel *c)
+void saba_cmd_os_rearm(struct saba_cmd_cancel *c)
 {
 	char buf[16];
 
-	pthread_mutex_lock(&c->lock);
-	c->cancelled = 0;
 	while (read(c->fd[0], buf, sizeof(buf)) > 0)
 		;
-	pthread_mutex_unlock(&c->lock);
 }
 
-int saba_cmd_cancelled(struct saba_cmd_cancel *c)
+/* The running command's group in c (0: none), for saba_cmd_os_interrupt(). */
+static void saba_cmd_track_group(struct saba_cmd_cancel *c, pid_t pgid)
 {
-	int v;
-
 	if (c == NULL)
-		return 0;
+		return;
 	pthread_mutex_lock(&c->lock);
-	v = c->cancelled;
+	c->pgid = pgid;
 	pthread_mutex_unlock(&c->lock);
-	return v;
 }
 
 /* ------------------------------------------------------------------ */
@@ -153,8 +197,9 @@ struct saba_cmd_sink {
 /* environ, then the configured env, the user's, extra: later wins. */
 static const char **saba_cmd_environ(const struct saba_cmd *cmd, const char *const *extra)
 {
-	const char *const *lists[3] = {(const char *const *)cmd->env,
-				       (const char *const *)cmd->user_env, extra};
+	const char *const *lists[3] = {
+		(const char *const *)cmd->env,
+		cmd->user != NULL ? (const char *const *)cmd->user->env : NULL, extra};
 	size_t n = 0, cap = 1;
 	const char **env;
 
@@ -254,9 +299,9 @@ static void saba_cmd_child(const struct saba_cmd *cmd, const char *file, const c
 			if (fd != errfd)
 				fcntl(fd, F_SETFD, FD_CLOEXEC);
 	}
-	if (cmd->switch_user) {
-		if (setgroups((size_t)cmd->ngroups, cmd->groups) != 0 || setgid(cmd->gid) != 0 ||
-		    setuid(cmd->uid) != 0)
+	if (cmd->user != NULL) {
+		if (setgroups((size_t)cmd->user->ngroups, cmd->user->groups) != 0 ||
+		    setgid(cmd->user->gid) != 0 || setuid(cmd->user->uid) != 0)
 			goto fail;
 	}
 	execve(file, cmd->argv, (char *const *)env);
@@ -405,7 +450,7 @@ int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_
 	pid_t pid = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (saba_cmd_track(cancel, 1, 0)) {
+	if (saba_cmd_track(cancel, 1)) {
 		snprintf(res->error, sizeof(res->error), "the agent is stopping");
 		goto out;
 	}
@@ -435,7 +480,7 @@ int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_
 		saba_cmd_child(cmd, file, env, devnull, outp[1], errp[1], errfd[1]);
 	/* also here: no race with the child's own setpgid before a kill */
 	setpgid(pid, pid);
-	saba_cmd_track(cancel, 1, pid);
+	saba_cmd_track_group(cancel, pid);
 	close(outp[1]);
 	close(errp[1]);
 	close(errfd[1]);
@@ -461,7 +506,7 @@ out:
 		if (sinks[i].fd >= 0)
 			close(sinks[i].fd);
 	if (pid > 0) {
-		saba_cmd_track(cancel, 1, 0);
+		saba_cmd_track_group(cancel, 0);
 		/* killed or exited by now: reaping does not block for long */
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
@@ -472,17 +517,10 @@ out:
 			res->signal = WTERMSIG(status);
 		}
 	}
-	if (res->started && res->error[0] == '\0') {
-		if (res->cancelled)
-			snprintf(res->error, sizeof(res->error),
-				 "interrupted: the agent is stopping");
-		else if (res->timed_out)
-			snprintf(res->error, sizeof(res->error), "command timed out after %d s",
-				 cmd->timeout_ms / 1000);
-		else if (res->signal != 0)
-			snprintf(res->error, sizeof(res->error), "killed by signal %d (%s)",
-				 res->signal, strsignal(res->signal));
-	}
+	saba_cmd_finish(cmd, res);
+	if (res->started && res->error[0] == '\0' && res->signal != 0)
+		snprintf(res->error, sizeof(res->error), "killed by signal %d (%s)", res->signal,
+			 strsignal(res->signal));
 	res->out = sinks[0].buf != NULL ? sinks[0].buf : calloc(1, 1);
 	res->out_len = sinks[0].len;
 	res->out_truncated = sinks[0].truncated;
@@ -508,94 +546,6 @@ out:
 		close(devnull);
 	free(file);
 	free(env);
-	saba_cmd_track(cancel, 0, 0);
+	saba_cmd_track(cancel, 0);
 	return rc;
-}
-
-void saba_cmd_result_free(struct saba_cmd_result *res)
-{
-	free(res->out);
-	free(res->err);
-	res->out = res->err = NULL;
-}
-
-/* ------------------------------------------------------------------ */
-/* stderr to the log                                                    */
-
-static int saba_cmd_may_log(struct saba_cmd_ratelimit *rl, const struct saba_host *host,
-			    saba_ctx *ctx, int level)
-{
-	int64_t now = saba_cmd_now_ms();
-
-	if (rl->window_start == 0 || now - rl->window_start >= SABA_CMD_LOG_WINDOW) {
-		if (rl->suppressed > 0)
-			host->log(ctx, level, "stderr: %lu more lines were not logged",
-				  rl->suppressed);
-		rl->window_start = now;
-		rl->lines = 0;
-		rl->suppressed = 0;
-	}
-	if (rl->lines >= SABA_CMD_LOG_LINES) {
-		rl->suppressed++;
-		return 0;
-	}
-	rl->lines++;
-	return 1;
-}
-
-/* Bytes of the valid UTF-8 sequence at s[0..n), or 0. */
-static size_t saba_cmd_utf8(const unsigned char *s, size_t n)
-{
-	size_t len = s[0] < 0x80	     ? 1
-		     : (s[0] & 0xe0) == 0xc0 ? 2
-		     : (s[0] & 0xf0) == 0xe0 ? 3
-		     : (s[0] & 0xf8) == 0xf0 ? 4
-					     : 0;
-
-	if (len == 0 || len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
-/* Copy n bytes of s to line, control characters and invalid UTF-8 as
- * '?': the log is text. */
-static void saba_cmd_printable(char *line, const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		const unsigned char *c = (const unsigned char *)s + i;
-		size_t len = saba_cmd_utf8(c, n - i);
-
-		if (len == 0 || (len == 1 && ((*c < 0x20 && *c != '\t') || *c == 0x7f))) {
-			line[i++] = '?';
-			continue;
-		}
-		memcpy(line + i, c, len);
-		i += len;
-	}
-	line[n] = '\0';
-}
-
-void saba_cmd_log_stderr(const struct saba_host *host, saba_ctx *ctx, int level,
-			 struct saba_cmd_ratelimit *rl, const struct saba_cmd_result *res)
-{
-	const char *s = res->err, *end = res->err + res->err_len;
-
-	while (s != NULL && s < end) {
-		const char *nl = memchr(s, '\n', (size_t)(end - s));
-		size_t len = nl != NULL ? (size_t)(nl - s) : (size_t)(end - s);
-		char line[SABA_CMD_LOG_WIDTH + 1];
-		size_t n = len < SABA_CMD_LOG_WIDTH ? len : SABA_CMD_LOG_WIDTH;
-
-		saba_cmd_printable(line, s, n);
-		if (n > 0 && saba_cmd_may_log(rl, host, ctx, level))
-			host->log(ctx, level, "stderr: %s%s", line, len > n ? " [...]" : "");
-		s += len + 1;
-	}
-	if (res->err_truncated && saba_cmd_may_log(rl, host, ctx, level))
-		host->log(ctx, level, "stderr: more output was discarded");
 }

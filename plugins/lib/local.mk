@@ -21,7 +21,8 @@ plugins_lib_libsabaplugconf_la_SOURCES = plugins/lib/plugconf.c plugins/lib/plug
 if !SABA_WINDOWS
 noinst_LTLIBRARIES += plugins/lib/libsabacommand.la
 endif
-plugins_lib_libsabacommand_la_SOURCES = plugins/lib/command.c plugins/lib/command.h \
+plugins_lib_libsabacommand_la_SOURCES = plugins/lib/command_shared.c plugins/lib/command.h \
+	plugins/lib/command_os.h plugins/lib/command.c \
 	plugins/lib/cmdconf.c plugins/lib/cmdconf.h
 
 # What the cpu, disk, interface and filesystem plugins share, one concern a
