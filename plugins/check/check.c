@@ -223,9 +223,11 @@ static int saba_check_settings(struct saba_check *ck)
 		if (s[n] != '\0')
 			host->log(ck->ctx, SABA_LOG_WARNING, "memo is cut to %d characters",
 				  SABA_CHECK_MEMO_CHARS);
-		ck->memo = strndup(s, n);
+		ck->memo = malloc(n + 1);
 		if (ck->memo == NULL)
 			return SABA_ERROR;
+		memcpy(ck->memo, s, n);
+		ck->memo[n] = '\0';
 	} else if (rc != SABA_NOTFOUND) {
 		return rc;
 	}
@@ -257,7 +259,6 @@ static void saba_check_destroy(void *instance)
 static int saba_check_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
 {
 	struct saba_check *ck;
-	pthread_condattr_t attr;
 	int rc;
 
 	if (!SABA_CMD_HOST_HAS(host, report_check)) {
@@ -275,10 +276,7 @@ static int saba_check_create(const struct saba_host *host, saba_ctx *ctx, void *
 	ck->name = host->instance_name(ctx);
 	ck->last_status = -1;
 	pthread_mutex_init(&ck->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&ck->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	saba_cmd_cond_init(&ck->cond);
 	rc = saba_check_settings(ck);
 	if (rc != SABA_OK) {
 		saba_check_destroy(ck);
@@ -405,9 +403,9 @@ static void *saba_check_main(void *arg)
 		pthread_mutex_lock(&ck->lock);
 		/* monotonic: a clock step neither skips nor repeats a check */
 		while (!ck->stopping && saba_cmd_now_ms() < next) {
-			struct timespec ts = {.tv_sec = (time_t)(next / 1000),
-					      .tv_nsec = (long)(next % 1000) * 1000000};
+			struct timespec ts;
 
+			saba_cmd_cond_deadline(next - saba_cmd_now_ms(), &ts);
 			pthread_cond_timedwait(&ck->cond, &ck->lock, &ts);
 		}
 	}

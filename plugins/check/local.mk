@@ -8,6 +8,11 @@ plugins_check_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 plugins_check_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_check_la_LIBADD = plugins/lib/libsabacommand.la $(JANSSON_LIBS)
 
+if SABA_WINDOWS
+# no libgcc or winpthread DLL beside check.dll
+plugins_check_la_LDFLAGS += $(SABA_WIN_DLL_LDFLAGS) -Wc,-static
+endif
+
 if HAVE_CUNIT
 check_PROGRAMS += tests/plugins/check/test_check
 TESTS += tests/plugins/check/test_check

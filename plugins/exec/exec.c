@@ -8,34 +8,46 @@
  * Config:
  *   command = "my-plugin --opt" | [ "/path/plugin", "--opt" ];
  *   env = { NAME = "value"; };   user = "nobody";   timeout = 30;
- *   include_pattern = "^foo\\.";  exclude_pattern = "bar$";  (POSIX ERE on
+ *   include_pattern = "^foo\\.";  exclude_pattern = "bar$";  (pattern.h, on
  *       the name without "custom.")
  *   custom_identifier = "...";   values go to the host with that id
  *   use_plugin_timestamp = false; use the epoch column (within 15 min)
- *   workdir = "/var/tmp/saba-agent";  MACKEREL_PLUGIN_WORKDIR
+ *   workdir = "/var/tmp/saba-agent";  MACKEREL_PLUGIN_WORKDIR (on Windows
+ *       none by default, as mackerel-agent: plugins use %TEMP%)
  */
 #define _GNU_SOURCE /* strtod_l, newlocale */
 
 #include <ctype.h>
 #include <errno.h>
 #include <locale.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <jansson.h>
 #include <saba/plugin.h>
 
 #include "lib/command.h"
+#include "lib/pattern.h"
 
-#define SABA_EXEC_OUT_CAP   (1024 * 1024) /* stdout kept per run */
-#define SABA_EXEC_ERR_CAP   (64 * 1024)
-#define SABA_EXEC_SKEW	    (15 * 60) /* use_plugin_timestamp: seconds from now */
-#define SABA_EXEC_WORKDIR   "/var/tmp/saba-agent"
+#define SABA_EXEC_OUT_CAP (1024 * 1024) /* stdout kept per run */
+#define SABA_EXEC_ERR_CAP (64 * 1024)
+#define SABA_EXEC_SKEW	  (15 * 60) /* use_plugin_timestamp: seconds from now */
+#ifdef _WIN32
+#define SABA_EXEC_WORKDIR      NULL
+#define SABA_EXEC_WORKDIR_HELP "MACKEREL_PLUGIN_WORKDIR (default none: plugins use %TEMP%)"
+/* the C runtime's locale objects */
+#define locale_t		 _locale_t
+#define saba_exec_c_locale()	 _create_locale(LC_NUMERIC, "C")
+#define strtod_l(s, end, locale) _strtod_l(s, end, locale)
+#define freelocale(locale)	 _free_locale(locale)
+#else
+#define SABA_EXEC_WORKDIR      "/var/tmp/saba-agent"
+#define SABA_EXEC_WORKDIR_HELP "MACKEREL_PLUGIN_WORKDIR (default /var/tmp/saba-agent)"
+#define saba_exec_c_locale()   newlocale(LC_NUMERIC_MASK, "C", (locale_t)0)
+#endif
 #define SABA_EXEC_NAME_MAX  400
 #define SABA_EXEC_PREFIX    "custom."
 #define SABA_EXEC_META_VAR  "MACKEREL_AGENT_PLUGIN_META"
@@ -47,12 +59,11 @@ struct saba_exec {
 	struct saba_cmd cmd;
 	struct saba_cmd_cancel cancel;
 	struct saba_cmd_ratelimit rl; /* collect thread only */
-	regex_t include, exclude;
-	int has_include, has_exclude;
+	struct saba_regex *include, *exclude;
 	char *custom_identifier; /* NULL: this host */
 	int use_plugin_timestamp;
-	char *workdir;
-	char *workdir_env; /* "MACKEREL_PLUGIN_WORKDIR=..." */
+	char *workdir;	   /* NULL: none (Windows) */
+	char *workdir_env; /* "MACKEREL_PLUGIN_WORKDIR=...", or NULL */
 	locale_t c_locale; /* values parse the same whatever the agent's locale */
 	pthread_mutex_t lock;
 	int meta_pending; /* start() asks collect() for the meta run */
@@ -70,29 +81,9 @@ static const struct saba_config_key saba_exec_keys[] = {
 	{"exclude_pattern", SABA_CFG_STRING, "drop names matching this extended regex"},
 	{"custom_identifier", SABA_CFG_STRING, "post the values to the host with this id"},
 	{"use_plugin_timestamp", SABA_CFG_BOOL, "use the plugin's epoch column"},
-	{"workdir", SABA_CFG_STRING, "MACKEREL_PLUGIN_WORKDIR (default /var/tmp/saba-agent)"},
+	{"workdir", SABA_CFG_STRING, SABA_EXEC_WORKDIR_HELP},
 	{NULL, 0, NULL},
 };
-
-static int saba_exec_regex(struct saba_exec *ex, const char *key, regex_t *re, int *has)
-{
-	const char *pattern;
-	char msg[256];
-	int rc = ex->host->config_string(ex->ctx, key, &pattern), e;
-
-	if (rc == SABA_NOTFOUND)
-		return SABA_OK;
-	if (rc != SABA_OK)
-		return rc;
-	e = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
-	if (e != 0) {
-		regerror(e, re, msg, sizeof(msg));
-		ex->host->config_error(ex->ctx, key, "invalid regular expression: %s", msg);
-		return SABA_INVALID;
-	}
-	*has = 1;
-	return SABA_OK;
-}
 
 static void saba_exec_destroy(void *instance)
 {
@@ -102,10 +93,8 @@ static void saba_exec_destroy(void *instance)
 		return;
 	saba_cmd_free(&ex->cmd);
 	saba_cmd_cancel_destroy(&ex->cancel);
-	if (ex->has_include)
-		regfree(&ex->include);
-	if (ex->has_exclude)
-		regfree(&ex->exclude);
+	saba_regex_free(ex->include);
+	saba_regex_free(ex->exclude);
 	if (ex->c_locale != (locale_t)0)
 		freelocale(ex->c_locale);
 	pthread_mutex_destroy(&ex->lock);
@@ -123,9 +112,9 @@ static int saba_exec_settings(struct saba_exec *ex)
 
 	rc = saba_cmd_from_config(host, ex->ctx, &ex->cmd);
 	if (rc == SABA_OK)
-		rc = saba_exec_regex(ex, "include_pattern", &ex->include, &ex->has_include);
+		rc = saba_regex_setting(host, ex->ctx, "include_pattern", &ex->include);
 	if (rc == SABA_OK)
-		rc = saba_exec_regex(ex, "exclude_pattern", &ex->exclude, &ex->has_exclude);
+		rc = saba_regex_setting(host, ex->ctx, "exclude_pattern", &ex->exclude);
 	if (rc != SABA_OK)
 		return rc;
 	rc = host->config_string(ex->ctx, "custom_identifier", &s);
@@ -150,6 +139,8 @@ static int saba_exec_settings(struct saba_exec *ex)
 	rc = host->config_string(ex->ctx, "workdir", &s);
 	if (rc != SABA_OK && rc != SABA_NOTFOUND)
 		return rc;
+	if (s == NULL)
+		return SABA_OK;
 	ex->workdir = strdup(s);
 	if (ex->workdir == NULL || asprintf(&ex->workdir_env, "%s=%s", SABA_EXEC_WORKDIR_V, s) < 0)
 		return SABA_ERROR;
@@ -174,7 +165,7 @@ static int saba_exec_create(const struct saba_host *host, saba_ctx *ctx, void **
 		free(ex);
 		return SABA_ERROR;
 	}
-	ex->c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+	ex->c_locale = saba_exec_c_locale();
 	if (ex->c_locale == (locale_t)0) {
 		host->log(ctx, SABA_LOG_ERR, "cannot create the C locale: %s", strerror(errno));
 		rc = SABA_ERROR;
@@ -198,10 +189,9 @@ static int saba_exec_start(void *instance)
 	pthread_mutex_lock(&ex->lock);
 	ex->meta_pending = 1;
 	pthread_mutex_unlock(&ex->lock);
-	/* plugins keep state there; shared by plugins running as other
-	 * users, hence sticky and world-writable like /var/tmp */
-	if (!ex->host->dry_run(ex->ctx) && mkdir(ex->workdir, 01777) == 0)
-		chmod(ex->workdir, 01777);
+	/* plugins keep state there */
+	if (ex->workdir != NULL && !ex->host->dry_run(ex->ctx))
+		saba_cmd_make_workdir(ex->workdir);
 	return SABA_OK;
 }
 
@@ -459,8 +449,8 @@ static void saba_exec_parse(struct saba_exec *ex, char *s, char *end)
 			saba_exec_skip(&names, lineno, "invalid metric name");
 			continue;
 		}
-		if ((ex->has_include && regexec(&ex->include, f[0], 0, NULL, 0) != 0) ||
-		    (ex->has_exclude && regexec(&ex->exclude, f[0], 0, NULL, 0) == 0))
+		if ((ex->include != NULL && !saba_regex_match(ex->include, f[0])) ||
+		    saba_regex_match(ex->exclude, f[0]))
 			continue;
 		errno = 0;
 		value = strtod_l(f[1], &stop, ex->c_locale);

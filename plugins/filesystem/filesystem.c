@@ -55,7 +55,7 @@ struct saba_fs {
 	const struct saba_host *host;
 	saba_ctx *ctx;
 	char *path; /* <procfs>/self/mounts */
-	regex_t *ignore;
+	struct saba_regex *ignore;
 	int use_mountpoint;
 };
 

@@ -136,6 +136,7 @@ static int saba_cmd_read_command(const struct saba_host *host, saba_ctx *ctx, st
 {
 	int n = host->config_count(ctx, "command"), rc;
 	const char **argv;
+	char err[256];
 	const char *name = NULL, *value = NULL;
 
 	if (n == SABA_NOTFOUND || n == 0) {
@@ -169,6 +170,10 @@ static int saba_cmd_read_command(const struct saba_host *host, saba_ctx *ctx, st
 	}
 	if (rc == SABA_OK)
 		rc = saba_cmd_set_argv(cmd, argv, (size_t)n);
+	if (rc == SABA_OK && saba_cmd_os_check(cmd, err, sizeof(err)) != SABA_OK) {
+		host->config_error(ctx, "command", "%s", err);
+		rc = SABA_INVALID;
+	}
 	free(argv);
 	return rc;
 }

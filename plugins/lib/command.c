@@ -48,6 +48,21 @@ int saba_cmd_os_shell(struct saba_cmd *cmd, const char *line)
 	return saba_cmd_set_argv(cmd, argv, 3);
 }
 
+int saba_cmd_os_check(const struct saba_cmd *cmd, char *err, size_t errlen)
+{
+	(void)cmd;
+	(void)err;
+	(void)errlen;
+	return SABA_OK;
+}
+
+int saba_cmd_make_workdir(const char *dir)
+{
+	if (mkdir(dir, 01777) == 0)
+		chmod(dir, 01777); /* whatever the umask took away */
+	return access(dir, F_OK);
+}
+
 void saba_cmd_os_free(struct saba_cmd *cmd)
 {
 	struct saba_cmd_user *u = cmd->user;

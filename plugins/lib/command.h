@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <saba/plugin.h>
 
@@ -97,6 +98,11 @@ int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_
 		 size_t err_cap, struct saba_cmd_cancel *cancel, struct saba_cmd_result *res);
 void saba_cmd_result_free(struct saba_cmd_result *res);
 
+/* Create the directory a plugin keeps its state in (MACKEREL_PLUGIN_WORKDIR),
+ * shared by commands running as any user (POSIX: sticky and world-writable,
+ * like /var/tmp).  0 when it exists afterwards, -1 otherwise. */
+int saba_cmd_make_workdir(const char *dir);
+
 /* Forward res's stderr to the log at level, one line per stderr line,
  * at most 10 lines a minute per ratelimit; control characters are
  * replaced.  Suppressed lines are counted in a later line. */
@@ -105,5 +111,11 @@ void saba_cmd_log_stderr(const struct saba_host *host, saba_ctx *ctx, int level,
 
 /* Monotonic milliseconds. */
 int64_t saba_cmd_now_ms(void);
+
+/* A condition variable for timed waits, and the deadline ms from now to
+ * give pthread_cond_timedwait() on it (monotonic; the wall clock on
+ * Windows, where winpthreads counts on it whatever the attribute says). */
+void saba_cmd_cond_init(pthread_cond_t *cond);
+void saba_cmd_cond_deadline(int64_t ms, struct timespec *ts);
 
 #endif /* SABA_PLUGIN_COMMAND_H */

@@ -13,6 +13,10 @@
 int saba_cmd_os_shell(struct saba_cmd *cmd, const char *line);
 /* Free what the system part keeps in cmd (the account to run as). */
 void saba_cmd_os_free(struct saba_cmd *cmd);
+/* Can the system pass cmd's list as it is?  SABA_OK, or SABA_INVALID with
+ * why in err (Windows: an argument cmd.exe would reinterpret for a batch
+ * file). */
+int saba_cmd_os_check(const struct saba_cmd *cmd, char *err, size_t errlen);
 
 /* The cancel object's wake-up (a self-pipe, an event).  interrupt() and
  * rearm() are called with c->lock held: interrupt() ends the running

@@ -29,28 +29,44 @@ int64_t saba_cmd_now_ms(void)
 /* ------------------------------------------------------------------ */
 /* cancel                                                               */
 
-/* Timed waits on c->idle count on CLOCK_MONOTONIC; winpthreads' count on
- * the wall clock whatever the attribute says. */
+/* Timed waits count on CLOCK_MONOTONIC; winpthreads' count on the wall
+ * clock whatever the attribute says. */
 #ifdef _WIN32
 #define SABA_CMD_COND_CLOCK CLOCK_REALTIME
 #else
 #define SABA_CMD_COND_CLOCK CLOCK_MONOTONIC
 #endif
 
-int saba_cmd_cancel_init(struct saba_cmd_cancel *c)
+void saba_cmd_cond_init(pthread_cond_t *cond)
 {
 	pthread_condattr_t attr;
 
-	memset(c, 0, sizeof(*c));
-	if (saba_cmd_os_cancel_init(c) != SABA_OK)
-		return SABA_ERROR;
-	pthread_mutex_init(&c->lock, NULL);
 	pthread_condattr_init(&attr);
 #ifndef _WIN32
 	pthread_condattr_setclock(&attr, SABA_CMD_COND_CLOCK);
 #endif
-	pthread_cond_init(&c->idle, &attr);
+	pthread_cond_init(cond, &attr);
 	pthread_condattr_destroy(&attr);
+}
+
+void saba_cmd_cond_deadline(int64_t ms, struct timespec *ts)
+{
+	clock_gettime(SABA_CMD_COND_CLOCK, ts);
+	ts->tv_sec += (time_t)(ms / 1000);
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+int saba_cmd_cancel_init(struct saba_cmd_cancel *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (saba_cmd_os_cancel_init(c) != SABA_OK)
+		return SABA_ERROR;
+	pthread_mutex_init(&c->lock, NULL);
+	saba_cmd_cond_init(&c->idle);
 	return SABA_OK;
 }
 
@@ -78,16 +94,9 @@ int saba_cmd_cancel_wait(struct saba_cmd_cancel *c, int timeout_ms)
 
 	pthread_mutex_lock(&c->lock);
 	while (c->busy && saba_cmd_now_ms() < deadline) {
-		int64_t ms = deadline - saba_cmd_now_ms();
 		struct timespec ts;
 
-		clock_gettime(SABA_CMD_COND_CLOCK, &ts);
-		ts.tv_sec += (time_t)(ms / 1000);
-		ts.tv_nsec += (long)(ms % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		saba_cmd_cond_deadline(deadline - saba_cmd_now_ms(), &ts);
 		pthread_cond_timedwait(&c->idle, &c->lock, &ts);
 	}
 	idle = !c->busy;

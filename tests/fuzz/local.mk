@@ -35,7 +35,8 @@ FUZZ_REPLAY_LINK_FLAGS = $(SABA_TEST_LINK_FLAGS)
 FUZZ_CORE_LDADD = core/libsabacore.la $(SABA_TEST_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) \
 	$(LIBCONFIG_LIBS)
 FUZZ_PLUGIN_LDADD = plugins/lib/libsabametric.la plugins/lib/libsabaprocfs.la \
-	plugins/lib/libsabacommand.la plugins/lib/libsabatrigger.la $(SABA_TEST_LIBS) \
+	plugins/lib/libsabacommand.la plugins/lib/libsabapattern.la plugins/lib/libsabatrigger.la \
+	$(SABA_TEST_LIBS) \
 	$(JANSSON_LIBS) $(LIBCONFIG_LIBS)
 
 # Not on Windows: the fake host library is POSIX only.
@@ -163,7 +164,8 @@ FUZZ_LIBS = $(CURL_LIBS) $(JANSSON_LIBS) $(LIBCONFIG_LIBS) $(EXPAT_LIBS) -lpthre
 
 FUZZ_CORE_SRC = $(core_libsabacore_la_SOURCES)
 FUZZ_PLUG_SRC = $(plugins_lib_libsabaprocfs_la_SOURCES) $(plugins_lib_libsabametric_la_SOURCES) \
-	$(plugins_lib_libsabacommand_la_SOURCES) $(plugins_lib_libsabatrigger_la_SOURCES) \
+	$(plugins_lib_libsabacommand_la_SOURCES) $(plugins_lib_libsabapattern_la_SOURCES) \
+	$(plugins_lib_libsabatrigger_la_SOURCES) \
 	plugins/sysv/classify.c plugins/sysv/classify.h
 FUZZ_HARNESS_SRC = tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_loadavg.c \
 	tests/fuzz/fuzz_memory.c tests/fuzz/fuzz_cpu.c tests/fuzz/fuzz_disk.c \
