@@ -20,6 +20,7 @@
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
+#include "pidfile.h"
 #include "poster.h"
 #include "queue.h"
 #include "register.h"
@@ -117,14 +118,13 @@ static int saba_agent_should_abort(void *arg)
  * plugin instance is created; otherwise the old one keeps running. */
 static void saba_agent_reload(struct saba_agent *a)
 {
-	struct saba_conf_overrides ov = {.root = a->opts->root, .plugin_dir = a->opts->plugin_dir};
 	struct saba_runtime *rt = &a->rt;
 	struct saba_instances fresh = {0};
 	struct saba_conf *nc = NULL;
 
 	saba_notify("RELOADING=1");
 	saba_notice("SIGHUP: reloading %s", a->opts->config);
-	if (saba_conf_load(a->opts->config, &ov, &nc) > 0 ||
+	if (saba_conf_load(a->opts->config, &a->opts->ov, &nc) > 0 ||
 	    saba_instances_create(rt, nc, &fresh) > 0) {
 		saba_err("reload failed; keeping the running configuration");
 		saba_conf_free(nc);
@@ -141,6 +141,7 @@ static void saba_agent_reload(struct saba_agent *a)
 	a->old_confs[a->nold++] = rt->conf;
 	rt->conf = nc;
 	pthread_mutex_unlock(&rt->lock);
+	saba_conf_apply_log_level(nc);
 	saba_instances_start(&a->set);
 	saba_collector_start(&a->set);
 	saba_poster_update_spec(a->poster, saba_spec_build(nc, &a->set));
@@ -413,10 +414,10 @@ static int saba_agent_serve(struct saba_agent *a)
 
 int saba_agent_run(const struct saba_options *o)
 {
-	struct saba_conf_overrides ov = {.root = o->root, .plugin_dir = o->plugin_dir};
 	struct saba_agent *a = saba_calloc(1, sizeof(*a));
 	struct saba_runtime *rt = &a->rt;
 	struct saba_conf *conf = NULL;
+	const char *pidfile = NULL;
 	int rc = 2;
 #ifndef _WIN32
 	sigset_t sigs;
@@ -426,13 +427,24 @@ int saba_agent_run(const struct saba_options *o)
 #endif
 	a->opts = o;
 	saba_runtime_init(rt);
-	if (saba_conf_load(o->config, &ov, &conf) > 0)
+	if (saba_conf_load(o->config, &o->ov, &conf) > 0)
 		goto out;
+	saba_conf_apply_log_level(conf);
 	rt->conf = conf;
 	rt->dry_run = o->dry_run;
 	rt->command = "run";
 	if (!o->dry_run && (rt->apikey = saba_conf_apikey(conf)) == NULL)
 		goto out;
+	if (conf->pidfile != NULL) {
+		char err[512];
+
+		if (saba_pidfile_create(conf->pidfile, err, sizeof(err)) != 0) {
+			saba_err("%s", err);
+			rc = 1;
+			goto out;
+		}
+		pidfile = conf->pidfile;
+	}
 	rt->retire = saba_retire_new();
 	rt->queue = saba_queue_new((size_t)(conf->queue_max_age / conf->interval) + 1);
 	rt->outbox = saba_outbox_new();
@@ -466,6 +478,8 @@ out:
 	saba_queue_free(rt->queue);
 	saba_outbox_free(rt->outbox);
 	saba_retire_free(rt->retire);
+	if (pidfile != NULL)
+		saba_pidfile_remove(pidfile);
 	for (int i = 0; i < a->nold; i++)
 		saba_conf_free(a->old_confs[i]);
 	free(a->old_confs);

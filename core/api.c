@@ -68,6 +68,7 @@ int saba_api_call(struct saba_http *h, const char *method, const char *path, jso
 	r->http_status = hr.status;
 	r->retry_after = hr.retry_after;
 	if (hr.dry_run) {
+		r->dry_run = 1;
 		r->status = SABA_API_OK;
 		r->json = json_object();
 		goto out;

@@ -17,6 +17,7 @@ enum saba_api_status {
 struct saba_api_result {
 	int status;	  /* enum saba_api_status */
 	long http_status; /* 0 on a transport error */
+	int dry_run;	  /* --dry-run: nothing was sent (status is SABA_API_OK) */
 	long retry_after; /* seconds, or -1 */
 	char message[512];
 	json_t *json; /* parsed response body when OK, else NULL */

@@ -46,7 +46,6 @@ static json_t *saba_once_metrics(struct saba_queue *q)
 
 int saba_cmd_once(const struct saba_options *o)
 {
-	struct saba_conf_overrides ov = {.root = o->root, .plugin_dir = o->plugin_dir};
 	struct saba_runtime rt = {0};
 	struct saba_instances set = {0};
 	struct saba_conf *conf = NULL;
@@ -56,8 +55,9 @@ int saba_cmd_once(const struct saba_options *o)
 	char *text;
 
 	saba_runtime_init(&rt);
-	if (saba_conf_load(o->config, &ov, &conf) > 0)
+	if (saba_conf_load(o->config, &o->ov, &conf) > 0)
 		goto out;
+	saba_conf_apply_log_level(conf);
 	rt.conf = conf;
 	rt.dry_run = 1; /* nothing leaves the machine */
 	rt.command = "once";
@@ -112,7 +112,6 @@ static int saba_confirm_tty(const char *id)
 
 int saba_cmd_retire(const struct saba_options *o)
 {
-	struct saba_conf_overrides ov = {.root = o->root, .plugin_dir = o->plugin_dir};
 	struct saba_retire_request req = {
 		.struct_size = sizeof(req),
 		.kind = SABA_STOP_MANUAL,
@@ -124,8 +123,9 @@ int saba_cmd_retire(const struct saba_options *o)
 	int rc = 2, how;
 
 	saba_runtime_init(&rt);
-	if (saba_conf_load(o->config, &ov, &conf) > 0)
+	if (saba_conf_load(o->config, &o->ov, &conf) > 0)
 		goto out;
+	saba_conf_apply_log_level(conf);
 	rt.conf = conf;
 	rt.dry_run = o->dry_run;
 	rt.command = "retire";
@@ -168,15 +168,15 @@ out:
 
 int saba_cmd_configtest(const struct saba_options *o)
 {
-	struct saba_conf_overrides ov = {.root = o->root, .plugin_dir = o->plugin_dir};
 	struct saba_runtime rt = {0};
 	struct saba_instances set = {0};
 	struct saba_conf *conf = NULL;
 	int rc = 2;
 
 	saba_runtime_init(&rt);
-	if (saba_conf_load(o->config, &ov, &conf) > 0)
+	if (saba_conf_load(o->config, &o->ov, &conf) > 0)
 		goto out;
+	saba_conf_apply_log_level(conf);
 	rt.conf = conf;
 	rt.dry_run = 1;
 	rt.command = "configtest";
@@ -191,6 +191,21 @@ out:
 	saba_instances_destroy(&set);
 	saba_conf_free(conf);
 	saba_runtime_destroy(&rt);
+	return rc;
+}
+
+int saba_cmd_has_apikey(const struct saba_options *o)
+{
+	struct saba_conf *conf = NULL;
+	int rc = 0;
+
+	/* A config with problems is no evidence that the key is missing:
+	 * `run` must get to say what is wrong (and fail loudly). */
+	if (saba_conf_load(o->config, &o->ov, &conf) > 0)
+		return 0;
+	if (saba_conf_apikey(conf) == NULL)
+		rc = 1;
+	saba_conf_free(conf);
 	return rc;
 }
 
@@ -242,21 +257,64 @@ static int saba_module_names(const char *dir, char ***out)
 	return n;
 }
 
+/* One plugin in full: what it is, and each setting with what it allows,
+ * its default and its description. */
+static void saba_plugin_details(const struct saba_module *m)
+{
+	const struct saba_plugin *d = &m->desc;
+	char what[1024];
+
+	printf("\n%s %s (plugin ABI %u.%u): %s\n", m->name, d->version != NULL ? d->version : "",
+	       (unsigned)d->abi_major, (unsigned)d->abi_minor,
+	       d->description != NULL ? d->description : "");
+	if (m->settings.v[0].name == NULL)
+		printf("  (no settings)\n");
+	for (const struct saba_setting *k = m->settings.v; k->name != NULL; k++) {
+		saba_settings_describe(k, what, sizeof(what));
+		printf("  %-24s %s\n", k->name, what);
+		if (k->description != NULL)
+			printf("  %-24s %s\n", "", k->description);
+	}
+}
+
+/* `plugins NAME...`: each named plugin in full. */
+static int saba_plugins_named(const char *dir, char **names, int n)
+{
+	char err[1024];
+	int rc = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct saba_module *m = saba_module_open(dir, names[i], err, sizeof(err));
+
+		if (m == NULL) {
+			saba_err("%s", err);
+			rc = 1;
+			continue;
+		}
+		saba_plugin_details(m);
+		saba_module_close(m);
+	}
+	return rc;
+}
+
 int saba_cmd_plugins(const struct saba_options *o)
 {
-	struct saba_conf_overrides ov = {.root = o->root, .plugin_dir = o->plugin_dir};
 	struct saba_conf *conf = NULL;
 	char **names = NULL;
 	const char *dir;
-	int n, rc = 0;
+	int n = 0, rc = 0;
 
 	/* Listing works without a usable config; "enabled" then says "?". */
-	if (access(o->config, R_OK) == 0 && saba_conf_load(o->config, &ov, &conf) > 0)
+	if (access(o->config, R_OK) == 0 && saba_conf_load(o->config, &o->ov, &conf) > 0)
 		fprintf(stderr, "%s: not usable; cannot tell which plugins it enables\n",
 			o->config);
-	dir = conf != NULL	      ? conf->plugin_dir
-	      : o->plugin_dir != NULL ? o->plugin_dir
-				      : SABA_PLUGINDIR;
+	dir = conf != NULL		 ? conf->plugin_dir
+	      : o->ov.plugin_dir != NULL ? o->ov.plugin_dir
+					 : SABA_PLUGINDIR;
+	if (o->nnames > 0) {
+		rc = saba_plugins_named(dir, o->names, o->nnames);
+		goto out;
+	}
 	n = saba_module_names(dir, &names);
 	if (n < 0) {
 		saba_err("cannot list plugin directory %s: %s", dir, strerror(errno));
@@ -280,6 +338,9 @@ int saba_cmd_plugins(const struct saba_options *o)
 		       (unsigned)m->desc.abi_minor, enabled, m->path);
 		saba_module_close(m);
 	}
+	/* -v: then each in full */
+	if (o->verbose && n > 0)
+		rc = saba_plugins_named(dir, names, n);
 out:
 	for (int i = 0; i < n; i++)
 		free(names[i]);

@@ -7,6 +7,10 @@
 #include <string.h>
 
 #include "conf.h"
+#include "log.h"
+#ifdef SABA_HAVE_TOML
+#include "import.h"
+#endif
 #include "util.h"
 
 #define SABA_DEFAULT_APIBASE "https://api.mackerelio.com"
@@ -48,9 +52,9 @@ static void saba_bad(struct saba_conf_loader *l, const config_setting_t *s, cons
 }
 
 static const char *const saba_top_keys[] = {
-	"apikey",	"apikey_file", "apibase",      "root",	 "plugin_dir", "interval",
-	"display_name", "roles",       "host_status",  "retire", "http",       "queue",
-	"shutdown",	"plugins",     "registration", NULL,
+	"apikey",  "apikey_file", "apibase",	  "root",    "plugin_dir",   "interval",
+	"pidfile", "log_level",	  "display_name", "roles",   "host_status",  "retire",
+	"http",	   "queue",	  "shutdown",	  "plugins", "registration", NULL,
 };
 
 static int saba_key_known(const char *const *keys, const char *name)
@@ -113,6 +117,20 @@ static void saba_get_int(struct saba_conf_loader *l, const config_setting_t *par
 		return;
 	}
 	*out = (int)v;
+}
+
+static void saba_get_bool(struct saba_conf_loader *l, const config_setting_t *parent,
+			  const char *key, int *out)
+{
+	config_setting_t *s = config_setting_get_member(parent, key);
+
+	if (s == NULL)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		saba_bad(l, s, "\"%s\" must be true or false", key);
+		return;
+	}
+	*out = config_setting_get_bool(s);
 }
 
 /* One of choices[] (NULL-terminated), as its index; def when absent or
@@ -178,6 +196,32 @@ static void saba_load_roles(struct saba_conf_loader *l, const config_setting_t *
 	}
 }
 
+static int saba_role_word(const char **p)
+{
+	const char *s = *p;
+
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+		return 0;
+	for (s++; (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		  (*s >= '0' && *s <= '9') || *s == '-' || *s == '_';
+	     s++)
+		;
+	*p = s;
+	return 1;
+}
+
+int saba_conf_role_valid(const char *role)
+{
+	const char *p = role;
+
+	if (!saba_role_word(&p) || *p++ != ':')
+		return 0;
+	/* RE2's \s: space, \t, \n, \f, \r */
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\f' || *p == '\r')
+		p++;
+	return saba_role_word(&p) && *p == '\0';
+}
+
 static int saba_valid_status(const char *s)
 {
 	return s == NULL || strcmp(s, "working") == 0 || strcmp(s, "standby") == 0 ||
@@ -188,7 +232,7 @@ static void saba_load_sections(struct saba_conf_loader *l, const config_setting_
 {
 	static const char *const status_keys[] = {"on_start", "on_stop", NULL};
 	static const char *const retire_keys[] = {"timeout", "confirm", NULL};
-	static const char *const http_keys[] = {"timeout", "proxy", "ca_file", NULL};
+	static const char *const http_keys[] = {"timeout", "proxy", "ca_file", "keep_alive", NULL};
 	static const char *const queue_keys[] = {"max_age", NULL};
 	static const char *const shutdown_keys[] = {"timeout", NULL};
 	static const char *const registration_keys[] = {"token", NULL};
@@ -214,7 +258,7 @@ static void saba_load_sections(struct saba_conf_loader *l, const config_setting_
 		saba_check_keys(l, g, retire_keys, "retire");
 		saba_get_int(l, g, "timeout", &c->retire_timeout, 20, 1, 600);
 		c->retire_confirm = saba_get_choice(l, g, "retire", "confirm", confirm_choices,
-						    SABA_CONFIRM_AUTO);
+						    SABA_POLICY_CONFIRM_AUTO);
 	}
 	c->registration_token = SABA_TOKEN_CUSTOM_IDENTIFIER;
 	if ((g = saba_get_group(l, root, "registration")) != NULL) {
@@ -223,11 +267,13 @@ static void saba_load_sections(struct saba_conf_loader *l, const config_setting_
 			l, g, "registration", "token", token_choices, SABA_TOKEN_CUSTOM_IDENTIFIER);
 	}
 	c->http_timeout = 10;
+	c->http_keep_alive = 1;
 	if ((g = saba_get_group(l, root, "http")) != NULL) {
 		saba_check_keys(l, g, http_keys, "http");
 		saba_get_int(l, g, "timeout", &c->http_timeout, 10, 1, 300);
 		saba_get_string(l, g, "proxy", &c->http_proxy, NULL);
 		saba_get_string(l, g, "ca_file", &c->http_ca_file, NULL);
+		saba_get_bool(l, g, "keep_alive", &c->http_keep_alive);
 	}
 	c->queue_max_age = 6 * 3600;
 	if ((g = saba_get_group(l, root, "queue")) != NULL) {
@@ -287,6 +333,131 @@ static void saba_load_plugins(struct saba_conf_loader *l, const config_setting_t
 	}
 }
 
+static void saba_load_log_level(struct saba_conf_loader *l, const config_setting_t *root)
+{
+	static const struct {
+		const char *name;
+		int level;
+	} levels[] = {{"debug", SABA_LOG_DEBUG},
+		      {"info", SABA_LOG_INFO},
+		      {"notice", SABA_LOG_NOTICE},
+		      {"warning", SABA_LOG_WARNING},
+		      {"error", SABA_LOG_ERR}};
+	char *s = NULL;
+
+	saba_get_string(l, root, "log_level", &s, NULL);
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		if (strcmp(s, levels[i].name) == 0)
+			l->c->log_level = levels[i].level;
+	if (l->c->log_level == 0)
+		saba_bad(l, config_setting_get_member(root, "log_level"),
+			 "log_level must be \"debug\", \"info\", \"notice\", \"warning\" or "
+			 "\"error\"");
+	free(s);
+}
+
+/* -diagnostic: a diagnostic instance, unless the config has one. */
+static void saba_add_diagnostic(config_setting_t *root)
+{
+	config_setting_t *g = config_setting_get_member(root, "plugins"), *d;
+
+	if (g == NULL)
+		g = config_setting_add(root, "plugins", CONFIG_TYPE_GROUP);
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+		return; /* reported by saba_load_plugins */
+	for (int i = 0; i < config_setting_length(g); i++) {
+		config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *module = NULL;
+
+		if (config_setting_type(s) == CONFIG_TYPE_GROUP &&
+		    !config_setting_lookup_string(s, "module", &module))
+			module = config_setting_name(s);
+		if (module != NULL && strcmp(module, "diagnostic") == 0)
+			return;
+	}
+	d = config_setting_add(g, "diagnostic", CONFIG_TYPE_GROUP);
+	if (d == NULL) /* the name is another module's instance */
+		d = config_setting_add(g, "diagnostic-flag", CONFIG_TYPE_GROUP);
+	if (d != NULL)
+		config_setting_set_string(config_setting_add(d, "module", CONFIG_TYPE_STRING),
+					  "diagnostic");
+}
+
+static void saba_apply_overrides(struct saba_conf *c, const struct saba_conf_overrides *ov)
+{
+	char **slot[] = {&c->root, &c->plugin_dir, &c->apibase, &c->apikey, &c->pidfile};
+	const char *value[] = {ov->root, ov->plugin_dir, ov->apibase, ov->apikey, ov->pidfile};
+
+	for (size_t i = 0; i < sizeof(slot) / sizeof(slot[0]); i++)
+		if (value[i] != NULL) {
+			free(*slot[i]);
+			*slot[i] = saba_strdup(value[i]);
+		}
+	c->apikey_cli = ov->apikey != NULL;
+	if (ov->roles_set) {
+		for (int i = 0; i < c->nroles; i++)
+			free(c->roles[i]);
+		free(c->roles);
+		c->roles = saba_calloc((size_t)ov->nroles + 1, sizeof(char *));
+		for (c->nroles = 0; c->nroles < ov->nroles; c->nroles++)
+			c->roles[c->nroles] = saba_strdup(ov->roles[c->nroles]);
+	}
+	if (ov->log_level != 0)
+		c->log_level = ov->log_level;
+}
+
+int saba_conf_libconfig_only(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '"') {
+			for (s++; *s != '\0' && *s != '"'; s++)
+				if (*s == '\\' && s[1] != '\0')
+					s++;
+		} else if (*s == '#' || (*s == '/' && s[1] == '/')) {
+			while (s[1] != '\0' && s[1] != '\n')
+				s++;
+		} else if (*s == '/' && s[1] == '*') {
+			const char *end = strstr(s + 2, "*/");
+
+			if (end == NULL)
+				return 0;
+			s = end + 1;
+		} else if (*s == ';' || *s == ':' || *s == '(') {
+			return 1;
+		}
+		if (*s == '\0')
+			break;
+	}
+	return 0;
+}
+
+/* Is file mackerel-agent's config?  Then say so, and how to import it.
+ * parsed: libconfig read it (then only a file without libconfig-only
+ * syntax can be TOML). */
+static int saba_conf_is_mackerel(const char *file, int parsed)
+{
+#ifdef SABA_HAVE_TOML
+	size_t len = 0;
+	char *text = saba_read_file(file, 16 * 1024 * 1024, &len);
+	int toml = text != NULL && !(parsed && saba_conf_libconfig_only(text)) &&
+		   saba_import_is_toml(text, len);
+
+	free(text);
+	if (toml)
+		saba_conf_problem(file, 0,
+				  "this is a mackerel-agent config (TOML); convert it with "
+				  "`saba-agent import %s -o %s`",
+				  file, SABA_CONFIG_FILE);
+	return toml;
+#else
+	(void)file;
+	(void)parsed;
+	return 0;
+#endif
+}
+
 int saba_conf_load(const char *file, const struct saba_conf_overrides *ov, struct saba_conf **out)
 {
 	struct saba_conf *c = saba_calloc(1, sizeof(*c));
@@ -299,14 +470,20 @@ int saba_conf_load(const char *file, const struct saba_conf_overrides *ov, struc
 	if (config_read_file(&c->cfg, file) != CONFIG_TRUE) {
 		if (config_error_type(&c->cfg) == CONFIG_ERR_FILE_IO)
 			saba_conf_problem(file, 0, "cannot read: %s", strerror(errno));
-		else
+		else if (!saba_conf_is_mackerel(file, 0))
 			saba_conf_problem(
 				config_error_file(&c->cfg) ? config_error_file(&c->cfg) : file,
 				config_error_line(&c->cfg), "%s", config_error_text(&c->cfg));
 		l.problems++;
 		goto out;
 	}
+	if (saba_conf_is_mackerel(file, 1)) {
+		l.problems++;
+		goto out;
+	}
 	root = config_root_setting(&c->cfg);
+	if (ov != NULL && ov->diagnostic)
+		saba_add_diagnostic(root);
 	n = config_setting_length(root);
 	for (i = 0; i < n; i++) {
 		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
@@ -350,17 +527,16 @@ int saba_conf_load(const char *file, const struct saba_conf_overrides *ov, struc
 #endif
 	saba_get_int(&l, root, "interval", &c->interval, 60, 1, 3600);
 	saba_get_string(&l, root, "display_name", &c->display_name, NULL);
+	saba_get_string(&l, root, "pidfile", &c->pidfile, NULL);
+	saba_load_log_level(&l, root);
 	saba_load_roles(&l, root);
 	saba_load_sections(&l, root);
 	saba_load_plugins(&l, root);
-	if (ov != NULL && ov->root != NULL) {
-		free(c->root);
-		c->root = saba_strdup(ov->root);
-	}
-	if (ov != NULL && ov->plugin_dir != NULL) {
-		free(c->plugin_dir);
-		c->plugin_dir = saba_strdup(ov->plugin_dir);
-	}
+	if (ov != NULL)
+		saba_apply_overrides(c, ov);
+	if (ov != NULL && ov->apibase != NULL && strncmp(c->apibase, "https://", 8) != 0 &&
+	    strncmp(c->apibase, "http://", 7) != 0)
+		saba_bad(&l, NULL, "-apibase %s must start with https:// or http://", c->apibase);
 out:
 	if (l.problems > 0) {
 		saba_conf_free(c);
@@ -370,10 +546,18 @@ out:
 	return l.problems;
 }
 
+void saba_conf_apply_log_level(const struct saba_conf *c)
+{
+	if (c->log_level != 0)
+		saba_log_set_level(c->log_level);
+}
+
 const char *saba_conf_apikey(struct saba_conf *c)
 {
 	const char *env = getenv("SABA_AGENT_APIKEY");
 
+	if (c->apikey_cli && c->apikey != NULL && *c->apikey != '\0')
+		return c->apikey;
 	if (env != NULL && *env != '\0')
 		return env;
 	if (c->apikey != NULL && *c->apikey != '\0')
@@ -404,6 +588,7 @@ void saba_conf_free(struct saba_conf *c)
 	free(c->root);
 	free(c->plugin_dir);
 	free(c->display_name);
+	free(c->pidfile);
 	free(c->on_start);
 	free(c->on_stop);
 	free(c->http_proxy);

@@ -13,10 +13,12 @@ struct saba_instance_conf {
 	int line;
 };
 
+/* retire.confirm (not the answers of confirm_retire(): those are the
+ * ABI's SABA_CONFIRM_*). */
 enum saba_confirm_policy {
-	SABA_CONFIRM_AUTO = 0, /* ask cloud plugins if any are loaded */
-	SABA_CONFIRM_ALWAYS,   /* never retire on an OS poweroff without a cloud yes */
-	SABA_CONFIRM_NEVER,    /* the OS trigger's word is enough */
+	SABA_POLICY_CONFIRM_AUTO = 0, /* ask cloud plugins if any are loaded */
+	SABA_POLICY_CONFIRM_ALWAYS,   /* never retire on an OS poweroff without a cloud yes */
+	SABA_POLICY_CONFIRM_NEVER,    /* the OS trigger's word is enough */
 };
 
 /* Where a registration carries its random token, so a host whose POST
@@ -35,6 +37,8 @@ struct saba_conf {
 	char *plugin_dir;
 	int interval;
 	char *display_name;
+	char *pidfile; /* NULL: none */
+	int log_level; /* SABA_LOG_*, or 0: not set */
 	char **roles;
 	int nroles;
 	char *on_start;
@@ -45,16 +49,27 @@ struct saba_conf {
 	int http_timeout;
 	char *http_proxy;
 	char *http_ca_file;
+	int http_keep_alive;
 	int queue_max_age;
 	int shutdown_timeout;
+	int apikey_cli; /* apikey came from the command line: it wins */
 	struct saba_instance_conf *instances;
 	int ninstances;
 	config_t cfg; /* owns every setting above points into */
 };
 
+/* What the command line says over the file. */
 struct saba_conf_overrides {
 	const char *root;
 	const char *plugin_dir;
+	const char *apibase;
+	const char *apikey;
+	const char *pidfile;
+	const char *const *roles; /* replace roles (checked already) */
+	int nroles;
+	int roles_set;
+	int diagnostic; /* add a diagnostic plugin instance unless there is one */
+	int log_level;	/* -v / -q given: SABA_LOG_*; 0: the config's log_level */
 };
 
 /* Load and validate FILE.  Every problem is printed as FILE:LINE: message
@@ -67,8 +82,19 @@ void saba_conf_free(struct saba_conf *c);
 void saba_conf_problem(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* The API key: SABA_AGENT_APIKEY, else apikey, else the apikey_file's
- * content.  NULL (and a message printed) when none is set. */
+/* Syntax only libconfig has (';', ':' or '(' outside strings and
+ * comments)?  A file without any might be mackerel-agent's TOML. */
+int saba_conf_libconfig_only(const char *text);
+
+/* Make the config's log_level (or the command line's) the log's. */
+void saba_conf_apply_log_level(const struct saba_conf *c);
+
+/* mackerel-agent's check of a role given with -role:
+ * ^[a-zA-Z0-9][-_a-zA-Z0-9]*:\s*[a-zA-Z0-9][-_a-zA-Z0-9]*$ */
+int saba_conf_role_valid(const char *role);
+
+/* The API key: -apikey, else SABA_AGENT_APIKEY, else apikey, else the
+ * apikey_file's content.  NULL (and a message printed) when none is set. */
 const char *saba_conf_apikey(struct saba_conf *c);
 
 #endif

@@ -130,11 +130,21 @@ static int saba_h_report_check(saba_ctx *ctx, const struct saba_check_report *r)
 }
 
 /* The instance's own setting, or NULL. */
-static config_setting_t *saba_h_setting(saba_ctx *ctx, const char *key)
+static config_setting_t *saba_h_own_setting(saba_ctx *ctx, const char *key)
 {
 	if (key == NULL || ctx->ic == NULL || ctx->ic->setting == NULL)
 		return NULL;
 	return config_setting_get_member(ctx->ic->setting, key);
+}
+
+/* The instance's own setting, else the plugin's default for it, or NULL. */
+static config_setting_t *saba_h_setting(saba_ctx *ctx, const char *key)
+{
+	config_setting_t *s = saba_h_own_setting(ctx, key);
+
+	if (s == NULL && key != NULL && ctx->mod != NULL)
+		s = saba_settings_default(&ctx->mod->settings, key);
+	return s;
 }
 
 static int saba_h_bad_type(saba_ctx *ctx, config_setting_t *s, const char *what)
@@ -241,7 +251,7 @@ static int saba_h_config_element(saba_ctx *ctx, const char *key, int index, cons
 
 static void saba_h_config_error(saba_ctx *ctx, const char *key, const char *fmt, ...)
 {
-	config_setting_t *s = saba_h_setting(ctx, key);
+	config_setting_t *s = saba_h_own_setting(ctx, key);
 	char msg[512];
 	va_list ap;
 	int line;

@@ -6,15 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-#ifdef SABA_LAZY_HTTP
-#include <dlfcn.h>
-#endif
 
 #include "http.h"
 #include "http_transport.h"
 #include "log.h"
+#include "privmod.h"
 #include "util.h"
 
 struct saba_http {
@@ -37,123 +34,24 @@ static int saba_transport_ready;
 static char saba_transport_error[1024];
 
 #ifdef SABA_LAZY_HTTP
-#define SABA_HTTP_MODULE "saba-http-curl.so"
-
-/* The same rules as for plugins: a regular file nobody else may have
- * written. */
-static int saba_transport_file_ok(const char *path, char *why, size_t len)
+static int saba_transport_check(const void *api, char *why, size_t len)
 {
-	struct stat st;
+	const struct saba_http_transport *t = api;
 
-	if (stat(path, &st) != 0) {
-		snprintf(why, len, "%s", strerror(errno));
-		return 0;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(why, len, "not a regular file");
-		return 0;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(why, len, "group- or world-writable");
-		return 0;
-	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		snprintf(why, len, "owned by uid %u, not root or this user", (unsigned)st.st_uid);
+	if (t == NULL || t->version != SABA_HTTP_TRANSPORT_VERSION || t->struct_size < sizeof(*t) ||
+	    t->build == NULL || strcmp(t->build, PACKAGE_VERSION) != 0) {
+		snprintf(why, len, "not the transport of saba-agent %s (module of %s)",
+			 PACKAGE_VERSION, t != NULL && t->build != NULL ? t->build : "?");
 		return 0;
 	}
 	return 1;
 }
 
-static const struct saba_http_transport *saba_transport_try(const char *path, char *why, size_t len)
-{
-	const struct saba_http_transport *(*entry)(void);
-	const struct saba_http_transport *t;
-	void *handle;
-
-	if (!saba_transport_file_ok(path, why, len))
-		return NULL;
-	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (handle == NULL) {
-		snprintf(why, len, "%s", dlerror());
-		return NULL;
-	}
-	*(void **)&entry = dlsym(handle, "saba_http_transport_entry");
-	t = entry != NULL ? entry() : NULL;
-	if (t == NULL || t->version != SABA_HTTP_TRANSPORT_VERSION || t->struct_size < sizeof(*t) ||
-	    t->build == NULL || strcmp(t->build, PACKAGE_VERSION) != 0) {
-		snprintf(why, len, "not the transport of saba-agent %s (module of %s)",
-			 PACKAGE_VERSION, t != NULL && t->build != NULL ? t->build : "?");
-		dlclose(handle);
-		return NULL;
-	}
-	return t; /* never unloaded */
-}
-
-/* pkglibdir relative to bindir ("../lib/saba-agent"), so an installed tree
- * that was moved (or staged with DESTDIR) still finds its own module. */
-static void saba_transport_relative(char *out, size_t len)
-{
-	const char *bin = SABA_BINDIR, *lib = SABA_PKGLIBDIR;
-	size_t common = 0, i, n = 0;
-
-	/* The longest common prefix that ends at a directory boundary. */
-	for (i = 0; bin[i] != '\0' && bin[i] == lib[i]; i++)
-		if (bin[i] == '/')
-			common = i;
-	if (bin[i] == '\0' && (lib[i] == '/' || lib[i] == '\0'))
-		common = i;
-	/* One "../" per component of bindir below it. */
-	for (const char *p = bin + common; *p != '\0' && n + 4 < len; p++) {
-		if (*p == '/' && p[1] != '\0') {
-			memcpy(out + n, "../", 3);
-			n += 3;
-		}
-	}
-	snprintf(out + n, len - n, "%s", lib + common + (lib[common] == '/'));
-}
-
-/* SABA_HTTP_MODULE from the environment, else the build tree beside the
- * binary (a build tree always uses its own module), else the installed one
- * (relative to the binary first, then by its configured path). */
 static void saba_transport_find(void)
 {
-	char exe[4096], build_mod[4200], rel[1024], rel_mod[5300], why[512];
-	const char *candidates[4];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	int nc = 0;
-	size_t used = 0;
-
-	if (getenv("SABA_HTTP_MODULE") != NULL && *getenv("SABA_HTTP_MODULE") != '\0')
-		candidates[nc++] = getenv("SABA_HTTP_MODULE");
-	if (n > 0) {
-		char *slash;
-
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash != NULL) {
-			*slash = '\0';
-			snprintf(build_mod, sizeof(build_mod), "%s/.libs/" SABA_HTTP_MODULE, exe);
-			if (access(build_mod, F_OK) == 0)
-				candidates[nc++] = build_mod;
-			saba_transport_relative(rel, sizeof(rel));
-			snprintf(rel_mod, sizeof(rel_mod), "%s/%s/" SABA_HTTP_MODULE, exe, rel);
-			if (access(rel_mod, F_OK) == 0)
-				candidates[nc++] = rel_mod;
-		}
-	}
-	candidates[nc++] = SABA_PKGLIBDIR "/" SABA_HTTP_MODULE;
-	for (int i = 0; i < nc; i++) {
-		saba_transport = saba_transport_try(candidates[i], why, sizeof(why));
-		if (saba_transport != NULL)
-			return;
-		used += (size_t)snprintf(saba_transport_error + used,
-					 used < sizeof(saba_transport_error)
-						 ? sizeof(saba_transport_error) - used
-						 : 0,
-					 "%s%s: %s", i > 0 ? "; " : "", candidates[i], why);
-		if (used >= sizeof(saba_transport_error))
-			used = sizeof(saba_transport_error) - 1;
-	}
+	saba_transport = saba_privmod_load("saba-http-curl.so", "SABA_HTTP_MODULE",
+					   "saba_http_transport_entry", saba_transport_check,
+					   saba_transport_error, sizeof(saba_transport_error));
 }
 #else
 static void saba_transport_find(void)
@@ -281,6 +179,7 @@ int saba_http_do_stream(struct saba_http *h, const char *method, const char *pat
 		.timeout_ms = h->cfg.timeout_ms,
 		.ca_file = h->cfg.ca_file,
 		.proxy = h->cfg.proxy,
+		.no_keep_alive = h->cfg.no_keep_alive,
 		.should_abort = h->should_abort,
 		.abort_arg = h->abort_arg,
 		.sink = sink,

@@ -12,6 +12,7 @@ struct saba_http_config {
 	const char *proxy;   /* "" or NULL: libcurl's *_proxy environment */
 	const char *ca_file; /* "" or NULL: the system store */
 	long timeout_ms;     /* per request */
+	int no_keep_alive;   /* a new connection for every request */
 	int dry_run;	     /* print requests as JSON lines, send nothing */
 };
 

@@ -190,6 +190,8 @@ static int saba_curl_perform(void *conn, const struct saba_http_request *req,
 		curl_easy_setopt(h, CURLOPT_CAINFO, req->ca_file);
 	if (req->proxy != NULL && *req->proxy != '\0')
 		curl_easy_setopt(h, CURLOPT_PROXY, req->proxy);
+	if (req->no_keep_alive)
+		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, saba_curl_on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &call);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, saba_curl_on_header);

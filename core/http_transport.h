@@ -13,7 +13,7 @@
 
 #include "http.h"
 
-#define SABA_HTTP_TRANSPORT_VERSION 3u
+#define SABA_HTTP_TRANSPORT_VERSION 4u
 
 struct saba_http_request {
 	const char *method;
@@ -22,6 +22,7 @@ struct saba_http_request {
 	long timeout_ms;
 	const char *ca_file; /* NULL or "": the system store */
 	const char *proxy;   /* NULL or "": libcurl's *_proxy environment */
+	int no_keep_alive;   /* close the connection after the request */
 	int (*should_abort)(void *arg);
 	void *abort_arg;
 	/* NULL: the body is collected in the result (up to 8 MiB); else each

@@ -2,72 +2,23 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "idfile.h"
 #include "log.h"
 #include "util.h"
 
 #ifdef _WIN32
-#include <io.h>
 #include <windows.h>
 
 #include <ntsecapi.h> /* RtlGenRandom, in advapi32 */
-
-#define saba_mkdir(p)	    mkdir(p)
-#define saba_is_sep(c)	    ((c) == '/' || (c) == '\\')
-#define saba_fchmod(fd, m)  0 /* the directory's ACL decides */
-#define saba_fsync(fd)	    _commit(fd)
-#define saba_sync_dir(root) ((void)(root)) /* MOVEFILE_WRITE_THROUGH did */
-
-static int saba_mkstemp(char *tmpl)
-{
-	if (_mktemp_s(tmpl, strlen(tmpl) + 1) != 0)
-		return -1;
-	return open(tmpl, O_RDWR | O_CREAT | O_EXCL | O_BINARY | O_NOINHERIT, _S_IREAD | _S_IWRITE);
-}
-
-/* rename() does not replace an existing file on Windows. */
-static int saba_replace(const char *from, const char *to)
-{
-	wchar_t *wf = saba_win_wide(from), *wt = saba_win_wide(to);
-	int rc = 0;
-
-	if (wf == NULL || wt == NULL ||
-	    !MoveFileExW(wf, wt, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
-		errno = EACCES;
-		rc = -1;
-	}
-	free(wf);
-	free(wt);
-	return rc;
-}
 #else
 #include <sys/random.h>
-
-#define saba_mkdir(p)	   mkdir(p, 0755)
-#define saba_is_sep(c)	   ((c) == '/')
-#define saba_fchmod(fd, m) fchmod(fd, m)
-#define saba_fsync(fd)	   fsync(fd)
-#define saba_mkstemp(t)	   mkstemp(t)
-#define saba_replace(f, t) rename(f, t)
-
-/* The rename itself must survive a crash too. */
-static void saba_sync_dir(const char *root)
-{
-	int dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-}
 #endif
 
 int saba_idfile_read(const char *root, char **id, char *err, size_t errlen)
@@ -98,90 +49,19 @@ out:
 	return rc;
 }
 
-static int saba_write_all(int fd, const char *s, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, s, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* mkdir -p: a fresh install may lack even <localstatedir>/lib.  Only the
- * last step decides: a parent that cannot be made ("C:" on Windows)
- * fails it anyway unless it exists. */
-/* mkdir -p; on failure errno is the first real one ("Read-only file
- * system"), not the ENOENT that follows from it. */
-static int saba_mkdirs(const char *dir)
-{
-	char *p = saba_strdup(dir);
-	int rc = 0, first = 0;
-
-	for (char *s = p + 1; *s != '\0'; s++) {
-		char c = *s;
-
-		if (!saba_is_sep(c))
-			continue;
-		*s = '\0';
-		if (saba_mkdir(p) != 0 && errno != EEXIST && first == 0)
-			first = errno;
-		*s = c;
-	}
-	if (saba_mkdir(p) != 0 && errno != EEXIST) {
-		rc = -1;
-		errno = first != 0 ? first : errno;
-	}
-	free(p);
-	return rc;
-}
-
 /* Atomic: a temp file beside <root>/name, fsync, rename, fsync the
- * directory; the old file stays intact on any failure. */
+ * directory; the old file stays intact on any failure.  The temp file is
+ * ".id.XXXXXX" for both files (saba_idfile_clean_temps). */
 static int saba_write_atomic(const char *root, const char *name, const char *data, char *err,
 			     size_t errlen)
 {
 	char *path = saba_asprintf("%s/%s", root, name);
-	char *tmp = saba_asprintf("%s/.id.XXXXXX", root);
-	int fd = -1, rc = -1;
+	int rc = -1;
 
-	if (saba_mkdirs(root) != 0) {
+	if (saba_mkdirs(root) != 0)
 		snprintf(err, errlen, "cannot create %s: %s", root, strerror(errno));
-		goto out;
-	}
-	fd = saba_mkstemp(tmp);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot create a file in %s: %s", root, strerror(errno));
-		goto out;
-	}
-	if (saba_fchmod(fd, 0644) != 0 || saba_write_all(fd, data, strlen(data)) != 0 ||
-	    saba_fsync(fd) != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (saba_replace(tmp, path) != 0) {
-		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-		goto out;
-	}
-	saba_sync_dir(root);
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc != 0)
-		unlink(tmp);
-	free(tmp);
+	else
+		rc = saba_atomic_write(path, "id", data, strlen(data), 0644, 1, err, errlen);
 	free(path);
 	return rc;
 }

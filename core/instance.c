@@ -13,102 +13,44 @@
 #include "log.h"
 #include "util.h"
 
-const struct saba_config_key *saba_instance_key(const struct saba_ctx *ctx, const char *key)
-{
-	const struct saba_config_key *k = ctx->mod->desc.config_keys;
-
-	for (; k != NULL && k->name != NULL; k++)
-		if (strcmp(k->name, key) == 0)
-			return k;
-	return NULL;
-}
-
-static int saba_type_matches(int want, const config_setting_t *s)
-{
-	int t = config_setting_type(s);
-
-	switch (want) {
-	case SABA_CFG_STRING:
-		return t == CONFIG_TYPE_STRING;
-	case SABA_CFG_INT:
-		return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
-	case SABA_CFG_FLOAT:
-		return t == CONFIG_TYPE_FLOAT || t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
-	case SABA_CFG_BOOL:
-		return t == CONFIG_TYPE_BOOL;
-	case SABA_CFG_STRING_LIST:
-	case SABA_CFG_STRING_OR_LIST:
-		if (want == SABA_CFG_STRING_OR_LIST && t == CONFIG_TYPE_STRING)
-			return 1;
-		if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
-			return 0;
-		for (int i = 0; i < config_setting_length(s); i++)
-			if (config_setting_type(config_setting_get_elem(s, (unsigned)i)) !=
-			    CONFIG_TYPE_STRING)
-				return 0;
-		return 1;
-	case SABA_CFG_GROUP:
-		if (t != CONFIG_TYPE_GROUP)
-			return 0;
-		for (int i = 0; i < config_setting_length(s); i++)
-			if (config_setting_type(config_setting_get_elem(s, (unsigned)i)) !=
-			    CONFIG_TYPE_STRING)
-				return 0;
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-static const char *saba_type_name(int type)
-{
-	switch (type) {
-	case SABA_CFG_STRING:
-		return "a string";
-	case SABA_CFG_INT:
-		return "an integer";
-	case SABA_CFG_FLOAT:
-		return "a number";
-	case SABA_CFG_BOOL:
-		return "true or false";
-	case SABA_CFG_STRING_LIST:
-		return "a list of strings";
-	case SABA_CFG_GROUP:
-		return "a group of strings { key = \"value\"; }";
-	case SABA_CFG_STRING_OR_LIST:
-		return "a string or a list of strings";
-	default:
-		return "of an unknown type";
-	}
-}
-
-/* Unknown keys and wrong types are errors with FILE:LINE, before the
- * plugin sees its config. */
+/* Unknown keys, wrong types and values the plugin's settings do not allow
+ * are errors with FILE:LINE, and so is a required setting left out, before
+ * the plugin sees its config. */
 static int saba_check_schema(struct saba_ctx *ctx)
 {
 	const config_setting_t *g = ctx->ic->setting;
+	const struct saba_settings *set = &ctx->mod->settings;
 	int i, n = config_setting_length(g), problems = 0;
+	char msg[1024];
 
 	for (i = 0; i < n; i++) {
 		config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
 		const char *key = config_setting_name(s);
-		const struct saba_config_key *k;
+		const struct saba_setting *k;
 
 		if (strcmp(key, "module") == 0)
 			continue;
-		k = saba_instance_key(ctx, key);
+		k = saba_settings_find(set, key);
 		if (k == NULL) {
 			saba_conf_problem(ctx->conf->file, (int)config_setting_source_line(s),
 					  "unknown setting \"%s\" for plugin %s (module %s)", key,
 					  ctx->ic->name, ctx->mod->name);
 			problems++;
-		} else if (!saba_type_matches(k->type, s)) {
+		} else if (saba_settings_check(k, s, msg, sizeof(msg)) != 0) {
 			saba_conf_problem(ctx->conf->file, (int)config_setting_source_line(s),
-					  "plugin %s: \"%s\" must be %s", ctx->ic->name, key,
-					  saba_type_name(k->type));
+					  "plugin %s: %s", ctx->ic->name, msg);
 			problems++;
 		}
 	}
+	for (const struct saba_setting *k = set->v; k->name != NULL; k++)
+		if ((k->flags & SABA_SETTING_REQUIRED) &&
+		    config_setting_get_member(g, k->name) == NULL) {
+			saba_conf_problem(ctx->conf->file, ctx->ic->line,
+					  "plugin %s: \"%s\" must be set (%s)", ctx->ic->name,
+					  k->name,
+					  k->description != NULL ? k->description : "required");
+			problems++;
+		}
 	return problems;
 }
 

@@ -62,8 +62,4 @@ void saba_instances_spec(struct saba_instances *set, json_t *spec);
 void saba_instances_start(struct saba_instances *set);
 void saba_instances_stop(struct saba_instances *set);
 
-/* Is `key` of the instance config allowed by the module's schema?  Used
- * by host_api for the type check, too. */
-const struct saba_config_key *saba_instance_key(const struct saba_ctx *ctx, const char *key);
-
 #endif

@@ -121,6 +121,7 @@ struct saba_module *saba_module_open(const char *dir, const char *name, char *er
 	saba_plugin_entry_fn entry;
 	const struct saba_plugin *d;
 	char *path = saba_asprintf("%s" SABA_DIRSEP "%s" SABA_MODULE_SUFFIX, dir, name);
+	char why[512];
 	void *h = NULL;
 	size_t n;
 
@@ -162,6 +163,14 @@ struct saba_module *saba_module_open(const char *dir, const char *name, char *er
 		m = NULL;
 		goto fail;
 	}
+	/* A bad table is the plugin author's mistake: refuse the module. */
+	if (saba_settings_init(&m->settings, &m->desc, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s: plugin %s: %s", path, m->desc.name, why);
+		saba_settings_free(&m->settings);
+		free(m);
+		m = NULL;
+		goto fail;
+	}
 	m->name = saba_strdup(name);
 	m->path = path;
 	m->handle = h;
@@ -180,6 +189,7 @@ void saba_module_close(struct saba_module *m)
 		return;
 	if (!m->pinned && getenv("SABA_NO_DLCLOSE") == NULL)
 		saba_dl_close(m->handle);
+	saba_settings_free(&m->settings);
 	free(m->name);
 	free(m->path);
 	free(m);

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <saba/plugin.h>
 
+#include "settings.h"
+
 /* <plugin_dir><SEP><module><SUFFIX>: a DLL on Windows. */
 #ifdef _WIN32
 #define SABA_MODULE_SUFFIX ".dll"
@@ -23,6 +25,8 @@ struct saba_module {
 	/* Zero-filled copy of the plugin's descriptor: members beyond the
 	 * plugin's struct_size stay NULL, i.e. "not implemented". */
 	struct saba_plugin desc;
+	/* Its settings (or its config_keys as settings) and their defaults. */
+	struct saba_settings settings;
 	int refs;
 	int pinned; /* a thread may still run its code: never dlclose */
 };

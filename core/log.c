@@ -40,9 +40,14 @@ int saba_log_file(const char *path)
 	return 0;
 }
 
+void saba_log_set_level(int max_level)
+{
+	__atomic_store_n(&saba_max_level, max_level, __ATOMIC_RELAXED);
+}
+
 int saba_log_level(void)
 {
-	return saba_max_level;
+	return __atomic_load_n(&saba_max_level, __ATOMIC_RELAXED);
 }
 
 static const char *saba_level_name(int level)
@@ -66,7 +71,7 @@ void saba_logv(int level, const char *prefix, const char *fmt, va_list ap)
 	char line[2048];
 	size_t n = 0;
 
-	if (level > saba_max_level)
+	if (level > saba_log_level())
 		return;
 	if (saba_journal) {
 		n = (size_t)snprintf(line, sizeof(line), "<%d>", level);

@@ -11,6 +11,8 @@ void saba_log_init(int max_level);
  * instead; a service has no stderr.  Prints why and returns -1 on error. */
 int saba_log_file(const char *path);
 int saba_log_level(void);
+/* Change the level later (a config's log_level; SIGHUP). */
+void saba_log_set_level(int max_level);
 void saba_log(int level, const char *fmt, ...) SABA_PRINTF(2, 3);
 /* prefix may be NULL; it is printed as "prefix: " before the message. */
 void saba_logv(int level, const char *prefix, const char *fmt, va_list ap) SABA_PRINTF(3, 0);

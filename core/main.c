@@ -1,7 +1,6 @@
-/* saba-agent: command line parsing and dispatch. */
+/* saba-agent: command dispatch (the command line itself is cli.c). */
 #include "config.h"
 
-#include <getopt.h>
 #ifndef _WIN32
 #include <malloc.h>
 #endif
@@ -12,8 +11,13 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "cli.h"
 #include "commands.h"
 #include "http.h"
+#ifdef SABA_HAVE_TOML
+#include "import.h"
+#endif
+#include "init.h"
 #include "log.h"
 #ifdef _WIN32
 #include "os/win32/service.h"
@@ -24,166 +28,113 @@
 #define SABA_DEFAULT_CONFIG SABA_CONFIG_FILE
 #endif
 
-static void saba_usage(FILE *f, const char *config)
+static int saba_dispatch(struct saba_cli *cli)
 {
-	fprintf(f,
-		"Usage: saba-agent [OPTIONS] [COMMAND]\n"
-		"\n"
-		"Commands:\n"
-		"  run           run in the foreground until SIGTERM/SIGINT (default)\n"
-		"  once          collect one round and print host spec and metrics as JSON\n"
-		"  retire        retire this host from Mackerel (asks unless --force)\n"
-		"  configtest    validate the configuration and every enabled plugin\n"
-		"  plugins       list the plugins in the plugin directory\n"
-		"  version       print versions of the agent and its libraries\n"
-#ifdef _WIN32
-		"  service install|uninstall\n"
-		"                register the Windows service (auto start) with this\n"
-		"                executable and config, or remove it\n"
-#endif
-		"\n"
-		"Options:\n"
-		"  -c, --config FILE     configuration file (default %s)\n"
-		"      --root DIR        directory of the host id file (overrides root)\n"
-		"      --plugin-dir DIR  plugin directory (overrides plugin_dir)\n"
-		"      --dry-run         run/retire: send nothing, print each API request\n"
-		"      --force           retire: do not ask\n"
-		"      --service         run: as a service hosted by a plugin (windows_scm)\n"
-		"      --log-file FILE   append log lines to FILE instead of stderr\n"
-		"  -v, --verbose         log debug messages\n"
-		"  -q, --quiet           log errors only\n"
-		"  -h, --help            show this help\n"
-		"      --version         same as the version command\n"
-		"\n"
-		"Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.\n"
-		"SABA_AGENT_APIKEY in the environment overrides apikey.\n",
-		config);
-}
+	const char *cmd = cli->cmd;
 
-enum {
-	OPT_ROOT = 256,
-	OPT_PLUGIN_DIR,
-	OPT_DRY_RUN,
-	OPT_FORCE,
-	OPT_VERSION,
-	OPT_SERVICE,
-	OPT_LOG_FILE
-};
+	if (strcmp(cmd, "run") == 0)
+		return saba_agent_run(&cli->o);
+	if (strcmp(cmd, "supervise") == 0) {
+		/* mackerel-agent's supervisor restarts a crashed agent and reloads
+		 * on SIGHUP; the service manager and `run` do both here. */
+		saba_notice("supervise is run in saba-agent: the service manager restarts it, and "
+			    "SIGHUP reloads the config in place");
+		return saba_agent_run(&cli->o);
+	}
+	if (strcmp(cmd, "once") == 0)
+		return saba_cmd_once(&cli->o);
+	if (strcmp(cmd, "retire") == 0)
+		return saba_cmd_retire(&cli->o);
+	if (strcmp(cmd, "configtest") == 0)
+		return saba_cmd_configtest(&cli->o);
+	if (strcmp(cmd, "has-apikey") == 0)
+		return saba_cmd_has_apikey(&cli->o);
+	if (strcmp(cmd, "plugins") == 0)
+		return saba_cmd_plugins(&cli->o);
+	if (strcmp(cmd, "version") == 0)
+		return saba_cmd_version();
+	if (strcmp(cmd, "init") == 0) {
+		struct saba_init_options io = {
+			.conf = cli->o.config,
+			.apikey = cli->o.ov.apikey,
+			.apibase = cli->has_apibase ? cli->o.ov.apibase : NULL,
+		};
+
+		return saba_cmd_init(&io);
+	}
+	if (strcmp(cmd, "import") == 0) {
+#ifdef SABA_HAVE_TOML
+		struct saba_import_options io = {
+			.file = cli->file,
+			.output = cli->output,
+			.force = cli->o.force,
+			.env_files = cli->env_files,
+			.n_env_files = cli->n_env_files,
+			.no_env_files = cli->no_env_files,
+			.init = cli->init,
+		};
+
+		return saba_cmd_import(&io);
+#else
+		fprintf(stderr, "saba-agent: import: this saba-agent was built without toml++ "
+				"(Debian: libtomlplusplus-dev)\n");
+		return 2;
+#endif
+	}
+#ifdef _WIN32
+	if (strcmp(cmd, "service") == 0)
+		return saba_cmd_service(&cli->o, cli->action, cli->log_file);
+#else
+	if (strcmp(cmd, "service") == 0) {
+		fprintf(stderr,
+			"saba-agent: service %s: Windows only (on Linux use the systemd unit or "
+			"the init script)\n",
+			cli->action != NULL ? cli->action : "");
+		return 2;
+	}
+#endif
+	fprintf(stderr, "saba-agent: unknown command \"%s\"\n\n", cmd);
+	saba_cli_usage(stderr, cli->o.config);
+	return -2; /* a usage error in any mode */
+}
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"root", required_argument, NULL, OPT_ROOT},
-		{"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
-		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
-		{"force", no_argument, NULL, OPT_FORCE},
-		{"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{"service", no_argument, NULL, OPT_SERVICE},
-		{"log-file", required_argument, NULL, OPT_LOG_FILE},
-		{NULL, 0, NULL, 0},
-	};
-	struct saba_options o = {.config = SABA_DEFAULT_CONFIG};
-	const char *cmd = "run", *action = NULL, *log_file = NULL;
-	int c, level = SABA_LOG_INFO, rc;
+	struct saba_cli cli;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "c:vqh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			o.config = optarg;
-			break;
-		case OPT_ROOT:
-			o.root = optarg;
-			break;
-		case OPT_PLUGIN_DIR:
-			o.plugin_dir = optarg;
-			break;
-		case OPT_DRY_RUN:
-			o.dry_run = 1;
-			break;
-		case OPT_FORCE:
-			o.force = 1;
-			break;
-		case OPT_SERVICE:
-			o.service = 1;
-			break;
-		case OPT_LOG_FILE:
-			log_file = optarg;
-			break;
-		case 'v':
-			level = SABA_LOG_DEBUG;
-			break;
-		case 'q':
-			level = SABA_LOG_ERR;
-			break;
-		case 'h':
-			saba_usage(stdout, o.config);
-			return 0;
-		case OPT_VERSION:
-			return saba_cmd_version();
-		default:
-			saba_usage(stderr, o.config);
-			return 2;
-		}
+	rc = saba_cli_parse(argc, argv, &cli, SABA_DEFAULT_CONFIG);
+	if (rc != 0)
+		goto out;
+	if (cli.help) {
+		saba_cli_usage(stdout, cli.o.config);
+		/* mackerel-agent's retire -h exits 2 (printRetireUsage) */
+		rc = cli.compat && strcmp(cli.cmd, "retire") == 0 ? 2 : 0;
+		goto out;
 	}
-	if (optind < argc)
-		cmd = argv[optind++];
-	if (strcmp(cmd, "service") == 0 && optind < argc)
-		action = argv[optind++];
-	if (optind < argc) {
-		fprintf(stderr, "saba-agent: unexpected argument \"%s\"\n", argv[optind]);
-		return 2;
+	if (cli.version) {
+		rc = saba_cmd_version();
+		goto out;
 	}
-	if ((o.dry_run && strcmp(cmd, "run") != 0 && strcmp(cmd, "retire") != 0) ||
-	    (o.force && strcmp(cmd, "retire") != 0) || (o.service && strcmp(cmd, "run") != 0)) {
-		fprintf(stderr, "saba-agent: %s does not apply to \"%s\"\n",
-			o.dry_run ? "--dry-run"
-			: o.force ? "--force"
-				  : "--service",
-			cmd);
-		return 2;
+	saba_log_init(cli.level);
+	if (cli.log_file != NULL && saba_log_file(cli.log_file) != 0) {
+		rc = 2;
+		goto out;
 	}
-	saba_log_init(level);
-	if (log_file != NULL && saba_log_file(log_file) != 0)
-		return 2;
+	saba_cli_roles(&cli);
 #ifndef _WIN32
 	/* A few threads that allocate little: one malloc arena is plenty and
 	 * saves a mostly empty arena per thread. */
 	mallopt(M_ARENA_MAX, 1);
 #endif
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
-	if (strcmp(cmd, "run") == 0)
-		rc = saba_agent_run(&o);
-	else if (strcmp(cmd, "once") == 0)
-		rc = saba_cmd_once(&o);
-	else if (strcmp(cmd, "retire") == 0)
-		rc = saba_cmd_retire(&o);
-	else if (strcmp(cmd, "configtest") == 0)
-		rc = saba_cmd_configtest(&o);
-	else if (strcmp(cmd, "plugins") == 0)
-		rc = saba_cmd_plugins(&o);
-	else if (strcmp(cmd, "version") == 0)
-		rc = saba_cmd_version();
-#ifdef _WIN32
-	else if (strcmp(cmd, "service") == 0)
-		rc = saba_cmd_service(&o, action, log_file);
-#else
-	else if (strcmp(cmd, "service") == 0) {
-		fprintf(stderr,
-			"saba-agent: service %s: Windows only (on Linux use the systemd unit or "
-			"the init script)\n",
-			action != NULL ? action : "");
+	rc = saba_dispatch(&cli);
+	if (rc == -2)
 		rc = 2;
-	}
-#endif
-	else {
-		fprintf(stderr, "saba-agent: unknown command \"%s\"\n\n", cmd);
-		saba_usage(stderr, o.config);
-		rc = 2;
-	}
+	else if (cli.compat && rc == 2)
+		rc = 1; /* mackerel-agent: 1 for every failure of a command */
 	saba_http_global_cleanup();
+out:
+	saba_cli_free(&cli);
 	return rc;
 }

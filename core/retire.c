@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "conf.h"
@@ -17,32 +18,30 @@
 #include "retire.h"
 #include "util.h"
 
-enum saba_retire_state { SABA_RETIRE_IDLE, SABA_RETIRE_RUNNING, SABA_RETIRE_FINAL };
+/* Where the once-only routine is (not a result: those are the ABI's
+ * enum saba_retire_result). */
+enum saba_routine_state { SABA_ROUTINE_IDLE, SABA_ROUTINE_RUNNING, SABA_ROUTINE_FINAL };
+
+/* The package's prerm creates this file before it stops the agent for a
+ * removal and deletes it afterwards: that stop is not the machine going
+ * away, even when a trigger's retire_on lists "stop".  A leftover (a
+ * failed removal) counts only this long; /run is emptied at boot. */
+#ifndef _WIN32
+#define SABA_REMOVAL_MARKER "/run/saba-agent.removing"
+#else
+#define SABA_REMOVAL_MARKER NULL
+#endif
+#define SABA_REMOVAL_MARKER_MAX_AGE 300
 
 struct saba_retire {
 	pthread_mutex_t lock;
 	pthread_cond_t done;
-	int state;
-	int result; /* valid in SABA_RETIRE_FINAL */
+	int state;  /* enum saba_routine_state */
+	int result; /* enum saba_retire_result, valid in SABA_ROUTINE_FINAL */
 	saba_retire_send_fn send;
 	void *send_arg;
+	const char *removal_marker; /* NULL: none */
 };
-
-const char *saba_stop_kind_name(int kind)
-{
-	static const char *const names[] = {
-		[SABA_STOP_UNKNOWN] = "unknown",   [SABA_STOP_POWEROFF] = "poweroff",
-		[SABA_STOP_HALT] = "halt",	   [SABA_STOP_REBOOT] = "reboot",
-		[SABA_STOP_KEXEC] = "kexec",	   [SABA_STOP_RESTART] = "restart",
-		[SABA_STOP_STOP] = "stop",	   [SABA_STOP_SINGLE] = "single",
-		[SABA_STOP_SHUTDOWN] = "shutdown", [SABA_STOP_TERMINATE] = "terminate",
-		[SABA_STOP_MANUAL] = "manual",
-	};
-
-	if (kind < 0 || kind >= (int)(sizeof(names) / sizeof(names[0])))
-		return "invalid";
-	return names[kind];
-}
 
 const char *saba_retire_result_name(int result)
 {
@@ -73,8 +72,6 @@ static int saba_retire_send_api(void *arg, struct saba_runtime *rt, const char *
 		return r->status;
 	}
 	rc = saba_api_call(h, "POST", path, json_object(), deadline_ms, r);
-	if (rt->dry_run)
-		r->http_status = -1; /* tells the caller nothing was sent */
 	saba_http_free(h);
 	free(path);
 	return rc;
@@ -87,6 +84,7 @@ struct saba_retire *saba_retire_new(void)
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->done, NULL);
 	r->send = saba_retire_send_api;
+	r->removal_marker = SABA_REMOVAL_MARKER;
 	return r;
 }
 
@@ -105,6 +103,27 @@ void saba_retire_set_sender(struct saba_retire *r, saba_retire_send_fn fn, void 
 	r->send_arg = arg;
 }
 
+void saba_retire_set_removal_marker(struct saba_retire *r, const char *path)
+{
+	r->removal_marker = path;
+}
+
+/* Is the package being removed?  Seconds since the marker was made, or -1.
+ * A marker from the future (the clock stepped back) counts too: on doubt,
+ * do not retire. */
+static long long saba_removal_age(const struct saba_retire *r)
+{
+	struct stat st;
+	long long age;
+
+	if (r->removal_marker == NULL || stat(r->removal_marker, &st) != 0)
+		return -1;
+	age = (long long)time(NULL) - (long long)st.st_mtime;
+	if (age > SABA_REMOVAL_MARKER_MAX_AGE)
+		return -1;
+	return age < 0 ? 0 : age;
+}
+
 /* Kinds that come from the OS alone: an EC2 stop powers the OS off just
  * like a terminate, so these need the cloud's word when a cloud plugin is
  * loaded (or always, with retire.confirm = "always"). */
@@ -120,7 +139,7 @@ static int saba_confirm(struct saba_runtime *rt, const char *who,
 	int policy = rt->conf->retire_confirm, yes = 0;
 	struct saba_instances *set = rt->instances;
 
-	if (policy == SABA_CONFIRM_NEVER || !saba_needs_confirmation(req->kind))
+	if (policy == SABA_POLICY_CONFIRM_NEVER || !saba_needs_confirmation(req->kind))
 		return 1;
 	for (int i = 0; set != NULL && i < set->n; i++) {
 		struct saba_ctx *ctx = set->v[i];
@@ -144,7 +163,7 @@ static int saba_confirm(struct saba_runtime *rt, const char *who,
 		saba_info("retire requested by %s confirmed by %s: %s", who, ctx->label, evidence);
 		yes++;
 	}
-	if (policy == SABA_CONFIRM_ALWAYS && yes == 0) {
+	if (policy == SABA_POLICY_CONFIRM_ALWAYS && yes == 0) {
 		saba_notice("retire requested by %s (%s) declined: retire.confirm = \"always\" and "
 			    "no plugin confirmed",
 			    who, saba_stop_kind_name(req->kind));
@@ -182,7 +201,7 @@ static int saba_retire_attempts(struct saba_retire *r, struct saba_runtime *rt, 
 		saba_api_result_clear(&res);
 		r->send(r->send_arg, rt, host_id, deadline, &res);
 		attempt++;
-		if (res.status == SABA_API_OK && res.http_status == -1) {
+		if (res.status == SABA_API_OK && res.dry_run) {
 			saba_notice("dry-run: would retire host %s (requested by %s: %s: %s)",
 				    host_id, who, saba_stop_kind_name(req->kind), saba_reason(req));
 			result = SABA_RETIRE_DRY_RUN;
@@ -248,7 +267,7 @@ int saba_retire_reached_api(struct saba_retire *r)
 	int final;
 
 	pthread_mutex_lock(&r->lock);
-	final = r->state == SABA_RETIRE_FINAL;
+	final = r->state == SABA_ROUTINE_FINAL;
 	pthread_mutex_unlock(&r->lock);
 	return final;
 }
@@ -293,6 +312,7 @@ int saba_retire_run(struct saba_runtime *rt, const char *who, const struct saba_
 	struct saba_retire *r = rt->retire;
 	char *host_id = NULL;
 	int result, registered;
+	long long age;
 
 	if (req == NULL || req->struct_size < sizeof(*req)) {
 		saba_err("retire requested by %s with an invalid request; declined", who);
@@ -304,17 +324,25 @@ int saba_retire_run(struct saba_runtime *rt, const char *who, const struct saba_
 			    saba_stop_kind_name(req->kind));
 		return SABA_RETIRE_DECLINED;
 	}
+	/* Only the OS's word is overruled: a cloud's termination notice and
+	 * the operator's `saba-agent retire` still count. */
+	if (saba_needs_confirmation(req->kind) && (age = saba_removal_age(r)) >= 0) {
+		saba_notice("retire requested by %s (%s) declined: the package manager is "
+			    "removing saba-agent (%s, %lld s old)",
+			    who, saba_stop_kind_name(req->kind), r->removal_marker, age);
+		return SABA_RETIRE_DECLINED;
+	}
 	pthread_mutex_lock(&r->lock);
-	while (r->state == SABA_RETIRE_RUNNING)
+	while (r->state == SABA_ROUTINE_RUNNING)
 		pthread_cond_wait(&r->done, &r->lock);
-	if (r->state == SABA_RETIRE_FINAL) {
+	if (r->state == SABA_ROUTINE_FINAL) {
 		result = r->result;
 		pthread_mutex_unlock(&r->lock);
 		saba_info("retire requested by %s: already %s", who,
 			  saba_retire_result_name(result));
 		return result;
 	}
-	r->state = SABA_RETIRE_RUNNING;
+	r->state = SABA_ROUTINE_RUNNING;
 	pthread_mutex_unlock(&r->lock);
 
 	pthread_mutex_lock(&rt->lock);
@@ -338,9 +366,9 @@ int saba_retire_run(struct saba_runtime *rt, const char *who, const struct saba_
 	/* Declined or "not registered yet" leave the door open for better
 	 * evidence later; anything that reached the API is final. */
 	if (result == SABA_RETIRE_DECLINED || !registered) {
-		r->state = SABA_RETIRE_IDLE;
+		r->state = SABA_ROUTINE_IDLE;
 	} else {
-		r->state = SABA_RETIRE_FINAL;
+		r->state = SABA_ROUTINE_FINAL;
 		r->result = result;
 	}
 	pthread_cond_broadcast(&r->done);

@@ -20,6 +20,9 @@ typedef int (*saba_retire_send_fn)(void *arg, struct saba_runtime *rt, const cha
 struct saba_retire *saba_retire_new(void);
 void saba_retire_free(struct saba_retire *r);
 void saba_retire_set_sender(struct saba_retire *r, saba_retire_send_fn fn, void *arg);
+/* The file whose fresh presence means "the package is being removed"
+ * (default /run/saba-agent.removing; NULL: none); for unit tests. */
+void saba_retire_set_removal_marker(struct saba_retire *r, const char *path);
 
 /* Run a request from `who` ("plugin/instance" or "command line").
  * Returns enum saba_retire_result.  DONE, FAILED and DRY_RUN are final:
@@ -40,7 +43,6 @@ int saba_retire_other(struct saba_runtime *rt, const char *who, const char *host
  * dry-run)?  The stop then keeps to retire.timeout + 1 s in all. */
 int saba_retire_reached_api(struct saba_retire *r);
 
-const char *saba_stop_kind_name(int kind);
 const char *saba_retire_result_name(int result);
 
 #endif

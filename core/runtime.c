@@ -71,6 +71,7 @@ struct saba_http *saba_runtime_http(struct saba_runtime *rt)
 		.apikey = rt->apikey,
 		.proxy = c->http_proxy,
 		.ca_file = c->http_ca_file,
+		.no_keep_alive = !c->http_keep_alive,
 		.timeout_ms = (long)c->http_timeout * 1000,
 		.dry_run = rt->dry_run,
 	};

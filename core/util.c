@@ -81,17 +81,23 @@ void *saba_realloc(void *p, size_t size)
 	return q;
 }
 
+char *saba_vasprintf(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		saba_oom();
+	return s;
+}
+
 char *saba_asprintf(const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
-	int rc;
+	char *s;
 
 	va_start(ap, fmt);
-	rc = vasprintf(&s, fmt, ap);
+	s = saba_vasprintf(fmt, ap);
 	va_end(ap);
-	if (rc < 0)
-		saba_oom();
 	return s;
 }
 

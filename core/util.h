@@ -2,6 +2,7 @@
 #ifndef SABA_UTIL_H
 #define SABA_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -20,6 +21,7 @@ char *saba_strdup(const char *s);
 void *saba_calloc(size_t n, size_t size);
 void *saba_realloc(void *p, size_t size);
 char *saba_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *saba_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Read a whole (small) file; NUL-terminated; NULL with errno on failure. */
 char *saba_read_file(const char *path, size_t max, size_t *len);

@@ -13,10 +13,11 @@
 #      accepts their settings (`configtest`), shows the example metric
 #      (`once`) and retires through the example trigger only on its rule
 #      (`run --dry-run`);
-#   5. ABI stability: build both examples against each previous minor's
-#      header as released (sdk/abi/saba-plugin-1.0.h, -1.1.h) and load them
-#      into this agent: listed with their ABI, the metric collected, the
-#      trigger retiring on "terminate".
+#   5. ABI stability: build sdk/abi/legacy.c, a plugin written to ABI 1.0,
+#      against each previous minor's header as released
+#      (sdk/abi/saba-plugin-1.0.h, -1.1.h, -1.2.h) and load it into this
+#      agent: listed with its ABI, its value collected, retiring on
+#      "terminate".
 #
 # Run it from the top of a configured and built tree (a VPATH build dir is
 # fine):  sh sdk/ci-check.sh   or   make sdk-check
@@ -221,14 +222,14 @@ stop_agent() {
 	wait "$agent_pid" || failog "$run_err" "run --dry-run did not stop with status 0"
 	agent_pid=
 }
-expect_retire() { # config
+expect_retire() { # config trigger
 	stop_agent terminate "$1"
 	grep -q '"path":"/api/v0/hosts/dry-run/retire"' "$run_out" ||
-		failog "$run_err" "example_trigger did not retire on \"terminate\""
-	grep -q "example_trigger: classified this stop as terminate" "$run_err" ||
-		failog "$run_err" "the agent did not log example_trigger's classification"
+		failog "$run_err" "$2 did not retire on \"terminate\""
+	grep -q "$2: classified this stop as terminate" "$run_err" ||
+		failog "$run_err" "the agent did not log $2's classification"
 }
-expect_retire "$conf"
+expect_retire "$conf" example_trigger
 for case in none stale; do
 	stop_agent $case "$conf"
 	! grep -q '/retire"' "$run_out" || failog "$run_err" "example_trigger retired with $case stop file"
@@ -237,32 +238,36 @@ for case in none stale; do
 done
 ok "example_trigger retires on \"terminate\", not without a stop file or with a stale one"
 
-# --- 5. ABI stability: plugins built against the previous minors -----------
-# Each header as it was released, in place of the installed one; the
-# examples' sources are the current ones (they test host->abi_minor).
-for old in 1.0 1.1; do
+# --- 5. ABI stability: a plugin built against the previous minors --------
+# Each header as it was released, in place of the installed one, and a
+# plugin written as plugins were at ABI 1.0 (config_keys, its own defaults).
+for old in 1.0 1.1 1.2; do
 	[ "$old" != "$abi" ] || fail "sdk/abi/saba-plugin-$old.h is this agent's own ABI"
 	mkdir -p "$tmp/abi-$old/saba" "$tmp/plugins-$old"
 	cp "$srcdir/sdk/abi/saba-plugin-$old.h" "$tmp/abi-$old/saba/plugin.h"
-	for ex in metric trigger; do
-		cp -R "$dest$docdir/examples/$ex" "$tmp/$ex-$old"
-		log=$tmp/build-$ex-$old.log
-		$MAKE -C "$tmp/$ex-$old" CC="$CC" CFLAGS="-O2 -g -Werror" \
-			SABA_CFLAGS="-I$tmp/abi-$old" install PLUGINDIR="$tmp/plugins-$old" \
-			>"$log" 2>&1 ||
-			failog "$log" "examples/$ex does not build against the ABI $old header"
-	done
+	log=$tmp/build-legacy-$old.log
+	$CC -O2 -g -Wall -Werror -fPIC -shared -fvisibility=hidden -I"$tmp/abi-$old" \
+		-o "$tmp/plugins-$old/legacy.so" "$srcdir/sdk/abi/legacy.c" >"$log" 2>&1 ||
+		failog "$log" "sdk/abi/legacy.c does not build against the ABI $old header"
+	chmod 644 "$tmp/plugins-$old/legacy.so"
 	oconf=$tmp/agent-$old.conf
-	sed -e "s|^plugin_dir = .*|plugin_dir = \"$tmp/plugins-$old\";|" "$conf" >"$oconf"
+	cat >"$oconf" <<EOF
+root = "$state";
+plugin_dir = "$tmp/plugins-$old";
+interval = 1;
+plugins = {
+  legacy = { value = 42.5; stop_file = "$state/stop"; };
+  plain = { module = "legacy"; };
+};
+EOF
 	out=$("$agent" plugins -c "$oconf" 2>&1) || fail "saba-agent plugins failed: $out"
-	expect_plugin "$out" example_metric collect,background "$old"
-	expect_plugin "$out" example_trigger shutdown "$old"
+	expect_plugin "$out" legacy collect,shutdown "$old"
 	out=$("$agent" once -c "$oconf" 2>"$tmp/once.err") ||
-		failog "$tmp/once.err" "saba-agent once failed with the ABI $old plugins"
-	expect_metric "$out" custom.example.uptime
-	expect_metric "$out" custom.demo.answer 42.5
-	expect_retire "$oconf"
-	ok "examples built against ABI $old load into the ABI $abi agent, collect and retire"
+		failog "$tmp/once.err" "saba-agent once failed with the ABI $old plugin"
+	expect_metric "$out" custom.legacy.value 42.5
+	expect_metric "$out" custom.legacy.value 7.0
+	expect_retire "$oconf" legacy
+	ok "a plugin built against ABI $old loads into the ABI $abi agent, collects and retires"
 done
 
 echo "$me: all checks passed"

@@ -1,4 +1,4 @@
-# Plugin SDK (issue 8): saba-plugin.pc, the man pages, and what the SDK check
+# Plugin SDK: saba-plugin.pc, the man pages, and what the SDK check
 # (sdk/ci-check.sh) and the out-of-tree examples need in the tarball.
 
 # --- saba-plugin.pc and saba-plugin-test.pc ---
@@ -38,7 +38,9 @@ sdk/saba-plugin-test.pc: $(srcdir)/sdk/saba-plugin-test.pc.in $(srcdir)/include/
 # --- libsaba-plugin-test: a fake host table for plugin unit tests ---
 # Installed for plugin authors; the in-tree plugin tests link the same
 # library (SABA_TEST_* below), so there is one fake host, not two.  It
-# needs only <saba/plugin.h>, libconfig and jansson, never core/.  POSIX
+# needs only <saba/plugin.h>, libconfig and jansson, and of core/ only
+# core/settings.c (the settings rules, libconfig only: the fake host checks
+# a plugin's settings exactly as the agent does).  POSIX
 # only (it loads modules with dlopen); not part of the Windows build.
 if !SABA_WINDOWS
 lib_LTLIBRARIES = sdk/libsaba-plugin-test.la
@@ -47,7 +49,8 @@ sdk_libsaba_plugin_test_la_SOURCES = \
 	sdk/testlib/hostfns.c sdk/testlib/hostfns.h \
 	sdk/testlib/api.c sdk/testlib/api.h \
 	sdk/testlib/drive.c \
-	sdk/testlib/query.c
+	sdk/testlib/query.c \
+	core/settings.c core/settings.h
 sdk_libsaba_plugin_test_la_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/sdk/include
 sdk_libsaba_plugin_test_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBCONFIG_CFLAGS)
 sdk_libsaba_plugin_test_la_LIBADD = $(JANSSON_LIBS) $(LIBCONFIG_LIBS)
@@ -93,7 +96,8 @@ sabaexamples_triggerdir = $(sabaexamplesdir)/trigger
 dist_sabaexamples_trigger_DATA = examples/trigger/Makefile examples/trigger/example_trigger.c
 
 # --- the SDK check (sdk/ci-check.sh, run by CI; see make sdk-check) ---
-EXTRA_DIST += sdk/ci-check.sh sdk/abi/saba-plugin-1.0.h sdk/abi/saba-plugin-1.1.h
+EXTRA_DIST += sdk/ci-check.sh sdk/abi/saba-plugin-1.0.h sdk/abi/saba-plugin-1.1.h \
+	sdk/abi/saba-plugin-1.2.h sdk/abi/legacy.c
 
 # The installation directories, as shell assignments, for sdk/ci-check.sh.
 sdk-dirs:

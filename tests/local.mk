@@ -19,6 +19,7 @@ EXTRA_DIST += tests/no-cunit.sh
 include tests/core/local.mk
 include tests/fuzz/local.mk
 include tests/windows/local.mk
+include tests/system/local.mk
 
 # --- integration tests (python3 harness + fake Mackerel API) ---
 # (the ec2 and system tests are registered by their plugins' fragments)
@@ -32,7 +33,9 @@ INTEGRATION_TESTS = \
 	tests/integration/test_commands.py \
 	tests/integration/test_faults.py \
 	tests/integration/test_registration.py \
-	tests/integration/test_conformance.py
+	tests/integration/test_conformance.py \
+	tests/integration/test_import.py \
+	tests/integration/test_compat.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py \
 	tests/integration/apischema.py tests/integration/fakeapi.py \
@@ -60,5 +63,7 @@ AM_TESTS_ENVIRONMENT = \
 	SABA_HTTP_MODULE='$(abs_top_builddir)/core/.libs/saba-http-curl.so'; \
 	SABA_TOP_BUILDDIR='$(abs_top_builddir)'; \
 	SABA_MAKE='$(MAKE)'; \
+	SABA_TOML_MODULE='$(abs_top_builddir)/core/.libs/saba-toml.so'; \
 	export SABA_AGENT SABA_PLUGIN_DIR SABA_TEST_PLUGIN_DIR SABA_SRCDIR \
-		SABA_TEST_WRAPPER SABA_NO_DLCLOSE SABA_HTTP_MODULE SABA_TOP_BUILDDIR SABA_MAKE;
+		SABA_TEST_WRAPPER SABA_NO_DLCLOSE SABA_HTTP_MODULE SABA_TOP_BUILDDIR SABA_MAKE \
+		SABA_TOML_MODULE;

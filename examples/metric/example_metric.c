@@ -11,12 +11,8 @@
  *                name = "custom.demo.answer"; value = 42.0; };
  *   };
  *
- * Settings (each optional):
- *   name  = "custom.example.uptime";  the metric name.  Mackerel shows host
- *                                      metrics outside its own set only
- *                                      when they start with "custom."
- *   value = 1.5;                       emit this constant instead of the
- *                                      uptime
+ * Its settings, each optional, are the table example_metric_settings
+ * below; `saba-agent plugins example_metric` lists them with defaults.
  *
  * Build and install (see the Makefile beside this file, or saba-plugin(7)):
  *   cc $(pkg-config --cflags saba-plugin) -fPIC -shared -fvisibility=hidden \
@@ -27,10 +23,12 @@
  *     -fvisibility=hidden keeps it that way.
  *   - No mutable file-level state: everything lives in the instance, so one
  *     module can back several instances and be reloaded.
+ *   - Settings are declared once, with type, default, range and one line of
+ *     description: the agent checks them and supplies the defaults.
  *   - Config strings belong to the agent and are only valid in create():
  *     copy what you keep.
  *   - host functions added after ABI 1.0 are used only when the agent has
- *     them (host->abi_minor), so this binary also runs on an older agent.
+ *     them (SABA_HOST_HAS), so this binary also runs on an older agent.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,8 +36,7 @@
 
 #include <saba/plugin.h>
 
-#define EXAMPLE_DEFAULT_NAME "custom.example.uptime"
-#define EXAMPLE_UPTIME_FILE  "/proc/uptime"
+#define EXAMPLE_UPTIME_FILE "/proc/uptime"
 
 /* One configured instance. */
 struct example_metric {
@@ -50,13 +47,19 @@ struct example_metric {
 	double value;
 };
 
-/* The settings the agent accepts for this plugin; anything else in the
- * instance is an error with FILE:LINE before create() runs, and so is a
- * value of the wrong type. */
-static const struct saba_config_key example_metric_keys[] = {
-	{"name", SABA_CFG_STRING, "metric name (default \"" EXAMPLE_DEFAULT_NAME "\")"},
-	{"value", SABA_CFG_FLOAT, "emit this constant instead of the uptime"},
-	{NULL, 0, NULL},
+/* The settings the agent accepts for this plugin (ABI 1.3).  Before
+ * create() runs, a key not here is an error with FILE:LINE, and so is a
+ * value of the wrong type, out of its range or not allowed; an absent key
+ * reads as its default. */
+static const struct saba_setting example_metric_settings[] = {
+	{.name = "name",
+	 .type = SABA_CFG_STRING,
+	 .def = "\"custom.example.uptime\"",
+	 .description = "metric name (Mackerel shows host metrics of its own set and custom.*)"},
+	{.name = "value",
+	 .type = SABA_CFG_FLOAT,
+	 .description = "emit this constant instead of the uptime"},
+	{.name = NULL},
 };
 
 /* The API takes metric names of [a-zA-Z0-9._-]; checking here turns a typo
@@ -75,9 +78,14 @@ static int example_metric_valid_name(const char *s)
 static int example_metric_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
 {
 	struct example_metric *m;
-	const char *name = EXAMPLE_DEFAULT_NAME;
+	const char *name = NULL;
 	int rc;
 
+	/* An agent older than ABI 1.3 knows no settings table (nor defaults). */
+	if (host->abi_minor < 3) {
+		host->log(ctx, SABA_LOG_ERR, "needs an agent of plugin ABI 1.3 or later");
+		return SABA_ERROR;
+	}
 	m = calloc(1, sizeof(*m));
 	if (m == NULL) {
 		host->log(ctx, SABA_LOG_ERR, "out of memory");
@@ -86,16 +94,16 @@ static int example_metric_create(const struct saba_host *host, saba_ctx *ctx, vo
 	m->host = host;
 	m->ctx = ctx;
 
-	/* SABA_NOTFOUND leaves name untouched: the default stays. */
-	rc = host->config_string(ctx, "name", &name);
-	if (rc != SABA_OK && rc != SABA_NOTFOUND)
-		goto fail; /* the agent already reported the bad type */
+	/* Always there: the agent supplies the default. */
+	if (host->config_string(ctx, "name", &name) != SABA_OK)
+		goto fail;
 	if (!example_metric_valid_name(name) || strlen(name) > 200) {
 		host->config_error(ctx, "name",
 				   "\"%s\" is not a metric name (up to 200 of a-z A-Z 0-9 . _ -)",
 				   name);
 		goto fail;
 	}
+	/* No default: absent means "the uptime". */
 	rc = host->config_float(ctx, "value", &m->value);
 	if (rc == SABA_OK)
 		m->constant = 1;
@@ -171,18 +179,16 @@ static int example_metric_collect(void *instance)
 /*
  * Background work starts after the host is registered.  Here it only hands
  * the agent a graph definition for the metric, so Mackerel draws it with a
- * title and a unit.  graph_defs() arrived in ABI 1.1: the #if lets this file
- * build against an older header, the abi_minor test lets a binary built
- * against 1.1 run in a 1.0 agent, whose table has no such member.
+ * title and a unit.  graph_defs() arrived in ABI 1.1: like every host
+ * function added after 1.0, test it with SABA_HOST_HAS before the call.
  */
 static int example_metric_start(void *instance)
 {
-#if SABA_PLUGIN_ABI_MINOR >= 1
 	struct example_metric *m = instance;
 	const char *dot = strrchr(m->name, '.');
 	char json[512];
 
-	if (m->host->abi_minor < 1 || m->host->graph_defs == NULL)
+	if (!SABA_HOST_HAS(m->host, graph_defs))
 		return SABA_OK; /* an older agent: the graph is just untitled */
 	/* A graph is named by the metric name without its last part, and the
 	 * last definition sent for a graph wins, so two instances should not
@@ -197,9 +203,6 @@ static int example_metric_start(void *instance)
 		 dot + 1);
 	if (m->host->graph_defs(m->ctx, json) != SABA_OK)
 		m->host->log(m->ctx, SABA_LOG_WARNING, "graph definition not accepted");
-#else
-	(void)instance;
-#endif
 	return SABA_OK;
 }
 
@@ -210,7 +213,7 @@ static const struct saba_plugin example_metric_plugin = {
 	.name = "example_metric",
 	.version = "1.0.0",
 	.description = "example: uptime (or a constant) as a custom metric",
-	.config_keys = example_metric_keys,
+	.settings = example_metric_settings,
 	.create = example_metric_create,
 	.destroy = example_metric_destroy,
 	.collect = example_metric_collect,

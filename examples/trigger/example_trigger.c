@@ -18,17 +18,16 @@
  *     example_trigger = { file = "/run/saba-example/stop"; };
  *   };
  *
- * Settings (each optional):
- *   file             = "/run/saba-example/stop";  where the word is read;
- *                      keep it on a tmpfs (/run) so no reboot leaves one
- *   poweroff_retires = false;  also retire on "poweroff" (the agent then
- *                      still asks a cloud plugin to confirm, see
- *                      retire.confirm in saba-agent.conf(5))
+ * Its settings, each optional, are the table example_trigger_settings
+ * below; `saba-agent plugins example_trigger` lists them with defaults.
+ * With poweroff_retires the agent still asks a cloud plugin to confirm a
+ * poweroff (retire.confirm in saba-agent.conf(5)).
  *
  * Words: terminate (retires), poweroff (retires with poweroff_retires),
  * reboot, restart, stop (never retire).
  *
- * Only ABI 1.0 host functions are used, so there is no abi_minor test.
+ * Only ABI 1.0 host functions are used; the settings table needs an agent
+ * of ABI 1.3 or later.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,8 +40,6 @@
 
 #include <saba/plugin.h>
 
-#define EXAMPLE_DEFAULT_FILE "/run/saba-example/stop"
-
 struct example_trigger {
 	const struct saba_host *host;
 	saba_ctx *ctx;
@@ -51,10 +48,16 @@ struct example_trigger {
 	time_t created; /* a stop word older than this is stale */
 };
 
-static const struct saba_config_key example_trigger_keys[] = {
-	{"file", SABA_CFG_STRING, "file holding the stop word (default " EXAMPLE_DEFAULT_FILE ")"},
-	{"poweroff_retires", SABA_CFG_BOOL, "retire on \"poweroff\" too (default false)"},
-	{NULL, 0, NULL},
+static const struct saba_setting example_trigger_settings[] = {
+	{.name = "file",
+	 .type = SABA_CFG_STRING,
+	 .def = "\"/run/saba-example/stop\"",
+	 .description = "the file holding the stop word (on a tmpfs, so no reboot leaves one)"},
+	{.name = "poweroff_retires",
+	 .type = SABA_CFG_BOOL,
+	 .def = "false",
+	 .description = "retire on \"poweroff\" too"},
+	{.name = NULL},
 };
 
 static const struct {
@@ -69,9 +72,13 @@ static const struct {
 static int example_trigger_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
 {
 	struct example_trigger *t;
-	const char *file = EXAMPLE_DEFAULT_FILE;
-	int rc;
+	const char *file = NULL;
 
+	/* An agent older than ABI 1.3 knows no settings table (nor defaults). */
+	if (host->abi_minor < 3) {
+		host->log(ctx, SABA_LOG_ERR, "needs an agent of plugin ABI 1.3 or later");
+		return SABA_ERROR;
+	}
 	t = calloc(1, sizeof(*t));
 	if (t == NULL) {
 		host->log(ctx, SABA_LOG_ERR, "out of memory");
@@ -80,16 +87,14 @@ static int example_trigger_create(const struct saba_host *host, saba_ctx *ctx, v
 	t->host = host;
 	t->ctx = ctx;
 	t->created = time(NULL);
-	rc = host->config_string(ctx, "file", &file);
-	if (rc != SABA_OK && rc != SABA_NOTFOUND)
+	/* Both have defaults: the agent supplies them when absent. */
+	if (host->config_string(ctx, "file", &file) != SABA_OK ||
+	    host->config_bool(ctx, "poweroff_retires", &t->poweroff_retires) != SABA_OK)
 		goto fail;
 	if (file[0] != '/') {
 		host->config_error(ctx, "file", "must be an absolute path, not \"%s\"", file);
 		goto fail;
 	}
-	rc = host->config_bool(ctx, "poweroff_retires", &t->poweroff_retires);
-	if (rc != SABA_OK && rc != SABA_NOTFOUND)
-		goto fail;
 	t->file = strdup(file); /* config strings are only valid in create() */
 	if (t->file == NULL) {
 		host->log(ctx, SABA_LOG_ERR, "out of memory");
@@ -220,7 +225,7 @@ static const struct saba_plugin example_trigger_plugin = {
 	.name = "example_trigger",
 	.version = "1.0.0",
 	.description = "example: retire the host when a stop file says terminate",
-	.config_keys = example_trigger_keys,
+	.settings = example_trigger_settings,
 	.create = example_trigger_create,
 	.destroy = example_trigger_destroy,
 	.shutdown = example_trigger_shutdown,

@@ -13,8 +13,8 @@
  *     ever grow at their end.  A plugin built against an older minor works
  *     with a newer agent: the agent copies min(struct_size, sizeof) bytes and
  *     treats a missing or NULL member as "not implemented".
- *   - A plugin must check host->abi_minor (or host->struct_size) before using
- *     a host function added after minor 0.
+ *   - A plugin must check SABA_HOST_HAS(host, member) before using a host
+ *     function added after minor 0.
  *   - abi_major changes only when an existing member changes meaning; the
  *     agent refuses a plugin whose major differs from its own.
  *
@@ -26,6 +26,8 @@
  *   1.2  host: api_request (Mackerel API calls for plugins that manage
  *        other hosts), retire_host (a fleet sweeper retires hosts whose
  *        machine is gone, through the same audited sending path).
+ *   1.3  descriptor: settings (declared settings: type, default, range or
+ *        allowed values, description; the agent applies and checks them).
  *
  * Threading rules
  *   - entry() must only return a pointer to static const data.
@@ -54,7 +56,7 @@ extern "C" {
 #endif
 
 #define SABA_PLUGIN_ABI_MAJOR 1
-#define SABA_PLUGIN_ABI_MINOR 2
+#define SABA_PLUGIN_ABI_MINOR 3
 
 #if defined(_WIN32)
 #define SABA_PLUGIN_EXPORT __declspec(dllexport)
@@ -99,13 +101,44 @@ enum saba_config_type {
 	SABA_CFG_STRING_OR_LIST,
 };
 
-/* One entry of a plugin's config schema; the table ends with name == NULL.
+/* One entry of a plugin's config schema before ABI 1.3 (a 1.3 plugin
+ * declares struct saba_setting instead); the table ends with name == NULL.
  * The agent rejects keys not in the table (and "module") with file:line. */
 struct saba_config_key {
 	const char *name;
 	int type; /* enum saba_config_type */
 	const char *description;
 };
+
+/*
+ * One setting a plugin declares (ABI 1.3), in a table that ends with
+ * name == NULL.  The agent checks every configured value against it before
+ * create() (one FILE:LINE line naming the key, the value and what is
+ * allowed), hands the default to the config_* functions when the key is
+ * absent, refuses keys not in the table, and lists the table in
+ * `saba-agent plugins -v`.  So create() reads values that are there (or
+ * have no default) and in range, and writes no default and no range check
+ * of its own.  An element of a table: this layout never changes.
+ */
+struct saba_setting {
+	const char *name;
+	int type;		    /* enum saba_config_type */
+	const char *def;	    /* the default, as the config writes it: "30",
+				     * "\"/proc\"", "true", "[\"poweroff\"]";
+				     * NULL: none (the key is then absent) */
+	double min, max;	    /* SABA_CFG_INT, SABA_CFG_FLOAT: the values
+				     * allowed are min..max (both 0: any;
+				     * max SABA_SETTING_UNBOUNDED: min or more) */
+	const char *const *allowed; /* strings (and each element of a list):
+				     * the values allowed, NULL-terminated;
+				     * NULL: any */
+	uint32_t flags;		    /* SABA_SETTING_* */
+	const char *description;    /* one line: what it does, in what unit */
+};
+
+#define SABA_SETTING_UNBOUNDED 1e300 /* as max: no upper bound */
+#define SABA_SETTING_REQUIRED  0x1u  /* must be configured (has no default) */
+#define SABA_SETTING_NONEMPTY  0x2u  /* a string, or each element, is not "" */
 
 /* How a trigger classified a stop of the agent. */
 enum saba_stop_kind {
@@ -121,6 +154,38 @@ enum saba_stop_kind {
 	SABA_STOP_TERMINATE,   /* cloud provider says the machine is destroyed */
 	SABA_STOP_MANUAL,      /* operator ran "saba-agent retire" */
 };
+
+/* The name of a stop kind, as logs and the triggers' retire_on settings
+ * spell it ("poweroff", "terminate", ...); "invalid" for any other number. */
+static inline const char *saba_stop_kind_name(int kind)
+{
+	switch (kind) {
+	case SABA_STOP_UNKNOWN:
+		return "unknown";
+	case SABA_STOP_POWEROFF:
+		return "poweroff";
+	case SABA_STOP_HALT:
+		return "halt";
+	case SABA_STOP_REBOOT:
+		return "reboot";
+	case SABA_STOP_KEXEC:
+		return "kexec";
+	case SABA_STOP_RESTART:
+		return "restart";
+	case SABA_STOP_STOP:
+		return "stop";
+	case SABA_STOP_SINGLE:
+		return "single";
+	case SABA_STOP_SHUTDOWN:
+		return "shutdown";
+	case SABA_STOP_TERMINATE:
+		return "terminate";
+	case SABA_STOP_MANUAL:
+		return "manual";
+	default:
+		return "invalid";
+	}
+}
 
 /* A request to the agent's retire routine. */
 struct saba_retire_request {
@@ -271,8 +336,21 @@ struct saba_host {
 	int (*retire_host)(saba_ctx *ctx, const char *host_id,
 			   const struct saba_retire_request *req);
 
-	/* ABI minor 3+: append here only; never reorder or remove. */
+	/* ABI minor 4+: append here only; never reorder or remove. */
 };
+
+/*
+ * Does the agent's table have the host function member, and implement it?
+ * Test every member added after ABI 1.0 before calling it: a plugin built
+ * against this header may run in an older agent, whose smaller table ends
+ * before the member (struct_size says where).
+ *
+ *	if (SABA_HOST_HAS(host, report_check))
+ *		host->report_check(ctx, &report);
+ */
+#define SABA_HOST_HAS(host, member)                                                                \
+	((host)->struct_size >= offsetof(struct saba_host, member) + sizeof((host)->member) &&     \
+	 (host)->member != NULL)
 
 /* Capability flags, informational (the agent derives them from the members
  * too) and for `saba-agent plugins`. */
@@ -326,7 +404,14 @@ struct saba_plugin {
 	int (*service_main)(void *instance, int (*run)(void *arg), void (*request_stop)(void *arg),
 			    void *arg);
 
-	/* ABI minor 1+: append here only; never reorder or remove. */
+	/* --- ABI 1.3 --- */
+
+	/* The settings, in place of config_keys (which the agent then
+	 * ignores).  An agent older than 1.3 knows only config_keys: such a
+	 * plugin refuses it in create() (host->abi_minor < 3). */
+	const struct saba_setting *settings;
+
+	/* ABI minor 4+: append here only; never reorder or remove. */
 };
 
 /* The one exported symbol. */

@@ -7,17 +7,8 @@
  * through the agent, under the instance's name; an unchanged OK is not
  * sent again.
  *
- * Config:
- *   command = "check_load -w 4 -c 8" | [ "/path/check", "-w", "4" ];
- *   env = { NAME = "value"; };  user = "nobody";  timeout = 30;
- *   check_interval = 1;          minutes, 1..60
- *   notification_interval = 10; minutes (at least 10)
- *   max_check_attempts = 1;      1..10
- *   memo = "...";                up to 250 characters
- *   prevent_alert_auto_close = false;  never send OK
- *   action = { command = "notify.sh"; user = "nobody"; timeout = "10"; };
- *   action_env = { NAME = "value"; };  extra environment of the action
- *   custom_identifier = "...";   report for the host with this id
+ * Settings: saba_check_settings below (`saba-agent plugins check` lists them
+ * with their defaults).
  */
 #define _GNU_SOURCE
 
@@ -31,6 +22,7 @@
 #include <jansson.h>
 #include <saba/plugin.h>
 
+#include "lib/clock.h"
 #include "lib/command.h"
 
 #define SABA_CHECK_MESSAGE_CHARS 1024
@@ -63,18 +55,42 @@ struct saba_check {
 	char *last_message;
 };
 
-static const struct saba_config_key saba_check_keys[] = {
-	SABA_CMD_CONFIG_KEYS,
-	{"check_interval", SABA_CFG_INT, "minutes between checks, 1..60 (default 1)"},
-	{"notification_interval", SABA_CFG_INT, "minutes between notifications (at least 10)"},
-	{"max_check_attempts", SABA_CFG_INT, "failures before an alert, 1..10"},
-	{"memo", SABA_CFG_STRING, "memo of the check monitor (up to 250 characters)"},
-	{"prevent_alert_auto_close", SABA_CFG_BOOL, "never send OK, so alerts stay open"},
-	{"action", SABA_CFG_GROUP,
-	 "run after every check: { command = \"...\"; user = \"...\"; timeout = \"30\"; }"},
-	{"action_env", SABA_CFG_GROUP, "extra environment of the action"},
-	{"custom_identifier", SABA_CFG_STRING, "report for the host with this id"},
-	{NULL, 0, NULL},
+static const struct saba_setting saba_check_settings[] = {
+	SABA_CMD_SETTINGS,
+	{.name = "check_interval",
+	 .type = SABA_CFG_INT,
+	 .def = "1",
+	 .description =
+		 "minutes between checks (outside 1..60: the nearer end, as mackerel-agent)"},
+	{.name = "notification_interval",
+	 .type = SABA_CFG_INT,
+	 .min = 0,
+	 .max = SABA_SETTING_UNBOUNDED,
+	 .description = "minutes between notifications (under 10: 10, the API's least)"},
+	{.name = "max_check_attempts",
+	 .type = SABA_CFG_INT,
+	 .min = 1,
+	 .max = 10,
+	 .description = "failures in a row before an alert"},
+	{.name = "memo",
+	 .type = SABA_CFG_STRING,
+	 .description = "memo of the check monitor (cut to " SABA_CMD_XSTR(
+		 SABA_CHECK_MEMO_CHARS) " characters)"},
+	{.name = "prevent_alert_auto_close",
+	 .type = SABA_CFG_BOOL,
+	 .def = "false",
+	 .description = "never send OK, so alerts stay open"},
+	{.name = "action",
+	 .type = SABA_CFG_GROUP,
+	 .description = "run after every check: { command = \"...\"; user = \"...\"; timeout = "
+			"\"30\"; }"},
+	{.name = "action_env",
+	 .type = SABA_CFG_GROUP,
+	 .description = "extra environment of the action"},
+	{.name = "custom_identifier",
+	 .type = SABA_CFG_STRING,
+	 .description = "report for the host with this customIdentifier"},
+	{.name = NULL},
 };
 
 static const char *const saba_check_names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
@@ -92,6 +108,7 @@ static size_t saba_check_cut(const char *s, size_t max)
 	return i;
 }
 
+/* A setting without a default may be absent: *out keeps its value. */
 static int saba_check_int(struct saba_check *ck, const char *key, long long *out)
 {
 	int rc = ck->host->config_int(ck->ctx, key, out);
@@ -170,10 +187,10 @@ static int saba_check_action(struct saba_check *ck)
 	return rc;
 }
 
-static int saba_check_settings(struct saba_check *ck)
+static int saba_check_read_settings(struct saba_check *ck)
 {
 	const struct saba_host *host = ck->host;
-	long long interval = 1, notify = 0, attempts = 0;
+	long long interval = 0, notify = 0, attempts = 0;
 	const char *s;
 	int rc;
 
@@ -196,26 +213,18 @@ static int saba_check_settings(struct saba_check *ck)
 		interval = interval < 1 ? 1 : 60;
 	}
 	ck->interval_ms = interval * 60000;
-	if (notify < 0) {
-		host->config_error(ck->ctx, "notification_interval", "must not be negative");
-		return SABA_INVALID;
-	}
 	if (notify > 0 && notify < 10) {
 		/* the API's minimum */
 		host->log(ck->ctx, SABA_LOG_WARNING, "notification_interval raised to 10 minutes");
 		notify = 10;
 	}
 	ck->notification_interval = notify > 1000000 ? 1000000 : (int)notify;
-	if (attempts != 0 && (attempts < 1 || attempts > 10)) {
-		host->config_error(ck->ctx, "max_check_attempts", "must be 1..10");
-		return SABA_INVALID;
-	}
 	if (attempts > 1 && ck->prevent_alert_auto_close) {
 		host->log(ck->ctx, SABA_LOG_WARNING,
 			  "max_check_attempts is 1 with prevent_alert_auto_close");
 		attempts = 1;
 	}
-	ck->max_check_attempts = (int)attempts;
+	ck->max_check_attempts = (int)attempts; /* 0: not set */
 	rc = host->config_string(ck->ctx, "memo", &s);
 	if (rc == SABA_OK) {
 		size_t n = saba_check_cut(s, SABA_CHECK_MEMO_CHARS);
@@ -261,7 +270,7 @@ static int saba_check_create(const struct saba_host *host, saba_ctx *ctx, void *
 	struct saba_check *ck;
 	int rc;
 
-	if (!SABA_CMD_HOST_HAS(host, report_check)) {
+	if (!SABA_HOST_HAS(host, report_check)) {
 		host->config_error(ctx, NULL, "check plugins need an agent with plugin ABI 1.1");
 		return SABA_INVALID;
 	}
@@ -276,8 +285,8 @@ static int saba_check_create(const struct saba_host *host, saba_ctx *ctx, void *
 	ck->name = host->instance_name(ctx);
 	ck->last_status = -1;
 	pthread_mutex_init(&ck->lock, NULL);
-	saba_cmd_cond_init(&ck->cond);
-	rc = saba_check_settings(ck);
+	saba_clock_cond_init(&ck->cond);
+	rc = saba_check_read_settings(ck);
 	if (rc != SABA_OK) {
 		saba_check_destroy(ck);
 		return rc;
@@ -396,16 +405,16 @@ static void *saba_check_main(void *arg)
 
 	pthread_mutex_lock(&ck->lock);
 	while (!ck->stopping) {
-		int64_t next = saba_cmd_now_ms() + ck->interval_ms;
+		int64_t next = saba_clock_ms() + ck->interval_ms;
 
 		pthread_mutex_unlock(&ck->lock);
 		saba_check_once(ck);
 		pthread_mutex_lock(&ck->lock);
 		/* monotonic: a clock step neither skips nor repeats a check */
-		while (!ck->stopping && saba_cmd_now_ms() < next) {
+		while (!ck->stopping && saba_clock_ms() < next) {
 			struct timespec ts;
 
-			saba_cmd_cond_deadline(next - saba_cmd_now_ms(), &ts);
+			saba_clock_cond_deadline(next - saba_clock_ms(), &ts);
 			pthread_cond_timedwait(&ck->cond, &ck->lock, &ts);
 		}
 	}
@@ -476,7 +485,7 @@ static const struct saba_plugin saba_check_plugin = {
 	.name = "check",
 	.version = "0.1.0",
 	.description = "check plugins (Nagios/mackerel-agent): check monitoring reports",
-	.config_keys = saba_check_keys,
+	.settings = saba_check_settings,
 	.create = saba_check_create,
 	.destroy = saba_check_destroy,
 	.host_spec = saba_check_host_spec,

@@ -16,8 +16,8 @@
  * host_spec() contributes "meta.cpu": one map per logical CPU from
  * <procfs>/cpuinfo with upstream's keys, values verbatim as strings.
  *
- * Config:
- *   procfs = "/proc";   root of procfs ("/host/proc" in a container)
+ * Settings: saba_cpu_settings below (`saba-agent plugins cpu` lists them
+ * with their defaults).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -50,9 +50,9 @@ struct saba_cpu {
 	int have_prev;
 };
 
-static const struct saba_config_key saba_cpu_keys[] = {
-	SABA_PROCFS_CONFIG_KEY,
-	{NULL, 0, NULL},
+static const struct saba_setting saba_cpu_settings[] = {
+	SABA_PROCFS_SETTING,
+	{.name = NULL},
 };
 
 /* metric of field i; user, nice, system and idle are always there */
@@ -152,7 +152,7 @@ static int saba_cpu_collect(void *instance)
 	size_t len;
 	int err, rc;
 
-	err = saba_read_file(cpu->stat_path, &text, &len);
+	err = saba_textfile_read(cpu->stat_path, &text, &len);
 	if (err != 0) {
 		cpu->host->log(cpu->ctx, SABA_LOG_ERR, "cannot read %s: %s", cpu->stat_path,
 			       strerror(err));
@@ -236,7 +236,7 @@ static int saba_cpu_host_spec(void *instance)
 	size_t len, ncpu = 0;
 	int err, rc = SABA_ERROR, open = 0;
 
-	err = saba_read_file(cpu->cpuinfo_path, &text, &len);
+	err = saba_textfile_read(cpu->cpuinfo_path, &text, &len);
 	if (err != 0) {
 		cpu->host->log(cpu->ctx, SABA_LOG_ERR, "cannot read %s: %s", cpu->cpuinfo_path,
 			       strerror(err));
@@ -338,7 +338,7 @@ static const struct saba_plugin saba_cpu_plugin = {
 	.version = "0.1.0",
 	.description = "CPU time shares cpu.*.percentage from /proc/stat, and meta.cpu",
 	.flags = SABA_PLUGIN_DELTA,
-	.config_keys = saba_cpu_keys,
+	.settings = saba_cpu_settings,
 	.create = saba_cpu_create,
 	.destroy = saba_cpu_destroy,
 	.collect = saba_cpu_collect,

@@ -21,10 +21,8 @@
  * per device, size and removable, and device/{model,rev,state,timeout,
  * vendor} when present, as trimmed strings.
  *
- * Config:
- *   procfs = "/proc";   root of procfs
- *   sysfs = "/sys";     root of sysfs
- *   ignore = "^loop";   devices to leave out (POSIX extended regex)
+ * Settings: saba_disk_settings below (`saba-agent plugins disk` lists them
+ * with their defaults).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -34,6 +32,7 @@
 
 #include <saba/plugin.h>
 
+#include "lib/clock.h"
 #include "lib/jsontext.h"
 #include "lib/metricname.h"
 #include "lib/pattern.h"
@@ -57,11 +56,17 @@ struct saba_disk {
 
 static const char *const saba_disk_suffix[2] = {".reads.delta", ".writes.delta"};
 
-static const struct saba_config_key saba_disk_keys[] = {
-	SABA_PROCFS_CONFIG_KEY,
-	{"sysfs", SABA_CFG_STRING, "root of sysfs for meta.block_device (default \"/sys\")"},
-	{"ignore", SABA_CFG_STRING, "leave out devices whose sanitised name matches (regex)"},
-	{NULL, 0, NULL},
+static const struct saba_setting saba_disk_settings[] = {
+	SABA_PROCFS_SETTING,
+	{.name = "sysfs",
+	 .type = SABA_CFG_STRING,
+	 .def = "\"/sys\"",
+	 .flags = SABA_SETTING_NONEMPTY,
+	 .description = "root of sysfs, for meta.block_device"},
+	{.name = "ignore",
+	 .type = SABA_CFG_STRING,
+	 .description = "leave out devices whose sanitised name matches (regex)"},
+	{.name = NULL},
 };
 
 /* One line into cur: SABA_OK also for a line that is skipped by rule. */
@@ -109,13 +114,13 @@ static int saba_disk_collect(void *instance)
 	size_t len;
 	int err, rc = SABA_OK;
 
-	err = saba_read_file(disk->path, &text, &len);
+	err = saba_textfile_read(disk->path, &text, &len);
 	if (err != 0) {
 		disk->host->log(disk->ctx, SABA_LOG_ERR, "cannot read %s: %s", disk->path,
 				strerror(err));
 		return SABA_ERROR;
 	}
-	disk->cur.at = saba_monotonic();
+	disk->cur.at = saba_clock_seconds();
 	saba_samples_clear(&disk->cur);
 	cursor = text;
 	while (rc == SABA_OK && (line = saba_next_line(&cursor)) != NULL)
@@ -159,7 +164,7 @@ static void saba_disk_attr(struct saba_json *j, const char *dir, const char *fil
 		j->failed = 1;
 		return;
 	}
-	if (saba_read_file(path, &text, &len) == 0) {
+	if (saba_textfile_read(path, &text, &len) == 0) {
 		s = text;
 		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
 			s++;
@@ -292,7 +297,7 @@ static int saba_disk_create(const struct saba_host *host, saba_ctx *ctx, void **
 	disk->ctx = ctx;
 	rc = saba_procfs_path(host, ctx, "diskstats", &disk->path);
 	if (rc == SABA_OK)
-		rc = saba_dir_setting(host, ctx, "sysfs", "/sys", &disk->sysfs);
+		rc = saba_dir_setting(host, ctx, "sysfs", &disk->sysfs);
 	if (rc == SABA_OK)
 		rc = saba_regex_setting(host, ctx, "ignore", &disk->ignore);
 	if (rc != SABA_OK) {
@@ -310,7 +315,7 @@ static const struct saba_plugin saba_disk_plugin = {
 	.description = "disk reads and writes per second from /proc/diskstats, and "
 		       "meta.block_device",
 	.flags = SABA_PLUGIN_DELTA,
-	.config_keys = saba_disk_keys,
+	.settings = saba_disk_settings,
 	.create = saba_disk_create,
 	.destroy = saba_disk_destroy,
 	.collect = saba_disk_collect,

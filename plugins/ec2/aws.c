@@ -14,6 +14,7 @@
 
 #include "aws.h"
 #include "xml.h"
+#include "lib/clock.h"
 
 /* Windows has SecureZeroMemory and _mkgmtime instead. */
 #ifdef _WIN32
@@ -49,31 +50,6 @@ struct saba_aws {
 	struct saba_aws_creds creds; /* key_id NULL: none yet */
 	uint64_t requests;	     /* atomic */
 };
-
-int64_t saba_aws_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void saba_aws_cond_deadline(int64_t ms, struct timespec *ts)
-{
-#ifdef _WIN32
-	/* winpthreads' timed waits always count on the wall clock (and refuse
-	 * a monotonic condattr), so their deadlines must too. */
-	clock_gettime(CLOCK_REALTIME, ts);
-#else
-	clock_gettime(CLOCK_MONOTONIC, ts);
-#endif
-	ts->tv_sec += (time_t)(ms / 1000);
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
 
 static int64_t saba_aws_wall_ms(void)
 {
@@ -538,10 +514,10 @@ out:
 /* Sleep ms unless stopped first; returns non-zero when stopped. */
 static int saba_aws_sleep(struct saba_aws *a, int64_t ms)
 {
-	int64_t until = saba_aws_now_ms() + ms;
+	int64_t until = saba_clock_ms() + ms;
 
 	for (;;) {
-		int64_t left = until - saba_aws_now_ms();
+		int64_t left = until - saba_clock_ms();
 		struct timespec ts = {0, 0};
 
 		if (saba_aws_aborted(a))
@@ -570,11 +546,11 @@ static int saba_aws_page_retrying(struct saba_aws *a, CURL *c, const char *body,
 				  int64_t deadline_ms, struct saba_ec2_xml **xp, char *err,
 				  size_t err_len)
 {
-	unsigned int seed = (unsigned int)saba_aws_now_ms() ^ (unsigned int)(uintptr_t)xp;
+	unsigned int seed = (unsigned int)saba_clock_ms() ^ (unsigned int)(uintptr_t)xp;
 
 	for (int attempt = 0;; attempt++) {
 		struct saba_aws_creds cr = {0};
-		int64_t left = deadline_ms - saba_aws_now_ms();
+		int64_t left = deadline_ms - saba_clock_ms();
 		int64_t wait;
 		int r;
 
@@ -593,7 +569,7 @@ static int saba_aws_page_retrying(struct saba_aws *a, CURL *c, const char *body,
 		if (r == SABA_PAGE_FAIL)
 			return -1;
 		wait = saba_aws_backoff(attempt, &seed);
-		if (saba_aws_now_ms() + wait >= deadline_ms) {
+		if (saba_clock_ms() + wait >= deadline_ms) {
 			size_t n = strlen(err);
 
 			snprintf(err + n, err_len - n,

@@ -46,16 +46,6 @@ typedef int (*saba_ec2_instance_fn)(void *arg, const char *instance_id, const ch
 int saba_ec2_describe(struct saba_aws *a, const char *const *ids, size_t n, int64_t deadline_ms,
 		      saba_ec2_instance_fn fn, void *arg, char *err, size_t err_len);
 
-/* --- additions (ec2-aws) --- */
-
-/* Milliseconds on CLOCK_MONOTONIC: the clock of deadline_ms. */
-int64_t saba_aws_now_ms(void);
-
-struct timespec;
-/* The absolute time ms from now for pthread_cond_timedwait() on the
- * plugin's condition variables (CLOCK_MONOTONIC, the wall clock on Windows). */
-void saba_aws_cond_deadline(int64_t ms, struct timespec *ts);
-
 /* NULL when cfg is usable (what saba_aws_new() needs), else why not:
  * region missing or not like "us-east-1", endpoint not http(s)://... */
 const char *saba_aws_config_problem(const struct saba_aws_config *cfg);

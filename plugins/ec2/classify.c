@@ -91,13 +91,35 @@ int saba_ec2_kind_needs_state(int kind)
 	return kind == SABA_STOP_POWEROFF || kind == SABA_STOP_HALT || kind == SABA_STOP_SHUTDOWN;
 }
 
+const char *saba_ec2_state_name(int code)
+{
+	switch (code) {
+	case 0:
+		return "pending";
+	case 16:
+		return "running";
+	case 32:
+		return "shutting-down";
+	case 48:
+		return "terminated";
+	case 64:
+		return "stopping";
+	case 80:
+		return "stopped";
+	default:
+		return "unknown";
+	}
+}
+
+int saba_ec2_state_gone(const char *name, int code)
+{
+	return (code == 32 || code == 48) && name != NULL &&
+	       strcmp(name, saba_ec2_state_name(code)) == 0;
+}
+
 int saba_ec2_confirm_state(const char *instance_id, const char *region, int found, const char *name,
 			   int code, char *evidence, size_t len)
 {
-	static const struct {
-		int code;
-		const char *name;
-	} gone[] = {{32, "shutting-down"}, {48, "terminated"}};
 	char shown[80];
 
 	if (!found) {
@@ -108,12 +130,10 @@ int saba_ec2_confirm_state(const char *instance_id, const char *region, int foun
 		return SABA_CONFIRM_NO;
 	}
 	saba_ec2_printable(name != NULL ? name : "(none)", shown, sizeof(shown));
-	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
-		if (code == gone[i].code && name != NULL && strcmp(name, gone[i].name) == 0) {
-			snprintf(evidence, len, "DescribeInstances: %s in %s is %s (%d)",
-				 instance_id, region, shown, code);
-			return SABA_CONFIRM_YES;
-		}
+	if (saba_ec2_state_gone(name, code)) {
+		snprintf(evidence, len, "DescribeInstances: %s in %s is %s (%d)", instance_id,
+			 region, shown, code);
+		return SABA_CONFIRM_YES;
 	}
 	snprintf(evidence, len, "DescribeInstances: %s in %s is %s (%d), not being terminated",
 		 instance_id, region, shown, code);

@@ -29,10 +29,21 @@ int saba_ec2_lifecycle_state(long status, const char *body, char *evidence, size
  * powering off: an EC2 stop looks the same from inside). */
 int saba_ec2_kind_needs_state(int kind);
 
+/* The name EC2 gives the instance state code (already & 0xFF): "pending",
+ * "running", "shutting-down", "terminated", "stopping", "stopped"; else
+ * "unknown". */
+const char *saba_ec2_state_name(int code);
+
+/* Is an instance with this DescribeInstances state gone for good?  Only
+ * shutting-down (32) and terminated (48), and only when name and code
+ * agree: a state whose name says otherwise is doubt, and doubt keeps the
+ * host.  Both the own-host confirmation and the fleet sweeper ask this. */
+int saba_ec2_state_gone(const char *name, int code);
+
 /* One DescribeInstances answer for this instance: found is 0 when the
  * instance was absent from a successful answer; code is already & 0xFF.
- * Returns SABA_CONFIRM_YES only for shutting-down (32) and terminated (48)
- * with name and code agreeing; SABA_CONFIRM_NO otherwise. */
+ * Returns SABA_CONFIRM_YES only when saba_ec2_state_gone(); SABA_CONFIRM_NO
+ * otherwise. */
 int saba_ec2_confirm_state(const char *instance_id, const char *region, int found, const char *name,
 			   int code, char *evidence, size_t len);
 

@@ -15,7 +15,8 @@
  * Before retiring its own host it checks that the Mackerel host carries
  * this instance's customIdentifier.  Every doubt means "do not retire".
  *
- * Settings: see saba_ec2_keys below and the README.
+ * Settings: saba_ec2_settings below (`saba-agent plugins ec2` lists them
+ * with their defaults).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,47 +29,85 @@
 #include "identity.h"
 #include "poller.h"
 #include "self.h"
+#include "lib/clock.h"
 #include "lib/plugconf.h"
 
 #define SABA_EC2_IMDS_DEFAULT "http://169.254.169.254"
 #define SABA_EC2_ID_ATTEMPTS  3 /* identity lookups at start, 1 s apart */
 
-static const struct saba_config_key saba_ec2_keys[] = {
-	{"cloud_platform", SABA_CFG_STRING,
-	 "\"auto\" (EC2 when the DMI uuid and IMDS say so), \"ec2\" or \"none\" (default auto)"},
-	{"imds_endpoint", SABA_CFG_STRING,
-	 "IMDS base URL (default $AWS_EC2_METADATA_SERVICE_ENDPOINT, else " SABA_EC2_IMDS_DEFAULT
-	 ")"},
-	{"ec2_endpoint", SABA_CFG_STRING,
-	 "EC2 API base URL (default $AWS_ENDPOINT_URL_EC2, else "
-	 "https://ec2.<region>.amazonaws.com)"},
-	{"imds_timeout", SABA_CFG_INT, "seconds per IMDS request, 1..60 (default 2)"},
-	{"ec2_timeout", SABA_CFG_INT, "seconds per EC2 request, 1..300 (default 10)"},
-	{"poll_interval", SABA_CFG_INT,
-	 "seconds between IMDS termination polls, 0..3600, 0 = no poller (default 5)"},
-	{"confirm", SABA_CFG_BOOL,
-	 "answer the retire routine from the instance state (default true)"},
-	{"sweep", SABA_CFG_BOOL, "run the fleet sweeper in this agent (default false)"},
-	{"sweep_interval", SABA_CFG_INT, "seconds between sweeps, 1..86400 (default 300)"},
-	{"absent_grace", SABA_CFG_INT,
-	 "seconds an instance must be absent before its host retires, >= 0 (default 7200)"},
-	{"sweep_regions", SABA_CFG_STRING_LIST,
-	 "regions to sweep (default: this instance's region; required with cloud_platform "
-	 "\"none\")"},
-	{"sysfs", SABA_CFG_STRING, "where sysfs is mounted, for the DMI uuid (default /sys)"},
-	{NULL, 0, NULL},
+static const char *const saba_ec2_platforms[] = {"auto", "ec2", "none", NULL};
+
+static const struct saba_setting saba_ec2_settings[] = {
+	{.name = "cloud_platform",
+	 .type = SABA_CFG_STRING,
+	 .def = "\"auto\"",
+	 .allowed = saba_ec2_platforms,
+	 .description = "auto: EC2 when the DMI uuid and IMDS say so"},
+	{.name = "imds_endpoint",
+	 .type = SABA_CFG_STRING,
+	 .description = "IMDS base URL; absent: $AWS_EC2_METADATA_SERVICE_ENDPOINT, "
+			"else " SABA_EC2_IMDS_DEFAULT},
+	{.name = "ec2_endpoint",
+	 .type = SABA_CFG_STRING,
+	 .description = "EC2 API base URL; absent: $AWS_ENDPOINT_URL_EC2, else "
+			"https://ec2.<region>.amazonaws.com"},
+	{.name = "imds_timeout",
+	 .type = SABA_CFG_INT,
+	 .def = "2",
+	 .min = 1,
+	 .max = 60,
+	 .description = "seconds per IMDS request"},
+	{.name = "ec2_timeout",
+	 .type = SABA_CFG_INT,
+	 .def = "10",
+	 .min = 1,
+	 .max = 300,
+	 .description = "seconds per EC2 request"},
+	{.name = "poll_interval",
+	 .type = SABA_CFG_INT,
+	 .def = "5",
+	 .min = 0,
+	 .max = 3600,
+	 .description = "seconds between IMDS termination polls (0: no poller)"},
+	{.name = "confirm",
+	 .type = SABA_CFG_BOOL,
+	 .def = "true",
+	 .description = "answer the retire routine from the instance state"},
+	{.name = "sweep",
+	 .type = SABA_CFG_BOOL,
+	 .def = "false",
+	 .description = "run the fleet sweeper in this agent"},
+	{.name = "sweep_interval",
+	 .type = SABA_CFG_INT,
+	 .def = "300",
+	 .min = 1,
+	 .max = 86400,
+	 .description = "seconds between sweeps"},
+	{.name = "absent_grace",
+	 .type = SABA_CFG_INT,
+	 .def = "7200",
+	 .min = 0,
+	 .max = 365 * 86400,
+	 .description = "seconds an instance must be absent before its host retires"},
+	{.name = "sweep_regions",
+	 .type = SABA_CFG_STRING_LIST,
+	 .description = "regions to sweep; absent: this instance's region (required with "
+			"cloud_platform \"none\")"},
+	{.name = "sysfs",
+	 .type = SABA_CFG_STRING,
+	 .def = "\"/sys\"",
+	 .flags = SABA_SETTING_NONEMPTY,
+	 .description = "where sysfs is mounted, for the DMI uuid"},
+	{.name = NULL},
 };
 
 /* ------------------------------------------------------------------ */
 /* settings                                                             */
 
-static int saba_ec2_bool_setting(struct saba_ec2 *e, const char *key, int def, int *out)
+/* A setting with a default: the agent supplies it when absent. */
+static int saba_ec2_bool_setting(struct saba_ec2 *e, const char *key, int *out)
 {
-	int rc = e->host->config_bool(e->ctx, key, out);
-
-	if (rc == SABA_NOTFOUND)
-		*out = def;
-	return rc == SABA_OK || rc == SABA_NOTFOUND ? SABA_OK : SABA_INVALID;
+	return e->host->config_bool(e->ctx, key, out) == SABA_OK ? SABA_OK : SABA_INVALID;
 }
 
 /* A URL setting, else the environment variable, else def (may be NULL). */
@@ -131,47 +170,34 @@ static int saba_ec2_regions_setting(struct saba_ec2 *e)
 	return SABA_OK;
 }
 
-static int saba_ec2_settings(struct saba_ec2 *e)
+static int saba_ec2_read_settings(struct saba_ec2 *e)
 {
-	const char *platform = "auto", *sysfs = "/sys";
+	const char *platform = NULL, *sysfs = NULL;
 	int rc, imds_s, ec2_s;
 
-	rc = e->host->config_string(e->ctx, "cloud_platform", &platform);
-	if (rc != SABA_OK && rc != SABA_NOTFOUND)
+	/* the agent has checked both against the settings, defaults included */
+	if (e->host->config_string(e->ctx, "cloud_platform", &platform) != SABA_OK ||
+	    e->host->config_string(e->ctx, "sysfs", &sysfs) != SABA_OK)
 		return SABA_INVALID;
-	if (strcmp(platform, "auto") == 0) {
-		e->platform = SABA_EC2_AUTO;
-	} else if (strcmp(platform, "ec2") == 0) {
-		e->platform = SABA_EC2_ON;
-	} else if (strcmp(platform, "none") == 0) {
-		e->platform = SABA_EC2_NONE;
-	} else {
-		e->host->config_error(e->ctx, "cloud_platform",
-				      "must be \"auto\", \"ec2\" or \"none\", not \"%s\"",
-				      platform);
-		return SABA_INVALID;
-	}
-	rc = e->host->config_string(e->ctx, "sysfs", &sysfs);
-	if (rc != SABA_OK && rc != SABA_NOTFOUND)
-		return SABA_INVALID;
+	e->platform = strcmp(platform, "ec2") == 0    ? SABA_EC2_ON
+		      : strcmp(platform, "none") == 0 ? SABA_EC2_NONE
+						      : SABA_EC2_AUTO;
 	if ((e->sysfs = strdup(sysfs)) == NULL)
 		return SABA_ERROR;
 	if ((rc = saba_ec2_url_setting(e, "imds_endpoint", "AWS_EC2_METADATA_SERVICE_ENDPOINT",
 				       SABA_EC2_IMDS_DEFAULT, &e->imds_endpoint)) != SABA_OK ||
 	    (rc = saba_ec2_url_setting(e, "ec2_endpoint", "AWS_ENDPOINT_URL_EC2", NULL,
 				       &e->ec2_endpoint)) != SABA_OK ||
-	    (rc = saba_plugconf_int_range(e->host, e->ctx, "imds_timeout", 2, 1, 60, &imds_s)) !=
+	    (rc = saba_plugconf_int(e->host, e->ctx, "imds_timeout", &imds_s)) != SABA_OK ||
+	    (rc = saba_plugconf_int(e->host, e->ctx, "ec2_timeout", &ec2_s)) != SABA_OK ||
+	    (rc = saba_plugconf_int(e->host, e->ctx, "poll_interval", &e->poll_interval)) !=
 		    SABA_OK ||
-	    (rc = saba_plugconf_int_range(e->host, e->ctx, "ec2_timeout", 10, 1, 300, &ec2_s)) !=
+	    (rc = saba_ec2_bool_setting(e, "confirm", &e->confirm)) != SABA_OK ||
+	    (rc = saba_ec2_bool_setting(e, "sweep", &e->sweep)) != SABA_OK ||
+	    (rc = saba_plugconf_int(e->host, e->ctx, "sweep_interval", &e->sweep_interval)) !=
 		    SABA_OK ||
-	    (rc = saba_plugconf_int_range(e->host, e->ctx, "poll_interval", 5, 0, 3600,
-					  &e->poll_interval)) != SABA_OK ||
-	    (rc = saba_ec2_bool_setting(e, "confirm", 1, &e->confirm)) != SABA_OK ||
-	    (rc = saba_ec2_bool_setting(e, "sweep", 0, &e->sweep)) != SABA_OK ||
-	    (rc = saba_plugconf_int_range(e->host, e->ctx, "sweep_interval", 300, 1, 86400,
-					  &e->sweep_interval)) != SABA_OK ||
-	    (rc = saba_plugconf_int_range(e->host, e->ctx, "absent_grace", 7200, 0, 365 * 86400,
-					  &e->absent_grace)) != SABA_OK ||
+	    (rc = saba_plugconf_int(e->host, e->ctx, "absent_grace", &e->absent_grace)) !=
+		    SABA_OK ||
 	    (rc = saba_ec2_regions_setting(e)) != SABA_OK)
 		return rc;
 	e->imds_timeout_ms = imds_s * 1000L;
@@ -182,8 +208,8 @@ static int saba_ec2_settings(struct saba_ec2 *e)
 			"is required for sweep = true with cloud_platform = \"none\"");
 		return SABA_INVALID;
 	}
-	if (e->sweep && (e->host->abi_minor < 2 || e->host->api_request == NULL ||
-			 e->host->retire_host == NULL)) {
+	if (e->sweep &&
+	    (!SABA_HOST_HAS(e->host, api_request) || !SABA_HOST_HAS(e->host, retire_host))) {
 		e->host->config_error(e->ctx, "sweep",
 				      "needs an agent with plugin ABI 1.2 or later");
 		return SABA_INVALID;
@@ -337,7 +363,7 @@ static int saba_ec2_confirm_retire(void *instance, const struct saba_retire_requ
 	deadline = 2 * e->ec2_timeout_ms;
 	if (budget_ms > 0 && budget_ms < deadline)
 		deadline = budget_ms;
-	deadline += saba_aws_now_ms();
+	deadline += saba_clock_ms();
 	ids[0] = id;
 	seen.want = id;
 	if (saba_ec2_describe(aws, ids, 1, deadline, saba_ec2_on_instance, &seen, err,
@@ -401,7 +427,6 @@ static void saba_ec2_destroy(void *instance)
 static int saba_ec2_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
 {
 	struct saba_ec2 *e = calloc(1, sizeof(*e));
-	pthread_condattr_t ca;
 	int rc;
 
 	if (e == NULL)
@@ -409,11 +434,8 @@ static int saba_ec2_create(const struct saba_host *host, saba_ctx *ctx, void **i
 	e->host = host;
 	e->ctx = ctx;
 	pthread_mutex_init(&e->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&e->wake, &ca);
-	pthread_condattr_destroy(&ca);
-	rc = saba_ec2_settings(e);
+	saba_clock_cond_init(&e->wake);
+	rc = saba_ec2_read_settings(e);
 	if (rc != SABA_OK)
 		goto fail;
 	/* No I/O here: configtest creates instances too. */
@@ -436,7 +458,7 @@ static const struct saba_plugin saba_ec2_plugin = {
 	.name = "ec2",
 	.version = "1.0.0",
 	.description = "EC2 identity, termination signals, retire confirmation, fleet sweeper",
-	.config_keys = saba_ec2_keys,
+	.settings = saba_ec2_settings,
 	.create = saba_ec2_create,
 	.destroy = saba_ec2_destroy,
 	.host_spec = saba_ec2_host_spec,

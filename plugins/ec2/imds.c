@@ -9,8 +9,8 @@
 
 #include <curl/curl.h>
 
-#include "aws.h" /* saba_aws_now_ms(): the plugin's one monotonic clock */
 #include "imds.h"
+#include "lib/clock.h"
 
 #define SABA_IMDS_TOKEN_TTL   21600	   /* seconds: the longest IMDS allows */
 #define SABA_IMDS_TOKEN_SLACK (30 * 60)	   /* renew this long before expiry */
@@ -176,7 +176,7 @@ static char *saba_imds_token(struct saba_imds *m, const char *stale, char *err, 
 	long status;
 
 	pthread_mutex_lock(&m->lock);
-	if (m->token != NULL && saba_aws_now_ms() < m->token_until &&
+	if (m->token != NULL && saba_clock_ms() < m->token_until &&
 	    (stale == NULL || strcmp(stale, m->token) != 0)) {
 		copy = strdup(m->token);
 		goto out;
@@ -193,7 +193,7 @@ static char *saba_imds_token(struct saba_imds *m, const char *stale, char *err, 
 	}
 	free(m->token);
 	m->token = b.data;
-	m->token_until = saba_aws_now_ms() + (SABA_IMDS_TOKEN_TTL - SABA_IMDS_TOKEN_SLACK) * 1000LL;
+	m->token_until = saba_clock_ms() + (SABA_IMDS_TOKEN_TTL - SABA_IMDS_TOKEN_SLACK) * 1000LL;
 	copy = strdup(m->token);
 out:
 	pthread_mutex_unlock(&m->lock);

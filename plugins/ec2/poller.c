@@ -10,6 +10,7 @@
 
 #include "classify.h"
 #include "poller.h"
+#include "lib/clock.h"
 
 #define SABA_EC2_RETRY_S 5 /* background retries without a poller */
 
@@ -105,7 +106,7 @@ static int saba_ec2_wait(struct saba_ec2 *e, int64_t ms)
 	struct timespec ts;
 	int quit;
 
-	saba_aws_cond_deadline(ms, &ts);
+	saba_clock_cond_deadline(ms, &ts);
 	pthread_mutex_lock(&e->lock);
 	while (!e->quit)
 		if (pthread_cond_timedwait(&e->wake, &e->lock, &ts) != 0)

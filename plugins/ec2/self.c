@@ -116,7 +116,7 @@ int saba_ec2_check_host(struct saba_ec2 *e, const char *instance_id, char *evide
 			 host_id);
 		return 1;
 	}
-	if (e->host->abi_minor < 2 || e->host->api_request == NULL) {
+	if (!SABA_HOST_HAS(e->host, api_request)) {
 		snprintf(evidence, len, "the agent cannot query its host (plugin ABI < 1.2)");
 		return 0;
 	}

@@ -31,9 +31,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "classify.h"
 #include "hostlist.h"
 #include "sweep.h"
 #include "xml.h"
+#include "lib/clock.h"
 
 #define SABA_SWEEP_MAX_REGIONS 64
 #define SABA_SWEEP_MAX_HOSTS   100000
@@ -76,12 +78,13 @@ struct saba_sweep {
 	int interval_s;
 	int64_t grace_ms;
 	long timeout_ms;
+	size_t max_hosts;
 	struct saba_sweep_host *hosts; /* sorted by instance id */
 	size_t nhosts;
 	pthread_t thread;
 	int started;
 	pthread_mutex_t lock;
-	pthread_cond_t cond; /* deadlines: saba_aws_cond_deadline() */
+	pthread_cond_t cond; /* deadlines: saba_clock_cond_deadline() */
 	int stop;
 };
 
@@ -128,9 +131,9 @@ static int saba_sweep_cmp(const void *a, const void *b)
 struct saba_sweep_listing {
 	struct saba_hostlist *reader;
 	struct saba_sweep_host *hosts;
-	size_t n;
+	size_t n, max;
 	struct saba_sweep_stats *st;
-	int too_many;
+	const char *stopped; /* why the listing stopped reading, or NULL */
 };
 
 /* One host of the list: keep host id and instance id of an EC2 host. */
@@ -150,15 +153,17 @@ static int saba_sweep_on_host(void *arg, json_t *h)
 		li->st->invalid++;
 		return 0;
 	}
-	if (li->n == SABA_SWEEP_MAX_HOSTS) {
-		li->too_many = 1;
+	if (li->n == li->max) {
+		li->stopped = "too many";
 		return 1;
 	}
 	if (li->n % 1024 == 0) {
 		struct saba_sweep_host *p = realloc(li->hosts, (li->n + 1024) * sizeof(*p));
 
-		if (p == NULL)
+		if (p == NULL) {
+			li->stopped = "out of memory";
 			return 1;
+		}
 		li->hosts = p;
 	}
 	e = &li->hosts[li->n++];
@@ -184,7 +189,7 @@ static int saba_sweep_sink(void *arg, const char *data, size_t len)
 static int saba_sweep_list(struct saba_sweep *s, struct saba_sweep_host **out, size_t *nout,
 			   struct saba_sweep_stats *st, char *err, size_t err_len)
 {
-	struct saba_sweep_listing li = {NULL, NULL, 0, st, 0};
+	struct saba_sweep_listing li = {NULL, NULL, 0, s->max_hosts, st, NULL};
 	char aerr[256] = "";
 	long status;
 	int ret = -1;
@@ -196,12 +201,15 @@ static int saba_sweep_list(struct saba_sweep *s, struct saba_sweep_host **out, s
 	}
 	status = s->host->api_request(s->ctx, "GET", SABA_SWEEP_LIST_PATH, NULL, saba_sweep_sink,
 				      &li, aerr, sizeof(aerr));
-	if (status < 0)
+	/* Our own stop first: the transport then only says the sink stopped. */
+	if (li.stopped != NULL && strcmp(li.stopped, "too many") == 0)
+		snprintf(err, err_len, "more than %zu EC2 hosts", li.max);
+	else if (li.stopped != NULL)
+		snprintf(err, err_len, "%s", li.stopped);
+	else if (status < 0)
 		snprintf(err, err_len, "%s", aerr);
 	else if (status != 200)
 		snprintf(err, err_len, "GET /api/v0/hosts: HTTP %ld", status);
-	else if (li.too_many)
-		snprintf(err, err_len, "more than %d EC2 hosts", SABA_SWEEP_MAX_HOSTS);
 	else if (saba_hostlist_finish(li.reader) != 0)
 		snprintf(err, err_len, "%s", saba_hostlist_error(li.reader));
 	else
@@ -249,18 +257,12 @@ struct saba_sweep_mark {
 	size_t n;
 };
 
-static int saba_sweep_is_dead(int code)
-{
-	return code == 32 || code == 48; /* shutting-down, terminated */
-}
-
 /* DescribeInstances callback: mark every host of that instance. */
 static int saba_sweep_on_instance(void *arg, const char *id, const char *state, int code)
 {
 	struct saba_sweep_mark *m = arg;
 	size_t lo = 0, hi = m->n;
 
-	(void)state;
 	while (lo < hi) { /* the first host with this instance id */
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -274,7 +276,8 @@ static int saba_sweep_on_instance(void *arg, const char *id, const char *state, 
 
 		h->seen_region = (int8_t)m->region;
 		h->last_code = (int16_t)code;
-		if (saba_sweep_is_dead(code))
+		/* name and code must agree: doubt keeps the host */
+		if (saba_ec2_state_gone(state, code))
 			h->seen_dead = 1;
 		else
 			h->seen_live = 1;
@@ -300,7 +303,7 @@ static int saba_sweep_region(struct saba_sweep *s, int r, struct saba_sweep_host
 		if (nb == 0 || (nb < SABA_EC2_MAX_IDS && !last))
 			continue;
 		if (saba_ec2_describe(s->aws[r], batch, nb,
-				      saba_aws_now_ms() + 3 * s->timeout_ms + 5000,
+				      saba_clock_ms() + 3 * s->timeout_ms + 5000,
 				      saba_sweep_on_instance, &m, err, sizeof(err)) != 0) {
 			if (!saba_sweep_stopping(s))
 				s->host->log(s->ctx, SABA_LOG_WARNING,
@@ -341,26 +344,6 @@ static int saba_sweep_judge(struct saba_sweep_host *h, const int *region_ok, int
 	return SABA_V_ABSENT_WAIT;
 }
 
-static const char *saba_sweep_state_name(int code)
-{
-	switch (code) {
-	case 0:
-		return "pending";
-	case 16:
-		return "running";
-	case 32:
-		return "shutting-down";
-	case 48:
-		return "terminated";
-	case 64:
-		return "stopping";
-	case 80:
-		return "stopped";
-	default:
-		return "unknown";
-	}
-}
-
 static void saba_sweep_retire(struct saba_sweep *s, const struct saba_sweep_host *h, int64_t now_ms,
 			      struct saba_sweep_stats *st)
 {
@@ -372,7 +355,7 @@ static void saba_sweep_retire(struct saba_sweep *s, const struct saba_sweep_host
 		snprintf(
 			reason, sizeof(reason),
 			"fleet sweeper: EC2 DescribeInstances in %s lists %s as %s (state code %d)",
-			s->regions[h->owner], h->instance_id, saba_sweep_state_name(h->last_code),
+			s->regions[h->owner], h->instance_id, saba_ec2_state_name(h->last_code),
 			h->last_code);
 	else
 		snprintf(reason, sizeof(reason),
@@ -381,7 +364,7 @@ static void saba_sweep_retire(struct saba_sweep *s, const struct saba_sweep_host
 			 "sweeps over %lld s (last listed as %s)",
 			 h->instance_id, s->regions[h->owner], (unsigned)h->absent_sweeps,
 			 (long long)((now_ms - h->absent_since_ms) / 1000),
-			 saba_sweep_state_name(h->last_code));
+			 saba_ec2_state_name(h->last_code));
 	req.reason = reason;
 	r = s->host->retire_host(s->ctx, h->host_id, &req);
 	if (r == SABA_RETIRE_DONE || r == SABA_RETIRE_DRY_RUN)
@@ -410,7 +393,7 @@ int saba_sweep_round(struct saba_sweep *s, struct saba_sweep_stats *st)
 {
 	struct saba_sweep_host *hosts = NULL;
 	int region_ok[SABA_SWEEP_MAX_REGIONS];
-	int64_t t0 = saba_aws_now_ms(), now;
+	int64_t t0 = saba_clock_ms(), now;
 	uint64_t req0 = 0;
 	size_t n = 0;
 	char err[512];
@@ -441,7 +424,7 @@ int saba_sweep_round(struct saba_sweep *s, struct saba_sweep_stats *st)
 		if (saba_sweep_stopping(s))
 			return -1; /* half a sweep decides nothing */
 	}
-	now = saba_aws_now_ms();
+	now = saba_clock_ms();
 	for (size_t i = 0; i < n; i++) {
 		struct saba_sweep_host *h = &hosts[i];
 		int *counter[] = {
@@ -464,7 +447,7 @@ int saba_sweep_round(struct saba_sweep *s, struct saba_sweep_stats *st)
 	for (int r = 0; r < s->nregions; r++)
 		st->requests += saba_aws_requests(s->aws[r]);
 	st->requests -= req0;
-	st->took_ms = saba_aws_now_ms() - t0;
+	st->took_ms = saba_clock_ms() - t0;
 	saba_sweep_log(s, st);
 	return saba_sweep_stopping(s) ? -1 : 0;
 }
@@ -478,16 +461,16 @@ static void *saba_sweep_main(void *arg)
 
 	while (!saba_sweep_stopping(s)) {
 		struct saba_sweep_stats st;
-		int64_t next = saba_aws_now_ms() + (int64_t)s->interval_s * 1000;
+		int64_t next = saba_clock_ms() + (int64_t)s->interval_s * 1000;
 		struct timespec ts;
 		int64_t wait;
 
 		saba_sweep_round(s, &st);
 		/* Every interval from start to start; at least a second apart. */
-		wait = next - saba_aws_now_ms();
+		wait = next - saba_clock_ms();
 		if (wait < 1000)
 			wait = 1000;
-		saba_aws_cond_deadline(wait, &ts);
+		saba_clock_cond_deadline(wait, &ts);
 		pthread_mutex_lock(&s->lock);
 		while (!s->stop && pthread_cond_timedwait(&s->cond, &s->lock, &ts) == 0)
 			;
@@ -500,9 +483,8 @@ struct saba_sweep *saba_sweep_new(const struct saba_sweep_config *cfg)
 {
 	const struct saba_host *host = cfg->host;
 	struct saba_sweep *s;
-	pthread_condattr_t ca;
 
-	if (host->abi_minor < 2 || host->api_request == NULL || host->retire_host == NULL) {
+	if (!SABA_HOST_HAS(host, api_request) || !SABA_HOST_HAS(host, retire_host)) {
 		host->log(cfg->ctx, SABA_LOG_ERR,
 			  "sweep: this agent cannot retire other hosts (plugin ABI 1.2 needed)");
 		return NULL;
@@ -523,11 +505,9 @@ struct saba_sweep *saba_sweep_new(const struct saba_sweep_config *cfg)
 	s->interval_s = cfg->interval_s;
 	s->grace_ms = (int64_t)cfg->absent_grace_s * 1000;
 	s->timeout_ms = cfg->timeout_ms;
+	s->max_hosts = cfg->max_hosts > 0 ? cfg->max_hosts : SABA_SWEEP_MAX_HOSTS;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	saba_clock_cond_init(&s->cond);
 	s->regions = calloc((size_t)cfg->nregions, sizeof(*s->regions));
 	s->aws = calloc((size_t)cfg->nregions, sizeof(*s->aws));
 	if (s->regions == NULL || s->aws == NULL)

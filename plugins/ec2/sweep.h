@@ -18,12 +18,13 @@ struct saba_sweep_config {
 	saba_ctx *ctx;
 	const char *const *regions; /* sweep_regions, or the instance's own region */
 	int nregions;
-	int interval_s;		  /* sweep_interval, default 300 */
-	int absent_grace_s;	  /* absent_grace, default 7200 */
+	int interval_s;		  /* sweep_interval */
+	int absent_grace_s;	  /* absent_grace */
 	const char *ec2_endpoint; /* NULL: per region default (see aws.h) */
 	long timeout_ms;
 	saba_aws_imds_fn imds_get; /* for role credentials; may be NULL */
 	void *imds_arg;
+	size_t max_hosts; /* EC2 hosts a sweep takes at most; 0: 100000 */
 };
 
 struct saba_sweep;
@@ -35,8 +36,6 @@ int saba_sweep_start(struct saba_sweep *s);
 /* Stop promptly (aborts waits; an HTTP request in flight ends within its timeout). */
 void saba_sweep_stop(struct saba_sweep *s);
 void saba_sweep_free(struct saba_sweep *s);
-
-/* --- additions (ec2-aws) --- */
 
 /* What one sweep saw and did (also its log line). */
 struct saba_sweep_stats {

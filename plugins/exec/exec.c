@@ -5,15 +5,8 @@
  * first runs the command with MACKEREL_AGENT_PLUGIN_META=1 for its graph
  * definitions, which go to POST /api/v0/graph-defs/create.
  *
- * Config:
- *   command = "my-plugin --opt" | [ "/path/plugin", "--opt" ];
- *   env = { NAME = "value"; };   user = "nobody";   timeout = 30;
- *   include_pattern = "^foo\\.";  exclude_pattern = "bar$";  (pattern.h, on
- *       the name without "custom.")
- *   custom_identifier = "...";   values go to the host with that id
- *   use_plugin_timestamp = false; use the epoch column (within 15 min)
- *   workdir = "/var/tmp/saba-agent";  MACKEREL_PLUGIN_WORKDIR (on Windows
- *       none by default, as mackerel-agent: plugins use %TEMP%)
+ * Settings: saba_exec_settings below (`saba-agent plugins exec` lists them
+ * with their defaults).
  */
 #define _GNU_SOURCE /* strtod_l, newlocale */
 
@@ -36,17 +29,22 @@
 #define SABA_EXEC_ERR_CAP (64 * 1024)
 #define SABA_EXEC_SKEW	  (15 * 60) /* use_plugin_timestamp: seconds from now */
 #ifdef _WIN32
-#define SABA_EXEC_WORKDIR      NULL
-#define SABA_EXEC_WORKDIR_HELP "MACKEREL_PLUGIN_WORKDIR (default none: plugins use %TEMP%)"
+#define SABA_EXEC_WORKDIR NULL
+#define SABA_EXEC_WORKDIR_HELP                                                                     \
+	"MACKEREL_PLUGIN_WORKDIR for the command; absent: the agent's own, else none (plugins "    \
+	"use "                                                                                     \
+	"%TEMP%)"
 /* the C runtime's locale objects */
 #define locale_t		 _locale_t
 #define saba_exec_c_locale()	 _create_locale(LC_NUMERIC, "C")
 #define strtod_l(s, end, locale) _strtod_l(s, end, locale)
 #define freelocale(locale)	 _free_locale(locale)
 #else
-#define SABA_EXEC_WORKDIR      "/var/tmp/saba-agent"
-#define SABA_EXEC_WORKDIR_HELP "MACKEREL_PLUGIN_WORKDIR (default /var/tmp/saba-agent)"
-#define saba_exec_c_locale()   newlocale(LC_NUMERIC_MASK, "C", (locale_t)0)
+#define SABA_EXEC_WORKDIR "/var/tmp/saba-agent"
+#define SABA_EXEC_WORKDIR_HELP                                                                     \
+	"MACKEREL_PLUGIN_WORKDIR for the command; absent: the agent's own, "                       \
+	"else " SABA_EXEC_WORKDIR
+#define saba_exec_c_locale() newlocale(LC_NUMERIC_MASK, "C", (locale_t)0)
 #endif
 #define SABA_EXEC_NAME_MAX  400
 #define SABA_EXEC_PREFIX    "custom."
@@ -75,14 +73,26 @@ struct saba_exec_skip {
 	const char *why;
 };
 
-static const struct saba_config_key saba_exec_keys[] = {
-	SABA_CMD_CONFIG_KEYS,
-	{"include_pattern", SABA_CFG_STRING, "only names matching this extended regex"},
-	{"exclude_pattern", SABA_CFG_STRING, "drop names matching this extended regex"},
-	{"custom_identifier", SABA_CFG_STRING, "post the values to the host with this id"},
-	{"use_plugin_timestamp", SABA_CFG_BOOL, "use the plugin's epoch column"},
-	{"workdir", SABA_CFG_STRING, SABA_EXEC_WORKDIR_HELP},
-	{NULL, 0, NULL},
+static const struct saba_setting saba_exec_settings[] = {
+	SABA_CMD_SETTINGS,
+	{.name = "include_pattern",
+	 .type = SABA_CFG_STRING,
+	 .description = "only names matching this extended regex"},
+	{.name = "exclude_pattern",
+	 .type = SABA_CFG_STRING,
+	 .description = "drop names matching this extended regex"},
+	{.name = "custom_identifier",
+	 .type = SABA_CFG_STRING,
+	 .description = "post the values to the host with this customIdentifier"},
+	{.name = "use_plugin_timestamp",
+	 .type = SABA_CFG_BOOL,
+	 .def = "false",
+	 .description = "use the plugin's epoch column instead of the collection time"},
+	{.name = "workdir",
+	 .type = SABA_CFG_STRING,
+	 .flags = SABA_SETTING_NONEMPTY,
+	 .description = SABA_EXEC_WORKDIR_HELP},
+	{.name = NULL},
 };
 
 static void saba_exec_destroy(void *instance)
@@ -104,7 +114,7 @@ static void saba_exec_destroy(void *instance)
 	free(ex);
 }
 
-static int saba_exec_settings(struct saba_exec *ex)
+static int saba_exec_read_settings(struct saba_exec *ex)
 {
 	const struct saba_host *host = ex->host;
 	const char *s = NULL, *env;
@@ -123,10 +133,10 @@ static int saba_exec_settings(struct saba_exec *ex)
 	else if (rc != SABA_OK && rc != SABA_NOTFOUND)
 		return rc;
 	rc = host->config_bool(ex->ctx, "use_plugin_timestamp", &ex->use_plugin_timestamp);
-	if (rc != SABA_OK && rc != SABA_NOTFOUND)
-		return rc;
+	if (rc != SABA_OK)
+		return SABA_INVALID;
 	if ((ex->custom_identifier != NULL || ex->use_plugin_timestamp) &&
-	    !SABA_CMD_HOST_HAS(host, emit_ex)) {
+	    !SABA_HOST_HAS(host, emit_ex)) {
 		host->config_error(ex->ctx,
 				   ex->custom_identifier ? "custom_identifier"
 							 : "use_plugin_timestamp",
@@ -171,7 +181,7 @@ static int saba_exec_create(const struct saba_host *host, saba_ctx *ctx, void **
 		rc = SABA_ERROR;
 		goto out;
 	}
-	rc = saba_exec_settings(ex);
+	rc = saba_exec_read_settings(ex);
 out:
 	if (rc != SABA_OK) {
 		saba_exec_destroy(ex);
@@ -362,7 +372,7 @@ static void saba_exec_meta(struct saba_exec *ex)
 	const char *env[] = {SABA_EXEC_META_VAR "=1", ex->workdir_env, NULL};
 	struct saba_cmd_result res;
 
-	if (!SABA_CMD_HOST_HAS(ex->host, graph_defs)) {
+	if (!SABA_HOST_HAS(ex->host, graph_defs)) {
 		ex->host->log(ex->ctx, SABA_LOG_DEBUG, "agent without graph_defs(): no meta run");
 		return;
 	}
@@ -525,7 +535,7 @@ static const struct saba_plugin saba_exec_plugin = {
 	.name = "exec",
 	.version = "0.1.0",
 	.description = "mackerel-agent metric plugins: custom.* values from a command",
-	.config_keys = saba_exec_keys,
+	.settings = saba_exec_settings,
 	.create = saba_exec_create,
 	.destroy = saba_exec_destroy,
 	.collect = saba_exec_collect,

@@ -29,10 +29,8 @@
  * statvfs(); the agent runs collect() on a thread of its own, so only
  * this instance misses rounds.
  *
- * Config:
- *   procfs = "/proc";          root of procfs (mounts are <procfs>/self/mounts)
- *   ignore = "^/dev/loop";     sources to leave out (POSIX extended regex)
- *   use_mountpoint = false;    name metrics by mount point instead of device
+ * Settings: saba_fs_settings below (`saba-agent plugins filesystem` lists them
+ * with their defaults).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -72,11 +70,16 @@ struct saba_fs_table {
 	size_t n;
 };
 
-static const struct saba_config_key saba_fs_keys[] = {
-	SABA_PROCFS_CONFIG_KEY,
-	{"ignore", SABA_CFG_STRING, "leave out sources (\"/dev/sda1\") that match (regex)"},
-	{"use_mountpoint", SABA_CFG_BOOL, "name metrics by mount point (default false)"},
-	{NULL, 0, NULL},
+static const struct saba_setting saba_fs_settings[] = {
+	SABA_PROCFS_SETTING,
+	{.name = "ignore",
+	 .type = SABA_CFG_STRING,
+	 .description = "leave out sources (\"/dev/sda1\") that match (regex)"},
+	{.name = "use_mountpoint",
+	 .type = SABA_CFG_BOOL,
+	 .def = "false",
+	 .description = "name metrics by mount point instead of device"},
+	{.name = NULL},
 };
 
 /* Filesystem types that talk to another machine or to a user process. */
@@ -139,7 +142,7 @@ static int saba_fs_scan(struct saba_fs *fs, struct saba_fs_table *t)
 	int err;
 
 	memset(t, 0, sizeof(*t));
-	err = saba_read_file(fs->path, &t->text, &len);
+	err = saba_textfile_read(fs->path, &t->text, &len);
 	if (err != 0) {
 		fs->host->log(fs->ctx, SABA_LOG_ERR, "cannot read %s: %s", fs->path, strerror(err));
 		return SABA_ERROR;
@@ -348,15 +351,8 @@ static int saba_fs_create(const struct saba_host *host, saba_ctx *ctx, void **in
 	rc = saba_procfs_path(host, ctx, "self/mounts", &fs->path);
 	if (rc == SABA_OK)
 		rc = saba_regex_setting(host, ctx, "ignore", &fs->ignore);
-	if (rc == SABA_OK) {
+	if (rc == SABA_OK)
 		rc = host->config_bool(ctx, "use_mountpoint", &fs->use_mountpoint);
-		if (rc == SABA_NOTFOUND) {
-			rc = SABA_OK;
-		} else if (rc != SABA_OK) {
-			host->config_error(ctx, "use_mountpoint", "must be true or false");
-			rc = SABA_INVALID;
-		}
-	}
 	if (rc != SABA_OK) {
 		saba_fs_destroy(fs);
 		return rc;
@@ -370,7 +366,7 @@ static const struct saba_plugin saba_fs_plugin = {
 	.name = "filesystem",
 	.version = "0.1.0",
 	.description = "size and usage of local /dev/ device filesystems, and meta.filesystem",
-	.config_keys = saba_fs_keys,
+	.settings = saba_fs_settings,
 	.create = saba_fs_create,
 	.destroy = saba_fs_destroy,
 	.collect = saba_fs_collect,

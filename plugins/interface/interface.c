@@ -15,9 +15,8 @@
  * 32-bit wrap) skips that interface for one round instead of reporting a
  * negative or huge rate.
  *
- * Config:
- *   procfs = "/proc";      root of procfs
- *   ignore = "^docker";    interfaces to leave out (POSIX extended regex)
+ * Settings: saba_iface_settings below (`saba-agent plugins interface` lists them
+ * with their defaults).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 
 #include <saba/plugin.h>
 
+#include "lib/clock.h"
 #include "lib/metricname.h"
 #include "lib/pattern.h"
 #include "lib/procfs.h"
@@ -48,10 +48,12 @@ struct saba_iface {
 
 static const char *const saba_iface_suffix[2] = {".rxBytes.delta", ".txBytes.delta"};
 
-static const struct saba_config_key saba_iface_keys[] = {
-	SABA_PROCFS_CONFIG_KEY,
-	{"ignore", SABA_CFG_STRING, "leave out interfaces whose name matches (regex)"},
-	{NULL, 0, NULL},
+static const struct saba_setting saba_iface_settings[] = {
+	SABA_PROCFS_SETTING,
+	{.name = "ignore",
+	 .type = SABA_CFG_STRING,
+	 .description = "leave out interfaces whose name matches (regex)"},
+	{.name = NULL},
 };
 
 /* One "  eth0: 123 456 ..." line into cur; header lines have no colon. */
@@ -95,13 +97,13 @@ static int saba_iface_collect(void *instance)
 	size_t len;
 	int err, rc = SABA_OK;
 
-	err = saba_read_file(ifc->path, &text, &len);
+	err = saba_textfile_read(ifc->path, &text, &len);
 	if (err != 0) {
 		ifc->host->log(ifc->ctx, SABA_LOG_ERR, "cannot read %s: %s", ifc->path,
 			       strerror(err));
 		return SABA_ERROR;
 	}
-	ifc->cur.at = saba_monotonic();
+	ifc->cur.at = saba_clock_seconds();
 	saba_samples_clear(&ifc->cur);
 	cursor = text;
 	while (rc == SABA_OK && (line = saba_next_line(&cursor)) != NULL)
@@ -165,7 +167,7 @@ static const struct saba_plugin saba_iface_plugin = {
 	.version = "0.1.0",
 	.description = "network bytes per second received and sent, from /proc/net/dev",
 	.flags = SABA_PLUGIN_DELTA,
-	.config_keys = saba_iface_keys,
+	.settings = saba_iface_settings,
 	.create = saba_iface_create,
 	.destroy = saba_iface_destroy,
 	.collect = saba_iface_collect,

@@ -139,6 +139,7 @@ static int saba_cmd_read_command(const struct saba_host *host, saba_ctx *ctx, st
 	char err[256];
 	const char *name = NULL, *value = NULL;
 
+	/* (absent: the agent has refused the instance already) */
 	if (n == SABA_NOTFOUND || n == 0) {
 		host->config_error(ctx, "command", "a command is required");
 		return SABA_INVALID;
@@ -181,7 +182,7 @@ static int saba_cmd_read_command(const struct saba_host *host, saba_ctx *ctx, st
 int saba_cmd_from_config(const struct saba_host *host, saba_ctx *ctx, struct saba_cmd *cmd)
 {
 	const char *user = NULL;
-	long long timeout = SABA_CMD_DEFAULT_TIMEOUT;
+	long long timeout = 0;
 	char err[256];
 	int n, rc;
 
@@ -219,13 +220,10 @@ int saba_cmd_from_config(const struct saba_host *host, saba_ctx *ctx, struct sab
 	} else if (rc != SABA_OK && rc != SABA_NOTFOUND) {
 		return rc;
 	}
+	/* the agent supplies the default and keeps to the range */
 	rc = host->config_int(ctx, "timeout", &timeout);
-	if (rc == SABA_OK && (timeout < 1 || timeout > SABA_CMD_MAX_TIMEOUT)) {
-		host->config_error(ctx, "timeout", "must be 1..%d seconds", SABA_CMD_MAX_TIMEOUT);
+	if (rc != SABA_OK)
 		return SABA_INVALID;
-	}
-	if (rc != SABA_OK && rc != SABA_NOTFOUND)
-		return rc;
 	cmd->timeout_ms = (int)timeout * 1000;
 	return SABA_OK;
 }

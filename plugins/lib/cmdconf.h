@@ -27,13 +27,23 @@
 #define SABA_CMD_SHELL_REFUSED "/bin/sh cannot run it"
 #endif
 
-/* The schema entries both plugins declare. */
-#define SABA_CMD_CONFIG_KEYS                                                                       \
-	{"command", SABA_CFG_STRING_OR_LIST, SABA_CMD_SHELL_HELP},                                 \
-		{"env", SABA_CFG_GROUP, "extra environment { NAME = \"value\"; }"},                \
-		{"user", SABA_CFG_STRING, SABA_CMD_USER_HELP},                                     \
+#define SABA_CMD_STR(x)	 #x
+#define SABA_CMD_XSTR(x) SABA_CMD_STR(x)
+
+/* The settings both plugins declare. */
+#define SABA_CMD_SETTINGS                                                                          \
+	{.name = "command",                                                                        \
+	 .type = SABA_CFG_STRING_OR_LIST,                                                          \
+	 .flags = SABA_SETTING_REQUIRED,                                                           \
+	 .description = SABA_CMD_SHELL_HELP},                                                      \
+		{.name = "env",                                                                    \
+		 .type = SABA_CFG_GROUP,                                                           \
+		 .description = "extra environment { NAME = \"value\"; }"},                        \
+		{.name = "user", .type = SABA_CFG_STRING, .description = SABA_CMD_USER_HELP},      \
 	{                                                                                          \
-		"timeout", SABA_CFG_INT, "seconds before the command is killed (default 30)"       \
+		.name = "timeout", .type = SABA_CFG_INT,                                           \
+		.def = SABA_CMD_XSTR(SABA_CMD_DEFAULT_TIMEOUT), .min = 1,                          \
+		.max = SABA_CMD_MAX_TIMEOUT, .description = "seconds before the command is killed" \
 	}
 
 /* The account a command runs as (command.c; never on Windows). */

@@ -73,7 +73,8 @@ int saba_cmdline_is_batch(const char *path)
 	const char *ext = n >= 4 ? path + n - 4 : "";
 
 	return ext[0] == '.' &&
-	       ((((ext[1] | 0x20) == 'b') && ((ext[2] | 0x20) == 'a') && ((ext[3] | 0x20) == 't')) ||
+	       ((((ext[1] | 0x20) == 'b') && ((ext[2] | 0x20) == 'a') &&
+		 ((ext[3] | 0x20) == 't')) ||
 		(((ext[1] | 0x20) == 'c') && ((ext[2] | 0x20) == 'm') && ((ext[3] | 0x20) == 'd')));
 }
 
@@ -98,8 +99,10 @@ char *saba_cmdline_join(const char *const *argv, size_t argc, int batch, char *e
 			 * a quote cannot be escaped */
 			if (strpbrk(a, "\"%\r\n") != NULL) {
 				snprintf(err, errlen,
-					 "argument %zu of a batch file contains '\"', '%%' or a line "
-					 "break, which cmd.exe would reinterpret: use the string form",
+					 "argument %zu of a batch file contains '\"', '%%' or a "
+					 "line "
+					 "break, which cmd.exe would reinterpret: use the string "
+					 "form",
 					 i);
 				free(b.s);
 				return NULL;

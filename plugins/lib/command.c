@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "command.h"
 #include "command_os.h"
 
@@ -388,7 +389,7 @@ static void saba_cmd_wait(const struct saba_cmd *cmd, pid_t pid, struct saba_cmd
 			  struct saba_cmd_cancel *cancel, struct saba_cmd_result *res)
 {
 	enum { RUNNING, TERMINATING } phase = RUNNING;
-	int64_t deadline = saba_cmd_now_ms() + cmd->timeout_ms;
+	int64_t deadline = saba_clock_ms() + cmd->timeout_ms;
 	int pidfd = -1, exited = 0;
 
 #ifdef SYS_pidfd_open
@@ -402,7 +403,7 @@ static void saba_cmd_wait(const struct saba_cmd *cmd, pid_t pid, struct saba_cmd
 		exited = exited || saba_cmd_exited(pid);
 		if (exited && sinks[0].fd < 0 && sinks[1].fd < 0)
 			break;
-		now = saba_cmd_now_ms();
+		now = saba_clock_ms();
 		if (phase == RUNNING && saba_cmd_cancelled(cancel)) {
 			res->cancelled = 1;
 			saba_cmd_signal_group(pid, SIGTERM);
@@ -458,7 +459,7 @@ int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_
 {
 	struct saba_cmd_sink sinks[2] = {{.fd = -1, .cap = out_cap}, {.fd = -1, .cap = err_cap}};
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, errfd[2] = {-1, -1}, devnull = -1;
-	int64_t t0 = saba_cmd_now_ms();
+	int64_t t0 = saba_clock_ms();
 	const char **env = NULL;
 	char *file = NULL;
 	int rc = SABA_ERROR, status = 0, child_errno = 0;
@@ -548,7 +549,7 @@ out:
 		res->err[res->err_len] = '\0';
 	if (res->out == NULL || res->err == NULL)
 		rc = SABA_ERROR;
-	res->elapsed_ms = saba_cmd_now_ms() - t0;
+	res->elapsed_ms = saba_clock_ms() - t0;
 	for (int i = 0; i < 2; i++) {
 		if (outp[i] >= 0)
 			close(outp[i]);

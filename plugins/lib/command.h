@@ -27,12 +27,6 @@
 
 #define SABA_CMD_GRACE_MS 3000 /* SIGTERM, then SIGKILL this much later */
 
-/* Does the agent have the ABI 1.1 host function member? */
-#define SABA_CMD_HOST_HAS(host, member)                                                            \
-	((host)->abi_minor >= 1 &&                                                                 \
-	 (host)->struct_size >= offsetof(struct saba_host, member) + sizeof((host)->member) &&     \
-	 (host)->member != NULL)
-
 /* Lets another thread (a plugin's stop()) interrupt a run.  One run at a
  * time per cancel object. */
 struct saba_cmd_cancel {
@@ -108,14 +102,5 @@ int saba_cmd_make_workdir(const char *dir);
  * replaced.  Suppressed lines are counted in a later line. */
 void saba_cmd_log_stderr(const struct saba_host *host, saba_ctx *ctx, int level,
 			 struct saba_cmd_ratelimit *rl, const struct saba_cmd_result *res);
-
-/* Monotonic milliseconds. */
-int64_t saba_cmd_now_ms(void);
-
-/* A condition variable for timed waits, and the deadline ms from now to
- * give pthread_cond_timedwait() on it (monotonic; the wall clock on
- * Windows, where winpthreads counts on it whatever the attribute says). */
-void saba_cmd_cond_init(pthread_cond_t *cond);
-void saba_cmd_cond_deadline(int64_t ms, struct timespec *ts);
 
 #endif /* SABA_PLUGIN_COMMAND_H */

@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "command.h"
 #include "command_os.h"
 
@@ -18,47 +18,8 @@
 #define SABA_CMD_LOG_WINDOW 60000 /* ms */
 #define SABA_CMD_LOG_WIDTH  512	  /* characters of one stderr line */
 
-int64_t saba_cmd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ------------------------------------------------------------------ */
 /* cancel                                                               */
-
-/* Timed waits count on CLOCK_MONOTONIC; winpthreads' count on the wall
- * clock whatever the attribute says. */
-#ifdef _WIN32
-#define SABA_CMD_COND_CLOCK CLOCK_REALTIME
-#else
-#define SABA_CMD_COND_CLOCK CLOCK_MONOTONIC
-#endif
-
-void saba_cmd_cond_init(pthread_cond_t *cond)
-{
-	pthread_condattr_t attr;
-
-	pthread_condattr_init(&attr);
-#ifndef _WIN32
-	pthread_condattr_setclock(&attr, SABA_CMD_COND_CLOCK);
-#endif
-	pthread_cond_init(cond, &attr);
-	pthread_condattr_destroy(&attr);
-}
-
-void saba_cmd_cond_deadline(int64_t ms, struct timespec *ts)
-{
-	clock_gettime(SABA_CMD_COND_CLOCK, ts);
-	ts->tv_sec += (time_t)(ms / 1000);
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
 
 int saba_cmd_cancel_init(struct saba_cmd_cancel *c)
 {
@@ -66,7 +27,7 @@ int saba_cmd_cancel_init(struct saba_cmd_cancel *c)
 	if (saba_cmd_os_cancel_init(c) != SABA_OK)
 		return SABA_ERROR;
 	pthread_mutex_init(&c->lock, NULL);
-	saba_cmd_cond_init(&c->idle);
+	saba_clock_cond_init(&c->idle);
 	return SABA_OK;
 }
 
@@ -89,14 +50,14 @@ void saba_cmd_cancel(struct saba_cmd_cancel *c)
 
 int saba_cmd_cancel_wait(struct saba_cmd_cancel *c, int timeout_ms)
 {
-	int64_t deadline = saba_cmd_now_ms() + timeout_ms;
+	int64_t deadline = saba_clock_ms() + timeout_ms;
 	int idle;
 
 	pthread_mutex_lock(&c->lock);
-	while (c->busy && saba_cmd_now_ms() < deadline) {
+	while (c->busy && saba_clock_ms() < deadline) {
 		struct timespec ts;
 
-		saba_cmd_cond_deadline(deadline - saba_cmd_now_ms(), &ts);
+		saba_clock_cond_deadline(deadline - saba_clock_ms(), &ts);
 		pthread_cond_timedwait(&c->idle, &c->lock, &ts);
 	}
 	idle = !c->busy;
@@ -166,7 +127,7 @@ void saba_cmd_result_free(struct saba_cmd_result *res)
 static int saba_cmd_may_log(struct saba_cmd_ratelimit *rl, const struct saba_host *host,
 			    saba_ctx *ctx, int level)
 {
-	int64_t now = saba_cmd_now_ms();
+	int64_t now = saba_clock_ms();
 
 	if (rl->window_start == 0 || now - rl->window_start >= SABA_CMD_LOG_WINDOW) {
 		if (rl->suppressed > 0)

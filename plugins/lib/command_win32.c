@@ -23,13 +23,15 @@
 #include <wchar.h>
 
 #include "cmdline.h"
+#include "clock.h"
 #include "command.h"
 #include "command_os.h"
 
-#define SABA_CMD_CHUNK	    65536
-#define SABA_CMD_KILL_WAIT  1000 /* ms for the pipes to close after the job ended */
-#define SABA_CMD_PATHEXT    L".COM;.EXE;.BAT;.CMD"
-#define SABA_CMD_JOB_LIMITS (JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION)
+#define SABA_CMD_CHUNK	   65536
+#define SABA_CMD_KILL_WAIT 1000 /* ms for the pipes to close after the job ended */
+#define SABA_CMD_PATHEXT   L".COM;.EXE;.BAT;.CMD"
+#define SABA_CMD_JOB_LIMITS                                                                        \
+	(JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION)
 
 /* ------------------------------------------------------------------ */
 /* strings                                                              */
@@ -68,8 +70,8 @@ static const char *saba_cmd_errstr(DWORD code, char *buf, size_t len)
 	DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL,
 				 code, 0, buf, (DWORD)len, NULL);
 
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
-			 buf[n - 1] == '.'))
+	while (n > 0 &&
+	       (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '.'))
 		buf[--n] = '\0';
 	if (n == 0)
 		snprintf(buf, len, "error %lu", (unsigned long)code);
@@ -328,8 +330,8 @@ static wchar_t *saba_cmd_try(const wchar_t *file, const wchar_t *pathext)
  * directory); PATHEXT's extensions are tried when it has none. */
 static wchar_t *saba_cmd_find(const wchar_t *prog, const struct saba_cmd_env *env)
 {
-	const wchar_t *pathext = env->pathext != NULL && *env->pathext ? env->pathext
-									 : SABA_CMD_PATHEXT;
+	const wchar_t *pathext =
+		env->pathext != NULL && *env->pathext ? env->pathext : SABA_CMD_PATHEXT;
 	const wchar_t *path = env->path != NULL ? env->path : L"";
 	size_t plen = wcslen(prog);
 
@@ -364,8 +366,8 @@ static wchar_t *saba_cmd_find(const wchar_t *prog, const struct saba_cmd_env *en
 /* The application and command line of cmd: cmd.exe from the system
  * directory for a string; else the program found along PATH, which also
  * stands as argv[0] so cmd.exe cannot find another (for a .bat). */
-static int saba_cmd_line(const struct saba_cmd *cmd, const struct saba_cmd_env *env,
-			 wchar_t **app, wchar_t **line, struct saba_cmd_result *res)
+static int saba_cmd_line(const struct saba_cmd *cmd, const struct saba_cmd_env *env, wchar_t **app,
+			 wchar_t **line, struct saba_cmd_result *res)
 {
 	wchar_t sys[MAX_PATH], *prog = NULL;
 	char *app8 = NULL, *line8 = NULL, **argv = NULL;
@@ -455,14 +457,13 @@ static int saba_cmd_pipe(HANDLE *ours, HANDLE *child)
 	wchar_t name[96];
 
 	swprintf(name, 96, L"\\\\.\\pipe\\saba-agent-%lu-%ld-%llu",
-		 (unsigned long)GetCurrentProcessId(), (long)InterlockedIncrement(&saba_cmd_pipe_seq),
+		 (unsigned long)GetCurrentProcessId(),
+		 (long)InterlockedIncrement(&saba_cmd_pipe_seq),
 		 (unsigned long long)GetTickCount64());
-	*ours = CreateNamedPipeW(name,
-				 PIPE_ACCESS_INBOUND | FILE_FLAG_OVERLAPPED |
-					 FILE_FLAG_FIRST_PIPE_INSTANCE,
-				 PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT |
-					 PIPE_REJECT_REMOTE_CLIENTS,
-				 1, SABA_CMD_CHUNK, SABA_CMD_CHUNK, 0, NULL);
+	*ours = CreateNamedPipeW(
+		name, PIPE_ACCESS_INBOUND | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
+		PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, 1,
+		SABA_CMD_CHUNK, SABA_CMD_CHUNK, 0, NULL);
 	if (*ours == INVALID_HANDLE_VALUE) {
 		*ours = *child = NULL;
 		return -1;
@@ -570,7 +571,7 @@ static int saba_cmd_wait(const struct saba_cmd *cmd, HANDLE proc, HANDLE job,
 			 struct saba_cmd_result *res)
 {
 	enum { SABA_WAIT_PROC = -1, SABA_WAIT_CANCEL = 2 };
-	int64_t deadline = saba_cmd_now_ms() + cmd->timeout_ms;
+	int64_t deadline = saba_clock_ms() + cmd->timeout_ms;
 	int exited = 0, by_itself = 0, ended = 0; /* ended: the job was terminated */
 
 	for (;;) {
@@ -583,7 +584,7 @@ static int saba_cmd_wait(const struct saba_cmd *cmd, HANDLE proc, HANDLE job,
 		saba_cmd_read(&sinks[1]);
 		if (exited && sinks[0].pipe == NULL && sinks[1].pipe == NULL)
 			break;
-		now = saba_cmd_now_ms();
+		now = saba_clock_ms();
 		if (now >= deadline) {
 			if (ended)
 				break; /* a pipe outlives the job: give up on it */
@@ -627,7 +628,7 @@ static int saba_cmd_wait(const struct saba_cmd *cmd, HANDLE proc, HANDLE job,
 			res->cancelled = 1;
 			TerminateJobObject(job, 1);
 			ended = 1;
-			deadline = saba_cmd_now_ms() + SABA_CMD_KILL_WAIT;
+			deadline = saba_clock_ms() + SABA_CMD_KILL_WAIT;
 			break;
 		default:
 			saba_cmd_read_done(&sinks[what[r - WAIT_OBJECT_0]]);
@@ -780,7 +781,7 @@ int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_
 	struct saba_cmd_sink sinks[2] = {{.cap = out_cap}, {.cap = err_cap}};
 	struct saba_cmd_stdio io = {0};
 	struct saba_cmd_env env = {0};
-	int64_t t0 = saba_cmd_now_ms();
+	int64_t t0 = saba_clock_ms();
 	wchar_t *app = NULL, *line = NULL;
 	HANDLE job = NULL, proc = NULL;
 	int rc = SABA_ERROR, by_itself = 0;
@@ -834,7 +835,7 @@ out:
 	free(sinks[0].buf);
 	free(sinks[1].buf);
 	saba_cmd_finish(cmd, res);
-	res->elapsed_ms = saba_cmd_now_ms() - t0;
+	res->elapsed_ms = saba_clock_ms() - t0;
 	free(app);
 	free(line);
 	free(env.block);

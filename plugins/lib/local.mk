@@ -1,6 +1,14 @@
 # Helpers shared by several plugins, each a convenience library linked into
 # the modules that use it (never into the agent), and their tests.
 
+# The plugins' one monotonic clock, linked into the libraries below that
+# keep time (and the modules that do without one of them): a module must get
+# it once.
+noinst_LTLIBRARIES += plugins/lib/libsabaclock.la
+plugins_lib_libsabaclock_la_SOURCES = plugins/lib/clock.c plugins/lib/clock.h
+plugins_lib_libsabaclock_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
+EXTRA_DIST += plugins/lib/winpthread.h
+
 # The procfs setting and the other directory settings (the Linux metric
 # plugins; not in the Windows build).
 if !SABA_WINDOWS
@@ -8,7 +16,8 @@ noinst_LTLIBRARIES += plugins/lib/libsabaprocfs.la
 endif
 plugins_lib_libsabaprocfs_la_SOURCES = plugins/lib/procfs.c plugins/lib/procfs.h
 
-# Shared by the shutdown triggers: stop kind names, the retire_on setting.
+# Shared by the shutdown triggers: the retire_on setting and what a
+# classified stop does with it.
 noinst_LTLIBRARIES += plugins/lib/libsabatrigger.la
 plugins_lib_libsabatrigger_la_SOURCES = plugins/lib/retire_on.c plugins/lib/retire_on.h
 
@@ -46,6 +55,7 @@ noinst_LTLIBRARIES += plugins/lib/libsabametric.la
 plugins_lib_libsabametric_la_SOURCES = plugins/lib/textfile.c plugins/lib/textfile.h \
 	plugins/lib/metricname.c plugins/lib/metricname.h plugins/lib/samples.c \
 	plugins/lib/samples.h plugins/lib/jsontext.c plugins/lib/jsontext.h
+plugins_lib_libsabametric_la_LIBADD = plugins/lib/libsabaclock.la
 SABA_METRIC_LIBADD = plugins/lib/libsabametric.la plugins/lib/libsabapattern.la \
 	plugins/lib/libsabaprocfs.la
 
@@ -71,3 +81,34 @@ tests_plugins_lib_test_plugconf_LDADD = plugins/lib/libsabaplugconf.la $(SABA_TE
 	$(CUNIT_LIBS)
 tests_plugins_lib_test_plugconf_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
 endif
+
+# What the cloud plugins (gce, azure) share: HTTP to the metadata service
+# and the cloud's API without a proxy (cloud_http), bearer tokens from the
+# metadata service (cloud_token), reading answers and errors (cloud_text),
+# the plugin frame (settings, identity, the poller; cloud_frame) and the
+# fleet sweeper (cloud_sweep, with the ec2 plugin's streaming host list
+# reader).  Not in the Windows build.
+if !SABA_WINDOWS
+noinst_LTLIBRARIES += plugins/lib/libsabacloud.la
+endif
+plugins_lib_libsabacloud_la_SOURCES = plugins/lib/cloud_text.c plugins/lib/cloud_text.h \
+	plugins/lib/cloud_http.c plugins/lib/cloud_http.h plugins/lib/cloud_token.c \
+	plugins/lib/cloud_token.h plugins/lib/cloud_frame.c plugins/lib/cloud_frame.h \
+	plugins/lib/cloud_sweep.c plugins/lib/cloud_sweep.h plugins/ec2/hostlist.c \
+	plugins/ec2/hostlist.h
+plugins_lib_libsabacloud_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
+plugins_lib_libsabacloud_la_LIBADD = plugins/lib/libsabaplugconf.la $(CURL_LIBS) $(JANSSON_LIBS) \
+	-lpthread
+
+# the cloud plugins' shared readers (tokens, error answers)
+if HAVE_CUNIT
+if !SABA_WINDOWS
+check_PROGRAMS += tests/plugins/lib/test_cloud
+TESTS += tests/plugins/lib/test_cloud
+endif
+tests_plugins_lib_test_cloud_SOURCES = tests/plugins/lib/test_cloud.c tests/lib/unit.h
+tests_plugins_lib_test_cloud_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_plugins_lib_test_cloud_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(JANSSON_CFLAGS)
+tests_plugins_lib_test_cloud_LDADD = plugins/lib/libsabacloud.la $(CUNIT_LIBS)
+endif
+EXTRA_DIST += tests/integration/cloudcase.py tests/integration/fakecloud.py

@@ -12,8 +12,8 @@
 struct saba_regex;
 
 /* Compile the string setting key into a malloc'd *re (NULL when the key
- * is absent).  A bad type or pattern is reported through config_error and
- * returns SABA_INVALID. */
+ * is absent).  A bad pattern is reported through config_error and returns
+ * SABA_INVALID. */
 int saba_regex_setting(const struct saba_host *host, saba_ctx *ctx, const char *key,
 		       struct saba_regex **re);
 /* Does re (may be NULL: never) match s anywhere? */

@@ -1,15 +1,12 @@
 #include "plugconf.h"
 
-int saba_plugconf_int_range(const struct saba_host *host, saba_ctx *ctx, const char *key, int def,
-			    int min, int max, int *out)
+int saba_plugconf_int(const struct saba_host *host, saba_ctx *ctx, const char *key, int *out)
 {
-	long long v = def;
-	int rc = host->config_int(ctx, key, &v);
+	long long v;
 
-	if (rc != SABA_OK && rc != SABA_NOTFOUND)
-		return SABA_INVALID;
-	if (v < min || v > max) {
-		host->config_error(ctx, key, "must be between %d and %d, not %lld", min, max, v);
+	if (host->config_int(ctx, key, &v) != SABA_OK) {
+		host->config_error(ctx, key,
+				   "has no value (the agent is older than plugin ABI 1.3)");
 		return SABA_INVALID;
 	}
 	*out = (int)v;

@@ -5,11 +5,10 @@
 
 #include <saba/plugin.h>
 
-/* Read the integer setting key into *out: def when absent, else its value,
- * which must lie in min..max (def too).  Out of range: config_error names
- * the key ("must be between MIN and MAX, not V"); a wrong type is already
- * reported by the agent.  Returns SABA_OK or SABA_INVALID (*out untouched). */
-int saba_plugconf_int_range(const struct saba_host *host, saba_ctx *ctx, const char *key, int def,
-			    int min, int max, int *out);
+/* Read the integer setting key, which the plugin declares with a default
+ * and a range inside int (so the agent has checked it), into *out.
+ * Returns SABA_OK, or SABA_INVALID (*out untouched) when there is no value:
+ * an agent older than plugin ABI 1.3, which supplies no default. */
+int saba_plugconf_int(const struct saba_host *host, saba_ctx *ctx, const char *key, int *out);
 
 #endif

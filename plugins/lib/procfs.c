@@ -3,46 +3,6 @@
 
 #include "procfs.h"
 
-static char *saba_procfs_join(const char *root, const char *file)
-{
-	size_t n = strlen(root);
-	char *path;
-
-	while (n > 1 && root[n - 1] == '/')
-		n--;
-	path = malloc(n + 1 + strlen(file) + 1);
-	if (path == NULL)
-		return NULL;
-	memcpy(path, root, n);
-	path[n] = '/';
-	strcpy(path + n + 1, file);
-	return path;
-}
-
-int saba_procfs_path(const struct saba_host *host, saba_ctx *ctx, const char *file, char **path)
-{
-	const char *procfs = "/proc";
-	int rc = host->config_string(ctx, "procfs", &procfs);
-
-	if (rc == SABA_NOTFOUND) {
-		procfs = "/proc";
-	} else if (rc != SABA_OK) {
-		host->config_error(ctx, "procfs",
-				   "must be a string, the root of procfs (e.g. \"/proc\")");
-		return SABA_INVALID;
-	} else if (procfs[0] == '\0') {
-		host->config_error(ctx, "procfs", "must not be empty (e.g. \"/proc\")");
-		return SABA_INVALID;
-	}
-	/* Config strings live only during create(): keep a copy. */
-	*path = saba_procfs_join(procfs, file);
-	if (*path == NULL) {
-		host->log(ctx, SABA_LOG_ERR, "out of memory");
-		return SABA_ERROR;
-	}
-	return SABA_OK;
-}
-
 char *saba_join(const char *dir, const char *file)
 {
 	size_t n = strlen(dir), f = strlen(file);
@@ -56,19 +16,16 @@ char *saba_join(const char *dir, const char *file)
 	return path;
 }
 
-int saba_dir_setting(const struct saba_host *host, saba_ctx *ctx, const char *key, const char *def,
-		     char **dir)
+int saba_dir_setting(const struct saba_host *host, saba_ctx *ctx, const char *key, char **dir)
 {
-	const char *v = def;
-	int rc = host->config_string(ctx, key, &v);
+	const char *v = NULL;
 	size_t n;
 
 	*dir = NULL;
-	if (rc == SABA_NOTFOUND) {
-		v = def;
-	} else if (rc != SABA_OK || v[0] == '\0') {
+	/* the agent checked the value and supplies the default */
+	if (host->config_string(ctx, key, &v) != SABA_OK) {
 		host->config_error(ctx, key,
-				   "must be a non-empty string, a directory (e.g. \"%s\")", def);
+				   "has no value (the agent is older than plugin ABI 1.3)");
 		return SABA_INVALID;
 	}
 	n = strlen(v);
@@ -77,6 +34,24 @@ int saba_dir_setting(const struct saba_host *host, saba_ctx *ctx, const char *ke
 		n--;
 	*dir = strndup(v, n);
 	if (*dir == NULL) {
+		host->log(ctx, SABA_LOG_ERR, "out of memory");
+		return SABA_ERROR;
+	}
+	return SABA_OK;
+}
+
+int saba_procfs_path(const struct saba_host *host, saba_ctx *ctx, const char *file, char **path)
+{
+	char *root = NULL;
+	int rc = saba_dir_setting(host, ctx, "procfs", &root);
+
+	*path = NULL;
+	if (rc != SABA_OK)
+		return rc;
+	/* Config strings live only during create(): keep a copy. */
+	*path = saba_join(root, file);
+	free(root);
+	if (*path == NULL) {
 		host->log(ctx, SABA_LOG_ERR, "out of memory");
 		return SABA_ERROR;
 	}

@@ -8,14 +8,6 @@
 #include "metricname.h"
 #include "samples.h"
 
-double saba_monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int saba_samples_add(struct saba_samples *s, const char *name, uint64_t a, uint64_t b)
 {
 	struct saba_sample *v;
@@ -77,9 +69,9 @@ int saba_counter_rate(uint64_t prev, uint64_t cur, double elapsed, double *rate)
 	return SABA_OK;
 }
 
-void saba_samples_emit(const struct saba_host *host, saba_ctx *ctx,
-		       const struct saba_samples *prev, const struct saba_samples *cur,
-		       const char *prefix, const char *const suffix[2], int both)
+void saba_samples_emit(const struct saba_host *host, saba_ctx *ctx, const struct saba_samples *prev,
+		       const struct saba_samples *cur, const char *prefix,
+		       const char *const suffix[2], int both)
 {
 	double elapsed = cur->at - prev->at;
 	char metric[SABA_SAMPLES_METRIC_MAX];

@@ -8,9 +8,6 @@
 
 #include <saba/plugin.h>
 
-/* Seconds on CLOCK_MONOTONIC: rates use the real time between samples. */
-double saba_monotonic(void);
-
 struct saba_sample {
 	char *name;    /* sanitised device name */
 	uint64_t v[2]; /* the two counters of the device */
@@ -19,7 +16,7 @@ struct saba_sample {
 struct saba_samples {
 	struct saba_sample *v;
 	size_t n, cap;
-	double at; /* saba_monotonic() when read */
+	double at; /* saba_clock_seconds() when read */
 };
 
 /* Append a sample (copies name).  SABA_OK or SABA_ERROR (out of memory). */
@@ -43,8 +40,8 @@ int saba_counter_rate(uint64_t prev, uint64_t cur, double elapsed, double *rate)
  * round, or with both set the device's two counters (a disk's reads and
  * writes go together; an interface's rx and tx do not, as upstream). */
 #define SABA_SAMPLES_METRIC_MAX 640
-void saba_samples_emit(const struct saba_host *host, saba_ctx *ctx,
-		       const struct saba_samples *prev, const struct saba_samples *cur,
-		       const char *prefix, const char *const suffix[2], int both);
+void saba_samples_emit(const struct saba_host *host, saba_ctx *ctx, const struct saba_samples *prev,
+		       const struct saba_samples *cur, const char *prefix,
+		       const char *const suffix[2], int both);
 
 #endif

@@ -12,7 +12,7 @@
 /* a bigger "small file" is not procfs or sysfs we know */
 #define SABA_READ_MAX (64u << 20)
 
-int saba_read_file(const char *path, char **buf, size_t *len)
+int saba_textfile_read(const char *path, char **buf, size_t *len)
 {
 	size_t cap = 4096, n = 0;
 	char *b = NULL, *nb;

@@ -9,7 +9,7 @@
 /* Read a whole (small) file into a malloc'd, NUL-terminated *buf; procfs
  * files report st_size 0, so this reads until EOF.  Returns 0 or an errno
  * value (EFBIG beyond 64 MiB). */
-int saba_read_file(const char *path, char **buf, size_t *len);
+int saba_textfile_read(const char *path, char **buf, size_t *len);
 
 /* Next line of a buffer, cut in place (the '\n' becomes NUL); NULL at the
  * end.  *cursor starts at the buffer. */

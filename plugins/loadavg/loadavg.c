@@ -2,8 +2,8 @@
  * loadavg: the 1, 5 and 15 minute load averages from <procfs>/loadavg,
  * emitted as loadavg1, loadavg5 and loadavg15 (mackerel-agent names).
  *
- * Config:
- *   procfs = "/proc";   root of procfs ("/host/proc" in a container)
+ * Settings: saba_loadavg_settings below (`saba-agent plugins loadavg` lists them
+ * with their defaults).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,15 +20,11 @@ struct saba_loadavg {
 	char *path; /* <procfs>/loadavg */
 };
 
-static const struct saba_config_key saba_loadavg_keys[] = {
-	SABA_PROCFS_CONFIG_KEY,
-	{NULL, 0, NULL},
+static const struct saba_setting saba_loadavg_settings[] = {
+	SABA_PROCFS_SETTING,
+	{.name = NULL},
 };
 
-/*
- * Join procfs and a file name.  Trailing slashes of the root are dropped so
- * log lines name the file the way an operator would type it.
- */
 /*
  * Parse one unsigned decimal ("0.06", "12", "3.50") and advance *sp.  Hand
  * rolled rather than strtod() so a locale with a decimal comma, set by the
@@ -162,7 +158,7 @@ static const struct saba_plugin saba_loadavg_plugin = {
 	.name = "loadavg",
 	.version = "0.1.0",
 	.description = "load averages loadavg1/5/15 from /proc/loadavg",
-	.config_keys = saba_loadavg_keys,
+	.settings = saba_loadavg_settings,
 	.create = saba_loadavg_create,
 	.destroy = saba_loadavg_destroy,
 	.collect = saba_loadavg_collect,

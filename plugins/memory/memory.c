@@ -10,8 +10,8 @@
  * host_spec() contributes "meta.memory": the raw meminfo lines upstream
  * reports, as {"total": "3916792kB", ...}.
  *
- * Config:
- *   procfs = "/proc";   root of procfs ("/host/proc" in a container)
+ * Settings: saba_memory_settings below (`saba-agent plugins memory` lists them
+ * with their defaults).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -32,9 +32,9 @@ struct saba_memory {
 	char *path; /* <procfs>/meminfo */
 };
 
-static const struct saba_config_key saba_memory_keys[] = {
-	SABA_PROCFS_CONFIG_KEY,
-	{NULL, 0, NULL},
+static const struct saba_setting saba_memory_settings[] = {
+	SABA_PROCFS_SETTING,
+	{.name = NULL},
 };
 
 /* The meminfo fields the metrics need. */
@@ -415,7 +415,7 @@ static const struct saba_plugin saba_memory_plugin = {
 	.name = "memory",
 	.version = "0.1.0",
 	.description = "memory and swap usage in bytes from /proc/meminfo, and meta.memory",
-	.config_keys = saba_memory_keys,
+	.settings = saba_memory_settings,
 	.create = saba_memory_create,
 	.destroy = saba_memory_destroy,
 	.collect = saba_memory_collect,

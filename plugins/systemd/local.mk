@@ -16,16 +16,23 @@ plugins_systemd_la_SOURCES = plugins/systemd/systemd.c
 plugins_systemd_la_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 plugins_systemd_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_systemd_la_LIBADD = plugins/systemd/libsabasdclassify.la plugins/lib/libsabatrigger.la \
-	$(LIBSYSTEMD_LIBS)
+	plugins/lib/libsabaclock.la $(LIBSYSTEMD_LIBS)
 
 if HAVE_CUNIT
-check_PROGRAMS += tests/plugins/systemd/test_classify
-TESTS += tests/plugins/systemd/test_classify
+check_PROGRAMS += tests/plugins/systemd/test_classify tests/plugins/systemd/test_systemd
+TESTS += tests/plugins/systemd/test_classify tests/plugins/systemd/test_systemd
 tests_plugins_systemd_test_classify_SOURCES = tests/plugins/systemd/test_classify.c \
 	tests/lib/unit.h
 tests_plugins_systemd_test_classify_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_plugins_systemd_test_classify_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_plugins_systemd_test_classify_LDADD = plugins/systemd/libsabasdclassify.la $(CUNIT_LIBS)
+# shutdown() against a D-Bus socket that never answers
+tests_plugins_systemd_test_systemd_SOURCES = tests/plugins/systemd/test_systemd.c \
+	$(PLUGTEST_SOURCES)
+tests_plugins_systemd_test_systemd_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_plugins_systemd_test_systemd_CFLAGS = $(UNIT_CFLAGS) $(SABA_TEST_CFLAGS)
+tests_plugins_systemd_test_systemd_LDADD = $(SABA_TEST_LIBS) $(UNIT_LDADD)
+tests_plugins_systemd_test_systemd_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
 endif
 
 TESTS += tests/system/test_systemd.py

@@ -1,17 +1,12 @@
 /*
  * systemd: the shutdown trigger for hosts run by systemd.  When the agent
- * stops, it asks systemd's manager once (ListJobs and SystemState, bounded
- * by a few seconds) why, classifies the stop (classify.c) and asks
- * the core to retire the host only when the kind is in retire_on.  A
- * restart of our own unit, a reboot, a plain stop and any doubt never
- * retire unless configured (restart and unknown: never, whatever the
- * setting).
- *
- * Config:
- *   retire_on = [ "poweroff" ];      kinds that retire: poweroff, halt,
- *                                    reboot, kexec, stop ([] = never)
- *   unit = "saba-agent.service";     the agent's own unit, whose
- *                                    "restart" job means RESTART
+ * stops, it asks systemd's manager why (ListJobs and SystemState, within a
+ * few seconds of the shutdown budget): as root over PID 1's private socket
+ * and, when that fails, over the system bus.  It classifies the stop
+ * (classify.c) and asks the core to retire the host only when the kind is
+ * in retire_on; a restart of our own unit and any doubt never retire,
+ * whatever the setting.  Settings: saba_systemd_settings below (`saba-agent
+ * plugins systemd`).
  */
 #define _GNU_SOURCE
 
@@ -27,31 +22,38 @@
 
 #include <saba/plugin.h>
 
+#include "lib/clock.h"
 #include "lib/retire_on.h"
 #include "classify.h"
 
-#define SABA_SD_DEFAULT_UNIT "saba-agent.service"
-#define SABA_SD_QUERY_USEC   (3 * 1000000ull) /* one query, at most this long */
-#define SABA_SD_PRIVATE	     "unix:path=/run/systemd/private"
+#define SABA_SD_QUERY_USEC (3 * 1000000ull) /* one query, at most this long */
+#define SABA_SD_PRIVATE	   "unix:path=/run/systemd/private"
 
 struct saba_systemd {
 	const struct saba_host *host;
 	saba_ctx *ctx;
 	char *unit;
+	char *bus;	    /* NULL: PID 1's private socket (root), the system bus */
 	uint32_t retire_on; /* bit per enum saba_stop_kind */
-};
-
-static const struct saba_config_key saba_systemd_keys[] = {
-	{"retire_on", SABA_CFG_STRING_LIST,
-	 "stop kinds that retire the host: poweroff, halt, reboot, kexec, stop "
-	 "(default [\"poweroff\"])"},
-	{"unit", SABA_CFG_STRING, "the agent's own unit (default \"" SABA_SD_DEFAULT_UNIT "\")"},
-	{NULL, 0, NULL},
 };
 
 /* The kinds retire_on accepts; restart and unknown are not among them. */
 static const char *const saba_systemd_allowed[] = {"poweroff", "halt", "reboot",
 						   "kexec",    "stop", NULL};
+
+static const struct saba_setting saba_systemd_settings[] = {
+	SABA_RETIRE_ON_SETTING(saba_systemd_allowed, "[\"poweroff\"]"),
+	{.name = "unit",
+	 .type = SABA_CFG_STRING,
+	 .def = "\"saba-agent.service\"",
+	 .description = "the agent's own unit, whose \"restart\" job means a restart"},
+	{.name = "bus",
+	 .type = SABA_CFG_STRING,
+	 .flags = SABA_SETTING_NONEMPTY,
+	 .description = "the D-Bus address of systemd to ask (\"unix:path=...\"); absent: "
+			"PID 1's private socket as root, then the system bus"},
+	{.name = NULL},
+};
 
 /* ------------------------------------------------------------------ */
 /* the query                                                            */
@@ -72,14 +74,6 @@ struct saba_sd_call {
 	sd_bus_message *reply; /* on success */
 	char error[160];
 };
-
-static uint64_t saba_sd_now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static const char *saba_sd_strerror(int err, char *buf, size_t len)
 {
@@ -149,19 +143,19 @@ static int saba_sd_parse_jobs(struct saba_sd_answer *a, sd_bus_message *m)
 }
 
 /*
- * Connect (private: PID 1's own socket, as systemctl does as root; else
- * the system bus), send ListJobs and Get(SystemState) at once and run the
- * connection ourselves until both answered or the deadline: sd_bus_call()
- * could wait for the connection's setup without our bound.
+ * Connect to address (NULL: the system bus), send ListJobs and
+ * Get(SystemState) at once and run the connection ourselves until both
+ * answered or the deadline: sd_bus_call() could wait for the connection's
+ * setup without our bound.
  */
-static int saba_sd_query(struct saba_sd_answer *a, int private, uint64_t deadline)
+static int saba_sd_query(struct saba_sd_answer *a, const char *address, uint64_t deadline)
 {
-	const char *via = private ? "/run/systemd/private" : "the system bus";
+	const char *via = address != NULL ? address : "the system bus";
 	struct saba_sd_call jobs = {.what = "ListJobs"}, state = {.what = "SystemState"};
 	const char *s = NULL;
 	sd_bus *bus = NULL;
 	char ebuf[128];
-	uint64_t now = saba_sd_now_usec();
+	uint64_t now = (uint64_t)saba_clock_usec();
 	int r;
 
 	if (now >= deadline) {
@@ -169,10 +163,10 @@ static int saba_sd_query(struct saba_sd_answer *a, int private, uint64_t deadlin
 		r = -ETIMEDOUT;
 		goto out;
 	}
-	if (private) {
+	if (address != NULL) {
 		r = sd_bus_new(&bus);
 		if (r >= 0)
-			r = sd_bus_set_address(bus, SABA_SD_PRIVATE);
+			r = sd_bus_set_address(bus, address);
 		if (r >= 0)
 			r = sd_bus_start(bus);
 	} else {
@@ -194,7 +188,7 @@ static int saba_sd_query(struct saba_sd_answer *a, int private, uint64_t deadlin
 		goto out;
 	}
 	while (!(jobs.done && state.done)) {
-		now = saba_sd_now_usec();
+		now = (uint64_t)saba_clock_usec();
 		if (now >= deadline) {
 			snprintf(a->error, sizeof(a->error), "no answer from %s in time", via);
 			r = -ETIMEDOUT;
@@ -231,8 +225,12 @@ static int saba_sd_query(struct saba_sd_answer *a, int private, uint64_t deadlin
 out:
 	sd_bus_message_unref(jobs.reply);
 	sd_bus_message_unref(state.reply);
-	/* Replies are owned by us now; close drops the pending callbacks. */
-	sd_bus_flush_close_unref(bus);
+	/* Replies are owned by us now; close drops the pending callbacks.
+	 * Never flush: with a peer that has not finished the handshake,
+	 * sd_bus_flush() waits for it without any bound. */
+	if (bus != NULL)
+		sd_bus_close(bus);
+	sd_bus_unref(bus);
 	if (r < 0) {
 		free(a->jobs);
 		a->jobs = NULL;
@@ -255,7 +253,7 @@ static void saba_sd_answer_clear(struct saba_sd_answer *a)
 static int saba_systemd_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
 {
 	struct saba_systemd *t = calloc(1, sizeof(*t));
-	const char *unit = SABA_SD_DEFAULT_UNIT;
+	const char *unit = NULL, *bus = NULL;
 	int rc;
 
 	if (t == NULL) {
@@ -265,9 +263,7 @@ static int saba_systemd_create(const struct saba_host *host, saba_ctx *ctx, void
 	}
 	t->host = host;
 	t->ctx = ctx;
-	rc = host->config_string(ctx, "unit", &unit);
-	if (rc != SABA_OK && rc != SABA_NOTFOUND) {
-		host->config_error(ctx, "unit", "must be a string");
+	if (host->config_string(ctx, "unit", &unit) != SABA_OK) {
 		rc = SABA_INVALID;
 		goto out;
 	}
@@ -276,10 +272,14 @@ static int saba_systemd_create(const struct saba_host *host, saba_ctx *ctx, void
 		rc = SABA_INVALID;
 		goto out;
 	}
-	rc = saba_retire_on(host, ctx, saba_systemd_allowed, 1u << SABA_STOP_POWEROFF,
-			    &t->retire_on);
+	rc = saba_retire_on(host, ctx, &t->retire_on);
 	if (rc != SABA_OK)
 		goto out;
+	if (host->config_string(ctx, "bus", &bus) == SABA_OK && (t->bus = strdup(bus)) == NULL) {
+		host->log(ctx, SABA_LOG_ERR, "out of memory");
+		rc = SABA_ERROR;
+		goto out;
+	}
 	t->unit = strdup(unit);
 	if (t->unit == NULL) {
 		host->log(ctx, SABA_LOG_ERR, "out of memory");
@@ -290,6 +290,8 @@ static int saba_systemd_create(const struct saba_host *host, saba_ctx *ctx, void
 	t = NULL;
 	rc = SABA_OK;
 out:
+	if (t != NULL)
+		free(t->bus);
 	free(t);
 	return rc;
 }
@@ -301,6 +303,7 @@ static void saba_systemd_destroy(void *instance)
 	if (t == NULL)
 		return;
 	free(t->unit);
+	free(t->bus);
 	free(t);
 }
 
@@ -309,7 +312,6 @@ static int saba_systemd_shutdown(void *instance)
 	struct saba_systemd *t = instance;
 	const struct saba_host *host = t->host;
 	struct saba_sd_answer a = {0};
-	struct saba_retire_request req;
 	char evidence[512];
 	int budget = host->shutdown_budget(t->ctx), kind, rc;
 	uint64_t usec = SABA_SD_QUERY_USEC, deadline;
@@ -320,39 +322,23 @@ static int saba_systemd_shutdown(void *instance)
 	}
 	if ((uint64_t)budget * 1000000u < usec)
 		usec = (uint64_t)budget * 1000000u;
-	deadline = saba_sd_now_usec() + usec;
+	deadline = (uint64_t)saba_clock_usec() + usec;
 	/* As root, PID 1's private socket works even when dbus-daemon is
 	 * stopping beside us; the bus is the way for everyone else. */
-	rc = geteuid() == 0 ? saba_sd_query(&a, 1, deadline) : -EPERM;
-	if (rc < 0 && saba_sd_now_usec() < deadline) {
+	if (t->bus != NULL)
+		rc = saba_sd_query(&a, t->bus, deadline);
+	else
+		rc = geteuid() == 0 ? saba_sd_query(&a, SABA_SD_PRIVATE, deadline) : -EPERM;
+	if (rc < 0 && t->bus == NULL && (uint64_t)saba_clock_usec() < deadline) {
 		if (geteuid() == 0)
 			host->log(t->ctx, SABA_LOG_INFO, "%s; trying the system bus", a.error);
-		rc = saba_sd_query(&a, 0, deadline);
+		rc = saba_sd_query(&a, NULL, deadline);
 	}
 	if (rc < 0)
 		host->log(t->ctx, SABA_LOG_WARNING, "cannot ask systemd why we stop: %s", a.error);
 	kind = saba_sd_classify(a.jobs, a.n, a.state, t->unit);
 	saba_sd_evidence(a.jobs, a.n, a.state, t->unit, evidence, sizeof(evidence));
-	host->log(t->ctx, SABA_LOG_NOTICE, "stop classified as %s (%s)", saba_stop_name(kind),
-		  evidence);
-	if (kind == SABA_STOP_RESTART || kind == SABA_STOP_UNKNOWN) {
-		host->log(t->ctx, SABA_LOG_NOTICE, "not retiring: %s stops never retire",
-			  saba_stop_name(kind));
-		goto out;
-	}
-	if (!(t->retire_on & (1u << kind))) {
-		host->log(t->ctx, SABA_LOG_NOTICE, "not retiring: %s is not in retire_on",
-			  saba_stop_name(kind));
-		goto out;
-	}
-	/* The core logs the kind and who asked; the reason is the evidence. */
-	req = (struct saba_retire_request){
-		.struct_size = sizeof(req),
-		.kind = kind,
-		.reason = evidence,
-	};
-	host->retire(t->ctx, &req);
-out:
+	saba_retire_on_stop(host, t->ctx, kind, evidence, t->retire_on);
 	saba_sd_answer_clear(&a);
 	return kind;
 }
@@ -362,7 +348,7 @@ static const struct saba_plugin saba_systemd_plugin = {
 	.name = "systemd",
 	.version = "1.0",
 	.description = "shutdown trigger: retires on a systemd poweroff, never on a restart",
-	.config_keys = saba_systemd_keys,
+	.settings = saba_systemd_settings,
 	.create = saba_systemd_create,
 	.destroy = saba_systemd_destroy,
 	.shutdown = saba_systemd_shutdown,

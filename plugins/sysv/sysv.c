@@ -7,12 +7,8 @@
  * from a stop.  It asks the core to retire the host only when the kind is
  * in retire_on; a restart, single-user and any doubt never retire.
  *
- * Config:
- *   retire_on = [ "halt" ];          kinds that retire: halt, reboot, stop
- *                                    ([] = never)
- *   utmp = "/var/run/utmp";          the utmp file (default _PATH_UTMPX)
- *   restart_marker = "/run/saba-agent.restart";
- *                                    the init script's RESTART_MARKER
+ * Settings: saba_sysv_settings below (`saba-agent plugins sysv` lists them
+ * with their defaults).
  */
 #define _GNU_SOURCE
 
@@ -40,28 +36,29 @@ struct saba_sysv {
 	int64_t since;	    /* when this instance was created, epoch s */
 };
 
-static const struct saba_config_key saba_sysv_keys[] = {
-	{"retire_on", SABA_CFG_STRING_LIST,
-	 "stop kinds that retire the host: halt, reboot, stop (default [\"halt\"])"},
-	{"utmp", SABA_CFG_STRING, "the utmp file to read (default \"" _PATH_UTMPX "\")"},
-	{"restart_marker", SABA_CFG_STRING,
-	 "file the init script's restart creates (default \"" SABA_SYSV_DEFAULT_MARKER "\")"},
-	{NULL, 0, NULL},
-};
-
 /* The kinds retire_on accepts; restart, single and unknown are not. */
 static const char *const saba_sysv_allowed[] = {"halt", "reboot", "stop", NULL};
 
-/* An absolute path setting, or its default. */
-static int saba_sysv_path(struct saba_sysv *t, const char *key, const char *def, char **out)
-{
-	const char *v = def;
-	int rc = t->host->config_string(t->ctx, key, &v);
+static const struct saba_setting saba_sysv_settings[] = {
+	SABA_RETIRE_ON_SETTING(saba_sysv_allowed, "[\"halt\"]"),
+	{.name = "utmp",
+	 .type = SABA_CFG_STRING,
+	 .def = "\"" _PATH_UTMPX "\"",
+	 .description = "the utmp file to read (an absolute path)"},
+	{.name = "restart_marker",
+	 .type = SABA_CFG_STRING,
+	 .def = "\"" SABA_SYSV_DEFAULT_MARKER "\"",
+	 .description = "the file the init script's restart creates (an absolute path)"},
+	{.name = NULL},
+};
 
-	if (rc != SABA_OK && rc != SABA_NOTFOUND) {
-		t->host->config_error(t->ctx, key, "must be a string");
+/* An absolute path setting (the agent supplies its default). */
+static int saba_sysv_path(struct saba_sysv *t, const char *key, char **out)
+{
+	const char *v = NULL;
+
+	if (t->host->config_string(t->ctx, key, &v) != SABA_OK)
 		return SABA_INVALID;
-	}
 	if (v[0] != '/') {
 		t->host->config_error(t->ctx, key, "\"%s\" is not an absolute path", v);
 		return SABA_INVALID;
@@ -97,12 +94,11 @@ static int saba_sysv_create(const struct saba_host *host, saba_ctx *ctx, void **
 	t->host = host;
 	t->ctx = ctx;
 	t->since = (int64_t)time(NULL);
-	rc = saba_sysv_path(t, "utmp", _PATH_UTMPX, &t->utmp);
+	rc = saba_sysv_path(t, "utmp", &t->utmp);
 	if (rc == SABA_OK)
-		rc = saba_sysv_path(t, "restart_marker", SABA_SYSV_DEFAULT_MARKER, &t->marker);
+		rc = saba_sysv_path(t, "restart_marker", &t->marker);
 	if (rc == SABA_OK)
-		rc = saba_retire_on(host, ctx, saba_sysv_allowed, 1u << SABA_STOP_HALT,
-				    &t->retire_on);
+		rc = saba_retire_on(host, ctx, &t->retire_on);
 	if (rc != SABA_OK) {
 		saba_sysv_destroy(t);
 		return rc;
@@ -116,7 +112,6 @@ static int saba_sysv_shutdown(void *instance)
 	struct saba_sysv *t = instance;
 	const struct saba_host *host = t->host;
 	struct saba_sysv_record rec;
-	struct saba_retire_request req;
 	char err[160] = "", evidence[512];
 	int found, marked, kind;
 
@@ -128,26 +123,7 @@ static int saba_sysv_shutdown(void *instance)
 	kind = saba_sysv_classify(found == SABA_SYSV_FOUND ? &rec : NULL, t->since, marked);
 	saba_sysv_evidence(t->utmp, found == SABA_SYSV_FOUND ? &rec : NULL, err, marked, evidence,
 			   sizeof(evidence));
-	host->log(t->ctx, SABA_LOG_NOTICE, "stop classified as %s (%s)", saba_stop_name(kind),
-		  evidence);
-	if (kind == SABA_STOP_RESTART || kind == SABA_STOP_UNKNOWN || kind == SABA_STOP_SINGLE) {
-		host->log(t->ctx, SABA_LOG_NOTICE, "not retiring: %s stops never retire",
-			  saba_stop_name(kind));
-		return kind;
-	}
-	if (!(t->retire_on & (1u << kind))) {
-		host->log(t->ctx, SABA_LOG_NOTICE, "not retiring: %s is not in retire_on",
-			  saba_stop_name(kind));
-		return kind;
-	}
-	/* The core logs the kind and who asked; the reason is the evidence. */
-	req = (struct saba_retire_request){
-		.struct_size = sizeof(req),
-		.kind = kind,
-		.reason = evidence,
-	};
-	host->retire(t->ctx, &req);
-	return kind;
+	return saba_retire_on_stop(host, t->ctx, kind, evidence, t->retire_on);
 }
 
 static const struct saba_plugin saba_sysv_plugin = {
@@ -155,7 +131,7 @@ static const struct saba_plugin saba_sysv_plugin = {
 	.name = "sysv",
 	.version = "1.0",
 	.description = "shutdown trigger: retires on a SysV halt (runlevel 0), never on a restart",
-	.config_keys = saba_sysv_keys,
+	.settings = saba_sysv_settings,
 	.create = saba_sysv_create,
 	.destroy = saba_sysv_destroy,
 	.shutdown = saba_sysv_shutdown,

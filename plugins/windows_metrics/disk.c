@@ -17,8 +17,8 @@
  * does not answer the IOCTL (Wine implements none of the disk counters)
  * is reported once, then only at debug level.
  *
- * Config:
- *   ignore = "^D:";   drives to leave out (regex on "C:")
+ * Settings: saba_wdisk_settings below (`saba-agent plugins disk` lists
+ * them).
  */
 #include <windows.h>
 #include <winioctl.h>
@@ -29,6 +29,7 @@
 
 #include <saba/plugin.h>
 
+#include "lib/clock.h"
 #include "lib/pattern.h"
 #include "lib/samples.h"
 
@@ -43,9 +44,11 @@ struct saba_wdisk {
 
 static const char *const saba_wdisk_suffix[2] = {".reads.delta", ".writes.delta"};
 
-static const struct saba_config_key saba_wdisk_keys[] = {
-	{"ignore", SABA_CFG_STRING, "leave out drives whose name (\"C:\") matches (regex)"},
-	{NULL, 0, NULL},
+static const struct saba_setting saba_wdisk_settings[] = {
+	{.name = "ignore",
+	 .type = SABA_CFG_STRING,
+	 .description = "leave out drives whose name (\"C:\") matches (regex)"},
+	{.name = NULL},
 };
 
 /* The volume's counts; 0 or the Win32 error. */
@@ -73,11 +76,12 @@ static int saba_wdisk_collect(void *instance)
 	struct saba_samples tmp;
 	int rc = SABA_OK;
 
-	d->cur.at = saba_monotonic();
+	d->cur.at = saba_clock_seconds();
 	saba_samples_clear(&d->cur);
 	for (int i = 0; i < 26 && rc == SABA_OK; i++) {
 		wchar_t root[] = {(wchar_t)(L'A' + i), L':', L'\\', L'\0'};
-		char letter = (char)('A' + i), name[3] = {letter, ':', '\0'}, id[2] = {letter, '\0'};
+		char letter = (char)('A' + i), name[3] = {letter, ':', '\0'},
+		     id[2] = {letter, '\0'};
 		DISK_PERFORMANCE perf;
 		DWORD err;
 
@@ -88,7 +92,8 @@ static int saba_wdisk_collect(void *instance)
 		if (err != 0) {
 			char msg[160];
 
-			if (FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+			if (FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM |
+						   FORMAT_MESSAGE_IGNORE_INSERTS,
 					   NULL, err, 0, msg, sizeof(msg), NULL) == 0)
 				snprintf(msg, sizeof(msg), "error %lu", (unsigned long)err);
 			msg[strcspn(msg, "\r\n")] = '\0';
@@ -110,7 +115,8 @@ static int saba_wdisk_collect(void *instance)
 		return rc;
 	}
 	if (d->have_prev)
-		saba_samples_emit(d->host, d->ctx, &d->prev, &d->cur, "disk.", saba_wdisk_suffix, 1);
+		saba_samples_emit(d->host, d->ctx, &d->prev, &d->cur, "disk.", saba_wdisk_suffix,
+				  1);
 	tmp = d->prev;
 	d->prev = d->cur;
 	d->cur = tmp;
@@ -156,7 +162,7 @@ static const struct saba_plugin saba_wdisk_plugin = {
 	.version = "1.0",
 	.description = "reads and writes per fixed drive (Windows, IOCTL_DISK_PERFORMANCE)",
 	.flags = SABA_PLUGIN_DELTA,
-	.config_keys = saba_wdisk_keys,
+	.settings = saba_wdisk_settings,
 	.create = saba_wdisk_create,
 	.destroy = saba_wdisk_destroy,
 	.collect = saba_wdisk_collect,

@@ -3,8 +3,8 @@
  * in bytes for every fixed drive (GetDriveType DRIVE_FIXED), named by its
  * letter as upstream does ("filesystem.C.size").  used = size - free.
  *
- * Config:
- *   ignore = [ "D" ];   drive letters to leave out
+ * Settings: saba_wfs_settings below (`saba-agent plugins filesystem` lists them
+ * with their defaults).
  */
 #include <windows.h>
 
@@ -21,9 +21,11 @@ struct saba_wfs {
 	char ignore[27]; /* upper-case letters, NUL-terminated */
 };
 
-static const struct saba_config_key saba_wfs_keys[] = {
-	{"ignore", SABA_CFG_STRING_LIST, "drive letters to leave out ([\"D\"])"},
-	{NULL, 0, NULL},
+static const struct saba_setting saba_wfs_settings[] = {
+	{.name = "ignore",
+	 .type = SABA_CFG_STRING_LIST,
+	 .description = "drive letters to leave out ([\"D\"])"},
+	{.name = NULL},
 };
 
 static int saba_wfs_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
@@ -41,10 +43,8 @@ static int saba_wfs_create(const struct saba_host *host, saba_ctx *ctx, void **i
 	n = host->config_count(ctx, "ignore");
 	if (n == SABA_NOTFOUND)
 		n = 0;
-	if (n < 0) {
-		host->config_error(ctx, "ignore", "must be a list of drive letters");
+	if (n < 0)
 		goto out;
-	}
 	for (int i = 0; i < n; i++) {
 		const char *v = NULL;
 
@@ -103,7 +103,7 @@ static const struct saba_plugin saba_wfs_plugin = {
 	.name = "filesystem",
 	.version = "1.0",
 	.description = "fixed drives' size and usage (Windows)",
-	.config_keys = saba_wfs_keys,
+	.settings = saba_wfs_settings,
 	.create = saba_wfs_create,
 	.destroy = saba_wfs_destroy,
 	.collect = saba_wfs_collect,

@@ -17,8 +17,8 @@
  * first collect() reports nothing.  A counter that went back skips that
  * counter for one round.
  *
- * Config:
- *   ignore = "^Hyper-V";   adapters to leave out (regex on the description)
+ * Settings: saba_wif_settings below (`saba-agent plugins interface` lists
+ * them).
  */
 #include <winsock2.h>
 #include <ws2tcpip.h>
@@ -31,6 +31,7 @@
 
 #include <saba/plugin.h>
 
+#include "lib/clock.h"
 #include "lib/pattern.h"
 #include "lib/samples.h"
 
@@ -54,9 +55,11 @@ struct saba_wif_adapter {
 
 static const char *const saba_wif_suffix[2] = {".rxBytes.delta", ".txBytes.delta"};
 
-static const struct saba_config_key saba_wif_keys[] = {
-	{"ignore", SABA_CFG_STRING, "leave out adapters whose description matches (regex)"},
-	{NULL, 0, NULL},
+static const struct saba_setting saba_wif_settings[] = {
+	{.name = "ignore",
+	 .type = SABA_CFG_STRING,
+	 .description = "leave out adapters whose description matches (regex)"},
+	{.name = NULL},
 };
 
 static char *saba_wif_utf8(const wchar_t *w)
@@ -82,12 +85,13 @@ static char *saba_wif_escape(const wchar_t *w, size_t extra)
 	for (size_t i = 0; i < n; i++) {
 		wchar_t c = w[i];
 
-		if ((c >= L'0' && c <= L'9') || (c >= L'a' && c <= L'z') || (c >= L'A' && c <= L'Z') ||
-		    c == L'-') {
+		if ((c >= L'0' && c <= L'9') || (c >= L'a' && c <= L'z') ||
+		    (c >= L'A' && c <= L'Z') || c == L'-') {
 			s[j++] = (char)c;
 			continue;
 		}
-		if (c >= 0xd800 && c < 0xdc00 && i + 1 < n && w[i + 1] >= 0xdc00 && w[i + 1] < 0xe000)
+		if (c >= 0xd800 && c < 0xdc00 && i + 1 < n && w[i + 1] >= 0xdc00 &&
+		    w[i + 1] < 0xe000)
 			i++;
 		s[j++] = '_';
 	}
@@ -164,8 +168,8 @@ static struct saba_wif_adapter *saba_wif_adapters(struct saba_wif *w, size_t *co
 	list = calloc(total + 1, sizeof(*list));
 	for (a = all; list != NULL && a != NULL; a = a->Next, n++) {
 		list[n].desc = saba_wif_utf8(a->Description != NULL ? a->Description : L"");
-		list[n].name = saba_wif_escape(a->Description != NULL ? a->Description : L"",
-					       total);
+		list[n].name =
+			saba_wif_escape(a->Description != NULL ? a->Description : L"", total);
 		list[n].luid = a->Luid;
 		list[n].loopback = a->IfType == IF_TYPE_SOFTWARE_LOOPBACK;
 		if (list[n].desc == NULL || list[n].name == NULL) {
@@ -197,7 +201,7 @@ static int saba_wif_collect(void *instance)
 	list = saba_wif_adapters(w, &n);
 	if (list == NULL)
 		return SABA_ERROR;
-	w->cur.at = saba_monotonic();
+	w->cur.at = saba_clock_seconds();
 	saba_samples_clear(&w->cur);
 	for (size_t i = 0; i < n && rc == SABA_OK; i++) {
 		MIB_IF_ROW2 row;
@@ -224,8 +228,8 @@ static int saba_wif_collect(void *instance)
 		return rc;
 	}
 	if (w->have_prev)
-		saba_samples_emit(w->host, w->ctx, &w->prev, &w->cur, "interface.",
-				  saba_wif_suffix, 0);
+		saba_samples_emit(w->host, w->ctx, &w->prev, &w->cur, "interface.", saba_wif_suffix,
+				  0);
 	tmp = w->prev;
 	w->prev = w->cur;
 	w->cur = tmp;
@@ -271,7 +275,7 @@ static const struct saba_plugin saba_wif_plugin = {
 	.version = "1.0",
 	.description = "network traffic per adapter (Windows, IP Helper)",
 	.flags = SABA_PLUGIN_DELTA,
-	.config_keys = saba_wif_keys,
+	.settings = saba_wif_settings,
 	.create = saba_wif_create,
 	.destroy = saba_wif_destroy,
 	.collect = saba_wif_collect,

@@ -15,14 +15,8 @@
  * killed without a control (Wine, Windows after its timeouts) never
  * retires.
  *
- * Config:
- *   retire_on = [ "shutdown" ];       [] = never
- *   require_event_1074 = true;        false: the cloud alone decides (then
- *                                     set retire.confirm = "always")
- *   event_max_age = 600;              seconds an event 1074 stays current
- *   preshutdown_timeout = 60;         seconds Windows waits for us at a
- *                                     shutdown (must cover retire.timeout
- *                                     + shutdown.timeout)
+ * Settings: saba_scm_settings below (`saba-agent plugins windows_scm` lists them
+ * with their defaults).
  */
 #include "config.h"
 
@@ -72,18 +66,30 @@ struct saba_scm {
 	int rc;
 };
 
-static const struct saba_config_key saba_scm_keys[] = {
-	{"retire_on", SABA_CFG_STRING_LIST,
-	 "stop kinds that may retire the host: shutdown (default [\"shutdown\"])"},
-	{"require_event_1074", SABA_CFG_BOOL,
-	 "retire on a shutdown only when the newest event 1074 says power off (default true)"},
-	{"event_max_age", SABA_CFG_INT, "seconds an event 1074 counts as this shutdown's (600)"},
-	{"preshutdown_timeout", SABA_CFG_INT,
-	 "seconds Windows waits for the agent at a shutdown (default 60)"},
-	{NULL, 0, NULL},
-};
-
 static const char *const saba_scm_allowed[] = {"shutdown", NULL};
+
+static const struct saba_setting saba_scm_settings[] = {
+	SABA_RETIRE_ON_SETTING(saba_scm_allowed, "[\"shutdown\"]"),
+	{.name = "require_event_1074",
+	 .type = SABA_CFG_BOOL,
+	 .def = "true",
+	 .description = "retire on a shutdown only when the newest event 1074 says power off "
+			"(false: the cloud alone decides; then set retire.confirm = \"always\")"},
+	{.name = "event_max_age",
+	 .type = SABA_CFG_INT,
+	 .def = "600",
+	 .min = 10,
+	 .max = 86400,
+	 .description = "seconds an event 1074 counts as this shutdown's"},
+	{.name = "preshutdown_timeout",
+	 .type = SABA_CFG_INT,
+	 .def = "60",
+	 .min = 10,
+	 .max = 3600,
+	 .description = "seconds Windows waits for the agent at a shutdown (to cover "
+			"retire.timeout + shutdown.timeout)"},
+	{.name = NULL},
+};
 
 /* StartServiceCtrlDispatcherW's service main gets no context argument: the
  * one instance hosting the service is the only file-level state, set
@@ -156,7 +162,7 @@ static DWORD WINAPI saba_scm_worker(LPVOID arg)
 		return 0;
 	saba_scm_report(t, SERVICE_STOP_PENDING, 0);
 	t->host->log(t->ctx, SABA_LOG_NOTICE, "service control received (%s): stopping",
-		     saba_stop_name((int)t->kind));
+		     saba_stop_kind_name((int)t->kind));
 	t->request_stop(t->arg);
 	while (WaitForSingleObject(t->done_event, SABA_SCM_TICK_MS) == WAIT_TIMEOUT)
 		saba_scm_report(t, SERVICE_STOP_PENDING, 0);
@@ -298,7 +304,6 @@ static int saba_scm_create(const struct saba_host *host, saba_ctx *ctx, void **i
 	t->host = host;
 	t->ctx = ctx;
 	t->kind = -1;
-	t->require_event = 1;
 	InitializeCriticalSection(&t->lock);
 	t->status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
 	t->stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
@@ -308,20 +313,14 @@ static int saba_scm_create(const struct saba_host *host, saba_ctx *ctx, void **i
 		rc = SABA_ERROR;
 		goto out;
 	}
-	rc = saba_retire_on(host, ctx, saba_scm_allowed, 1u << SABA_STOP_SHUTDOWN, &t->retire_on);
-	if (rc == SABA_OK) {
-		rc = host->config_bool(ctx, "require_event_1074", &t->require_event);
-		if (rc == SABA_INVALID)
-			host->config_error(ctx, "require_event_1074", "must be true or false");
-		else
-			rc = SABA_OK;
-	}
+	rc = saba_retire_on(host, ctx, &t->retire_on);
+	if (rc == SABA_OK &&
+	    host->config_bool(ctx, "require_event_1074", &t->require_event) != SABA_OK)
+		rc = SABA_INVALID;
 	if (rc == SABA_OK)
-		rc = saba_plugconf_int_range(host, ctx, "event_max_age", 600, 10, 86400,
-					     &t->event_max_age);
+		rc = saba_plugconf_int(host, ctx, "event_max_age", &t->event_max_age);
 	if (rc == SABA_OK)
-		rc = saba_plugconf_int_range(host, ctx, "preshutdown_timeout", 60, 10, 3600,
-					     &t->preshutdown_s);
+		rc = saba_plugconf_int(host, ctx, "preshutdown_timeout", &t->preshutdown_s);
 	if (rc != SABA_OK)
 		goto out;
 	*instance = t;
@@ -357,7 +356,7 @@ static const struct saba_plugin saba_scm_plugin = {
 	.version = "1.0",
 	.description = "Windows service host; retires on a power-off shutdown, never on a "
 		       "service stop",
-	.config_keys = saba_scm_keys,
+	.settings = saba_scm_settings,
 	.create = saba_scm_create,
 	.destroy = saba_scm_destroy,
 	.shutdown = saba_scm_shutdown,

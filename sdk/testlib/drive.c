@@ -97,33 +97,59 @@ void saba_test_unload(void *handle)
 	free(mod);
 }
 
+/* Take plugin's settings for th (the defaults its config lookups get);
+ * a bad table is a misuse, as the agent refuses such a module. */
+static int saba_th_take_settings(struct saba_test_host *th, const struct saba_plugin *plugin)
+{
+	char err[512];
+
+	if (th->have_settings)
+		saba_settings_free(&th->settings);
+	th->have_settings = 1;
+	if (saba_settings_init(&th->settings, plugin, err, sizeof(err)) == 0)
+		return 0;
+	saba_th_misuse(th, "settings table refused:", err);
+	return -1;
+}
+
 int saba_test_check_keys(struct saba_test_host *th, const struct saba_plugin *plugin)
 {
 	config_setting_t *root;
-	int unknown = 0;
+	int problems = 0;
+	char msg[1024];
 
 	pthread_mutex_lock(&th->lock);
+	if (saba_th_take_settings(th, plugin) != 0) {
+		pthread_mutex_unlock(&th->lock);
+		return 1;
+	}
 	root = config_root_setting(&th->cfg);
 	for (int i = 0; i < config_setting_length(root); i++) {
-		const char *name = config_setting_name(config_setting_get_elem(root, (unsigned)i));
-		const struct saba_config_key *k = plugin->config_keys;
+		config_setting_t *v = config_setting_get_elem(root, (unsigned)i);
+		const char *name = config_setting_name(v);
+		const struct saba_setting *k;
 
 		/* "module" picks the plugin; every instance block may have it */
 		if (strcmp(name, "module") == 0)
 			continue;
-		while (k != NULL && k->name != NULL && strcmp(k->name, name) != 0)
-			k++;
-		if (k == NULL || k->name == NULL) {
-			char *text = NULL;
-
-			if (asprintf(&text, "unknown key for module %s", plugin->name) < 0)
-				abort();
-			saba_th_cfgerr(th, name, text);
-			unknown++;
-		}
+		k = saba_settings_find(&th->settings, name);
+		if (k == NULL)
+			snprintf(msg, sizeof(msg), "unknown key for module %s", plugin->name);
+		else if (saba_settings_check(k, v, msg, sizeof(msg)) == 0)
+			continue;
+		saba_th_cfgerr(th, name, saba_th_xstrdup(msg));
+		problems++;
 	}
+	for (const struct saba_setting *k = th->settings.v; k->name != NULL; k++)
+		if ((k->flags & SABA_SETTING_REQUIRED) &&
+		    config_setting_get_member(root, k->name) == NULL) {
+			snprintf(msg, sizeof(msg), "\"%s\" must be set (%s)", k->name,
+				 k->description != NULL ? k->description : "required");
+			saba_th_cfgerr(th, k->name, saba_th_xstrdup(msg));
+			problems++;
+		}
 	pthread_mutex_unlock(&th->lock);
-	return unknown;
+	return problems;
 }
 
 /* Mark which callback runs (flag is one of th->in_*). */

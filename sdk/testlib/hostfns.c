@@ -89,6 +89,9 @@ static config_setting_t *saba_th_setting(struct saba_test_host *th, const char *
 		saba_th_misuse(th, "config lookup outside create():", key);
 	if (key != NULL)
 		s = config_setting_get_member(config_root_setting(&th->cfg), key);
+	/* absent: the plugin's default, as an agent of ABI 1.3 on hands it */
+	if (s == NULL && key != NULL && th->have_settings && th->host.abi_minor >= 3)
+		s = saba_settings_default(&th->settings, key);
 	pthread_mutex_unlock(&th->lock);
 	return s;
 }

@@ -220,6 +220,8 @@ void saba_test_host_free(struct saba_test_host *th)
 	free(th->checks.v);
 	free(th->host_id);
 	free(th->instance_name);
+	if (th->have_settings)
+		saba_settings_free(&th->settings);
 	config_destroy(&th->cfg);
 	pthread_mutex_destroy(&th->lock);
 	free(th);

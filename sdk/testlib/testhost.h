@@ -16,6 +16,9 @@
 
 #include <saba/plugin-test.h>
 
+/* The agent's own settings rules (the one file shared with core/). */
+#include "../../core/settings.h"
+
 struct saba_th_value {
 	char *name;
 	double value;
@@ -95,6 +98,10 @@ struct saba_test_host {
 	SABA_TH_ARRAY(struct saba_check_report) checks; /* strings owned */
 	SABA_TH_ARRAY(struct saba_th_answer) answers;
 	size_t ndropped, nmisuse;
+
+	/* the settings of the plugin last created, for their defaults */
+	struct saba_settings settings;
+	int have_settings;
 };
 
 /* Test code: running out of memory aborts. */

@@ -28,9 +28,31 @@ tests_core_fixtures_crash_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 if HAVE_CUNIT
 CORE_UNIT_TESTS = tests/core/test_conf tests/core/test_queue tests/core/test_idfile \
 	tests/core/test_spec tests/core/test_poster tests/core/test_api tests/core/test_loader \
-	tests/core/test_retire tests/core/test_outbox tests/core/test_apischema
+	tests/core/test_retire tests/core/test_outbox tests/core/test_apischema \
+	tests/core/test_settings tests/core/test_atomic tests/core/test_conf_write
 check_PROGRAMS += $(CORE_UNIT_TESTS)
 TESTS += $(CORE_UNIT_TESTS)
+tests_core_test_atomic_SOURCES = tests/core/test_atomic.c tests/lib/unit.h
+tests_core_test_atomic_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_core_test_atomic_CFLAGS = $(UNIT_CFLAGS)
+tests_core_test_atomic_LDADD = $(UNIT_LDADD)
+tests_core_test_conf_write_SOURCES = tests/core/test_conf_write.c tests/lib/unit.h
+tests_core_test_conf_write_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_core_test_conf_write_CFLAGS = $(UNIT_CFLAGS)
+tests_core_test_conf_write_LDADD = $(UNIT_LDADD)
+# `import` (built with toml++ only)
+if HAVE_TOML
+check_PROGRAMS += tests/core/test_import tests/core/test_duration
+TESTS += tests/core/test_import tests/core/test_duration
+tests_core_test_import_SOURCES = tests/core/test_import.c tests/lib/unit.h
+tests_core_test_import_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_core_test_import_CFLAGS = $(UNIT_CFLAGS)
+tests_core_test_import_LDADD = $(UNIT_LDADD)
+tests_core_test_duration_SOURCES = tests/core/test_duration.c tests/lib/unit.h
+tests_core_test_duration_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_core_test_duration_CFLAGS = $(UNIT_CFLAGS)
+tests_core_test_duration_LDADD = $(UNIT_LDADD)
+endif
 tests_core_test_conf_SOURCES = tests/core/test_conf.c tests/lib/unit.h
 tests_core_test_conf_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_core_test_conf_CFLAGS = $(UNIT_CFLAGS)
@@ -59,6 +81,10 @@ tests_core_test_apischema_SOURCES = tests/core/test_apischema.c tests/lib/unit.h
 tests_core_test_apischema_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_core_test_apischema_CFLAGS = $(UNIT_CFLAGS)
 tests_core_test_apischema_LDADD = $(UNIT_LDADD)
+tests_core_test_settings_SOURCES = tests/core/test_settings.c tests/lib/unit.h
+tests_core_test_settings_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_core_test_settings_CFLAGS = $(UNIT_CFLAGS)
+tests_core_test_settings_LDADD = $(UNIT_LDADD)
 tests_core_test_loader_SOURCES = tests/core/test_loader.c tests/lib/unit.h
 tests_core_test_loader_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_core_test_loader_CFLAGS = $(UNIT_CFLAGS)
@@ -72,3 +98,6 @@ tests_core_test_outbox_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_core_test_outbox_CFLAGS = $(UNIT_CFLAGS)
 tests_core_test_outbox_LDADD = $(UNIT_LDADD)
 endif
+
+# built with toml++ only, shipped always
+EXTRA_DIST += tests/core/test_import.c tests/core/test_duration.c

@@ -126,7 +126,7 @@ static void test_full_config(void)
 	CU_ASSERT_STRING_EQUAL(c->on_start, "working");
 	CU_ASSERT_STRING_EQUAL(c->on_stop, "poweroff");
 	CU_ASSERT_EQUAL(c->retire_timeout, 7);
-	CU_ASSERT_EQUAL(c->retire_confirm, SABA_CONFIRM_ALWAYS);
+	CU_ASSERT_EQUAL(c->retire_confirm, SABA_POLICY_CONFIRM_ALWAYS);
 	CU_ASSERT_EQUAL(c->http_timeout, 5);
 	CU_ASSERT_STRING_EQUAL(c->http_proxy, "http://proxy:3128");
 	CU_ASSERT_STRING_EQUAL(c->http_ca_file, "/etc/ca.pem");
@@ -151,7 +151,7 @@ static void test_defaults(void)
 	CU_ASSERT_STRING_EQUAL(c->plugin_dir, SABA_PLUGINDIR);
 	CU_ASSERT_EQUAL(c->interval, 60);
 	CU_ASSERT_EQUAL(c->retire_timeout, 20);
-	CU_ASSERT_EQUAL(c->retire_confirm, SABA_CONFIRM_AUTO);
+	CU_ASSERT_EQUAL(c->retire_confirm, SABA_POLICY_CONFIRM_AUTO);
 	CU_ASSERT_EQUAL(c->http_timeout, 10);
 	CU_ASSERT_EQUAL(c->queue_max_age, 21600);
 	CU_ASSERT_EQUAL(c->shutdown_timeout, 10);
@@ -358,12 +358,42 @@ static void test_instances(void)
 	saba_conf_free(c);
 }
 
+static void test_role(void)
+{
+	CU_ASSERT_TRUE(saba_conf_role_valid("a:b"));
+	CU_ASSERT_TRUE(saba_conf_role_valid("My-Service:app_1"));
+	CU_ASSERT_TRUE(saba_conf_role_valid("svc: \t role"));
+	CU_ASSERT_TRUE(saba_conf_role_valid("0:9"));
+	CU_ASSERT_FALSE(saba_conf_role_valid("_a:b"));
+	CU_ASSERT_FALSE(saba_conf_role_valid("a:-b"));
+	CU_ASSERT_FALSE(saba_conf_role_valid("a :b"));
+	CU_ASSERT_FALSE(saba_conf_role_valid("a:b "));
+	CU_ASSERT_FALSE(saba_conf_role_valid("a:b:c"));
+	CU_ASSERT_FALSE(saba_conf_role_valid("ab"));
+	CU_ASSERT_FALSE(saba_conf_role_valid("a:"));
+	CU_ASSERT_FALSE(saba_conf_role_valid(":b"));
+	CU_ASSERT_FALSE(saba_conf_role_valid("a:b\n"));
+	CU_ASSERT_FALSE(saba_conf_role_valid("\xc3\xa9:b"));
+}
+
+static void test_libconfig_only(void)
+{
+	CU_ASSERT_TRUE(saba_conf_libconfig_only("a = 1;"));
+	CU_ASSERT_TRUE(saba_conf_libconfig_only("a : 1"));
+	CU_ASSERT_TRUE(saba_conf_libconfig_only("a = ( 1 )"));
+	CU_ASSERT_FALSE(saba_conf_libconfig_only("a = \"x;y:(\" # c;\n// d;\n/* e; */ b = 1"));
+	CU_ASSERT_FALSE(saba_conf_libconfig_only("apikey = \"k\"\n[plugin.metrics.x]\n"));
+	CU_ASSERT_FALSE(saba_conf_libconfig_only("a = \"unterminated;"));
+	CU_ASSERT_FALSE(saba_conf_libconfig_only("/* unterminated ;"));
+}
+
 static const struct unit_test tests[] = {
-	UNIT_TEST(test_full_config),  UNIT_TEST(test_defaults),
-	UNIT_TEST(test_problems),     UNIT_TEST(test_problems_all_counted),
-	UNIT_TEST(test_missing_file), UNIT_TEST(test_apikey_file),
-	UNIT_TEST(test_apikey_env),   UNIT_TEST(test_overrides),
-	UNIT_TEST(test_instances),
+	UNIT_TEST(test_full_config),	UNIT_TEST(test_defaults),
+	UNIT_TEST(test_problems),	UNIT_TEST(test_problems_all_counted),
+	UNIT_TEST(test_missing_file),	UNIT_TEST(test_apikey_file),
+	UNIT_TEST(test_apikey_env),	UNIT_TEST(test_overrides),
+	UNIT_TEST(test_instances),	UNIT_TEST(test_role),
+	UNIT_TEST(test_libconfig_only),
 };
 
 int main(void)

@@ -1,17 +1,20 @@
 /*
  * The retire routine's state machine, driven through an injected sender:
- * policy (kinds that never retire, cloud confirmation), once-only, the
- * retire.timeout deadline, and what happens to the id file.
+ * policy (kinds that never retire, cloud confirmation, the package
+ * removal marker), once-only, the retire.timeout deadline, and what
+ * happens to the id file.
  *
  * Environment: SABA_TEST_PLUGIN_DIR (the `trigger` test plugin).
  */
 #define _GNU_SOURCE
 
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +33,7 @@
 static char tmpdir[] = "/tmp/saba-test-retire.XXXXXX";
 static char root[sizeof(tmpdir) + 32];
 static char conf_path[sizeof(tmpdir) + 32];
+static char marker[sizeof(tmpdir) + 32];
 static char plugdir[PATH_MAX];
 
 /* ------------------------------------------------------------------ */
@@ -42,6 +46,7 @@ struct sender {
 	int nscript;
 	int then; /* ...and of every later call */
 	long sleep_ms;
+	int dry_run; /* answer as the transport does under --dry-run */
 };
 
 static const long http_of[] = {
@@ -66,7 +71,8 @@ static int fake_send(void *arg, struct saba_runtime *rt, const char *host_id, in
 		nanosleep(&ts, NULL);
 	}
 	r->status = i < s->nscript ? s->script[i] : s->then;
-	r->http_status = http_of[r->status];
+	r->http_status = s->dry_run ? 0 : http_of[r->status];
+	r->dry_run = s->dry_run;
 	r->retry_after = -1;
 	r->json = NULL;
 	snprintf(r->message, sizeof(r->message), "POST /api/v0/hosts/%s/retire: fake %ld", host_id,
@@ -121,6 +127,7 @@ static int fx_setup(struct fx *f, const char *retire_group, const char *plugins,
 	}
 	f->rt.retire = saba_retire_new();
 	saba_retire_set_sender(f->rt.retire, fake_send, &f->snd);
+	saba_retire_set_removal_marker(f->rt.retire, marker);
 	f->rt.queue = saba_queue_new(4);
 	if (registered) {
 		saba_runtime_set_host_id(&f->rt, HOST_ID);
@@ -201,6 +208,21 @@ static void test_manual_done_once(void)
 	CU_ASSERT_EQUAL(retire(&f, SABA_STOP_MANUAL), SABA_RETIRE_DONE);
 	CU_ASSERT_EQUAL(retire(&f, SABA_STOP_POWEROFF), SABA_RETIRE_DONE);
 	CU_ASSERT_EQUAL(calls(&f.snd), 1);
+	fx_teardown(&f);
+}
+
+/* --dry-run: the transport says nothing was sent; the routine says so too
+ * and keeps the id file. */
+static void test_dry_run_keeps_the_host(void)
+{
+	struct fx f;
+
+	SETUP(&f, "timeout = 3;", NULL, 1);
+	f.snd.dry_run = 1;
+	CU_ASSERT_EQUAL(retire(&f, SABA_STOP_MANUAL), SABA_RETIRE_DRY_RUN);
+	CU_ASSERT_EQUAL(calls(&f.snd), 1);
+	CU_ASSERT(id_kept());
+	CU_ASSERT(!retired_flag(&f));
 	fx_teardown(&f);
 }
 
@@ -422,6 +444,77 @@ static void test_confirm_never(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* the package removal marker                                          */
+
+/* Create the marker, modified `ago` seconds before now (< 0: in the future). */
+static int make_marker(long ago)
+{
+	struct timespec times[2];
+	FILE *fp = fopen(marker, "w");
+
+	if (fp == NULL)
+		return -1;
+	fclose(fp);
+	clock_gettime(CLOCK_REALTIME, &times[0]);
+	times[0].tv_sec -= ago;
+	times[1] = times[0];
+	return utimensat(AT_FDCWD, marker, times, 0);
+}
+
+static void test_removal_marker_declines_os_kinds(void)
+{
+	static const int os_kinds[] = {SABA_STOP_STOP, SABA_STOP_POWEROFF, SABA_STOP_HALT,
+				       SABA_STOP_REBOOT, SABA_STOP_SHUTDOWN};
+	struct fx f;
+
+	SETUP(&f, "timeout = 3; confirm = \"never\";", NULL, 1);
+	CU_ASSERT_EQUAL_FATAL(make_marker(2), 0);
+	for (size_t i = 0; i < sizeof(os_kinds) / sizeof(os_kinds[0]); i++)
+		CU_ASSERT_EQUAL(retire(&f, os_kinds[i]), SABA_RETIRE_DECLINED);
+	CU_ASSERT_EQUAL(calls(&f.snd), 0);
+	CU_ASSERT(id_kept());
+	/* a clock stepped back makes a marker from the future: still held */
+	CU_ASSERT_EQUAL_FATAL(make_marker(-60), 0);
+	CU_ASSERT_EQUAL(retire(&f, SABA_STOP_STOP), SABA_RETIRE_DECLINED);
+	CU_ASSERT_EQUAL(calls(&f.snd), 0);
+	/* declined is not final: once the removal is over, a stop retires */
+	unlink(marker);
+	CU_ASSERT_EQUAL(retire(&f, SABA_STOP_STOP), SABA_RETIRE_DONE);
+	CU_ASSERT_EQUAL(calls(&f.snd), 1);
+	CU_ASSERT(!id_kept());
+	fx_teardown(&f);
+}
+
+static void test_removal_marker_spares_cloud_and_operator(void)
+{
+	struct fx f;
+
+	SETUP(&f, "timeout = 3;", NULL, 1);
+	CU_ASSERT_EQUAL_FATAL(make_marker(0), 0);
+	CU_ASSERT_EQUAL(retire(&f, SABA_STOP_MANUAL), SABA_RETIRE_DONE);
+	CU_ASSERT_EQUAL(calls(&f.snd), 1);
+	fx_teardown(&f);
+
+	SETUP(&f, "timeout = 3;", NULL, 1);
+	CU_ASSERT_EQUAL(retire(&f, SABA_STOP_TERMINATE), SABA_RETIRE_DONE);
+	CU_ASSERT_EQUAL(calls(&f.snd), 1);
+	fx_teardown(&f);
+	unlink(marker);
+}
+
+static void test_removal_marker_leftover_expires(void)
+{
+	struct fx f;
+
+	SETUP(&f, "timeout = 3; confirm = \"never\";", NULL, 1);
+	CU_ASSERT_EQUAL_FATAL(make_marker(301), 0);
+	CU_ASSERT_EQUAL(retire(&f, SABA_STOP_POWEROFF), SABA_RETIRE_DONE);
+	CU_ASSERT_EQUAL(calls(&f.snd), 1);
+	fx_teardown(&f);
+	unlink(marker);
+}
+
+/* ------------------------------------------------------------------ */
 
 static int suite_init(void)
 {
@@ -429,6 +522,7 @@ static int suite_init(void)
 		return -1;
 	unit_path(root, sizeof(root), tmpdir, "root");
 	unit_path(conf_path, sizeof(conf_path), tmpdir, "saba.conf");
+	unit_path(marker, sizeof(marker), tmpdir, "removing");
 	unit_test_plugin_dir(plugdir, sizeof(plugdir));
 	return 0;
 }
@@ -436,12 +530,14 @@ static int suite_init(void)
 static int suite_cleanup(void)
 {
 	unlink(conf_path);
+	unlink(marker);
 	rmdir(root);
 	return rmdir(tmpdir);
 }
 
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_manual_done_once),
+	UNIT_TEST(test_dry_run_keeps_the_host),
 	UNIT_TEST(test_never_retiring_kinds),
 	UNIT_TEST(test_not_found_is_done),
 	UNIT_TEST(test_refused_is_final_failure),
@@ -454,6 +550,9 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_auto_without_cloud_retires),
 	UNIT_TEST(test_confirm_always),
 	UNIT_TEST(test_confirm_never),
+	UNIT_TEST(test_removal_marker_declines_os_kinds),
+	UNIT_TEST(test_removal_marker_spares_cloud_and_operator),
+	UNIT_TEST(test_removal_marker_leftover_expires),
 };
 
 int main(void)

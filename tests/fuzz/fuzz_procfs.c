@@ -31,7 +31,8 @@ static int fuzz_procfs_create(const struct saba_host *host, saba_ctx *ctx, void 
 	char *path = NULL;
 	int rc = saba_procfs_path(host, ctx, "loadavg", &path);
 
-	if (fuzz_want == NULL ? rc != SABA_INVALID : rc != SABA_OK || strcmp(path, fuzz_want) != 0)
+	/* an empty root never gets here: the settings refuse it first */
+	if (fuzz_want == NULL || rc != SABA_OK || strcmp(path, fuzz_want) != 0)
 		fuzz_fail("saba_procfs_path() returned %d, \"%s\"; want \"%s\"", rc,
 			  path ? path : "", fuzz_want ? fuzz_want : "(refused)");
 	free(path);
@@ -44,11 +45,11 @@ static int fuzz_procfs_create(const struct saba_host *host, saba_ctx *ctx, void 
  * empty one is refused. */
 static void fuzz_procfs_path(const struct fuzz_part *root)
 {
-	static const struct saba_config_key keys[] = {SABA_PROCFS_CONFIG_KEY, {NULL, 0, NULL}};
+	static const struct saba_setting settings[] = {SABA_PROCFS_SETTING, {.name = NULL}};
 	const struct saba_plugin shim = {
 		SABA_PLUGIN_HEADER,
 		.name = "procfs",
-		.config_keys = keys,
+		.settings = settings,
 		.create = fuzz_procfs_create,
 	};
 	char *text = malloc(root->len * 4 + 1), *t = text, *want = malloc(root->len + 16);
@@ -70,7 +71,8 @@ static void fuzz_procfs_path(const struct fuzz_part *root)
 	memcpy(want + n, "/loadavg", sizeof("/loadavg"));
 	fuzz_want = n > 0 ? want : NULL;
 	fh = fuzz_host("procfs = \"%s\";", text);
-	saba_test_create(fh, &shim, &inst);
+	if (saba_test_create(fh, &shim, &inst) != (fuzz_want != NULL ? SABA_OK : SABA_INVALID))
+		fuzz_fail("procfs \"%s\": accepted or refused wrongly", text);
 	saba_test_host_free(fh);
 	free(text);
 	free(want);

@@ -1,7 +1,8 @@
 # Fuzzing: tests/fuzz/fuzz_<name>.c are libFuzzer targets, one per parser
 # of outside data (see tests/fuzz/fuzz.h), with seed corpora in
 # tests/fuzz/corpus/<name>/ and every input that once crashed in
-# tests/fuzz/regress/<name>/.
+# tests/fuzz/regress/<name>/.  The ec2 plugin's targets (ec2_*) are
+# registered by plugins/ec2/local.mk, under its one BUILD_PLUGIN_EC2.
 #
 # make check   runs each corpus and regression file once through its
 #              target built with the normal compiler as a plain program
@@ -13,9 +14,15 @@
 #              Builds, logs, grown corpora and crashes: tests/fuzz/clang/.
 
 FUZZ_NAMES = conf loadavg memory cpu disk interface filesystem procfs exec check api utmp \
-	$(FUZZ_EC2_NAMES)
-if BUILD_PLUGIN_EC2
-FUZZ_EC2_NAMES = ec2_xml ec2_hostlist ec2_imds
+	$(FUZZ_EC2_NAMES) $(FUZZ_IMPORT_NAMES) $(FUZZ_GCE_NAMES) $(FUZZ_AZURE_NAMES)
+if BUILD_PLUGIN_GCE
+FUZZ_GCE_NAMES = gce
+endif
+if BUILD_PLUGIN_AZURE
+FUZZ_AZURE_NAMES = azure
+endif
+if HAVE_TOML
+FUZZ_IMPORT_NAMES = import
 endif
 
 # ------------------------------------------------------------------
@@ -110,30 +117,38 @@ tests_fuzz_replay_utmp_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_utmp_LDADD = $(FUZZ_PLUGIN_LDADD)
 tests_fuzz_replay_utmp_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 
-# The ec2 plugin's readers (they need expat, as the plugin does).
-if BUILD_PLUGIN_EC2
-FUZZ_EC2_REPLAYS = tests/fuzz/replay_ec2_xml tests/fuzz/replay_ec2_hostlist \
-	tests/fuzz/replay_ec2_imds
-check_PROGRAMS += $(FUZZ_EC2_REPLAYS)
-TESTS += $(FUZZ_EC2_REPLAYS)
-FUZZ_EC2_CFLAGS = $(FUZZ_REPLAY_CFLAGS) $(EXPAT_CFLAGS)
-FUZZ_EC2_LDADD = plugins/ec2/libsabaec2.la $(SABA_TEST_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) \
-	$(EXPAT_LIBS) $(LIBCONFIG_LIBS)
-tests_fuzz_replay_ec2_xml_SOURCES = tests/fuzz/fuzz_ec2_xml.c $(FUZZ_REPLAY_SOURCES)
-tests_fuzz_replay_ec2_xml_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_xml"'
-tests_fuzz_replay_ec2_xml_CFLAGS = $(FUZZ_EC2_CFLAGS)
-tests_fuzz_replay_ec2_xml_LDADD = $(FUZZ_EC2_LDADD)
-tests_fuzz_replay_ec2_xml_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-tests_fuzz_replay_ec2_hostlist_SOURCES = tests/fuzz/fuzz_ec2_hostlist.c $(FUZZ_REPLAY_SOURCES)
-tests_fuzz_replay_ec2_hostlist_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_hostlist"'
-tests_fuzz_replay_ec2_hostlist_CFLAGS = $(FUZZ_EC2_CFLAGS)
-tests_fuzz_replay_ec2_hostlist_LDADD = $(FUZZ_EC2_LDADD)
-tests_fuzz_replay_ec2_hostlist_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-tests_fuzz_replay_ec2_imds_SOURCES = tests/fuzz/fuzz_ec2_imds.c $(FUZZ_REPLAY_SOURCES)
-tests_fuzz_replay_ec2_imds_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"ec2_imds"'
-tests_fuzz_replay_ec2_imds_CFLAGS = $(FUZZ_EC2_CFLAGS)
-tests_fuzz_replay_ec2_imds_LDADD = $(FUZZ_EC2_LDADD)
-tests_fuzz_replay_ec2_imds_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+# `saba-agent import` (toml++ through its module, SABA_TOML_MODULE).
+if HAVE_TOML
+check_PROGRAMS += tests/fuzz/replay_import
+TESTS += tests/fuzz/replay_import
+tests_fuzz_replay_import_SOURCES = tests/fuzz/fuzz_import.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_import_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"import"'
+tests_fuzz_replay_import_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_import_LDADD = $(FUZZ_CORE_LDADD)
+tests_fuzz_replay_import_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+endif
+
+# The gce and azure plugins' readers (tests/fuzz/fuzz_cloud.c: what they share).
+FUZZ_CLOUD_SOURCES = tests/fuzz/fuzz_cloud.c tests/fuzz/fuzz_cloud.h $(FUZZ_REPLAY_SOURCES)
+FUZZ_CLOUD_LDADD = plugins/lib/libsabacloud.la $(SABA_TEST_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) \
+	$(LIBCONFIG_LIBS)
+if BUILD_PLUGIN_GCE
+check_PROGRAMS += tests/fuzz/replay_gce
+TESTS += tests/fuzz/replay_gce
+tests_fuzz_replay_gce_SOURCES = tests/fuzz/fuzz_gce.c $(FUZZ_CLOUD_SOURCES)
+tests_fuzz_replay_gce_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"gce"'
+tests_fuzz_replay_gce_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_gce_LDADD = plugins/gce/libsabagceclassify.la $(FUZZ_CLOUD_LDADD)
+tests_fuzz_replay_gce_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+endif
+if BUILD_PLUGIN_AZURE
+check_PROGRAMS += tests/fuzz/replay_azure
+TESTS += tests/fuzz/replay_azure
+tests_fuzz_replay_azure_SOURCES = tests/fuzz/fuzz_azure.c $(FUZZ_CLOUD_SOURCES)
+tests_fuzz_replay_azure_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"azure"'
+tests_fuzz_replay_azure_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_azure_LDADD = plugins/azure/libsabaazureclassify.la $(FUZZ_CLOUD_LDADD)
+tests_fuzz_replay_azure_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 endif
 endif
 
@@ -145,7 +160,8 @@ AM_LOG_FLAGS = --suppressions=$(abs_top_srcdir)/tests/fuzz/valgrind.supp
 endif
 
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/corpus tests/fuzz/regress tests/fuzz/valgrind.supp \
-	tests/fuzz/conf.dict tests/fuzz/api.dict tests/fuzz/exec.dict
+	tests/fuzz/conf.dict tests/fuzz/api.dict tests/fuzz/exec.dict tests/fuzz/import.dict \
+	tests/fuzz/fuzz_import.c
 
 # ------------------------------------------------------------------
 # make fuzz: clang + libFuzzer.  The core, the plugin helpers and the
@@ -153,6 +169,8 @@ EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/corpus tests/fuzz/regress tests/fuzz/
 # harness (which includes its plugin's source) linked with them.
 
 FUZZ_CC = clang
+# C++ for toml++ (core/import_toml.cc); every target links with it then.
+FUZZ_CXX = clang++
 FUZZ_TIME = 60
 FUZZ_FLAGS =
 FUZZ_TARGETS = $(FUZZ_NAMES)
@@ -161,38 +179,63 @@ FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SANITIZE) $(WARN_CFLAGS) $(DEFS) \
 	$(DEFAULT_INCLUDES) $(FUZZ_CPPFLAGS) $(FUZZ_PKG_CFLAGS) $(EXPAT_CFLAGS)
 FUZZ_LIBS = $(CURL_LIBS) $(JANSSON_LIBS) $(LIBCONFIG_LIBS) $(EXPAT_LIBS) -lpthread
+if HAVE_TOML
+# toml++ linked in (import.c's SABA_TOML_LINKED), not loaded: the fuzzer
+# sees its edges and the sanitizers its memory.
+FUZZ_CFLAGS += -DSABA_TOML_LINKED
+FUZZ_TOML_OBJ = $(FUZZ_OUT)/obj/core_import_toml.o
+FUZZ_LD = $(FUZZ_CXX)
+else
+FUZZ_LD = $(FUZZ_CC)
+endif
 
 FUZZ_CORE_SRC = $(core_libsabacore_la_SOURCES)
 FUZZ_PLUG_SRC = $(plugins_lib_libsabaprocfs_la_SOURCES) $(plugins_lib_libsabametric_la_SOURCES) \
 	$(plugins_lib_libsabacommand_la_SOURCES) $(plugins_lib_libsabapattern_la_SOURCES) \
-	$(plugins_lib_libsabatrigger_la_SOURCES) \
+	$(plugins_lib_libsabatrigger_la_SOURCES) $(plugins_lib_libsabaclock_la_SOURCES) \
 	plugins/sysv/classify.c plugins/sysv/classify.h
 FUZZ_HARNESS_SRC = tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_loadavg.c \
 	tests/fuzz/fuzz_memory.c tests/fuzz/fuzz_cpu.c tests/fuzz/fuzz_disk.c \
 	tests/fuzz/fuzz_interface.c tests/fuzz/fuzz_filesystem.c tests/fuzz/fuzz_procfs.c \
 	tests/fuzz/fuzz_exec.c tests/fuzz/fuzz_check.c tests/fuzz/fuzz_api.c \
 	tests/fuzz/fuzz_utmp.c tests/fuzz/fuzz_ec2_xml.c tests/fuzz/fuzz_ec2_hostlist.c \
-	tests/fuzz/fuzz_ec2_imds.c plugins/loadavg/loadavg.c plugins/memory/memory.c \
+	tests/fuzz/fuzz_ec2_imds.c tests/fuzz/fuzz_import.c tests/fuzz/fuzz_gce.c \
+	tests/fuzz/fuzz_azure.c plugins/loadavg/loadavg.c plugins/memory/memory.c \
 	plugins/cpu/cpu.c plugins/disk/disk.c plugins/interface/interface.c \
 	plugins/filesystem/filesystem.c plugins/exec/exec.c plugins/check/check.c \
 	plugins/sysv/sysv.c
-FUZZ_EC2_SRC = $(plugins_ec2_libsabaec2_la_SOURCES)
+FUZZ_EC2_SRC = $(plugins_ec2_libsabaec2_la_SOURCES) $(plugins_lib_libsabaclock_la_SOURCES)
+# The cloud plugins' readers and what they share (their fuzz targets'
+# shared checks included).
+FUZZ_CLOUD_SRC = plugins/gce/classify.c plugins/gce/classify.h plugins/azure/classify.c \
+	plugins/azure/classify.h $(plugins_lib_libsabacloud_la_SOURCES) \
+	$(plugins_lib_libsabaplugconf_la_SOURCES) tests/fuzz/fuzz_cloud.c tests/fuzz/fuzz_cloud.h
 FUZZ_TEST_SRC = tests/fuzz/fuzz.c tests/fuzz/fuzz.h $(sdk_libsaba_plugin_test_la_SOURCES)
 FUZZ_ARCHIVES = $(FUZZ_OUT)/libtest.a $(FUZZ_OUT)/libplug.a $(FUZZ_OUT)/libcore.a \
-	$(FUZZ_EC2_ARCHIVE)
-FUZZ_CORE_TARGETS = conf api
-if BUILD_PLUGIN_EC2
-FUZZ_EC2_ARCHIVE = $(FUZZ_OUT)/libec2.a
-FUZZ_EC2_BINS = $(FUZZ_OUT)/fuzz_ec2_xml $(FUZZ_OUT)/fuzz_ec2_hostlist $(FUZZ_OUT)/fuzz_ec2_imds
-FUZZ_EC2_RUNS = fuzz-run-ec2_xml fuzz-run-ec2_hostlist fuzz-run-ec2_imds
+	$(FUZZ_EC2_ARCHIVE) $(FUZZ_CLOUD_ARCHIVE)
+FUZZ_CORE_TARGETS = conf api import
+if HAVE_TOML
+FUZZ_IMPORT_BINS = $(FUZZ_OUT)/fuzz_import
+FUZZ_IMPORT_RUNS = fuzz-run-import
+endif
+FUZZ_CLOUD_ARCHIVE = $(FUZZ_OUT)/libcloud.a
+if BUILD_PLUGIN_GCE
+FUZZ_GCE_BINS = $(FUZZ_OUT)/fuzz_gce
+FUZZ_GCE_RUNS = fuzz-run-gce
+endif
+if BUILD_PLUGIN_AZURE
+FUZZ_AZURE_BINS = $(FUZZ_OUT)/fuzz_azure
+FUZZ_AZURE_RUNS = fuzz-run-azure
 endif
 FUZZ_BINS = $(FUZZ_OUT)/fuzz_conf $(FUZZ_OUT)/fuzz_loadavg $(FUZZ_OUT)/fuzz_memory \
 	$(FUZZ_OUT)/fuzz_cpu $(FUZZ_OUT)/fuzz_disk $(FUZZ_OUT)/fuzz_interface \
 	$(FUZZ_OUT)/fuzz_filesystem $(FUZZ_OUT)/fuzz_procfs $(FUZZ_OUT)/fuzz_exec \
-	$(FUZZ_OUT)/fuzz_check $(FUZZ_OUT)/fuzz_api $(FUZZ_OUT)/fuzz_utmp $(FUZZ_EC2_BINS)
+	$(FUZZ_OUT)/fuzz_check $(FUZZ_OUT)/fuzz_api $(FUZZ_OUT)/fuzz_utmp $(FUZZ_EC2_BINS) \
+	$(FUZZ_IMPORT_BINS) $(FUZZ_GCE_BINS) $(FUZZ_AZURE_BINS)
 FUZZ_RUNS = fuzz-run-conf fuzz-run-loadavg fuzz-run-memory fuzz-run-cpu fuzz-run-disk \
 	fuzz-run-interface fuzz-run-filesystem fuzz-run-procfs fuzz-run-exec fuzz-run-check \
-	fuzz-run-api fuzz-run-utmp $(FUZZ_EC2_RUNS)
+	fuzz-run-api fuzz-run-utmp $(FUZZ_EC2_RUNS) $(FUZZ_IMPORT_RUNS) $(FUZZ_GCE_RUNS) \
+	$(FUZZ_AZURE_RUNS)
 
 # The .c files of $$srcs into the archive $@, with $$cov: the coverage
 # instrumentation for libFuzzer, or none for the harness helpers, whose
@@ -216,22 +259,31 @@ $(FUZZ_OUT)/cc-ok:
 			"(Debian: apt-get install clang libclang-rt-14-dev), or FUZZ_CC=..." >&2; \
 		exit 1; fi
 
-$(FUZZ_OUT)/libcore.a: $(FUZZ_OUT)/cc-ok $(FUZZ_CORE_SRC)
-	$(AM_V_GEN)srcs='$(FUZZ_CORE_SRC)'; cov=-fsanitize=fuzzer-no-link; $(fuzz_archive)
+$(FUZZ_OUT)/libcore.a: $(FUZZ_OUT)/cc-ok $(FUZZ_CORE_SRC) $(FUZZ_TOML_OBJ)
+	$(AM_V_GEN)srcs='$(FUZZ_CORE_SRC)'; cov=-fsanitize=fuzzer-no-link; $(fuzz_archive); \
+	if test -n '$(FUZZ_TOML_OBJ)'; then $(AR) rs $@ $(FUZZ_TOML_OBJ); fi
+$(FUZZ_OUT)/obj/core_import_toml.o: $(FUZZ_OUT)/cc-ok core/import_toml.cc core/import_toml.h
+	$(AM_V_CXX)$(FUZZ_CXX) -std=c++17 -g -O1 -fno-omit-frame-pointer $(FUZZ_SANITIZE) \
+		-fsanitize=fuzzer-no-link $(DEFS) $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) \
+		$(TOML_CPPFLAGS) -c -o $@ $(srcdir)/core/import_toml.cc
 $(FUZZ_OUT)/libplug.a: $(FUZZ_OUT)/cc-ok $(FUZZ_PLUG_SRC)
 	$(AM_V_GEN)srcs='$(FUZZ_PLUG_SRC)'; cov=-fsanitize=fuzzer-no-link; $(fuzz_archive)
 $(FUZZ_OUT)/libec2.a: $(FUZZ_OUT)/cc-ok $(FUZZ_EC2_SRC)
 	$(AM_V_GEN)srcs='$(FUZZ_EC2_SRC)'; cov=-fsanitize=fuzzer-no-link; $(fuzz_archive)
+$(FUZZ_OUT)/libcloud.a: $(FUZZ_OUT)/cc-ok $(FUZZ_CLOUD_SRC)
+	$(AM_V_GEN)srcs='$(FUZZ_CLOUD_SRC)'; cov=-fsanitize=fuzzer-no-link; $(fuzz_archive)
 $(FUZZ_OUT)/libtest.a: $(FUZZ_OUT)/cc-ok $(FUZZ_TEST_SRC)
 	$(AM_V_GEN)srcs='$(FUZZ_TEST_SRC)'; cov=; $(fuzz_archive)
 
-# A core target links libcore, an ec2 one libec2, the others libplug (see
+# A core target links libcore, an ec2 one libec2, gce and azure libcloud,
+# the others libplug (see
 # FUZZ_CORE_LDADD).
 $(FUZZ_BINS): $(FUZZ_ARCHIVES) $(FUZZ_HARNESS_SRC)
 	$(AM_V_CCLD)n=`basename $@ | sed 's/^fuzz_//'`; lib=libplug.a; \
 	for c in $(FUZZ_CORE_TARGETS); do test $$n = $$c && lib=libcore.a; done; \
-	case $$n in ec2_*) lib=libec2.a;; esac; \
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $(srcdir)/tests/fuzz/fuzz_$$n.c \
+	case $$n in ec2_*) lib=libec2.a;; gce|azure) lib=libcloud.a;; esac; \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@.o $(srcdir)/tests/fuzz/fuzz_$$n.c && \
+	$(FUZZ_LD) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $@.o \
 		$(FUZZ_OUT)/libtest.a $(FUZZ_OUT)/$$lib $(FUZZ_LIBS)
 
 $(FUZZ_RUNS):

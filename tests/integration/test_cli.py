@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Command-line contract: --help/--version, version, configtest, plugins,
+"""Command-line contract: --help/--version, version, configtest, has-apikey, plugins,
 once and run --dry-run.  None of these may contact the API (except that the
 fake API is listening to catch any request)."""
 
@@ -26,7 +26,7 @@ class HelpAndVersion(AgentTestCase):
         p = self.run_agent(["--help"], config=False)
         self.assertEqual(p.returncode, 0, p.stderr)
         out = p.stdout + p.stderr
-        for word in ("run", "once", "retire", "configtest", "plugins", "version",
+        for word in ("run", "once", "retire", "configtest", "has-apikey", "plugins", "version",
                      "--config", "--root", "--plugin-dir", "--verbose", "--quiet",
                      "--dry-run", "--force"):
             self.assertIn(word, out)
@@ -63,6 +63,62 @@ class HelpAndVersion(AgentTestCase):
         p = self.run_agent(["-c", missing, "configtest"], config=False)
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn(missing, p.stderr)
+
+
+class HasApikey(AgentTestCase):
+    """has-apikey: the unit's ExecCondition= and the init script's start
+    ask it, so only "surely no key" may answer 1."""
+
+    def setUp(self):
+        super().setUp()
+        self.api = self.start_api()
+
+    def tearDown(self):
+        self.assertEqual(self.api.requests(), [])
+
+    def has_apikey(self, env=None, **settings):
+        self.write_config(**settings)
+        return self.run_agent(["has-apikey"], env=env)
+
+    def test_key_in_config(self):
+        p = self.has_apikey()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr, "")
+
+    def test_key_in_apikey_file(self):
+        path = os.path.join(self.tmp, "apikey")
+        with open(path, "w") as f:
+            f.write(API_KEY + "\n")
+        p = self.has_apikey(apikey=None, apikey_file=path)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_key_in_environment(self):
+        p = self.has_apikey(apikey=None, env={"SABA_AGENT_APIKEY": API_KEY})
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_no_key_says_so(self):
+        p = self.has_apikey(apikey=None)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("%s: no API key" % self.config_path, p.stderr)
+        self.assertIn("SABA_AGENT_APIKEY", p.stderr)
+
+    def test_empty_key_is_no_key(self):
+        p = self.has_apikey(apikey="", env={"SABA_AGENT_APIKEY": ""})
+        self.assertEqual(p.returncode, 1, p.stderr)
+
+    def test_broken_config_lets_the_start_fail(self):
+        # A start must report the problem, not be skipped as "no key".
+        self.write_config_text('interval = 1;\nfrobnicate = true;\n')
+        p = self.run_agent(["has-apikey"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("frobnicate", p.stderr)
+        p = self.run_agent(["run"])
+        self.assertEqual(p.returncode, 2, p.stderr)
+
+    def test_unreadable_apikey_file_lets_the_start_fail(self):
+        p = self.has_apikey(apikey=None, apikey_file=os.path.join(self.tmp, "nope"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("nope", p.stderr)
 
 
 class ConfigTest(AgentTestCase):
@@ -135,6 +191,34 @@ class ConfigTest(AgentTestCase):
         text = self.base_text() + "interval = 1;\nplugins = {\n  loadavg = { nonsense = true; };\n};\n"
         path, p = self.configtest(text)
         self.assertProblem(p, path, lineno(text, "nonsense"), "nonsense")
+
+    def test_setting_out_of_range_is_one_line(self):
+        # the plugin's declared settings: one FILE:LINE line naming the
+        # key, the value and what is allowed, before the plugin runs
+        self.plugin_dir("loadavg", "memory", "good", "ec2", "check")
+        text = (self.base_text() + "interval = 1;\nplugins = {\n"
+                "  ec2 = { imds_timeout = 0; cloud_platform = \"gce\"; };\n"
+                "  c = { module = \"check\"; command = \"true\"; max_check_attempts = 11; };\n"
+                "  loadavg = { procfs = \"\"; };\n};\n")
+        path, p = self.configtest(text)
+        for key, msg in (("imds_timeout", "imds_timeout = 0 is out of range (allowed: 1 to 60)"),
+                         ("cloud_platform", 'cloud_platform = "gce" is not allowed (allowed: '
+                                            '"auto", "ec2", "none")'),
+                         ("max_check_attempts",
+                          "max_check_attempts = 11 is out of range (allowed: 1 to 10)"),
+                         ("procfs", 'procfs = "" is not allowed (must not be empty)')):
+            lines = [l for l in p.stderr.splitlines() if key in l]
+            self.assertEqual(len(lines), 1, p.stderr)
+            self.assertIn("%s:%d:" % (path, lineno(text, key)), lines[0])
+            self.assertIn(msg, lines[0])
+        self.assertProblem(p, path, lineno(text, "imds_timeout"))
+
+    def test_required_setting(self):
+        self.plugin_dir("loadavg", "memory", "good", "exec")
+        text = (self.base_text() + "interval = 1;\nplugins = {\n"
+                "  e = { module = \"exec\"; timeout = 5; };\n};\n")
+        path, p = self.configtest(text)
+        self.assertProblem(p, path, lineno(text, "module = \"exec\""), '"command" must be set')
 
     def test_missing_apikey_file(self):
         text = (self.base_text() + "interval = 1;\napikey_file = \"%s/nope\";\n"
@@ -278,6 +362,26 @@ class PluginsCommand(AgentTestCase):
         self.assertNotEqual(state("loadavg"), state("memory"), out)
         self.assertEqual(api.requests(), [])
 
+
+    def test_plugin_in_full_with_its_settings(self):
+        self.start_api()
+        self.plugin_dir("ec2", "good")
+        self.write_config(plugins={})
+        p = self.run_agent(["plugins", "ec2", "good"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = p.stdout
+        self.assertRegex(out, r"(?m)^ec2 \S+ \(plugin ABI \d+\.\d+\): ")
+        # each setting: what it allows and its default, then its description
+        self.assertRegex(out, r"(?m)^  imds_timeout +an integer, 1 to 60; default 2$")
+        self.assertRegex(out, r"(?m)^ +seconds per IMDS request$")
+        self.assertRegex(out, r'(?m)^  cloud_platform +a string, one of "auto", "ec2", "none"; '
+                              r'default "auto"$')
+        self.assertRegex(out, r"(?m)^  sweep +true or false; default false$")
+        # a plugin with config_keys only (ABI before 1.3): types, no defaults
+        self.assertRegex(out, r"(?m)^good ")
+        p = self.run_agent(["plugins", "nosuch"])
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("nosuch", p.stderr)
 
     def test_lists_unusable_plugins_with_the_reason(self):
         self.start_api()

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fault injection (issue 9): the real binary against an API that is down
+"""Fault injection: the real binary against an API that is down
 longer than the queue, slow, or answering garbage on the posting path; a
 full or read-only disk under the id file; kill -9 during registration; a
 plugin that crashes inside collect().

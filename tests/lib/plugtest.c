@@ -109,10 +109,12 @@ void plugtest_check_procfs_descriptor(const struct saba_plugin *p, const char *n
 	CU_ASSERT_STRING_EQUAL(p->name, name);
 	CU_ASSERT_PTR_NOT_NULL(p->version);
 	CU_ASSERT_PTR_NOT_NULL(p->description);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(p->config_keys);
-	CU_ASSERT_STRING_EQUAL(p->config_keys[0].name, "procfs");
-	CU_ASSERT_EQUAL(p->config_keys[0].type, SABA_CFG_STRING);
-	CU_ASSERT_PTR_NULL(p->config_keys[1].name);
+	CU_ASSERT_PTR_NULL(p->config_keys);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p->settings);
+	CU_ASSERT_STRING_EQUAL(p->settings[0].name, "procfs");
+	CU_ASSERT_EQUAL(p->settings[0].type, SABA_CFG_STRING);
+	CU_ASSERT_STRING_EQUAL(p->settings[0].def, "\"/proc\"");
+	CU_ASSERT_PTR_NULL(p->settings[1].name);
 	CU_ASSERT_PTR_NOT_NULL(p->create);
 	CU_ASSERT_PTR_NOT_NULL(p->destroy);
 	CU_ASSERT_PTR_NOT_NULL(p->collect);

@@ -153,4 +153,18 @@ static inline void unit_test_plugin_dir(char *buf, size_t len)
 			  strncat(exe, "/fixtures/.libs", sizeof(exe) - strlen(exe) - 1)));
 }
 
+/* A table case's answer got must be want, and its evidence text must hold
+ * part; a mismatch also prints the case (number i) to stderr. */
+#define UNIT_CHECK_CASE(i, got, want, evidence, part)                                              \
+	do {                                                                                       \
+		int unit_got_ = (got), unit_want_ = (want);                                        \
+		const char *unit_ev_ = (evidence), *unit_part_ = (part);                           \
+                                                                                                   \
+		if (unit_got_ != unit_want_ || strstr(unit_ev_, unit_part_) == NULL)               \
+			fprintf(stderr, "case %zu: %d, not %d: \"%s\" (wanted \"%s\")\n",          \
+				(size_t)(i), unit_got_, unit_want_, unit_ev_, unit_part_);         \
+		CU_ASSERT_EQUAL(unit_got_, unit_want_);                                            \
+		CU_ASSERT_PTR_NOT_NULL(strstr(unit_ev_, unit_part_));                              \
+	} while (0)
+
 #endif /* SABA_TESTS_UNIT_H */

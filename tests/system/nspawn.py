@@ -143,11 +143,13 @@ class Container:
         if self.leader is None:
             raise SystemExit("the container did not start; see %s" % self.logpath)
 
-    def run(self, *cmd, timeout=30, check=False):
-        """A command inside, with a clean environment, through nsenter."""
+    def run(self, *cmd, timeout=30, check=False, env=None):
+        """A command inside, with a clean environment (plus env, a dict),
+        through nsenter."""
+        extra = ["%s=%s" % kv for kv in sorted((env or {}).items())]
         r = subprocess.run(["nsenter", "--target", str(self.leader), "--mount", "--uts",
                             "--ipc", "--pid", "--root", "--wd", "env", "-i", "PATH=" + PATH,
-                            "TERM=dumb", "HOME=/root", "LANG=C.UTF-8"] + list(cmd),
+                            "TERM=dumb", "HOME=/root", "LANG=C.UTF-8"] + extra + list(cmd),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            universal_newlines=True, timeout=timeout)
         if check and r.returncode != 0:
@@ -206,16 +208,18 @@ class Harness:
         # The installed root (e.g. /usr/local/var/lib/saba-agent), kept.
         self.state_dir = re.search(r'^root = "([^"]*)";', conf, re.M).group(1)
 
-    def write_conf(self, triggers, retire_timeout=10, shutdown_timeout=3, http_timeout=5):
-        """The agent's config: the fake API, the metrics, the triggers
-        (a libconfig text of plugin instances)."""
-        with open(self.host_path(self.conf), "w") as f:
+    def write_conf(self, triggers, retire_timeout=10, shutdown_timeout=3, http_timeout=5,
+                   conf=None, root=None):
+        """The agent's config (conf, default the installed one, with root,
+        default the installed state directory): the fake API, the metrics,
+        the triggers (a libconfig text of plugin instances)."""
+        with open(self.host_path(conf or self.conf), "w") as f:
             f.write('apikey = "%s";\napibase = "%s";\nroot = "%s";\n'
                     'plugin_dir = "%s";\ninterval = 60;\nretire = { timeout = %d; };\n'
                     'http = { timeout = %d; };\nshutdown = { timeout = %d; };\n'
                     'plugins = { loadavg = {}; memory = {}; %s };\n'
-                    % (API_KEY, self.api.url, self.state_dir, self.plugin_dir, retire_timeout,
-                       http_timeout, shutdown_timeout, triggers))
+                    % (API_KEY, self.api.url, root or self.state_dir, self.plugin_dir,
+                       retire_timeout, http_timeout, shutdown_timeout, triggers))
 
     def id_file(self):
         try:
@@ -232,9 +236,9 @@ class Harness:
         self.api.stop()
 
 
-def main(name, include, done_file, make_test, tools=TOOLS):
-    """Skip or run make_test(rootfs, work).scenarios() in a scratch dir."""
-    # make's SIGTERM must still stop the container and clean up (finally:).
+def check_environment(tools=TOOLS):
+    """Skip (77) unless this can run; make's SIGTERM must still stop the
+    container and clean up (finally:)."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
     if os.environ.get("SABA_SKIP_SYSTEM_TESTS") == "1":
         skip("SABA_SKIP_SYSTEM_TESTS=1 (the system tests run once per CI, in make check)")
@@ -242,9 +246,22 @@ def main(name, include, done_file, make_test, tools=TOOLS):
         skip("needs root (debootstrap, systemd-nspawn)")
     for tool in tools:
         if shutil.which(tool) is None:
-            skip("%s not found (apt-get install debootstrap systemd-container)" % tool)
+            skip("%s not found (the README's quick-start command 1 installs it)" % tool)
     if not os.environ.get("SABA_TOP_BUILDDIR"):
         skip("SABA_TOP_BUILDDIR is not set (run through make check)")
+
+
+def finish():
+    """Exit 1 listing the failed checks, if any."""
+    if failures:
+        print("%d check(s) failed:\n  %s" % (len(failures), "\n  ".join(failures)))
+        sys.exit(1)
+    log("all checks passed")
+
+
+def main(name, include, done_file, make_test, tools=TOOLS):
+    """Skip or run make_test(rootfs, work).scenarios() in a scratch dir."""
+    check_environment(tools)
     mirror = debian_mirror()
     if mirror is None:
         skip("no `deb ... %s` source in /etc/apt: no mirror to debootstrap from" % SUITE)
@@ -261,7 +278,4 @@ def main(name, include, done_file, make_test, tools=TOOLS):
             log("kept %s" % work)
         else:
             shutil.rmtree(work, ignore_errors=True)
-    if failures:
-        print("%d check(s) failed:\n  %s" % (len(failures), "\n  ".join(failures)))
-        sys.exit(1)
-    log("all checks passed")
+    finish()

@@ -7,9 +7,15 @@ host's network).  Each scenario asserts the exact retire calls the API got.
     boot 1  Type=notify start, systemd-analyze verify, restart -> none,
             stop -> none, a non-root agent asks over the system bus,
             reboot -> none (nspawn exits 133)
-    boot 2  poweroff -> exactly one, for our host id; the id file is gone
+    boot 2  poweroff -> exactly one, for our host id; the id file is gone.
+            Beside it two more agents, one with the gce plugin, one with
+            azure (units saba-agent-gce/-azure.service, the fake clouds on
+            the host's 127.0.0.1): the gce instance being deleted -> one
+            retire, confirmed by gce; the azure VM deallocating -> none
     boot 3  retire_on = ["stop"] + stop -> one, with a slow API and
-            TimeoutStopSec=3: EXTEND_TIMEOUT_USEC keeps the stop alive
+            TimeoutStopSec=3: EXTEND_TIMEOUT_USEC keeps the stop alive;
+            then a poweroff with the gce instance stopping -> none and the
+            azure VM Deleting -> one retire, confirmed by azure
     boot 4  API hanging during poweroff -> no retire, the stop still ends
             on its own well within TimeoutStopSec
 
@@ -31,8 +37,13 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+for cloud in ("gce", "azure"):
+    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "plugins", cloud))
 import nspawn  # noqa: E402
+from fakeazure import VM_ID, FakeAzure  # noqa: E402
+from fakegce import INSTANCE_ID, FakeGce  # noqa: E402
 from nspawn import check, log  # noqa: E402
 
 # What the installed agent needs at run time; a new library dependency goes
@@ -98,8 +109,8 @@ class SystemTest(nspawn.Harness):
         for d in glob.glob(self.host_path("/var/log/journal/*")):
             shutil.rmtree(d, ignore_errors=True)
 
-    def journal(self):
-        r = subprocess.run(["journalctl", "-D", self.host_path("/var/log/journal"), "-u", UNIT,
+    def journal(self, unit=UNIT):
+        r = subprocess.run(["journalctl", "-D", self.host_path("/var/log/journal"), "-u", unit,
                             "-o", "cat", "--no-pager"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            universal_newlines=True)
         return r.stdout
@@ -131,7 +142,8 @@ class SystemTest(nspawn.Harness):
     def boot1(self):
         self.configure()
         host = self.boot("1")
-        r = self.ct.run("systemd-analyze", "verify", self.unit_path)
+        # --man=no: Documentation= names man pages, and minbase has no man.
+        r = self.ct.run("systemd-analyze", "verify", "--man=no", self.unit_path)
         check(r.returncode == 0 and r.stderr.strip() == "",
               "systemd-analyze verify %s: exit %d %s" % (self.unit_path, r.returncode,
                                                           r.stderr.strip()))
@@ -186,11 +198,15 @@ class SystemTest(nspawn.Harness):
     def boot2(self):
         self.configure()
         host = self.boot("2")
+        self.gce.delete(INSTANCE_ID)
+        self.az.set_state(VM_ID, "Succeeded", "deallocating")
+        clouds = self.start_clouds("2")
         rc, took = self.shut("poweroff", 60)
         check(rc == 0, "poweroff: nspawn exits 0 (got %s after %.1f s)" % (rc, took))
-        calls = self.retires()
+        calls = [c for c in self.retires() if c.host_id not in clouds.values()]
         check([(c.host_id, c.response_status) for c in calls] == [(host, 200)],
               "poweroff: exactly one retire, for %s: %s" % (host, calls))
+        self.check_clouds("2", clouds, "gce")
         check(self.id_file() is None, "poweroff: the id file is gone")
         jr = self.journal()
         check(re.search(r"retired host %s \(requested by systemd: poweroff: jobs: .*"
@@ -217,8 +233,16 @@ class SystemTest(nspawn.Harness):
               "stop took %.1f s > TimeoutStopSec=3 and ended with Result=%s "
               "(EXTEND_TIMEOUT_USEC honoured)" % (took, self.ct.prop("Result")))
         self.api.clear_faults()
+        self.gce.finish_delete(INSTANCE_ID)
+        self.gce.add_instance(INSTANCE_ID, "saba-vm-1")
+        self.gce.stop_vm(INSTANCE_ID)
+        self.az.set_state(VM_ID, "Deleting", "stopping")
+        clouds = self.start_clouds("3")
         rc, took = self.shut("poweroff", 60)
-        check(rc == 0 and len(self.retires()) == 1, "poweroff of a stopped agent: nothing more")
+        check(rc == 0 and [c.host_id for c in self.retires()
+                           if c.host_id not in clouds.values()] == [host],
+              "poweroff of a stopped agent: nothing more")
+        self.check_clouds("3", clouds, "azure")
 
     def boot4(self):
         self.configure(retire_timeout=5, shutdown_timeout=2, http_timeout=3)
@@ -241,9 +265,89 @@ class SystemTest(nspawn.Harness):
         check("Killing" not in jr and "timed out" not in jr,
               "API hanging: the agent was not killed by systemd")
 
+    # ------------------------------------------------------------ the clouds
+    def cloud_units(self):
+        """saba-agent-gce.service and saba-agent-azure.service: the
+        installed unit with a config of their own (the cloud plugin, the
+        systemd trigger watching that unit) and a state directory of their
+        own under the installed one; installed, not enabled."""
+        text = open(self.host_path(self.unit_path)).read()
+        confs = {"gce": 'cloud_platform = "gce"; metadata_endpoint = "%s"; '
+                        'api_endpoint = "%s";' % (self.gce.url("metadata"),
+                                                  self.gce.url("compute")),
+                 "azure": 'cloud_platform = "azurevm"; metadata_endpoint = "%s"; '
+                          'api_endpoint = "%s";' % (self.az.url("imds"), self.az.url("arm"))}
+        for plugin, settings in confs.items():
+            unit = "saba-agent-%s.service" % plugin
+            conf = os.path.join(os.path.dirname(self.conf), "%s.conf" % plugin)
+            with open(self.host_path("/etc/systemd/system/" + unit), "w") as f:
+                f.write(text.replace(" -c %s run" % self.conf, " -c %s run" % conf))
+            self.write_conf('systemd = { unit = "%s"; }; %s = { %s poll_interval = 0; '
+                            'metadata_timeout = 2; api_timeout = 3; };'
+                            % (unit, plugin, settings), conf=conf, root=self.cloud_root(plugin))
+
+    def cloud_root(self, plugin):
+        return os.path.join(self.state_dir, plugin)
+
+    def cloud_id(self, plugin):
+        try:
+            return open(self.host_path(os.path.join(self.cloud_root(plugin), "id"))).read()
+        except OSError:
+            return None
+
+    def start_clouds(self, name):
+        """Both cloud agents, fresh (no id file), running; their host ids."""
+        hosts = {}
+        for plugin in ("gce", "azure"):
+            shutil.rmtree(self.host_path(self.cloud_root(plugin)), ignore_errors=True)
+            os.makedirs(self.host_path(self.cloud_root(plugin)))
+        self.ct.run("systemctl", "start", "saba-agent-gce.service", "saba-agent-azure.service",
+                    check=True, timeout=30)
+        for plugin in ("gce", "azure"):
+            unit = "saba-agent-%s.service" % plugin
+            host = self.api.wait_for(lambda: self.cloud_id(plugin), 10)
+            check(host and self.api.host(host) is not None, "%s: the %s agent registered as %s"
+                  % (name, plugin, host))
+            # a stop before start-up finished asks no trigger: wait until it runs
+            check(self.api.wait_for(lambda: "collecting every" in self.ct.run(
+                "journalctl", "-u", unit, "-o", "cat").stdout, 20),
+                "%s: the %s agent runs" % (name, plugin))
+            hosts[plugin] = host
+        return hosts
+
+    def check_clouds(self, name, hosts, going):
+        """After the poweroff: the going cloud's host retired (once, with
+        the plugin's confirmation in the log), the other's not."""
+        for plugin, host in hosts.items():
+            calls = [(c.host_id, c.response_status) for c in self.retires()
+                     if c.host_id == host]
+            jr = self.journal("saba-agent-%s.service" % plugin)
+            if plugin == going:
+                check(calls == [(host, 200)], "%s: %s: exactly one retire, for %s: %s" % (
+                    name, plugin, host, calls))
+                check(self.cloud_id(plugin) is None, "%s: %s: the id file is gone"
+                      % (name, plugin))
+                check("confirmed by %s" % plugin in jr, "%s: confirmed by %s%s" % (
+                    name, plugin, "" if "confirmed by" in jr else "\n" + jr[-3000:]))
+            else:
+                check(calls == [], "%s: %s: no retire call: %s" % (name, plugin, calls))
+                check(self.cloud_id(plugin) == host, "%s: %s: the id file stays"
+                      % (name, plugin))
+                check("%s does not confirm" % plugin in jr, "%s: %s does not confirm%s" % (
+                    name, plugin, "" if "does not confirm" in jr else "\n" + jr[-3000:]))
+        check(self.gce.counts("metadata").get("no_header", 0) == 0 and
+              self.az.counts("imds").get("no_header", 0) == 0,
+              "every metadata request carried the metadata header")
+
     def scenarios(self):
-        for scenario in (self.boot1, self.boot2, self.boot3, self.boot4):
-            scenario()
+        self.gce, self.az = FakeGce().start(), FakeAzure().start()
+        try:
+            self.cloud_units()
+            for scenario in (self.boot1, self.boot2, self.boot3, self.boot4):
+                scenario()
+        finally:
+            self.gce.stop()
+            self.az.stop()
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ static wchar_t *saba_service_command(const struct saba_options *o, const char *l
 	char *exe = saba_win_exe_path("saba-agent.exe");
 	char *log = log_file != NULL ? saba_strdup(log_file) : saba_win_exe_path("saba-agent.log");
 	const char *names[] = {NULL, "-c", "--log-file", "--root", "--plugin-dir"};
-	const char *paths[] = {exe, o->config, log, o->root, o->plugin_dir};
+	const char *paths[] = {exe, o->config, log, o->ov.root, o->ov.plugin_dir};
 	wchar_t *q[5] = {NULL}, *cmd = NULL;
 	size_t len = 32;
 	int ok = 1;

@@ -97,7 +97,7 @@ SABA_TEST_API void saba_test_set_shutdown_budget(struct saba_test_host *th, int 
 SABA_TEST_API void saba_test_set_echo(struct saba_test_host *th, int echo);
 /* Pretend to be an agent of an older ABI minor: the table's abi_minor and
  * struct_size say so and later members are NULL, to test a plugin's
- * host->abi_minor checks.  0, or -1 when minor is not 0 ..
+ * SABA_HOST_HAS checks.  0, or -1 when minor is not 0 ..
  * SABA_PLUGIN_ABI_MINOR. */
 SABA_TEST_API int saba_test_set_abi_minor(struct saba_test_host *th, int minor);
 
@@ -150,8 +150,10 @@ SABA_TEST_API const struct saba_plugin *saba_test_load_entry(saba_plugin_entry_f
  * plugin's frames named in valgrind and sanitizer reports). */
 SABA_TEST_API void saba_test_unload(void *handle);
 
-/* Config keys not in the plugin's schema, each reported as a config error
- * as the agent does; 0 when all are known. */
+/* Check the config against the plugin's settings as the agent does before
+ * create(): keys not in them, wrong types, values out of range or not
+ * allowed, required ones missing, each reported as a config error (with
+ * its key); 0 when all is well.  Absent keys then read as their defaults. */
 SABA_TEST_API int saba_test_check_keys(struct saba_test_host *th, const struct saba_plugin *plugin);
 /* saba_test_check_keys(), then plugin->create().  Returns create()'s
  * result (SABA_INVALID on unknown keys, without calling create()). */

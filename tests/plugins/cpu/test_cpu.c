@@ -54,8 +54,8 @@ static void test_descriptor(void)
 	CU_ASSERT_EQUAL(cpu->flags & SABA_PLUGIN_DELTA, SABA_PLUGIN_DELTA);
 	CU_ASSERT_PTR_NOT_NULL(cpu->host_spec);
 	CU_ASSERT_PTR_NULL(cpu->start);
-	CU_ASSERT_STRING_EQUAL(cpu->config_keys[0].name, "procfs");
-	CU_ASSERT_PTR_NULL(cpu->config_keys[1].name);
+	CU_ASSERT_STRING_EQUAL(cpu->settings[0].name, "procfs");
+	CU_ASSERT_PTR_NULL(cpu->settings[1].name);
 }
 
 static void test_modern(void)

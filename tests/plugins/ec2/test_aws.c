@@ -19,6 +19,7 @@
 
 #include "ec2/aws.h"
 #include "ec2/xml.h"
+#include "lib/clock.h"
 #include "unit.h"
 #include "fakeec2.h"
 
@@ -552,8 +553,7 @@ static int describe3(struct saba_aws *a, long budget_ms, struct seen *s, char *e
 	const char *ids[] = {ID_RUN, ID_TERM, ID_GONE};
 
 	memset(s, 0, sizeof(*s));
-	return saba_ec2_describe(a, ids, 3, saba_aws_now_ms() + budget_ms, on_instance, s, err,
-				 len);
+	return saba_ec2_describe(a, ids, 3, saba_clock_ms() + budget_ms, on_instance, s, err, len);
 }
 
 static void test_describe_signed_states(void)
@@ -670,9 +670,8 @@ static void test_describe_pages(void)
 	fakeec2_post(&fake, "/_fake/config", "{\"pageSize\":50,\"shuffle\":true}");
 	a = new_aws(fake.url, NULL, 5000);
 	memset(&s, 0, sizeof(s));
-	CU_ASSERT_EQUAL(saba_ec2_describe(a, (const char *const *)ids, 200,
-					  saba_aws_now_ms() + 10000, on_instance, &s, err,
-					  sizeof(err)),
+	CU_ASSERT_EQUAL(saba_ec2_describe(a, (const char *const *)ids, 200, saba_clock_ms() + 10000,
+					  on_instance, &s, err, sizeof(err)),
 			0);
 	CU_ASSERT_EQUAL(s.n, 190);
 	CU_ASSERT_EQUAL(stat_total("requests"), 4); /* 50 + 50 + 50 + 40 */
@@ -680,9 +679,8 @@ static void test_describe_pages(void)
 	CU_ASSERT(find(&s, ids[189]) >= 0 && s.codes[find(&s, ids[189])] == 80);
 	CU_ASSERT_EQUAL(find(&s, ids[190]), -1);
 	/* More than 200 values is the caller's mistake, refused before sending. */
-	CU_ASSERT_EQUAL(saba_ec2_describe(a, (const char *const *)ids, 201,
-					  saba_aws_now_ms() + 10000, on_instance, &s, err,
-					  sizeof(err)),
+	CU_ASSERT_EQUAL(saba_ec2_describe(a, (const char *const *)ids, 201, saba_clock_ms() + 10000,
+					  on_instance, &s, err, sizeof(err)),
 			-1);
 	CU_ASSERT_EQUAL(stat_total("requests"), 4);
 	fakeec2_post(&fake, "/_fake/config", "{\"pageSize\":1000,\"shuffle\":false}");
@@ -713,7 +711,7 @@ static void test_describe_throttled_past_deadline(void)
 	struct saba_aws *a;
 	struct seen s;
 	char err[512];
-	int64_t t0 = saba_aws_now_ms(), took;
+	int64_t t0 = saba_clock_ms(), took;
 
 	fake_reset();
 	fakeec2_post(
@@ -721,7 +719,7 @@ static void test_describe_throttled_past_deadline(void)
 		"{\"region\":\"eu-west-1\",\"faults\":[{\"error\":\"RequestLimitExceeded\"}]}");
 	a = new_aws(fake.url, NULL, 5000);
 	CU_ASSERT_EQUAL(describe3(a, 3000, &s, err, sizeof(err)), -1);
-	took = saba_aws_now_ms() - t0;
+	took = saba_clock_ms() - t0;
 	CU_ASSERT(took <= 3500);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "RequestLimitExceeded"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "gave up"));
@@ -783,9 +781,9 @@ static void test_describe_hang_times_out(void)
 	fakeec2_post(&fake, "/_fake/faults",
 		     "{\"region\":\"eu-west-1\",\"faults\":[{\"error\":\"hang\"}]}");
 	a = new_aws(fake.url, NULL, 1000);
-	t0 = saba_aws_now_ms();
+	t0 = saba_clock_ms();
 	CU_ASSERT_EQUAL(describe3(a, 10000, &s, err, sizeof(err)), -1);
-	took = saba_aws_now_ms() - t0;
+	took = saba_clock_ms() - t0;
 	CU_ASSERT(took >= 900 && took <= 2500);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "timed out"));
 	fakeec2_post(&fake, "/_fake/release", "{}");
@@ -825,10 +823,10 @@ static void test_describe_abort(void)
 	a = new_aws(fake.url, NULL, 20000);
 	stop_flag = 0;
 	saba_aws_set_abort(a, should_abort, NULL);
-	t0 = saba_aws_now_ms();
+	t0 = saba_clock_ms();
 	pthread_create(&t, NULL, raise_stop, NULL);
 	CU_ASSERT_EQUAL(describe3(a, 30000, &s, err, sizeof(err)), -1);
-	took = saba_aws_now_ms() - t0;
+	took = saba_clock_ms() - t0;
 	pthread_join(t, NULL);
 	CU_ASSERT(took < 2500);
 	CU_ASSERT_STRING_EQUAL(err, "stopped");
@@ -847,8 +845,8 @@ static void test_describe_ids_escaped(void)
 	fake_reset();
 	a = new_aws(fake.url, NULL, 5000);
 	memset(&s, 0, sizeof(s));
-	CU_ASSERT_EQUAL(saba_ec2_describe(a, ids, 2, saba_aws_now_ms() + 10000, on_instance, &s,
-					  err, sizeof(err)),
+	CU_ASSERT_EQUAL(saba_ec2_describe(a, ids, 2, saba_clock_ms() + 10000, on_instance, &s, err,
+					  sizeof(err)),
 			0);
 	CU_ASSERT_EQUAL(s.n, 1);
 	CU_ASSERT_EQUAL(stat_total("maxIds"), 2);

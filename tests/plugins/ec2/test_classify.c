@@ -156,6 +156,26 @@ static void test_confirm_state(void)
 	}
 }
 
+/* The one rule both the confirmation and the sweeper use. */
+static void test_state_gone(void)
+{
+	static const struct {
+		const char *name;
+		int code, gone;
+	} cases[] = {
+		{"shutting-down", 32, 1}, {"terminated", 48, 1}, {"running", 16, 0},
+		{"stopped", 80, 0},	  {"stopping", 64, 0},	 {"pending", 0, 0},
+		{"running", 48, 0},	  {"terminated", 16, 0}, {"shutting-down", 48, 0},
+		{"terminated", 32, 0},	  {NULL, 48, 0},	 {"Terminated", 48, 0},
+		{"terminated", 304, 0}, /* callers pass code & 0xFF */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CU_ASSERT_EQUAL(saba_ec2_state_gone(cases[i].name, cases[i].code), cases[i].gone);
+	CU_ASSERT_STRING_EQUAL(saba_ec2_state_name(48), "terminated");
+	CU_ASSERT_STRING_EQUAL(saba_ec2_state_name(7), "unknown");
+}
+
 static void test_uuid(void)
 {
 	static const struct {
@@ -368,6 +388,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_lifecycle_state),
 	UNIT_TEST(test_kind_needs_state),
 	UNIT_TEST(test_confirm_state),
+	UNIT_TEST(test_state_gone),
 	UNIT_TEST(test_uuid),
 	UNIT_TEST(test_custom_identifier),
 	UNIT_TEST(test_host_matches),

@@ -21,6 +21,7 @@
 
 #include "ec2/hostlist.h"
 #include "ec2/sweep.h"
+#include "lib/clock.h"
 #include "unit.h"
 #include "fakeec2.h"
 
@@ -148,10 +149,15 @@ static long fh_api_request(saba_ctx *ctx, const char *method, const char *path, 
 		const char *b = mk.list_body != NULL ? mk.list_body : text;
 		size_t half = strlen(b) / 2;
 
-		/* in two pieces, as the ABI allows */
-		sink(sink_arg, b, half);
-		sink(sink_arg, b + half, strlen(b) - half);
-		status = 200;
+		/* in two pieces, as the ABI allows; a sink that stops the
+		 * reading makes it -1, as the agent's transport does */
+		if (sink(sink_arg, b, half) != 0 ||
+		    sink(sink_arg, b + half, strlen(b) - half) != 0) {
+			snprintf(err, err_len, "Failed writing received data to disk/application");
+			status = -1;
+		} else {
+			status = 200;
+		}
 	} else if (status > 0) {
 		sink(sink_arg, "{\"error\":{\"message\":\"fake\"}}", 28);
 	}
@@ -194,6 +200,8 @@ static const struct saba_host fake_host = {
 
 static const char *const two_regions[] = {"eu-west-1", "us-east-1"};
 
+static size_t new_sweep_max_hosts; /* 0: the sweeper's own limit */
+
 static struct saba_sweep *new_sweep(int nregions, int grace_s, long timeout_ms)
 {
 	struct saba_sweep_config cfg = {
@@ -205,6 +213,7 @@ static struct saba_sweep *new_sweep(int nregions, int grace_s, long timeout_ms)
 		.absent_grace_s = grace_s,
 		.ec2_endpoint = fake.url,
 		.timeout_ms = timeout_ms,
+		.max_hosts = new_sweep_max_hosts,
 	};
 	struct saba_sweep *s = saba_sweep_new(&cfg);
 
@@ -319,6 +328,37 @@ static void test_states(void)
 	sweep(s, &st);
 	CU_ASSERT_EQUAL(mk.retires, 2);
 	CU_ASSERT_EQUAL(st.ec2, 4);
+	saba_sweep_free(s);
+}
+
+/* A state code whose name disagrees is doubt, and doubt never retires: the
+ * sweeper asks what the own-host confirmation asks (name and code). */
+static void test_state_name_and_code_agree(void)
+{
+	struct saba_sweep *s;
+	struct saba_sweep_stats st;
+	char buf[512];
+
+	ec2_reset();
+	mk_add("hCodeOnly", I_RUN);
+	mk_add("hNameOnly", I_STOP);
+	mk_add("hBoth", I_TERM);
+	snprintf(buf, sizeof(buf),
+		 "{\"region\":\"eu-west-1\",\"instances\":{"
+		 "\"%s\":{\"state\":\"running\",\"code\":48},"
+		 "\"%s\":{\"state\":\"terminated\",\"code\":16},"
+		 "\"%s\":{\"state\":\"terminated\",\"code\":304}}}",
+		 I_RUN, I_STOP, I_TERM);
+	CU_ASSERT_EQUAL(fakeec2_post(&fake, "/_fake/instances", buf), 200);
+	s = new_sweep(1, 7200, 5000);
+	sweep(s, &st);
+	CU_ASSERT_EQUAL(mk_retired("hCodeOnly"), 0);
+	CU_ASSERT_EQUAL(mk_retired("hNameOnly"), 0);
+	/* the code's high byte is EC2's own: 304 & 0xFF is 48 */
+	CU_ASSERT_EQUAL(mk_retired("hBoth"), 1);
+	CU_ASSERT_EQUAL(mk.retires, 1);
+	CU_ASSERT_EQUAL(st.dead, 1);
+	CU_ASSERT_EQUAL(st.live, 2);
 	saba_sweep_free(s);
 }
 
@@ -527,9 +567,9 @@ static void test_hang_and_bad_answers(void)
 		ec2_set("eu-west-1", I_TERM, "terminated");
 		ec2_faults("eu-west-1", faults[i]);
 		s = new_sweep(1, 0, 800);
-		t0 = saba_aws_now_ms();
+		t0 = saba_clock_ms();
 		sweep(s, &st);
-		CU_ASSERT(saba_aws_now_ms() - t0 < 10000);
+		CU_ASSERT(saba_clock_ms() - t0 < 10000);
 		CU_ASSERT_EQUAL(mk.retires, 0);
 		CU_ASSERT_EQUAL(st.regions_ok, 0);
 		fakeec2_post(&fake, "/_fake/release", "{}");
@@ -558,6 +598,31 @@ static void test_list_failures(void)
 		CU_ASSERT_PTR_NOT_NULL(strstr(mk.log, "cannot list the Mackerel hosts"));
 		saba_sweep_free(s);
 	}
+}
+
+/* More EC2 hosts than a sweep takes: that is the error logged, not the
+ * transport's note that the reading stopped; nothing retires. */
+static void test_too_many_hosts(void)
+{
+	struct saba_sweep *s;
+	struct saba_sweep_stats st;
+
+	ec2_reset();
+	mk_add("hRun", I_RUN);
+	mk_add("hStop", I_STOP);
+	mk_add("hTerm", I_TERM);
+	mk_add("hShut", I_SHUT);
+	ec2_set("eu-west-1", I_TERM, "terminated");
+	new_sweep_max_hosts = 3;
+	s = new_sweep(1, 0, 5000);
+	new_sweep_max_hosts = 0;
+	sweep(s, &st);
+	CU_ASSERT_EQUAL(st.list_failed, 1);
+	CU_ASSERT_EQUAL(mk.retires, 0);
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(mk.log, "cannot list the Mackerel hosts: more than 3 EC2 hosts"));
+	CU_ASSERT_PTR_NULL(strstr(mk.log, "Failed writing"));
+	saba_sweep_free(s);
 }
 
 /* A failed retire is tried again next sweep. */
@@ -608,9 +673,9 @@ static void test_thread_and_stop(void)
 	for (int i = 0; i < 60 && region_stat("eu-west-1", "faults") == 0; i++)
 		nanosleep(&ts, NULL);
 	CU_ASSERT(region_stat("eu-west-1", "faults") >= 1);
-	t0 = saba_aws_now_ms();
+	t0 = saba_clock_ms();
 	saba_sweep_stop(s);
-	CU_ASSERT(saba_aws_now_ms() - t0 < 2000);
+	CU_ASSERT(saba_clock_ms() - t0 < 2000);
 	fakeec2_post(&fake, "/_fake/release", "{}");
 	saba_sweep_free(s);
 }
@@ -640,7 +705,9 @@ static void test_config_refused(void)
 	c.regions = bad_region;
 	CU_ASSERT_PTR_NULL(saba_sweep_new(&c));
 	CU_ASSERT_PTR_NOT_NULL(strstr(mk.log, "EU West"));
+	/* an ABI 1.1 agent: its table ends before api_request */
 	old.abi_minor = 1;
+	old.struct_size = offsetof(struct saba_host, api_request);
 	c = cfg;
 	c.host = &old;
 	CU_ASSERT_PTR_NULL(saba_sweep_new(&c));
@@ -745,6 +812,7 @@ static const struct unit_test offline_tests[] = {
 
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_states),
+	UNIT_TEST(test_state_name_and_code_agree),
 	UNIT_TEST(test_which_hosts),
 	UNIT_TEST(test_absent_grace),
 	UNIT_TEST(test_absent_two_sweeps),
@@ -753,6 +821,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_throttling_retried),
 	UNIT_TEST(test_hang_and_bad_answers),
 	UNIT_TEST(test_list_failures),
+	UNIT_TEST(test_too_many_hosts),
 	UNIT_TEST(test_retire_failure_retried),
 	UNIT_TEST(test_thread_and_stop),
 	UNIT_TEST(test_config_refused),

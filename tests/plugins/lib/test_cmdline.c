@@ -99,7 +99,8 @@ static void test_plain_and_quoted(void)
 	const char *argv[] = {"C:\\Program Files\\x.exe", "plain", "a b", "", "tab\there"};
 	char err[256], *line = saba_cmdline_join(argv, 5, 0, err, sizeof(err));
 
-	CU_ASSERT_STRING_EQUAL(line, "\"C:\\Program Files\\x.exe\" plain \"a b\" \"\" \"tab\there\"");
+	CU_ASSERT_STRING_EQUAL(line,
+			       "\"C:\\Program Files\\x.exe\" plain \"a b\" \"\" \"tab\there\"");
 	free(line);
 	roundtrip(argv, 5);
 }
@@ -107,8 +108,8 @@ static void test_plain_and_quoted(void)
 /* Microsoft's examples of the parsing rules, the other way round. */
 static void test_backslashes_and_quotes(void)
 {
-	const char *argv[] = {"x.exe", "a\\\\\\b", "de fg", "h", "a\\\"b", "c", "d",
-			      "a\\\\b c",  "d",	       "e"};
+	const char *argv[] = {"x.exe", "a\\\\\\b", "de fg",    "h", "a\\\"b",
+			      "c",     "d",	   "a\\\\b c", "d", "e"};
 	char err[256], *line = saba_cmdline_join(argv, 10, 0, err, sizeof(err));
 
 	CU_ASSERT_STRING_EQUAL(line, "\"x.exe\" a\\\\\\b \"de fg\" h \"a\\\\\\\"b\" c d "
@@ -120,9 +121,9 @@ static void test_backslashes_and_quotes(void)
 static void test_roundtrip_hard_cases(void)
 {
 	static const char *const cases[] = {
-		"back\\slash\\", "x\\\\\"y",  "\"",	    "\\\"",	  "\\\\",
-		"a \\\\",	 "q\"uote",   "  lead",	    "trail  ",	  "\\\\server\\share\\",
-		"caf\xc3\xa9",	 "%PATH%",    "a&b|c<d>e^", "new\nline",  "\"quoted\"",
+		"back\\slash\\", "x\\\\\"y",  "\"",	    "\\\"",	    "\\\\",
+		"a \\\\",	 "q\"uote",   "  lead",	    "trail  ",	    "\\\\server\\share\\",
+		"caf\xc3\xa9",	 "%PATH%",    "a&b|c<d>e^", "new\nline",    "\"quoted\"",
 		"\\\"\\\\\"",	 "end\\\\\\", "\t",	    "multi  space",
 	};
 
@@ -217,10 +218,14 @@ static void test_not_utf16(void)
 }
 
 static const struct unit_test tests[] = {
-	UNIT_TEST(test_plain_and_quoted), UNIT_TEST(test_backslashes_and_quotes),
-	UNIT_TEST(test_roundtrip_hard_cases), UNIT_TEST(test_program_name),
-	UNIT_TEST(test_batch), UNIT_TEST(test_utf16),
-	UNIT_TEST(test_utf16_bad_surrogates), UNIT_TEST(test_not_utf16),
+	UNIT_TEST(test_plain_and_quoted),
+	UNIT_TEST(test_backslashes_and_quotes),
+	UNIT_TEST(test_roundtrip_hard_cases),
+	UNIT_TEST(test_program_name),
+	UNIT_TEST(test_batch),
+	UNIT_TEST(test_utf16),
+	UNIT_TEST(test_utf16_bad_surrogates),
+	UNIT_TEST(test_not_utf16),
 };
 
 int main(void)

@@ -1,0 +1,9 @@
+/* The azure plugin's side of the fleet sweeper (plugins/lib/cloud_sweep.c). */
+#ifndef SABA_AZURE_SWEEP_H
+#define SABA_AZURE_SWEEP_H
+
+#include "lib/cloud_sweep.h"
+
+extern const struct saba_sweep_cloud saba_azure_sweep_cloud;
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * fuzz_import: a mackerel-agent config (TOML) through `saba-agent import`:
+ * toml++, the merge, the mapping and the rendering.  Whatever the input,
+ * the result must be a config saba-agent's own loader accepts.
+ * Input: the TOML file.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "fuzz.h"
+#include "import.h"
+#include "log.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_part file;
+	struct saba_conf *c = NULL;
+	char path[600], *out;
+	int lost, problems;
+
+	saba_log_init(SABA_LOG_ERR);
+	snprintf(path, sizeof(path), "%s/mackerel-agent.conf", fuzz_dir());
+	out = saba_import_string(path, (const char *)data, size, &lost);
+	if (out == NULL)
+		return 0;
+	if (lost < 0)
+		fuzz_fail("%d settings lost", lost);
+	file.data = out;
+	file.len = strlen(out);
+	fuzz_write("saba-agent.conf", &file);
+	snprintf(path, sizeof(path), "%s/saba-agent.conf", fuzz_dir());
+	problems = saba_conf_load(path, NULL, &c);
+	if (problems != 0)
+		fuzz_fail("saba-agent refuses what import wrote (%d problems):\n%s", problems, out);
+	saba_conf_free(c);
+	free(out);
+	return 0;
+}
