@@ -205,9 +205,7 @@ static void saba_cmd_track_group(struct saba_cmd_cancel *c, pid_t pgid)
 /* Where one of the two output streams goes. */
 struct saba_cmd_sink {
 	int fd; /* -1 at EOF */
-	char *buf;
-	size_t len, size, cap;
-	int truncated;
+	struct saba_cmd_buf b;
 };
 
 /* environ, then the configured env, the user's, extra: later wins. */
@@ -342,28 +340,7 @@ static void saba_cmd_drain(struct saba_cmd_sink *s)
 		s->fd = -1;
 		return;
 	}
-	if (s->len + (size_t)n > s->cap) {
-		s->truncated = 1;
-		n = (ssize_t)(s->cap - s->len);
-	}
-	if (n > 0 && s->len + (size_t)n + 1 > s->size) {
-		size_t size = s->size ? s->size : 4096;
-		char *p;
-
-		while (size < s->len + (size_t)n + 1)
-			size *= 2;
-		p = realloc(s->buf, size);
-		if (p == NULL) {
-			s->truncated = 1;
-			return;
-		}
-		s->buf = p;
-		s->size = size;
-	}
-	if (n > 0) {
-		memcpy(s->buf + s->len, chunk, (size_t)n);
-		s->len += (size_t)n;
-	}
+	saba_cmd_buf_add(&s->b, chunk, (size_t)n);
 }
 
 /* Has the child exited?  Leaves it a zombie (WNOWAIT) so its process
@@ -457,7 +434,8 @@ static void saba_cmd_wait(const struct saba_cmd *cmd, pid_t pid, struct saba_cmd
 int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_t out_cap,
 		 size_t err_cap, struct saba_cmd_cancel *cancel, struct saba_cmd_result *res)
 {
-	struct saba_cmd_sink sinks[2] = {{.fd = -1, .cap = out_cap}, {.fd = -1, .cap = err_cap}};
+	struct saba_cmd_sink sinks[2] = {{.fd = -1, .b.cap = out_cap},
+					 {.fd = -1, .b.cap = err_cap}};
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, errfd[2] = {-1, -1}, devnull = -1;
 	int64_t t0 = saba_clock_ms();
 	const char **env = NULL;
@@ -537,12 +515,12 @@ out:
 	if (res->started && res->error[0] == '\0' && res->signal != 0)
 		snprintf(res->error, sizeof(res->error), "killed by signal %d (%s)", res->signal,
 			 strsignal(res->signal));
-	res->out = sinks[0].buf != NULL ? sinks[0].buf : calloc(1, 1);
-	res->out_len = sinks[0].len;
-	res->out_truncated = sinks[0].truncated;
-	res->err = sinks[1].buf != NULL ? sinks[1].buf : calloc(1, 1);
-	res->err_len = sinks[1].len;
-	res->err_truncated = sinks[1].truncated;
+	res->out = sinks[0].b.buf != NULL ? sinks[0].b.buf : calloc(1, 1);
+	res->out_len = sinks[0].b.len;
+	res->out_truncated = sinks[0].b.truncated;
+	res->err = sinks[1].b.buf != NULL ? sinks[1].b.buf : calloc(1, 1);
+	res->err_len = sinks[1].b.len;
+	res->err_truncated = sinks[1].b.truncated;
 	if (res->out != NULL)
 		res->out[res->out_len] = '\0';
 	if (res->err != NULL)

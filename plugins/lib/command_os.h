@@ -26,6 +26,15 @@ void saba_cmd_os_cancel_destroy(struct saba_cmd_cancel *c);
 void saba_cmd_os_interrupt(struct saba_cmd_cancel *c);
 void saba_cmd_os_rearm(struct saba_cmd_cancel *c);
 
+/* What a run keeps of one output stream: at most cap bytes (NUL-terminated
+ * in buf), truncated set when more came or memory ran out. */
+struct saba_cmd_buf {
+	char *buf;
+	size_t len, size, cap;
+	int truncated;
+};
+void saba_cmd_buf_add(struct saba_cmd_buf *b, const char *data, size_t n);
+
 /* A run starts (busy 1) or ends (0); returns whether c (may be NULL) is
  * cancelled, and wakes saba_cmd_cancel_wait() at the end. */
 int saba_cmd_track(struct saba_cmd_cancel *c, int busy);

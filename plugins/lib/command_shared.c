@@ -19,6 +19,35 @@
 #define SABA_CMD_LOG_WIDTH  512	  /* characters of one stderr line */
 
 /* ------------------------------------------------------------------ */
+/* output                                                               */
+
+void saba_cmd_buf_add(struct saba_cmd_buf *b, const char *data, size_t n)
+{
+	if (b->len + n > b->cap) {
+		b->truncated = 1;
+		n = b->cap - b->len;
+	}
+	if (n == 0)
+		return;
+	if (b->len + n + 1 > b->size) {
+		size_t size = b->size ? b->size : 4096;
+		char *p;
+
+		while (size < b->len + n + 1)
+			size *= 2;
+		p = realloc(b->buf, size);
+		if (p == NULL) {
+			b->truncated = 1;
+			return;
+		}
+		b->buf = p;
+		b->size = size;
+	}
+	memcpy(b->buf + b->len, data, n);
+	b->len += n;
+}
+
+/* ------------------------------------------------------------------ */
 /* cancel                                                               */
 
 int saba_cmd_cancel_init(struct saba_cmd_cancel *c)

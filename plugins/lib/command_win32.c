@@ -441,9 +441,7 @@ struct saba_cmd_sink {
 	OVERLAPPED ov;
 	int pending; /* a ReadFile is in flight */
 	char *chunk;
-	char *buf;
-	size_t len, size, cap;
-	int truncated;
+	struct saba_cmd_buf b;
 };
 
 static LONG saba_cmd_pipe_seq;
@@ -477,33 +475,6 @@ static int saba_cmd_pipe(HANDLE *ours, HANDLE *child)
 	return 0;
 }
 
-/* Keep n bytes of s->chunk; what goes beyond the cap is counted only. */
-static void saba_cmd_keep(struct saba_cmd_sink *s, size_t n)
-{
-	if (s->len + n > s->cap) {
-		s->truncated = 1;
-		n = s->cap - s->len;
-	}
-	if (n == 0)
-		return;
-	if (s->len + n + 1 > s->size) {
-		size_t size = s->size ? s->size : 4096;
-		char *p;
-
-		while (size < s->len + n + 1)
-			size *= 2;
-		p = realloc(s->buf, size);
-		if (p == NULL) {
-			s->truncated = 1;
-			return;
-		}
-		s->buf = p;
-		s->size = size;
-	}
-	memcpy(s->buf + s->len, s->chunk, n);
-	s->len += n;
-}
-
 static void saba_cmd_eof(struct saba_cmd_sink *s)
 {
 	CloseHandle(s->pipe);
@@ -518,7 +489,7 @@ static void saba_cmd_read(struct saba_cmd_sink *s)
 
 		ResetEvent(s->ov.hEvent);
 		if (ReadFile(s->pipe, s->chunk, SABA_CMD_CHUNK, &got, &s->ov)) {
-			saba_cmd_keep(s, got);
+			saba_cmd_buf_add(&s->b, s->chunk, got);
 		} else if (GetLastError() == ERROR_IO_PENDING) {
 			s->pending = 1;
 		} else {
@@ -535,7 +506,7 @@ static void saba_cmd_read_done(struct saba_cmd_sink *s)
 
 	s->pending = 0;
 	if (GetOverlappedResult(s->pipe, &s->ov, &got, FALSE))
-		saba_cmd_keep(s, got);
+		saba_cmd_buf_add(&s->b, s->chunk, got);
 	else
 		saba_cmd_eof(s);
 }
@@ -756,19 +727,19 @@ static int saba_cmd_take(struct saba_cmd_sink *s, char **out, size_t *len, int *
 {
 	char *text;
 	size_t n;
-	int conv = saba_cmdline_utf16_text(s->buf != NULL ? s->buf : "", s->len, &text, &n);
+	int conv = saba_cmdline_utf16_text(s->b.buf != NULL ? s->b.buf : "", s->b.len, &text, &n);
 
 	if (conv < 0)
 		return SABA_ERROR;
 	if (conv > 0) {
-		free(s->buf);
-		s->buf = text;
-		s->len = n;
+		free(s->b.buf);
+		s->b.buf = text;
+		s->b.len = n;
 	}
-	*out = s->buf != NULL ? s->buf : calloc(1, 1);
-	*len = s->len;
-	*truncated = s->truncated;
-	s->buf = NULL;
+	*out = s->b.buf != NULL ? s->b.buf : calloc(1, 1);
+	*len = s->b.len;
+	*truncated = s->b.truncated;
+	s->b.buf = NULL;
 	if (*out == NULL)
 		return SABA_ERROR;
 	(*out)[*len] = '\0';
@@ -778,7 +749,7 @@ static int saba_cmd_take(struct saba_cmd_sink *s, char **out, size_t *len, int *
 int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_t out_cap,
 		 size_t err_cap, struct saba_cmd_cancel *cancel, struct saba_cmd_result *res)
 {
-	struct saba_cmd_sink sinks[2] = {{.cap = out_cap}, {.cap = err_cap}};
+	struct saba_cmd_sink sinks[2] = {{.b.cap = out_cap}, {.b.cap = err_cap}};
 	struct saba_cmd_stdio io = {0};
 	struct saba_cmd_env env = {0};
 	int64_t t0 = saba_clock_ms();
@@ -832,8 +803,8 @@ out:
 	if (saba_cmd_take(&sinks[0], &res->out, &res->out_len, &res->out_truncated) != SABA_OK ||
 	    saba_cmd_take(&sinks[1], &res->err, &res->err_len, &res->err_truncated) != SABA_OK)
 		rc = SABA_ERROR;
-	free(sinks[0].buf);
-	free(sinks[1].buf);
+	free(sinks[0].b.buf);
+	free(sinks[1].b.buf);
 	saba_cmd_finish(cmd, res);
 	res->elapsed_ms = saba_clock_ms() - t0;
 	free(app);

@@ -37,6 +37,7 @@ plugins_lib_libsabacommand_la_SOURCES += plugins/lib/command_win32.c plugins/lib
 else
 plugins_lib_libsabacommand_la_SOURCES += plugins/lib/command.c
 endif
+plugins_lib_libsabacommand_la_LIBADD = plugins/lib/libsabaclock.la
 EXTRA_DIST += plugins/lib/command.c plugins/lib/command_win32.c plugins/lib/cmdline.c \
 	plugins/lib/cmdline.h
 
