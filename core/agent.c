@@ -19,6 +19,7 @@
 #include "instance.h"
 #include "log.h"
 #include "notify.h"
+#include "metadata.h"
 #include "outbox.h"
 #include "pidfile.h"
 #include "poster.h"
@@ -418,6 +419,7 @@ int saba_agent_run(const struct saba_options *o)
 	struct saba_runtime *rt = &a->rt;
 	struct saba_conf *conf = NULL;
 	const char *pidfile = NULL;
+	char *mdir;
 	int rc = 2;
 #ifndef _WIN32
 	sigset_t sigs;
@@ -448,6 +450,9 @@ int saba_agent_run(const struct saba_options *o)
 	rt->retire = saba_retire_new();
 	rt->queue = saba_queue_new((size_t)(conf->queue_max_age / conf->interval) + 1);
 	rt->outbox = saba_outbox_new();
+	mdir = saba_asprintf("%s/metadata", conf->root);
+	rt->metadata = saba_metadata_new(mdir);
+	free(mdir);
 	rt->instances = &a->set;
 	if (saba_instances_create(rt, conf, &a->set) > 0)
 		goto out;
@@ -477,6 +482,7 @@ out:
 #endif
 	saba_queue_free(rt->queue);
 	saba_outbox_free(rt->outbox);
+	saba_metadata_free(rt->metadata);
 	saba_retire_free(rt->retire);
 	if (pidfile != NULL)
 		saba_pidfile_remove(pidfile);

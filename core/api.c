@@ -59,7 +59,7 @@ int saba_api_call(struct saba_http *h, const char *method, const char *path, jso
 
 	saba_api_result_clear(r);
 	if (body != NULL)
-		text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
+		text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 	if (saba_http_do(h, method, path, text, deadline_ms, &hr) != 0) {
 		r->status = SABA_API_RETRY;
 		snprintf(r->message, sizeof(r->message), "%s %s: %s", method, path, hr.error);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud.h"
 #include "conf.h"
 #include "log.h"
 #ifdef SABA_HAVE_TOML
@@ -52,9 +53,10 @@ static void saba_bad(struct saba_conf_loader *l, const config_setting_t *s, cons
 }
 
 static const char *const saba_top_keys[] = {
-	"apikey",  "apikey_file", "apibase",	  "root",    "plugin_dir",   "interval",
-	"pidfile", "log_level",	  "display_name", "roles",   "host_status",  "retire",
-	"http",	   "queue",	  "shutdown",	  "plugins", "registration", NULL,
+	"apikey",      "apikey_file",  "apibase",	 "root",	 "plugin_dir",
+	"interval",    "pidfile",      "log_level",	 "display_name", "roles",
+	"host_status", "retire",       "http",		 "queue",	 "shutdown",
+	"plugins",     "registration", "cloud_platform", NULL,
 };
 
 static int saba_key_known(const char *const *keys, const char *name)
@@ -537,6 +539,10 @@ int saba_conf_load(const char *file, const struct saba_conf_overrides *ov, struc
 	if (ov != NULL && ov->apibase != NULL && strncmp(c->apibase, "https://", 8) != 0 &&
 	    strncmp(c->apibase, "http://", 7) != 0)
 		saba_bad(&l, NULL, "-apibase %s must start with https:// or http://", c->apibase);
+	/* after the overrides: the cloud plugins are looked for in plugin_dir */
+	if (l.problems == 0)
+		l.problems +=
+			saba_cloud_defaults(c, config_setting_get_member(root, "cloud_platform"));
 out:
 	if (l.problems > 0) {
 		saba_conf_free(c);

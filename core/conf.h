@@ -11,6 +11,9 @@ struct saba_instance_conf {
 	char *module; /* the .so to load (default: the key) */
 	config_setting_t *setting;
 	int line;
+	int implicit; /* added by the core (cloud.c), not written in the file */
+	int optional; /* cloud_platform = "auto": a module that cannot load is
+		       * left out with a warning, as a cloud that is not there */
 };
 
 /* retire.confirm (not the answers of confirm_retire(): those are the

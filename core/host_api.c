@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "http.h"
 #include "instance.h"
 #include "log.h"
+#include "metadata.h"
 #include "notify.h"
 #include "outbox.h"
 #include "retire.h"
@@ -134,7 +136,7 @@ static config_setting_t *saba_h_own_setting(saba_ctx *ctx, const char *key)
 {
 	if (key == NULL || ctx->ic == NULL || ctx->ic->setting == NULL)
 		return NULL;
-	return config_setting_get_member(ctx->ic->setting, key);
+	return config_setting_lookup(ctx->ic->setting, key);
 }
 
 /* The instance's own setting, else the plugin's default for it, or NULL. */
@@ -168,12 +170,31 @@ static int saba_h_config_string(saba_ctx *ctx, const char *key, const char **out
 	return SABA_OK;
 }
 
+/* Inside a table, an integer may be written as a string ("30"), as groups
+ * of strings wrote it before tables: the same value. */
+static int saba_h_table_int(const char *key, config_setting_t *s, long long *out)
+{
+	const char *text = config_setting_get_string(s);
+	char *end;
+
+	if (strchr(key, '.') == NULL || text == NULL || *text == '\0')
+		return -1;
+	errno = 0;
+	*out = strtoll(text, &end, 10);
+	return errno == 0 && *end == '\0' ? 0 : -1;
+}
+
 static int saba_h_config_int(saba_ctx *ctx, const char *key, long long *out)
 {
 	config_setting_t *s = saba_h_setting(ctx, key);
+	long long v;
 
 	if (s == NULL)
 		return SABA_NOTFOUND;
+	if (config_setting_type(s) == CONFIG_TYPE_STRING && saba_h_table_int(key, s, &v) == 0) {
+		*out = v;
+		return SABA_OK;
+	}
 	if (config_setting_type(s) != CONFIG_TYPE_INT &&
 	    config_setting_type(s) != CONFIG_TYPE_INT64)
 		return saba_h_bad_type(ctx, s, "an integer");
@@ -240,7 +261,8 @@ static int saba_h_config_element(saba_ctx *ctx, const char *key, int index, cons
 			return SABA_NOTFOUND;
 		e = config_setting_get_elem(s, (unsigned)index);
 	}
-	if (config_setting_type(e) != CONFIG_TYPE_STRING)
+	/* value NULL: a table's key names, whatever their values */
+	if (value != NULL && config_setting_type(e) != CONFIG_TYPE_STRING)
 		return saba_h_bad_type(ctx, e, "a string");
 	if (name != NULL)
 		*name = config_setting_name(e);
@@ -421,6 +443,29 @@ static int saba_h_retire_host(saba_ctx *ctx, const char *host_id,
 	return saba_retire_other(ctx->rt, ctx->label, host_id, req);
 }
 
+static int saba_h_put_metadata(saba_ctx *ctx, const char *ns, const char *json)
+{
+	char why[256];
+	json_t *value;
+
+	if (!saba_metadata_valid_ns(ns, why, sizeof(why))) {
+		saba_log(SABA_LOG_WARNING, "%s: put_metadata(): %s; dropped", ctx->label, why);
+		return SABA_INVALID;
+	}
+	value = saba_metadata_parse(json != NULL ? json : "", json != NULL ? strlen(json) : 0, why,
+				    sizeof(why));
+	if (value == NULL) {
+		saba_log(SABA_LOG_WARNING, "%s: put_metadata(%s): %s; dropped", ctx->label, ns,
+			 why);
+		return SABA_INVALID;
+	}
+	if (ctx->rt->metadata == NULL)
+		json_decref(value); /* once, configtest: nothing is sent */
+	else
+		saba_metadata_put(ctx->rt->metadata, ns, value);
+	return SABA_OK;
+}
+
 static const struct saba_host saba_host_v1 = {
 	.abi_major = SABA_PLUGIN_ABI_MAJOR,
 	.abi_minor = SABA_PLUGIN_ABI_MINOR,
@@ -446,6 +491,7 @@ static const struct saba_host saba_host_v1 = {
 	.report_check = saba_h_report_check,
 	.api_request = saba_h_api_request,
 	.retire_host = saba_h_retire_host,
+	.put_metadata = saba_h_put_metadata,
 };
 
 const struct saba_host *saba_host_table(void)

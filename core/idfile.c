@@ -66,6 +66,11 @@ static int saba_write_atomic(const char *root, const char *name, const char *dat
 	return rc;
 }
 
+int saba_state_write(const char *dir, const char *name, const char *data, char *err, size_t errlen)
+{
+	return saba_write_atomic(dir, name, data, err, errlen);
+}
+
 int saba_idfile_write(const char *root, const char *id, char *err, size_t errlen)
 {
 	return saba_write_atomic(root, "id", id, err, errlen);

@@ -12,6 +12,9 @@ int saba_idfile_read(const char *root, char **id, char *err, size_t errlen);
 /* Atomic: temp file in root, fsync, rename, fsync the directory.  The old
  * file stays intact on any failure.  0 or -1 (message in err). */
 int saba_idfile_write(const char *root, const char *id, char *err, size_t errlen);
+/* Any other file of the agent's state, written the same way into dir
+ * (created when missing). */
+int saba_state_write(const char *dir, const char *name, const char *data, char *err, size_t errlen);
 /* 0 (removed or already absent) or -1 (message in err). */
 int saba_idfile_remove(const char *root, char *err, size_t errlen);
 /* Removes the temp files of writes a kill interrupted. */

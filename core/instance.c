@@ -31,6 +31,12 @@ static int saba_check_schema(struct saba_ctx *ctx)
 		if (strcmp(key, "module") == 0)
 			continue;
 		k = saba_settings_find(set, key);
+		if (k == NULL && ctx->ic->implicit) {
+			/* An identity-only setting this cloud plugin does not have. */
+			config_setting_remove_elem(ctx->ic->setting, (unsigned)i--);
+			n--;
+			continue;
+		}
 		if (k == NULL) {
 			saba_conf_problem(ctx->conf->file, (int)config_setting_source_line(s),
 					  "unknown setting \"%s\" for plugin %s (module %s)", key,
@@ -82,6 +88,12 @@ static int saba_instance_create(struct saba_runtime *rt, struct saba_conf *conf,
 		mod->refs++;
 	} else {
 		mod = saba_module_open(conf->plugin_dir, ic->module, err, sizeof(err));
+		if (mod == NULL && ic->optional) {
+			/* e.g. ec2.so installed without its libexpat */
+			saba_warn("plugin %s: %s; cloud_platform \"auto\" goes on without it",
+				  ic->name, err);
+			return 0;
+		}
 		if (mod == NULL) {
 			saba_conf_problem(conf->file, ic->line, "plugin %s: %s", ic->name, err);
 			return 1;

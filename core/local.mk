@@ -24,6 +24,8 @@ core_libsabacore_la_SOURCES = \
 	core/collector.c core/collector.h \
 	core/poster.c core/poster.h \
 	core/outbox.c core/outbox.h \
+	core/metadata.c core/metadata.h \
+	core/cloud.c core/cloud.h \
 	core/hostmap.c core/hostmap.h \
 	core/retire.c core/retire.h \
 	core/notify.c core/notify.h \

@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "hostmap.h"
 #include "log.h"
+#include "metadata.h"
 #include "outbox.h"
 #include "poster.h"
 #include "queue.h"
@@ -169,7 +170,7 @@ static int64_t saba_post_some(struct saba_poster *p, int *failures, int64_t dead
 	return wait;
 }
 
-/* Graph definitions and check reports, after the metrics. */
+/* Graph definitions, check reports and host metadata, after the metrics. */
 static int64_t saba_poster_outbox(struct saba_poster *p, int *failures, int64_t deadline)
 {
 	struct saba_runtime *rt = p->rt;
@@ -180,6 +181,9 @@ static int64_t saba_poster_outbox(struct saba_poster *p, int *failures, int64_t 
 	host_id = saba_strdup(rt->host_id);
 	pthread_mutex_unlock(&rt->lock);
 	wait = saba_outbox_send(rt->outbox, p->http, p->hosts, host_id, *failures, deadline);
+	if (wait == 0)
+		wait = saba_metadata_send(rt->metadata, p->http, host_id, rt->dry_run, *failures,
+					  deadline);
 	if (wait > 0)
 		(*failures)++;
 	free(host_id);

@@ -9,6 +9,7 @@
 struct saba_conf;
 struct saba_queue;
 struct saba_outbox;
+struct saba_metadata;
 struct saba_retire;
 struct saba_instances;
 
@@ -29,7 +30,8 @@ struct saba_runtime {
 	int clear_token_ci;	      /* the host may carry the token as customIdentifier */
 
 	struct saba_queue *queue;
-	struct saba_outbox *outbox; /* graph defs, check reports; NULL: not sent */
+	struct saba_outbox *outbox;	/* graph defs, check reports; NULL: not sent */
+	struct saba_metadata *metadata; /* host metadata; NULL: not sent */
 	struct saba_retire *retire;
 	struct saba_instances *instances;
 };

@@ -26,6 +26,8 @@ static const char *saba_type_name(int type)
 		return "a group of strings { key = \"value\"; }";
 	case SABA_CFG_STRING_OR_LIST:
 		return "a string or a list of strings";
+	case SABA_CFG_TABLE:
+		return "a group { key = value; ... }";
 	default:
 		return "of an unknown type";
 	}
@@ -62,6 +64,8 @@ static int saba_type_matches(int want, const config_setting_t *s)
 		return (t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST) && saba_all_strings(s);
 	case SABA_CFG_GROUP:
 		return t == CONFIG_TYPE_GROUP && saba_all_strings(s);
+	case SABA_CFG_TABLE: /* its keys are the plugin's to check */
+		return t == CONFIG_TYPE_GROUP;
 	default:
 		return 0;
 	}
@@ -241,7 +245,7 @@ static int saba_check_entry(const struct saba_setting *v, int i, char *err, size
 			snprintf(err, len, "setting \"%s\" is declared twice", k->name);
 			return -1;
 		}
-	if (k->type < SABA_CFG_STRING || k->type > SABA_CFG_STRING_OR_LIST) {
+	if (k->type < SABA_CFG_STRING || k->type > SABA_CFG_TABLE) {
 		snprintf(err, len, "setting \"%s\": unknown type %d", k->name, k->type);
 		return -1;
 	}

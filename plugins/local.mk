@@ -28,6 +28,7 @@ include plugins/interface/local.mk
 include plugins/filesystem/local.mk
 include plugins/exec/local.mk
 include plugins/check/local.mk
+include plugins/metadata/local.mk
 include plugins/systemd/local.mk
 include plugins/sysv/local.mk
 include plugins/ec2/local.mk

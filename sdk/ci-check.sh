@@ -15,7 +15,7 @@
 #      (`run --dry-run`);
 #   5. ABI stability: build sdk/abi/legacy.c, a plugin written to ABI 1.0,
 #      against each previous minor's header as released
-#      (sdk/abi/saba-plugin-1.0.h, -1.1.h, -1.2.h) and load it into this
+#      (sdk/abi/saba-plugin-1.0.h to -1.3.h) and load it into this
 #      agent: listed with its ABI, its value collected, retiring on
 #      "terminate".
 #
@@ -241,7 +241,7 @@ ok "example_trigger retires on \"terminate\", not without a stop file or with a 
 # --- 5. ABI stability: a plugin built against the previous minors --------
 # Each header as it was released, in place of the installed one, and a
 # plugin written as plugins were at ABI 1.0 (config_keys, its own defaults).
-for old in 1.0 1.1 1.2; do
+for old in 1.0 1.1 1.2 1.3; do
 	[ "$old" != "$abi" ] || fail "sdk/abi/saba-plugin-$old.h is this agent's own ABI"
 	mkdir -p "$tmp/abi-$old/saba" "$tmp/plugins-$old"
 	cp "$srcdir/sdk/abi/saba-plugin-$old.h" "$tmp/abi-$old/saba/plugin.h"

@@ -97,7 +97,7 @@ dist_sabaexamples_trigger_DATA = examples/trigger/Makefile examples/trigger/exam
 
 # --- the SDK check (sdk/ci-check.sh, run by CI; see make sdk-check) ---
 EXTRA_DIST += sdk/ci-check.sh sdk/abi/saba-plugin-1.0.h sdk/abi/saba-plugin-1.1.h \
-	sdk/abi/saba-plugin-1.2.h sdk/abi/legacy.c
+	sdk/abi/saba-plugin-1.2.h sdk/abi/saba-plugin-1.3.h sdk/abi/legacy.c
 
 # The installation directories, as shell assignments, for sdk/ci-check.sh.
 sdk-dirs:

@@ -28,6 +28,10 @@
  *        machine is gone, through the same audited sending path).
  *   1.3  descriptor: settings (declared settings: type, default, range or
  *        allowed values, description; the agent applies and checks them).
+ *   1.4  host: put_metadata (host metadata, as mackerel-agent's metadata
+ *        plugins send it).  Settings: SABA_CFG_TABLE (a group of any
+ *        settings), read through dotted keys ("action.command");
+ *        config_element() with value NULL names an element of any type.
  *
  * Threading rules
  *   - entry() must only return a pointer to static const data.
@@ -56,7 +60,7 @@ extern "C" {
 #endif
 
 #define SABA_PLUGIN_ABI_MAJOR 1
-#define SABA_PLUGIN_ABI_MINOR 3
+#define SABA_PLUGIN_ABI_MINOR 4
 
 #if defined(_WIN32)
 #define SABA_PLUGIN_EXPORT __declspec(dllexport)
@@ -99,6 +103,7 @@ enum saba_config_type {
 	SABA_CFG_STRING_LIST, /* [ "a", "b" ] */
 	SABA_CFG_GROUP,	      /* { key = "value"; ... } of strings */
 	SABA_CFG_STRING_OR_LIST,
+	SABA_CFG_TABLE, /* { key = any; ... }: read with dotted keys (ABI 1.4) */
 };
 
 /* One entry of a plugin's config schema before ABI 1.3 (a 1.3 plugin
@@ -250,13 +255,17 @@ struct saba_host {
 
 	/* The instance's configuration (only its own subtree).  Each returns
 	 * SABA_OK, SABA_NOTFOUND (absent; *out untouched) or SABA_INVALID
-	 * (wrong type; the agent logs FILE:LINE).  Valid in create(). */
+	 * (wrong type; the agent logs FILE:LINE).  Valid in create().  A key
+	 * may be a path into a SABA_CFG_TABLE setting: "action.command"
+	 * (agents before ABI 1.4 answer SABA_NOTFOUND); there config_int
+	 * also takes an integer written as a string ("30"). */
 	int (*config_string)(saba_ctx *ctx, const char *key, const char **out);
 	int (*config_int)(saba_ctx *ctx, const char *key, long long *out);
 	int (*config_float)(saba_ctx *ctx, const char *key, double *out);
 	int (*config_bool)(saba_ctx *ctx, const char *key, int *out);
 	/* Lists and groups: number of elements, then element i (for a group:
-	 * its name and string value). */
+	 * its name and string value).  With value NULL, element i may be of
+	 * any type: only its name is asked (a table's keys; ABI 1.4). */
 	int (*config_count)(saba_ctx *ctx, const char *key);
 	int (*config_element)(saba_ctx *ctx, const char *key, int index, const char **name,
 			      const char **value);
@@ -336,7 +345,20 @@ struct saba_host {
 	int (*retire_host)(saba_ctx *ctx, const char *host_id,
 			   const struct saba_retire_request *req);
 
-	/* ABI minor 4+: append here only; never reorder or remove. */
+	/* ABI 1.4 (SABA_HOST_HAS(host, put_metadata)) */
+	/* This host's metadata in namespace ns ([-a-zA-Z0-9_]+, not beginning
+	 * with "mackerel"): json is any JSON text up to 100 KB.  The agent
+	 * sends it as PUT /api/v0/hosts/<id>/metadata/<ns> on its next post,
+	 * and only when it differs from what this host last got for ns (kept
+	 * under the agent's root, so a restart does not send it again); a
+	 * newer value replaces one still waiting.  Network errors, 5xx and 429
+	 * are retried; a value the API refuses is logged and dropped, so the
+	 * next call with it sends it again.  Any thread.  SABA_OK (queued or
+	 * unchanged), or SABA_INVALID for a bad namespace or text that is not
+	 * JSON (logged). */
+	int (*put_metadata)(saba_ctx *ctx, const char *ns, const char *json);
+
+	/* ABI minor 5+: append here only; never reorder or remove. */
 };
 
 /*
@@ -411,7 +433,7 @@ struct saba_plugin {
 	 * plugin refuses it in create() (host->abi_minor < 3). */
 	const struct saba_setting *settings;
 
-	/* ABI minor 4+: append here only; never reorder or remove. */
+	/* ABI minor 5+: append here only; never reorder or remove. */
 };
 
 /* The one exported symbol. */

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,9 +70,10 @@ static const struct saba_setting saba_check_settings[] = {
 	 .description = "minutes between notifications (under 10: 10, the API's least)"},
 	{.name = "max_check_attempts",
 	 .type = SABA_CFG_INT,
-	 .min = 1,
-	 .max = 10,
-	 .description = "failures in a row before an alert"},
+	 .min = INT32_MIN,
+	 .max = INT32_MAX,
+	 .description = "failures in a row before an alert (outside the API's 1..10: the "
+			"nearer end, as mackerel-agent)"},
 	{.name = "memo",
 	 .type = SABA_CFG_STRING,
 	 .description = "memo of the check monitor (cut to " SABA_CMD_XSTR(
@@ -81,12 +83,13 @@ static const struct saba_setting saba_check_settings[] = {
 	 .def = "false",
 	 .description = "never send OK, so alerts stay open"},
 	{.name = "action",
-	 .type = SABA_CFG_GROUP,
-	 .description = "run after every check: { command = \"...\"; user = \"...\"; timeout = "
-			"\"30\"; }"},
+	 .type = SABA_CFG_TABLE,
+	 .description =
+		 "run after every check: { command = \"...\"; user = \"...\"; env = { ... }; "
+		 "timeout_seconds = 30; }"},
 	{.name = "action_env",
 	 .type = SABA_CFG_GROUP,
-	 .description = "extra environment of the action"},
+	 .description = "extra environment of the action (as action.env)"},
 	{.name = "custom_identifier",
 	 .type = SABA_CFG_STRING,
 	 .description = "report for the host with this customIdentifier"},
@@ -116,73 +119,38 @@ static int saba_check_int(struct saba_check *ck, const char *key, long long *out
 	return rc == SABA_NOTFOUND ? SABA_OK : rc;
 }
 
-/* action = { command; user; timeout } (strings: the agent's groups hold
- * strings only) and action_env. */
+/* action = { command; user; env; timeout_seconds; }, mackerel-agent's
+ * inline table (timeout also), and action_env added to its env. */
 static int saba_check_action(struct saba_check *ck)
 {
+	static const char *const known[] = {"command", "user", "env", "timeout", "timeout_seconds"};
 	const struct saba_host *host = ck->host;
-	int n = host->config_count(ck->ctx, "action"), rc = SABA_OK;
-	char err[256];
+	int n = host->config_count(ck->ctx, "action"), rc;
+	char key[64];
 
 	if (n == SABA_NOTFOUND)
 		return SABA_OK;
 	if (n < 0)
 		return SABA_INVALID;
-	ck->action.timeout_ms = SABA_CMD_DEFAULT_TIMEOUT * 1000;
-	for (int i = 0; i < n && rc == SABA_OK; i++) {
-		const char *name = NULL, *value = NULL;
-		char *end;
-		long t;
+	for (int i = 0; i < n; i++) {
+		const char *name = NULL;
+		size_t k = 0;
 
-		if (host->config_element(ck->ctx, "action", i, &name, &value) != SABA_OK ||
-		    name == NULL) {
-			host->config_error(ck->ctx, "action", "must be a group of strings");
-			return SABA_INVALID;
-		}
-		if (strcmp(name, "command") == 0 && *value != '\0') {
-			rc = saba_cmd_set_shell(&ck->action, value);
-			if (rc == SABA_INVALID)
-				host->config_error(ck->ctx, "action", "command: %s",
-						   SABA_CMD_SHELL_REFUSED);
-		} else if (strcmp(name, "user") == 0) {
-			rc = *value ? saba_cmd_set_user(&ck->action, value, err, sizeof(err))
-				    : SABA_OK;
-			if (rc == SABA_NOTFOUND) {
-				host->log(ck->ctx, SABA_LOG_WARNING, "action: %s", err);
-				rc = SABA_OK;
-			} else if (rc != SABA_OK) {
-				host->config_error(ck->ctx, "action", "user: %s", err);
-			}
-		} else if (strcmp(name, "timeout") == 0) {
-			t = strtol(value, &end, 10);
-			if (*value == '\0' || *end != '\0' || t < 1 || t > SABA_CMD_MAX_TIMEOUT) {
-				host->config_error(ck->ctx, "action", "timeout: must be 1..%d",
-						   SABA_CMD_MAX_TIMEOUT);
-				return SABA_INVALID;
-			}
-			ck->action.timeout_ms = (int)t * 1000;
-		} else {
-			host->config_error(ck->ctx, "action", "unknown key \"%s\"", name);
-			return SABA_INVALID;
-		}
-	}
-	if (rc != SABA_OK)
-		return rc;
-	if (ck->action.argv == NULL) {
-		host->config_error(ck->ctx, "action", "needs a command");
-		return SABA_INVALID;
-	}
-	n = host->config_count(ck->ctx, "action_env");
-	for (int i = 0; i < n && rc == SABA_OK; i++) {
-		const char *name = NULL, *value = NULL;
-
-		if (host->config_element(ck->ctx, "action_env", i, &name, &value) != SABA_OK ||
+		if (host->config_element(ck->ctx, "action", i, &name, NULL) != SABA_OK ||
 		    name == NULL)
 			return SABA_INVALID;
-		rc = saba_cmd_add_env(&ck->action, name, value, err, sizeof(err));
-		if (rc != SABA_OK)
-			host->config_error(ck->ctx, "action_env", "%s", err);
+		while (k < sizeof(known) / sizeof(known[0]) && strcmp(known[k], name) != 0)
+			k++;
+		if (k == sizeof(known) / sizeof(known[0])) {
+			snprintf(key, sizeof(key), "action.%s", name);
+			host->config_error(ck->ctx, key,
+					   "unknown setting (command, user, env, timeout_seconds)");
+			return SABA_INVALID;
+		}
 	}
+	rc = saba_cmd_from_table(host, ck->ctx, "action", &ck->action);
+	if (rc == SABA_OK)
+		rc = saba_cmd_read_env(host, ck->ctx, "action_env", &ck->action);
 	ck->has_action = rc == SABA_OK;
 	return rc;
 }
@@ -219,6 +187,15 @@ static int saba_check_read_settings(struct saba_check *ck)
 		notify = 10;
 	}
 	ck->notification_interval = notify > 1000000 ? 1000000 : (int)notify;
+	/* mackerel-agent takes any int32 (the agent checked that) and sends
+	 * it; the API refuses one outside 1..10, which would drop every report
+	 * of the check */
+	if (attempts < 0 || attempts > 10) {
+		host->log(ck->ctx, SABA_LOG_WARNING,
+			  "max_check_attempts %lld is out of the API's 1..10; using %s", attempts,
+			  attempts < 0 ? "the API's default (1)" : "10");
+		attempts = attempts < 0 ? 0 : 10;
+	}
 	if (attempts > 1 && ck->prevent_alert_auto_close) {
 		host->log(ck->ctx, SABA_LOG_WARNING,
 			  "max_check_attempts is 1 with prevent_alert_auto_close");
@@ -429,6 +406,8 @@ static int saba_check_start(void *instance)
 
 	if (ck->has_thread)
 		return SABA_OK;
+	if (!ck->host->dry_run(ck->ctx))
+		saba_cmd_make_workdir(saba_cmd_default_workdir());
 	saba_cmd_cancel_reset(&ck->cancel);
 	ck->stopping = 0;
 	e = pthread_create(&ck->thread, NULL, saba_check_main, ck);

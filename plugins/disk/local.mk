@@ -4,7 +4,7 @@ if BUILD_PLUGIN_DISK
 plugin_LTLIBRARIES += plugins/disk.la
 plugins_disk_la_SOURCES = plugins/disk/disk.c
 plugins_disk_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_disk_la_LIBADD = $(SABA_METRIC_LIBADD)
+plugins_disk_la_LIBADD = $(SABA_METRIC_LIBADD) plugins/lib/libsabapattern.la
 
 if HAVE_CUNIT
 check_PROGRAMS += tests/plugins/disk/test_disk

@@ -98,6 +98,11 @@ static const struct saba_setting saba_ec2_settings[] = {
 	 .def = "\"/sys\"",
 	 .flags = SABA_SETTING_NONEMPTY,
 	 .description = "where sysfs is mounted, for the DMI uuid"},
+	{.name = "probe_without_dmi",
+	 .type = SABA_CFG_BOOL,
+	 .def = "true",
+	 .description = "with cloud_platform \"auto\" and no DMI to tell, ask IMDS whether this "
+			"is EC2 (false: it is not, as mackerel-agent decides on Linux)"},
 	{.name = NULL},
 };
 
@@ -194,6 +199,8 @@ static int saba_ec2_read_settings(struct saba_ec2 *e)
 		    SABA_OK ||
 	    (rc = saba_ec2_bool_setting(e, "confirm", &e->confirm)) != SABA_OK ||
 	    (rc = saba_ec2_bool_setting(e, "sweep", &e->sweep)) != SABA_OK ||
+	    (rc = saba_ec2_bool_setting(e, "probe_without_dmi", &e->probe_without_dmi)) !=
+		    SABA_OK ||
 	    (rc = saba_plugconf_int(e->host, e->ctx, "sweep_interval", &e->sweep_interval)) !=
 		    SABA_OK ||
 	    (rc = saba_plugconf_int(e->host, e->ctx, "absent_grace", &e->absent_grace)) !=

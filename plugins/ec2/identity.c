@@ -33,11 +33,33 @@ static int saba_ec2_read_line(const char *path, char *buf, size_t len)
 	return rc;
 }
 
+/* The vendor strings anyone may read (the uuid needs root): Nitro says
+ * "Amazon EC2", Xen HVM instances carry "amazon" in their BIOS version. */
+static int saba_ec2_dmi_vendor(const char *sysfs, char *evidence, size_t len, int *readable)
+{
+	static const char *const files[] = {"sys_vendor", "bios_vendor", "bios_version"};
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[512], value[128];
+
+		snprintf(path, sizeof(path), "%s/devices/virtual/dmi/id/%s", sysfs, files[i]);
+		if (saba_ec2_read_line(path, value, sizeof(value)) != 0)
+			continue;
+		*readable = 1;
+		if (strcmp(value, "Amazon EC2") == 0 ||
+		    (strcmp(files[i], "bios_version") == 0 && strstr(value, "amazon") != NULL)) {
+			snprintf(evidence, len, "%s is \"%s\"", path, value);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int saba_ec2_dmi_check(const char *sysfs, char *evidence, size_t len)
 {
 	static const char *const files[] = {"hypervisor/uuid",
 					    "devices/virtual/dmi/id/product_uuid"};
-	int readable = 0;
+	int readable = 0, uuid_readable;
 
 	snprintf(evidence, len, "no DMI uuid readable under %s", sysfs);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -53,6 +75,11 @@ int saba_ec2_dmi_check(const char *sysfs, char *evidence, size_t len)
 		}
 		snprintf(evidence, len, "%s is not an EC2 uuid", path);
 	}
+	uuid_readable = readable;
+	if (saba_ec2_dmi_vendor(sysfs, evidence, len, &readable))
+		return SABA_EC2_DMI_YES;
+	if (readable && !uuid_readable)
+		snprintf(evidence, len, "the DMI vendor under %s is not EC2's", sysfs);
 	return readable ? SABA_EC2_DMI_NO : SABA_EC2_DMI_UNKNOWN;
 }
 

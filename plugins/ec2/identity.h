@@ -16,8 +16,9 @@ enum saba_ec2_dmi {
 	SABA_EC2_DMI_UNKNOWN = 2, /* neither file readable (not root, no DMI) */
 };
 
-/* <sysfs>/hypervisor/uuid, then <sysfs>/devices/virtual/dmi/id/product_uuid.
- * evidence says what was read. */
+/* <sysfs>/hypervisor/uuid, <sysfs>/devices/virtual/dmi/id/product_uuid,
+ * then the vendor files there anyone may read (sys_vendor, bios_vendor,
+ * bios_version).  evidence says what was read. */
 int saba_ec2_dmi_check(const char *sysfs, char *evidence, size_t len);
 
 /* IMDS meta-data/services/partition: 1 when it starts with "aws", 0 when

@@ -38,8 +38,12 @@ int saba_ec2_identify(struct saba_ec2 *e, char *why, size_t len)
 			} else if (dmi == SABA_EC2_DMI_NO) {
 				where = SABA_EC2_NOT_EC2;
 				snprintf(why, len, "not EC2: %.200s", evidence);
+			} else if (!e->probe_without_dmi) {
+				where = SABA_EC2_NOT_EC2;
+				snprintf(why, len, "not EC2: %.150s (probe_without_dmi is false)",
+					 evidence);
 			} else {
-				/* Unreadable (not root): IMDS decides. */
+				/* No DMI to tell (Windows, a container): IMDS decides. */
 				int p = saba_ec2_imds_partition(e->imds, why, len);
 
 				where = p > 0	 ? SABA_EC2_IS_EC2

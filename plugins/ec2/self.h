@@ -28,6 +28,7 @@ struct saba_ec2 {
 	char *imds_endpoint, *ec2_endpoint, *sysfs;
 	long imds_timeout_ms, ec2_timeout_ms;
 	int poll_interval, confirm, sweep, sweep_interval, absent_grace;
+	int probe_without_dmi; /* DMI cannot tell: ask IMDS (else: not EC2) */
 	char **regions;
 	int nregions;
 

@@ -25,40 +25,35 @@
 #include "lib/command.h"
 #include "lib/pattern.h"
 
-#define SABA_EXEC_OUT_CAP (1024 * 1024) /* stdout kept per run */
-#define SABA_EXEC_ERR_CAP (64 * 1024)
-#define SABA_EXEC_SKEW	  (15 * 60) /* use_plugin_timestamp: seconds from now */
+#define SABA_EXEC_OUT_CAP  (1024 * 1024) /* stdout kept per run */
+#define SABA_EXEC_ERR_CAP  (64 * 1024)
+#define SABA_EXEC_SKEW	   (15 * 60) /* use_plugin_timestamp: seconds from now */
+#define SABA_EXEC_NAME_MAX 400
+#define SABA_EXEC_PREFIX   "custom."
+#define SABA_EXEC_META_VAR "MACKEREL_AGENT_PLUGIN_META"
 #ifdef _WIN32
-#define SABA_EXEC_WORKDIR NULL
 #define SABA_EXEC_WORKDIR_HELP                                                                     \
 	"MACKEREL_PLUGIN_WORKDIR for the command; absent: the agent's own, else none (plugins "    \
-	"use "                                                                                     \
-	"%TEMP%)"
+	"use %TEMP%)"
 /* the C runtime's locale objects */
 #define locale_t		 _locale_t
 #define saba_exec_c_locale()	 _create_locale(LC_NUMERIC, "C")
 #define strtod_l(s, end, locale) _strtod_l(s, end, locale)
 #define freelocale(locale)	 _free_locale(locale)
 #else
-#define SABA_EXEC_WORKDIR "/var/tmp/saba-agent"
 #define SABA_EXEC_WORKDIR_HELP                                                                     \
-	"MACKEREL_PLUGIN_WORKDIR for the command; absent: the agent's own, "                       \
-	"else " SABA_EXEC_WORKDIR
+	"MACKEREL_PLUGIN_WORKDIR for the command; absent: the agent's own, else " SABA_CMD_WORKDIR
 #define saba_exec_c_locale() newlocale(LC_NUMERIC_MASK, "C", (locale_t)0)
 #endif
-#define SABA_EXEC_NAME_MAX  400
-#define SABA_EXEC_PREFIX    "custom."
-#define SABA_EXEC_META_VAR  "MACKEREL_AGENT_PLUGIN_META"
-#define SABA_EXEC_WORKDIR_V "MACKEREL_PLUGIN_WORKDIR"
 
 struct saba_exec {
 	const struct saba_host *host;
 	saba_ctx *ctx;
 	struct saba_cmd cmd;
 	struct saba_cmd_cancel cancel;
-	struct saba_cmd_ratelimit rl; /* collect thread only */
-	struct saba_regex *include, *exclude;
-	char *custom_identifier; /* NULL: this host */
+	struct saba_cmd_ratelimit rl;	      /* collect thread only */
+	struct saba_regex *include, *exclude; /* NULL: not set */
+	char *custom_identifier;	      /* NULL: this host */
 	int use_plugin_timestamp;
 	char *workdir;	   /* NULL: none (Windows) */
 	char *workdir_env; /* "MACKEREL_PLUGIN_WORKDIR=...", or NULL */
@@ -77,10 +72,10 @@ static const struct saba_setting saba_exec_settings[] = {
 	SABA_CMD_SETTINGS,
 	{.name = "include_pattern",
 	 .type = SABA_CFG_STRING,
-	 .description = "only names matching this extended regex"},
+	 .description = "only names matching this regex (RE2 syntax, PCRE2)"},
 	{.name = "exclude_pattern",
 	 .type = SABA_CFG_STRING,
-	 .description = "drop names matching this extended regex"},
+	 .description = "drop names matching this regex (RE2 syntax, PCRE2)"},
 	{.name = "custom_identifier",
 	 .type = SABA_CFG_STRING,
 	 .description = "post the values to the host with this customIdentifier"},
@@ -117,7 +112,7 @@ static void saba_exec_destroy(void *instance)
 static int saba_exec_read_settings(struct saba_exec *ex)
 {
 	const struct saba_host *host = ex->host;
-	const char *s = NULL, *env;
+	const char *s = NULL;
 	int rc;
 
 	rc = saba_cmd_from_config(host, ex->ctx, &ex->cmd);
@@ -144,15 +139,14 @@ static int saba_exec_read_settings(struct saba_exec *ex)
 		return SABA_INVALID;
 	}
 	/* the setting, else what the agent was started with, else ours */
-	env = getenv(SABA_EXEC_WORKDIR_V);
-	s = env != NULL && *env != '\0' ? env : SABA_EXEC_WORKDIR;
+	s = saba_cmd_default_workdir();
 	rc = host->config_string(ex->ctx, "workdir", &s);
 	if (rc != SABA_OK && rc != SABA_NOTFOUND)
 		return rc;
 	if (s == NULL)
 		return SABA_OK;
 	ex->workdir = strdup(s);
-	if (ex->workdir == NULL || asprintf(&ex->workdir_env, "%s=%s", SABA_EXEC_WORKDIR_V, s) < 0)
+	if (ex->workdir == NULL || asprintf(&ex->workdir_env, "%s=%s", SABA_CMD_WORKDIR_VAR, s) < 0)
 		return SABA_ERROR;
 	return SABA_OK;
 }

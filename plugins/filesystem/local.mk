@@ -4,7 +4,7 @@ if BUILD_PLUGIN_FILESYSTEM
 plugin_LTLIBRARIES += plugins/filesystem.la
 plugins_filesystem_la_SOURCES = plugins/filesystem/filesystem.c
 plugins_filesystem_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_filesystem_la_LIBADD = $(SABA_METRIC_LIBADD)
+plugins_filesystem_la_LIBADD = $(SABA_METRIC_LIBADD) plugins/lib/libsabapattern.la
 
 if HAVE_CUNIT
 check_PROGRAMS += tests/plugins/filesystem/test_filesystem

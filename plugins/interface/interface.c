@@ -5,8 +5,9 @@
  *   interface.<if>.rxBytes.delta, interface.<if>.txBytes.delta
  *   <if> is the kernel's name with [^A-Za-z0-9_-] replaced by "_"
  *   ("eth0.100" -> eth0_100).  lo and veth* (container ends of veth
- *   pairs) are skipped, and so is every interface whose kernel name
- *   matches the `ignore` regex.
+ *   pairs) are skipped, and so is every interface whose sanitised name
+ *   matches the `ignore` regex (as mackerel-agent: "eth0_100", not
+ *   "eth0.100").
  *
  * A delta plugin: each collect() keeps its sample in the instance and
  * reports the change since the previous one divided by the real time
@@ -52,7 +53,7 @@ static const struct saba_setting saba_iface_settings[] = {
 	SABA_PROCFS_SETTING,
 	{.name = "ignore",
 	 .type = SABA_CFG_STRING,
-	 .description = "leave out interfaces whose name matches (regex)"},
+	 .description = "leave out interfaces whose sanitised name matches (regex)"},
 	{.name = NULL},
 };
 
@@ -75,15 +76,14 @@ static int saba_iface_line(struct saba_iface *ifc, char *line, unsigned lineno)
 		return SABA_OK;
 	if (strcmp(name, "lo") == 0 || strncmp(name, "veth", 4) == 0)
 		return SABA_OK;
-	if (saba_regex_match(ifc->ignore, name))
-		return SABA_OK;
 	if (saba_parse_u64(col[0], &rx) != SABA_OK ||
 	    saba_parse_u64(col[SABA_IF_TX], &tx) != SABA_OK) {
 		ifc->host->log(ifc->ctx, SABA_LOG_WARNING, "%s:%u: malformed counters of %s",
 			       ifc->path, lineno, name);
 		return SABA_OK;
 	}
-	if (saba_metric_name(clean, sizeof(clean), "", name, "") != SABA_OK)
+	if (saba_metric_name(clean, sizeof(clean), "", name, "") != SABA_OK ||
+	    saba_regex_match(ifc->ignore, clean))
 		return SABA_OK;
 	return saba_samples_add(&ifc->cur, clean, rx, tx);
 }

@@ -4,7 +4,7 @@ if BUILD_PLUGIN_INTERFACE
 plugin_LTLIBRARIES += plugins/interface.la
 plugins_interface_la_SOURCES = plugins/interface/interface.c
 plugins_interface_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_interface_la_LIBADD = $(SABA_METRIC_LIBADD)
+plugins_interface_la_LIBADD = $(SABA_METRIC_LIBADD) plugins/lib/libsabapattern.la
 
 if HAVE_CUNIT
 check_PROGRAMS += tests/plugins/interface/test_interface

@@ -129,33 +129,43 @@ void saba_cmd_free(struct saba_cmd *cmd)
 	memset(cmd, 0, sizeof(*cmd));
 }
 
+/* The key name in table (NULL: the instance's own level): "action.user". */
+static const char *saba_cmd_key(char *buf, size_t len, const char *table, const char *name)
+{
+	if (table == NULL)
+		return name;
+	snprintf(buf, len, "%s.%s", table, name);
+	return buf;
+}
+
 /* command: a string or a list of strings.  The agent hands a lone string
  * out as a one-element list whose element carries the key's own name, a
  * list element has none: that tells the two apart. */
-static int saba_cmd_read_command(const struct saba_host *host, saba_ctx *ctx, struct saba_cmd *cmd)
+static int saba_cmd_read_command(const struct saba_host *host, saba_ctx *ctx, const char *key,
+				 struct saba_cmd *cmd)
 {
-	int n = host->config_count(ctx, "command"), rc;
+	int n = host->config_count(ctx, key), rc;
 	const char **argv;
 	char err[256];
 	const char *name = NULL, *value = NULL;
 
-	/* (absent: the agent has refused the instance already) */
+	/* (a top-level command the agent requires; one in a table it cannot) */
 	if (n == SABA_NOTFOUND || n == 0) {
-		host->config_error(ctx, "command", "a command is required");
+		host->config_error(ctx, key, "a command is required");
 		return SABA_INVALID;
 	}
 	if (n < 0)
 		return SABA_INVALID;
-	if (host->config_element(ctx, "command", 0, &name, &value) != SABA_OK)
+	if (host->config_element(ctx, key, 0, &name, &value) != SABA_OK)
 		return SABA_INVALID;
 	if (name != NULL && n == 1) {
 		if (*value == '\0') {
-			host->config_error(ctx, "command", "must not be empty");
+			host->config_error(ctx, key, "must not be empty");
 			return SABA_INVALID;
 		}
 		rc = saba_cmd_set_shell(cmd, value);
 		if (rc == SABA_INVALID)
-			host->config_error(ctx, "command", "%s", SABA_CMD_SHELL_REFUSED);
+			host->config_error(ctx, key, "%s", SABA_CMD_SHELL_REFUSED);
 		return rc;
 	}
 	argv = calloc((size_t)n, sizeof(*argv));
@@ -163,67 +173,107 @@ static int saba_cmd_read_command(const struct saba_host *host, saba_ctx *ctx, st
 		return SABA_ERROR;
 	rc = SABA_OK;
 	for (int i = 0; i < n && rc == SABA_OK; i++)
-		if (host->config_element(ctx, "command", i, NULL, &argv[i]) != SABA_OK)
+		if (host->config_element(ctx, key, i, NULL, &argv[i]) != SABA_OK)
 			rc = SABA_INVALID;
 	if (rc == SABA_OK && *argv[0] == '\0') {
-		host->config_error(ctx, "command", "the program name must not be empty");
+		host->config_error(ctx, key, "the program name must not be empty");
 		rc = SABA_INVALID;
 	}
 	if (rc == SABA_OK)
 		rc = saba_cmd_set_argv(cmd, argv, (size_t)n);
 	if (rc == SABA_OK && saba_cmd_os_check(cmd, err, sizeof(err)) != SABA_OK) {
-		host->config_error(ctx, "command", "%s", err);
+		host->config_error(ctx, key, "%s", err);
 		rc = SABA_INVALID;
 	}
 	free(argv);
 	return rc;
 }
 
-int saba_cmd_from_config(const struct saba_host *host, saba_ctx *ctx, struct saba_cmd *cmd)
+int saba_cmd_read_env(const struct saba_host *host, saba_ctx *ctx, const char *key,
+		      struct saba_cmd *cmd)
 {
-	const char *user = NULL;
-	long long timeout = 0;
+	int n = host->config_count(ctx, key), rc = SABA_OK;
 	char err[256];
-	int n, rc;
 
-	memset(cmd, 0, sizeof(*cmd));
-	rc = saba_cmd_read_command(host, ctx, cmd);
-	if (rc != SABA_OK)
-		return rc;
-	n = host->config_count(ctx, "env");
+	if (n == SABA_NOTFOUND)
+		return SABA_OK;
+	if (n < 0)
+		return SABA_INVALID;
 	for (int i = 0; i < n && rc == SABA_OK; i++) {
 		const char *name = NULL, *value = NULL;
 
-		if (host->config_element(ctx, "env", i, &name, &value) != SABA_OK)
+		if (host->config_element(ctx, key, i, &name, &value) != SABA_OK)
 			return SABA_INVALID;
 		if (name == NULL) {
-			host->config_error(ctx, "env", "must be a group { NAME = \"value\"; }");
+			host->config_error(ctx, key, "must be a group { NAME = \"value\"; }");
 			return SABA_INVALID;
 		}
 		rc = saba_cmd_add_env(cmd, name, value, err, sizeof(err));
 		if (rc != SABA_OK)
-			host->config_error(ctx, "env", "%s", err);
+			host->config_error(ctx, key, "%s", err);
 	}
-	if (n < 0 && n != SABA_NOTFOUND)
+	return rc;
+}
+
+/* timeout_seconds (mackerel-agent's name) or timeout, not both. */
+static int saba_cmd_read_timeout(const struct saba_host *host, saba_ctx *ctx, const char *table,
+				 struct saba_cmd *cmd)
+{
+	char kbuf[128], obuf[128];
+	const char *key = saba_cmd_key(kbuf, sizeof(kbuf), table, "timeout_seconds");
+	const char *other = saba_cmd_key(obuf, sizeof(obuf), table, "timeout");
+	long long timeout = SABA_CMD_DEFAULT_TIMEOUT, unused;
+	int rc = host->config_int(ctx, key, &timeout);
+
+	if (rc == SABA_NOTFOUND) {
+		key = other;
+		rc = host->config_int(ctx, key, &timeout);
+	} else if (host->config_int(ctx, other, &unused) != SABA_NOTFOUND) {
+		host->config_error(ctx, key, "set timeout or timeout_seconds, not both");
 		return SABA_INVALID;
+	}
+	if (rc == SABA_OK && (timeout < 1 || timeout > SABA_CMD_MAX_TIMEOUT)) {
+		host->config_error(ctx, key, "must be 1..%d seconds", SABA_CMD_MAX_TIMEOUT);
+		return SABA_INVALID;
+	}
+	if (rc != SABA_OK && rc != SABA_NOTFOUND)
+		return rc;
+	cmd->timeout_ms = (int)timeout * 1000;
+	return SABA_OK;
+}
+
+int saba_cmd_from_table(const struct saba_host *host, saba_ctx *ctx, const char *table,
+			struct saba_cmd *cmd)
+{
+	const char *user = NULL, *key;
+	char kbuf[128], err[256];
+	int rc;
+
+	memset(cmd, 0, sizeof(*cmd));
+	rc = saba_cmd_read_command(host, ctx, saba_cmd_key(kbuf, sizeof(kbuf), table, "command"),
+				   cmd);
+	if (rc == SABA_OK)
+		rc = saba_cmd_read_env(host, ctx, saba_cmd_key(kbuf, sizeof(kbuf), table, "env"),
+				       cmd);
 	if (rc != SABA_OK)
 		return rc;
-	rc = host->config_string(ctx, "user", &user);
+	key = saba_cmd_key(kbuf, sizeof(kbuf), table, "user");
+	rc = host->config_string(ctx, key, &user);
 	if (rc == SABA_OK && *user != '\0') {
 		rc = saba_cmd_set_user(cmd, user, err, sizeof(err));
 		if (rc == SABA_NOTFOUND) {
 			host->log(ctx, SABA_LOG_WARNING, "%s", err);
 		} else if (rc != SABA_OK) {
-			host->config_error(ctx, "user", "%s", err);
+			host->config_error(ctx, key, "%s", err);
 			return rc;
 		}
 	} else if (rc != SABA_OK && rc != SABA_NOTFOUND) {
 		return rc;
 	}
-	/* the agent supplies the default and keeps to the range */
-	rc = host->config_int(ctx, "timeout", &timeout);
-	if (rc != SABA_OK)
-		return SABA_INVALID;
-	cmd->timeout_ms = (int)timeout * 1000;
-	return SABA_OK;
+	return saba_cmd_read_timeout(host, ctx, table, cmd);
+}
+
+int saba_cmd_from_config(const struct saba_host *host, saba_ctx *ctx, struct saba_cmd *cmd)
+{
+	return saba_cmd_from_table(host, ctx, NULL, cmd);
 }

@@ -30,7 +30,10 @@
 #define SABA_CMD_STR(x)	 #x
 #define SABA_CMD_XSTR(x) SABA_CMD_STR(x)
 
-/* The settings both plugins declare. */
+/* The settings the command plugins declare.  timeout has no declared
+ * default: the plugin applies 30 itself, so that it can tell a timeout that
+ * was written from none (timeout_seconds, mackerel-agent's name, excludes
+ * it). */
 #define SABA_CMD_SETTINGS                                                                          \
 	{.name = "command",                                                                        \
 	 .type = SABA_CFG_STRING_OR_LIST,                                                          \
@@ -40,10 +43,14 @@
 		 .type = SABA_CFG_GROUP,                                                           \
 		 .description = "extra environment { NAME = \"value\"; }"},                        \
 		{.name = "user", .type = SABA_CFG_STRING, .description = SABA_CMD_USER_HELP},      \
+		{.name = "timeout",                                                                \
+		 .type = SABA_CFG_INT,                                                             \
+		 .min = 1,                                                                         \
+		 .max = SABA_CMD_MAX_TIMEOUT,                                                      \
+		 .description = "seconds before the command is killed (absent: 30)"},              \
 	{                                                                                          \
-		.name = "timeout", .type = SABA_CFG_INT,                                           \
-		.def = SABA_CMD_XSTR(SABA_CMD_DEFAULT_TIMEOUT), .min = 1,                          \
-		.max = SABA_CMD_MAX_TIMEOUT, .description = "seconds before the command is killed" \
+		.name = "timeout_seconds", .type = SABA_CFG_INT, .min = 1,                         \
+		.max = SABA_CMD_MAX_TIMEOUT, .description = "timeout under mackerel-agent's name"  \
 	}
 
 /* The account a command runs as (command.c; never on Windows). */
@@ -62,16 +69,27 @@ struct saba_cmd {
 	struct saba_cmd_user *user; /* set by saba_cmd_set_user(): switch users */
 };
 
-/* Read the settings command, env, user and timeout of the instance into
+/* Read the settings command, env, user and timeout (or timeout_seconds) of
+ * the instance into
  * cmd (zeroed first).  Problems go through config_error; returns SABA_OK,
  * SABA_INVALID or SABA_ERROR.  Free with saba_cmd_free() either way. */
 int saba_cmd_from_config(const struct saba_host *host, saba_ctx *ctx, struct saba_cmd *cmd);
 
-/* The pieces, for commands not described by those four keys (a check's
- * action).  Each returns SABA_OK, or SABA_INVALID with a message in err;
- * saba_cmd_set_shell() SABA_INVALID for a line the shell cannot take (on
- * Windows, one with a line break inside), and saba_cmd_set_user()
- * SABA_NOTFOUND when the setting is ignored (Windows), err saying so. */
+/* The same keys inside the SABA_CFG_TABLE setting table (a check's
+ * action = { command; env; user; timeout_seconds; }); unknown keys there
+ * are the caller's to refuse. */
+int saba_cmd_from_table(const struct saba_host *host, saba_ctx *ctx, const char *table,
+			struct saba_cmd *cmd);
+
+/* Add the group setting key { NAME = "value"; } to cmd's environment. */
+int saba_cmd_read_env(const struct saba_host *host, saba_ctx *ctx, const char *key,
+		      struct saba_cmd *cmd);
+
+/* The pieces, for commands described otherwise.  Each returns SABA_OK, or
+ * SABA_INVALID with a message in err; saba_cmd_set_shell() SABA_INVALID for
+ * a line the shell cannot take (on Windows, one with a line break inside),
+ * and saba_cmd_set_user() SABA_NOTFOUND when the setting is ignored
+ * (Windows), err saying so. */
 int saba_cmd_set_shell(struct saba_cmd *cmd, const char *line);
 int saba_cmd_set_argv(struct saba_cmd *cmd, const char *const *argv, size_t argc);
 int saba_cmd_add_env(struct saba_cmd *cmd, const char *name, const char *value, char *err,

@@ -57,13 +57,6 @@ int saba_cmd_os_check(const struct saba_cmd *cmd, char *err, size_t errlen)
 	return SABA_OK;
 }
 
-int saba_cmd_make_workdir(const char *dir)
-{
-	if (mkdir(dir, 01777) == 0)
-		chmod(dir, 01777); /* whatever the umask took away */
-	return access(dir, F_OK);
-}
-
 void saba_cmd_os_free(struct saba_cmd *cmd)
 {
 	struct saba_cmd_user *u = cmd->user;
@@ -208,18 +201,47 @@ struct saba_cmd_sink {
 	struct saba_cmd_buf b;
 };
 
-/* environ, then the configured env, the user's, extra: later wins. */
-static const char **saba_cmd_environ(const struct saba_cmd *cmd, const char *const *extra)
+void saba_cmd_make_workdir(const char *dir)
 {
-	const char *const *lists[3] = {
-		(const char *const *)cmd->env,
+	/* shared by plugins running as other users, hence sticky and
+	 * world-writable like /var/tmp (mackerel-agent's is 0777) */
+	if (mkdir(dir, 01777) == 0)
+		chmod(dir, 01777);
+}
+
+/* What mackerel-agent gives every command on top of its own environment:
+ * PATH with the system directories first and `mkr plugin install`'s last,
+ * the C locale (parseable output), and the plugins' state directory. */
+static void saba_cmd_upstream_env(char **env)
+{
+	const char *path = getenv("PATH");
+
+	env[0] = NULL;
+	if (asprintf(&env[0], "PATH=/sbin:/usr/sbin:/bin:/usr/bin%s%s:" SABA_CMD_PLUGIN_BIN,
+		     path != NULL && *path != '\0' ? ":" : "", path != NULL ? path : "") < 0)
+		env[0] = NULL;
+	env[1] = (char *)"LANG=C";
+	env[2] = (char *)"LC_ALL=C";
+	env[3] = NULL;
+	if (asprintf(&env[3], SABA_CMD_WORKDIR_VAR "=%s", saba_cmd_default_workdir()) < 0)
+		env[3] = NULL;
+	env[4] = NULL;
+}
+
+/* environ, mackerel-agent's additions, the configured env, the user's,
+ * extra: later wins.  The one place a command's environment is made. */
+static const char **saba_cmd_environ(const struct saba_cmd *cmd, char **upstream,
+				     const char *const *extra)
+{
+	const char *const *lists[4] = {
+		(const char *const *)upstream, (const char *const *)cmd->env,
 		cmd->user != NULL ? (const char *const *)cmd->user->env : NULL, extra};
 	size_t n = 0, cap = 1;
 	const char **env;
 
 	for (char **e = environ; e != NULL && *e != NULL; e++)
 		cap++;
-	for (int l = 0; l < 3; l++)
+	for (int l = 0; l < 4; l++)
 		for (size_t i = 0; lists[l] != NULL && lists[l][i] != NULL; i++)
 			cap++;
 	env = calloc(cap, sizeof(*env));
@@ -227,7 +249,7 @@ static const char **saba_cmd_environ(const struct saba_cmd *cmd, const char *con
 		return NULL;
 	for (char **e = environ; e != NULL && *e != NULL; e++)
 		env[n++] = *e;
-	for (int l = 0; l < 3; l++) {
+	for (int l = 0; l < 4; l++) {
 		for (size_t i = 0; lists[l] != NULL && lists[l][i] != NULL; i++) {
 			const char *kv = lists[l][i];
 			size_t klen = strcspn(kv, "=") + 1, j;
@@ -439,7 +461,7 @@ int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, errfd[2] = {-1, -1}, devnull = -1;
 	int64_t t0 = saba_clock_ms();
 	const char **env = NULL;
-	char *file = NULL;
+	char *file = NULL, *upstream[5] = {NULL};
 	int rc = SABA_ERROR, status = 0, child_errno = 0;
 	pid_t pid = -1;
 
@@ -448,7 +470,10 @@ int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_
 		snprintf(res->error, sizeof(res->error), "the agent is stopping");
 		goto out;
 	}
-	env = saba_cmd_environ(cmd, extra_env);
+	saba_cmd_upstream_env(upstream);
+	env = upstream[0] != NULL && upstream[3] != NULL
+		      ? saba_cmd_environ(cmd, upstream, extra_env)
+		      : NULL;
 	if (env == NULL) {
 		snprintf(res->error, sizeof(res->error), "out of memory");
 		goto out;
@@ -540,6 +565,8 @@ out:
 		close(devnull);
 	free(file);
 	free(env);
+	free(upstream[0]);
+	free(upstream[3]);
 	saba_cmd_track(cancel, 0);
 	return rc;
 }

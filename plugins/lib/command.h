@@ -25,6 +25,17 @@
 
 #include "cmdconf.h"
 
+/* The plugins' state directory (MACKEREL_PLUGIN_WORKDIR) unless the agent
+ * runs with one, and where `mkr plugin install` puts plugins (last in the
+ * commands' PATH, as mackerel-agent has it). */
+#ifdef _WIN32
+#define SABA_CMD_WORKDIR NULL
+#else
+#define SABA_CMD_WORKDIR "/var/tmp/saba-agent"
+#endif
+#define SABA_CMD_WORKDIR_VAR "MACKEREL_PLUGIN_WORKDIR"
+#define SABA_CMD_PLUGIN_BIN  "/opt/mackerel-agent/plugins/bin"
+
 #define SABA_CMD_GRACE_MS 3000 /* SIGTERM, then SIGKILL this much later */
 
 /* Lets another thread (a plugin's stop()) interrupt a run.  One run at a
@@ -92,15 +103,17 @@ int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_
 		 size_t err_cap, struct saba_cmd_cancel *cancel, struct saba_cmd_result *res);
 void saba_cmd_result_free(struct saba_cmd_result *res);
 
-/* Create the directory a plugin keeps its state in (MACKEREL_PLUGIN_WORKDIR),
- * shared by commands running as any user (POSIX: sticky and world-writable,
- * like /var/tmp).  0 when it exists afterwards, -1 otherwise. */
-int saba_cmd_make_workdir(const char *dir);
-
 /* Forward res's stderr to the log at level, one line per stderr line,
  * at most 10 lines a minute per ratelimit; control characters are
  * replaced.  Suppressed lines are counted in a later line. */
 void saba_cmd_log_stderr(const struct saba_host *host, saba_ctx *ctx, int level,
 			 struct saba_cmd_ratelimit *rl, const struct saba_cmd_result *res);
+
+/* $MACKEREL_PLUGIN_WORKDIR of the agent, else SABA_CMD_WORKDIR (NULL on
+ * Windows: none, and plugins use %TEMP%, as mackerel-agent has it). */
+const char *saba_cmd_default_workdir(void);
+/* Create a workdir if it is missing (POSIX: mode 01777, shared by commands
+ * running as any user, like /var/tmp). */
+void saba_cmd_make_workdir(const char *dir);
 
 #endif /* SABA_PLUGIN_COMMAND_H */

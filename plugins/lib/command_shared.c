@@ -18,6 +18,13 @@
 #define SABA_CMD_LOG_WINDOW 60000 /* ms */
 #define SABA_CMD_LOG_WIDTH  512	  /* characters of one stderr line */
 
+const char *saba_cmd_default_workdir(void)
+{
+	const char *env = getenv(SABA_CMD_WORKDIR_VAR);
+
+	return env != NULL && *env != '\0' ? env : SABA_CMD_WORKDIR;
+}
+
 /* ------------------------------------------------------------------ */
 /* output                                                               */
 

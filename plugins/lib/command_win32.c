@@ -133,13 +133,13 @@ int saba_cmd_os_check(const struct saba_cmd *cmd, char *err, size_t errlen)
 	return line != NULL ? SABA_OK : SABA_INVALID;
 }
 
-int saba_cmd_make_workdir(const char *dir)
+void saba_cmd_make_workdir(const char *dir)
 {
 	wchar_t *w = saba_cmd_wide(dir);
-	int ok = w != NULL && (CreateDirectoryW(w, NULL) || GetLastError() == ERROR_ALREADY_EXISTS);
 
+	if (w != NULL)
+		CreateDirectoryW(w, NULL);
 	free(w);
-	return ok ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------ */

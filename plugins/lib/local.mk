@@ -41,24 +41,17 @@ plugins_lib_libsabacommand_la_LIBADD = plugins/lib/libsabaclock.la
 EXTRA_DIST += plugins/lib/command.c plugins/lib/command_win32.c plugins/lib/cmdline.c \
 	plugins/lib/cmdline.h
 
-# The regex setting (pattern): POSIX regex, PCRE2 on Windows.
-noinst_LTLIBRARIES += plugins/lib/libsabapattern.la
-plugins_lib_libsabapattern_la_SOURCES = plugins/lib/pattern.c plugins/lib/pattern.h
-plugins_lib_libsabapattern_la_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS)
-plugins_lib_libsabapattern_la_LIBADD = $(PCRE2_LIBS)
-
 # What the cpu, disk, interface and filesystem plugins share, one concern a
 # file: small text files (textfile), metric names (metricname), counter
 # samples and rates (samples), JSON text for spec_set() (jsontext); beside
-# libsabapattern for the ignore setting and libsabaprocfs for the directory
-# settings.
+# libsabaprocfs for the directory settings (Linux) and libsabapattern for
+# the ignore settings.
 noinst_LTLIBRARIES += plugins/lib/libsabametric.la
 plugins_lib_libsabametric_la_SOURCES = plugins/lib/textfile.c plugins/lib/textfile.h \
 	plugins/lib/metricname.c plugins/lib/metricname.h plugins/lib/samples.c \
 	plugins/lib/samples.h plugins/lib/jsontext.c plugins/lib/jsontext.h
 plugins_lib_libsabametric_la_LIBADD = plugins/lib/libsabaclock.la
-SABA_METRIC_LIBADD = plugins/lib/libsabametric.la plugins/lib/libsabapattern.la \
-	plugins/lib/libsabaprocfs.la
+SABA_METRIC_LIBADD = plugins/lib/libsabametric.la plugins/lib/libsabaprocfs.la
 
 # Windows' command line, natively
 if HAVE_CUNIT
@@ -70,6 +63,25 @@ tests_plugins_lib_test_cmdline_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_plugins_lib_test_cmdline_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_plugins_lib_test_cmdline_LDADD = $(CUNIT_LIBS)
 endif
+
+# Regular expression settings with PCRE2 (the ignore of disk, interface and
+# filesystem, exec's include/exclude_pattern), and its test.
+if HAVE_PCRE2
+noinst_LTLIBRARIES += plugins/lib/libsabapattern.la
+if HAVE_CUNIT
+check_PROGRAMS += tests/plugins/lib/test_pattern
+TESTS += tests/plugins/lib/test_pattern
+tests_plugins_lib_test_pattern_SOURCES = tests/plugins/lib/test_pattern.c tests/lib/unit.h
+tests_plugins_lib_test_pattern_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_plugins_lib_test_pattern_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(SABA_TEST_CFLAGS)
+tests_plugins_lib_test_pattern_LDADD = plugins/lib/libsabapattern.la $(SABA_TEST_LIBS) \
+	$(CUNIT_LIBS)
+tests_plugins_lib_test_pattern_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
+endif
+endif
+plugins_lib_libsabapattern_la_SOURCES = plugins/lib/pattern.c plugins/lib/pattern.h
+plugins_lib_libsabapattern_la_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS)
+plugins_lib_libsabapattern_la_LIBADD = $(PCRE2_LIBS)
 
 # the plugins' shared config readers, through the fake host (no agent)
 if HAVE_CUNIT

@@ -51,16 +51,25 @@ etc/saba-agent.service: $(srcdir)/etc/saba-agent.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) etc && \
 	  $(saba_unit_edit) "$(srcdir)/etc/saba-agent.service.in" > $@.tmp && mv $@.tmp $@
 
+# The opt-in drop-in that sandboxes the agent and its plugins (the unit
+# itself leaves plugins as mackerel-agent runs them), installed as
+# documentation for the operator to copy.
+etc/saba-agent-hardening.conf: $(srcdir)/etc/saba-agent-hardening.conf.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) etc && \
+	  $(saba_unit_edit) "$(srcdir)/etc/saba-agent-hardening.conf.in" > $@.tmp && mv $@.tmp $@
+
 noinst_DATA = etc/saba-agent.service
-CLEANFILES += etc/saba-agent.service etc/saba-agent.service.tmp
-EXTRA_DIST += etc/saba-agent.service.in
+nodist_doc_DATA = etc/saba-agent-hardening.conf
+CLEANFILES += etc/saba-agent.service etc/saba-agent.service.tmp \
+	etc/saba-agent-hardening.conf etc/saba-agent-hardening.conf.tmp
+EXTRA_DIST += etc/saba-agent.service.in etc/saba-agent-hardening.conf.in
 
 if INSTALL_SYSTEMD_UNIT
 systemdsystemunit_DATA = etc/saba-agent.service
 
-# ProtectSystem=full keeps /usr read-only: a state directory under the
-# prefix (e.g. /usr/local/var/lib/saba-agent) must exist for the unit's
-# ReadWritePaths= to make it writable.
+# ProtectSystem=full (the hardening drop-in) keeps /usr read-only: a state
+# directory under the prefix (e.g. /usr/local/var/lib/saba-agent) must
+# exist for its ReadWritePaths= to make it writable.
 install-data-hook:
 	$(MKDIR_P) "$(DESTDIR)$(saba_statedir)"
 endif

@@ -1,7 +1,7 @@
 /*
  * legacy: a plugin written to ABI 1.0 as it was released (config_keys, no
  * settings table, its defaults its own), for sdk/ci-check.sh, which builds
- * it against each frozen header here (saba-plugin-1.0.h, -1.1.h, -1.2.h)
+ * it against each frozen header here (saba-plugin-1.0.h to -1.3.h)
  * and loads it into the current agent: it must be listed with its ABI,
  * collect, and retire through shutdown().
  *

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -88,7 +89,7 @@ static config_setting_t *saba_th_setting(struct saba_test_host *th, const char *
 	if (!th->in_create)
 		saba_th_misuse(th, "config lookup outside create():", key);
 	if (key != NULL)
-		s = config_setting_get_member(config_root_setting(&th->cfg), key);
+		s = config_setting_lookup(config_root_setting(&th->cfg), key); /* "a.b" too */
 	/* absent: the plugin's default, as an agent of ABI 1.3 on hands it */
 	if (s == NULL && key != NULL && th->have_settings && th->host.abi_minor >= 3)
 		s = saba_settings_default(&th->settings, key);
@@ -135,8 +136,23 @@ static int saba_th_h_config_string(saba_ctx *ctx, const char *key, const char **
 static int saba_th_h_config_int(saba_ctx *ctx, const char *key, long long *out)
 {
 	config_setting_t *s;
-	int rc = saba_th_typed(ctx, key, CONFIG_TYPE_INT, CONFIG_TYPE_INT64, "an integer", &s);
+	const char *text;
+	char *end;
+	long long v;
+	int rc;
 
+	/* as the agent: inside a table ("action.timeout"), "30" is 30 */
+	s = strchr(key, '.') != NULL ? saba_th_setting(saba_th_of(ctx), key) : NULL;
+	if (s != NULL && config_setting_type(s) == CONFIG_TYPE_STRING) {
+		text = config_setting_get_string(s);
+		errno = 0;
+		v = strtoll(text, &end, 10);
+		if (*text != '\0' && *end == '\0' && errno == 0) {
+			*out = v;
+			return SABA_OK;
+		}
+	}
+	rc = saba_th_typed(ctx, key, CONFIG_TYPE_INT, CONFIG_TYPE_INT64, "an integer", &s);
 	if (rc == SABA_OK)
 		*out = config_setting_get_int64(s);
 	return rc;
@@ -199,7 +215,8 @@ static int saba_th_h_config_element(saba_ctx *ctx, const char *key, int index, c
 		return saba_th_wrong_type(th, s, key, "a list or group of strings");
 	if (e == NULL)
 		return SABA_NOTFOUND;
-	if (config_setting_type(e) != CONFIG_TYPE_STRING)
+	/* value NULL: a table's key names, whatever their values */
+	if (value != NULL && config_setting_type(e) != CONFIG_TYPE_STRING)
 		return saba_th_wrong_type(th, e, key, "a list or group of strings");
 	if (name != NULL)
 		*name = config_setting_name(e); /* as the agent: NULL in lists */

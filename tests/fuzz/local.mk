@@ -13,13 +13,17 @@
 #              FUZZ_CC the compiler, FUZZ_FLAGS adds libFuzzer options.
 #              Builds, logs, grown corpora and crashes: tests/fuzz/clang/.
 
-FUZZ_NAMES = conf loadavg memory cpu disk interface filesystem procfs exec check api utmp \
+FUZZ_NAMES = conf loadavg memory cpu procfs check api utmp $(FUZZ_PCRE2_NAMES) \
 	$(FUZZ_EC2_NAMES) $(FUZZ_IMPORT_NAMES) $(FUZZ_GCE_NAMES) $(FUZZ_AZURE_NAMES)
 if BUILD_PLUGIN_GCE
 FUZZ_GCE_NAMES = gce
 endif
 if BUILD_PLUGIN_AZURE
 FUZZ_AZURE_NAMES = azure
+endif
+# The plugins with regex settings (they need PCRE2, as the plugins do).
+if HAVE_PCRE2
+FUZZ_PCRE2_NAMES = disk interface filesystem exec
 endif
 if HAVE_TOML
 FUZZ_IMPORT_NAMES = import
@@ -42,16 +46,19 @@ FUZZ_REPLAY_LINK_FLAGS = $(SABA_TEST_LINK_FLAGS)
 FUZZ_CORE_LDADD = core/libsabacore.la $(SABA_TEST_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) \
 	$(LIBCONFIG_LIBS)
 FUZZ_PLUGIN_LDADD = plugins/lib/libsabametric.la plugins/lib/libsabaprocfs.la \
-	plugins/lib/libsabacommand.la plugins/lib/libsabapattern.la plugins/lib/libsabatrigger.la \
-	$(SABA_TEST_LIBS) \
+	plugins/lib/libsabacommand.la plugins/lib/libsabatrigger.la $(SABA_TEST_LIBS) \
 	$(JANSSON_LIBS) $(LIBCONFIG_LIBS)
+FUZZ_PATTERN_LDADD = plugins/lib/libsabapattern.la $(FUZZ_PLUGIN_LDADD)
 
 # Not on Windows: the fake host library is POSIX only.
 if !SABA_WINDOWS
 FUZZ_REPLAYS = tests/fuzz/replay_conf tests/fuzz/replay_loadavg tests/fuzz/replay_memory \
-	tests/fuzz/replay_cpu tests/fuzz/replay_disk tests/fuzz/replay_interface \
-	tests/fuzz/replay_filesystem tests/fuzz/replay_procfs tests/fuzz/replay_exec \
-	tests/fuzz/replay_check tests/fuzz/replay_api tests/fuzz/replay_utmp
+	tests/fuzz/replay_cpu tests/fuzz/replay_procfs tests/fuzz/replay_check \
+	tests/fuzz/replay_api tests/fuzz/replay_utmp
+if HAVE_PCRE2
+FUZZ_REPLAYS += tests/fuzz/replay_disk tests/fuzz/replay_interface \
+	tests/fuzz/replay_filesystem tests/fuzz/replay_exec
+endif
 check_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
 
@@ -78,17 +85,17 @@ tests_fuzz_replay_cpu_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_disk_SOURCES = tests/fuzz/fuzz_disk.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_disk_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"disk"'
 tests_fuzz_replay_disk_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
-tests_fuzz_replay_disk_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_disk_LDADD = $(FUZZ_PATTERN_LDADD)
 tests_fuzz_replay_disk_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_interface_SOURCES = tests/fuzz/fuzz_interface.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_interface_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"interface"'
 tests_fuzz_replay_interface_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
-tests_fuzz_replay_interface_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_interface_LDADD = $(FUZZ_PATTERN_LDADD)
 tests_fuzz_replay_interface_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_filesystem_SOURCES = tests/fuzz/fuzz_filesystem.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_filesystem_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"filesystem"'
 tests_fuzz_replay_filesystem_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
-tests_fuzz_replay_filesystem_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_filesystem_LDADD = $(FUZZ_PATTERN_LDADD)
 tests_fuzz_replay_filesystem_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_procfs_SOURCES = tests/fuzz/fuzz_procfs.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_procfs_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"procfs"'
@@ -98,7 +105,7 @@ tests_fuzz_replay_procfs_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_exec_SOURCES = tests/fuzz/fuzz_exec.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_exec_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"exec"'
 tests_fuzz_replay_exec_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
-tests_fuzz_replay_exec_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_exec_LDADD = $(FUZZ_PATTERN_LDADD)
 tests_fuzz_replay_exec_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_check_SOURCES = tests/fuzz/fuzz_check.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_check_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"check"'
@@ -177,8 +184,8 @@ FUZZ_TARGETS = $(FUZZ_NAMES)
 FUZZ_OUT = tests/fuzz/clang
 FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SANITIZE) $(WARN_CFLAGS) $(DEFS) \
-	$(DEFAULT_INCLUDES) $(FUZZ_CPPFLAGS) $(FUZZ_PKG_CFLAGS) $(EXPAT_CFLAGS)
-FUZZ_LIBS = $(CURL_LIBS) $(JANSSON_LIBS) $(LIBCONFIG_LIBS) $(EXPAT_LIBS) -lpthread
+	$(DEFAULT_INCLUDES) $(FUZZ_CPPFLAGS) $(FUZZ_PKG_CFLAGS) $(EXPAT_CFLAGS) $(PCRE2_CFLAGS)
+FUZZ_LIBS = $(CURL_LIBS) $(JANSSON_LIBS) $(LIBCONFIG_LIBS) $(EXPAT_LIBS) $(PCRE2_LIBS) -lpthread
 if HAVE_TOML
 # toml++ linked in (import.c's SABA_TOML_LINKED), not loaded: the fuzzer
 # sees its edges and the sanitizers its memory.
@@ -191,9 +198,9 @@ endif
 
 FUZZ_CORE_SRC = $(core_libsabacore_la_SOURCES)
 FUZZ_PLUG_SRC = $(plugins_lib_libsabaprocfs_la_SOURCES) $(plugins_lib_libsabametric_la_SOURCES) \
-	$(plugins_lib_libsabacommand_la_SOURCES) $(plugins_lib_libsabapattern_la_SOURCES) \
-	$(plugins_lib_libsabatrigger_la_SOURCES) $(plugins_lib_libsabaclock_la_SOURCES) \
-	plugins/sysv/classify.c plugins/sysv/classify.h
+	$(plugins_lib_libsabacommand_la_SOURCES) $(plugins_lib_libsabatrigger_la_SOURCES) \
+	$(plugins_lib_libsabaclock_la_SOURCES) plugins/sysv/classify.c plugins/sysv/classify.h \
+	$(FUZZ_PCRE2_SRC)
 FUZZ_HARNESS_SRC = tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_loadavg.c \
 	tests/fuzz/fuzz_memory.c tests/fuzz/fuzz_cpu.c tests/fuzz/fuzz_disk.c \
 	tests/fuzz/fuzz_interface.c tests/fuzz/fuzz_filesystem.c tests/fuzz/fuzz_procfs.c \
@@ -218,6 +225,12 @@ if HAVE_TOML
 FUZZ_IMPORT_BINS = $(FUZZ_OUT)/fuzz_import
 FUZZ_IMPORT_RUNS = fuzz-run-import
 endif
+if HAVE_PCRE2
+FUZZ_PCRE2_SRC = $(plugins_lib_libsabapattern_la_SOURCES)
+FUZZ_PCRE2_BINS = $(FUZZ_OUT)/fuzz_disk $(FUZZ_OUT)/fuzz_interface \
+	$(FUZZ_OUT)/fuzz_filesystem $(FUZZ_OUT)/fuzz_exec
+FUZZ_PCRE2_RUNS = fuzz-run-disk fuzz-run-interface fuzz-run-filesystem fuzz-run-exec
+endif
 FUZZ_CLOUD_ARCHIVE = $(FUZZ_OUT)/libcloud.a
 if BUILD_PLUGIN_GCE
 FUZZ_GCE_BINS = $(FUZZ_OUT)/fuzz_gce
@@ -228,14 +241,12 @@ FUZZ_AZURE_BINS = $(FUZZ_OUT)/fuzz_azure
 FUZZ_AZURE_RUNS = fuzz-run-azure
 endif
 FUZZ_BINS = $(FUZZ_OUT)/fuzz_conf $(FUZZ_OUT)/fuzz_loadavg $(FUZZ_OUT)/fuzz_memory \
-	$(FUZZ_OUT)/fuzz_cpu $(FUZZ_OUT)/fuzz_disk $(FUZZ_OUT)/fuzz_interface \
-	$(FUZZ_OUT)/fuzz_filesystem $(FUZZ_OUT)/fuzz_procfs $(FUZZ_OUT)/fuzz_exec \
-	$(FUZZ_OUT)/fuzz_check $(FUZZ_OUT)/fuzz_api $(FUZZ_OUT)/fuzz_utmp $(FUZZ_EC2_BINS) \
+	$(FUZZ_OUT)/fuzz_cpu $(FUZZ_OUT)/fuzz_procfs $(FUZZ_OUT)/fuzz_check \
+	$(FUZZ_OUT)/fuzz_api $(FUZZ_OUT)/fuzz_utmp $(FUZZ_PCRE2_BINS) $(FUZZ_EC2_BINS) \
 	$(FUZZ_IMPORT_BINS) $(FUZZ_GCE_BINS) $(FUZZ_AZURE_BINS)
-FUZZ_RUNS = fuzz-run-conf fuzz-run-loadavg fuzz-run-memory fuzz-run-cpu fuzz-run-disk \
-	fuzz-run-interface fuzz-run-filesystem fuzz-run-procfs fuzz-run-exec fuzz-run-check \
-	fuzz-run-api fuzz-run-utmp $(FUZZ_EC2_RUNS) $(FUZZ_IMPORT_RUNS) $(FUZZ_GCE_RUNS) \
-	$(FUZZ_AZURE_RUNS)
+FUZZ_RUNS = fuzz-run-conf fuzz-run-loadavg fuzz-run-memory fuzz-run-cpu fuzz-run-procfs \
+	fuzz-run-check fuzz-run-api fuzz-run-utmp $(FUZZ_PCRE2_RUNS) $(FUZZ_EC2_RUNS) \
+	$(FUZZ_IMPORT_RUNS) $(FUZZ_GCE_RUNS) $(FUZZ_AZURE_RUNS)
 
 # The .c files of $$srcs into the archive $@, with $$cov: the coverage
 # instrumentation for libFuzzer, or none for the harness helpers, whose

@@ -187,6 +187,18 @@ class ConfigTest(AgentTestCase):
         path, p = self.configtest(text)
         self.assertProblem(p, path, lineno(text, "no_such_key"), "no_such_key")
 
+    def test_bad_regex_names_line_and_offset(self):
+        """A pattern PCRE2 refuses: FILE:LINE of the setting and the offset;
+        RE2 syntax (\\d, (?i)) is accepted."""
+        self.plugin_dir("disk", "interface")
+        text = ('apikey = "%s";\napibase = "%s";\nroot = "%s";\nplugin_dir = "%s";\n'
+                'plugins = {\n  disk = { ignore = "(?i)^LOOP\\\\d+$"; };\n'
+                '  interface = {\n    ignore = "^(docker|br-";\n  };\n};\n'
+                % (API_KEY, self.api.url, self.root, self._plugin_dir))
+        path, p = self.configtest(text)
+        self.assertProblem(p, path, lineno(text, "br-"), "ignore", "at offset 12")
+        self.assertEqual(len(re.findall(r"%s:\d+:" % re.escape(path), p.stderr)), 1, p.stderr)
+
     def test_unknown_key_of_builtin_plugin(self):
         text = self.base_text() + "interval = 1;\nplugins = {\n  loadavg = { nonsense = true; };\n};\n"
         path, p = self.configtest(text)
@@ -198,14 +210,14 @@ class ConfigTest(AgentTestCase):
         self.plugin_dir("loadavg", "memory", "good", "ec2", "check")
         text = (self.base_text() + "interval = 1;\nplugins = {\n"
                 "  ec2 = { imds_timeout = 0; cloud_platform = \"gce\"; };\n"
-                "  c = { module = \"check\"; command = \"true\"; max_check_attempts = 11; };\n"
+                "  c = { module = \"check\"; command = \"true\"; timeout_seconds = 0; };\n"
                 "  loadavg = { procfs = \"\"; };\n};\n")
         path, p = self.configtest(text)
         for key, msg in (("imds_timeout", "imds_timeout = 0 is out of range (allowed: 1 to 60)"),
                          ("cloud_platform", 'cloud_platform = "gce" is not allowed (allowed: '
                                             '"auto", "ec2", "none")'),
-                         ("max_check_attempts",
-                          "max_check_attempts = 11 is out of range (allowed: 1 to 10)"),
+                         ("timeout_seconds",
+                          "timeout_seconds = 0 is out of range (allowed: 1 to 3600)"),
                          ("procfs", 'procfs = "" is not allowed (must not be empty)')):
             lines = [l for l in p.stderr.splitlines() if key in l]
             self.assertEqual(len(lines), 1, p.stderr)

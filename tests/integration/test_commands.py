@@ -205,6 +205,32 @@ class Checks(AgentTestCase):
         self.assertEqual(reps[0]["notificationInterval"], 10)   # the API's minimum
         self.assertEqual(reps[0]["maxCheckAttempts"], 3)
 
+    def test_environment_as_mackerel_agent(self):
+        """PATH with the system directories first and `mkr plugin install`'s
+        last, the C locale and MACKEREL_PLUGIN_WORKDIR, for checks and their
+        actions alike; the plugin's own env still wins."""
+        show = ('echo "PATH=$PATH LANG=$LANG LC_ALL=$LC_ALL '
+                'WORKDIR=$MACKEREL_PLUGIN_WORKDIR"')
+        self.write_config(plugins={
+            "env_default": {"module": "check", "command": show},
+            "env_own": {"module": "check", "command": show,
+                        "env": {"LANG": "ja_JP.UTF-8", "MACKEREL_PLUGIN_WORKDIR": "/srv/w"}},
+        })
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "de_DE.UTF-8",
+               "MACKEREL_PLUGIN_WORKDIR": None}
+        a = self.start_agent(["run"], env=env)
+        self.wait_registered(a)
+        ok = self.api.wait_for(lambda: self.api.check_reports("env_default")
+                               and self.api.check_reports("env_own"), scaled(15))
+        self.stop_agent(a)
+        self.assertTrue(ok, a.stderr()[-3000:])
+        self.assertEqual(
+            self.api.check_reports("env_default")[0]["message"],
+            "PATH=/sbin:/usr/sbin:/bin:/usr/bin:/usr/local/bin:/usr/bin:/bin:"
+            "/opt/mackerel-agent/plugins/bin LANG=C LC_ALL=C WORKDIR=/var/tmp/saba-agent\n")
+        self.assertRegex(self.api.check_reports("env_own")[0]["message"],
+                         r" LANG=ja_JP\.UTF-8 LC_ALL=C WORKDIR=/srv/w\n$")
+
 
 if __name__ == "__main__":
     harness.main()

@@ -4,7 +4,7 @@ the real binary runs against the fake API in strict mode (apischema.py: the
 field names and types of the API docs and of the official Go client,
 unknown fields refused, answered 400) with plugins that make it send every
 kind of request (host POST and PUT, tsdb, graph-defs, check reports, host
-status, retire), and not one request departs from the schema.  The schema
+metadata, host status, retire), and not one request departs from the schema.  The schema
 itself is checked first, so a rule that lets everything through fails."""
 
 import json
@@ -132,7 +132,7 @@ class Conformance(AgentTestCase):
         super().setUp()
         self.start_api(strict=True)
         self.plugin_dir("loadavg", "memory", "cpu", "disk", "filesystem", "interface",
-                        "exec", "check")
+                        "exec", "check", "metadata")
 
     def test_every_request_conforms(self):
         other = self.api.add_host(name="remote", custom_identifier="ci-remote")
@@ -153,6 +153,8 @@ class Conformance(AgentTestCase):
                 "remote_check": {"module": "check",
                                  "command": os.path.join(COMMANDS, "check_status.sh"),
                                  "custom_identifier": "ci-remote"},
+                "inventory": {"module": "metadata", "namespace": "my-app_1",
+                              "command": "echo '{\"rack\": \"A-12\", \"n\": [1, 2.5, null]}'"},
             })
         a = self.start_agent(["run"])
         host_id = self.wait_registered(a)
@@ -163,13 +165,16 @@ class Conformance(AgentTestCase):
         self.assertTrue(api.wait_for(lambda: api.check_reports("crit")
                                      and api.check_reports("remote_check"), scaled(15)),
                         a.stderr()[-2000:])
+        # metadata plugins run 10 s after the start
+        self.assertTrue(api.wait_for(lambda: api.requests(route="host_metadata"), scaled(20)),
+                        a.stderr()[-2000:])
         self.stop_agent(a)
         p = self.run_agent(["retire", "--force"])
         self.assertEqual(p.returncode, 0, p.stderr)
         # every kind of request was sent and accepted, none departed
         self.assertEqual(api.violations(), [])
         for route in ("create_host", "update_host", "host_status", "tsdb", "graph_defs",
-                      "check_report", "retire_host"):
+                      "check_report", "host_metadata", "retire_host"):
             with self.subTest(route=route):
                 answers = {r.response_status for r in api.requests(route=route)}
                 self.assertEqual(answers, {200}, api.requests(route=route))
@@ -182,6 +187,7 @@ class Conformance(AgentTestCase):
         for key in ("cpu", "memory", "filesystem", "block_device", "kernel"):
             self.assertIn(key, spec["meta"])
         self.assertEqual(len(api.check_reports("crit")[0]["message"]), 1024)
+        self.assertEqual(api.metadata(host_id, "my-app_1"), {"rack": "A-12", "n": [1, 2.5, None]})
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ aws4) and the fake Mackerel API, all on 127.0.0.1:
 
 import json
 import os
+import shutil
 import sys
 import time
 import unittest
@@ -271,6 +272,124 @@ class Identity(Ec2Case):
         p = self.run_agent(["configtest"])
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertEqual(self.imds.requests(), [], "configtest must not ask IMDS")
+
+
+# ------------------------------------------------- identity without an ec2 instance
+class DefaultIdentity(Ec2Case):
+    """A config that names no cloud plugin still carries EC2's identity, as
+    mackerel-agent's cloud_platform = "auto" does: the core adds an
+    identity-only ec2 instance when ec2.so is installed."""
+
+    def start_default(self, sysfs=None, **cfg):
+        """run with loadavg only configured and ec2.so installed; with sysfs,
+        the agent sees that directory as /sys (a private mount namespace:
+        root only)."""
+        self.plugin_dir("loadavg", "ec2")
+        self.write_config(plugins={"loadavg": {}}, **cfg)
+        env = self.agent_env()
+        env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = self.imds.url
+        if sysfs is None:
+            return self.start_agent(["run"], env=env)
+        if os.geteuid() != 0 or not shutil.which("unshare"):
+            self.skipTest("a private /sys needs root and unshare")
+        argv = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                'mount --bind "$0" /sys && exec "$@"', sysfs] + \
+            self.agent_argv(["run"])
+        a = harness.Agent(argv, self.env(env), self.tmp,
+                          os.path.join(self.tmp, "agent.stdout"),
+                          os.path.join(self.tmp, "agent.stderr"))
+        self.agents.append(a)
+        return a
+
+    def dmi(self, name, **files):
+        root = os.path.join(self.tmp, name)
+        d = os.path.join(root, "devices", "virtual", "dmi", "id")
+        os.makedirs(d)
+        for k, v in files.items():
+            with open(os.path.join(d, k), "w") as f:
+                f.write(v + "\n")
+        return root
+
+    def test_cloud_platform_ec2_adopts_without_an_ec2_instance(self):
+        existing = self.api.add_host(name="created-by-mackerel-agent", custom_identifier=CI)
+        a = self.start_default(cloud_platform="ec2")
+        self.assertEqual(self.wait_registered(a), existing)
+        self.assertEqual(self.api.requests(route="create_host"), [], "a new host was created")
+        spec = self.spec_of("update_host")
+        self.assertEqual(spec.get("customIdentifier"), CI)
+        self.assertEqual(spec["meta"]["cloud"]["provider"], "ec2")
+        # identity only: no termination poller
+        time.sleep(scaled(1.5))
+        self.assertEqual(self.imds.requests(path="meta-data/spot/instance-action"), [])
+        self.stop_agent(a)
+
+    def test_auto_with_amazon_dmi_vendor_adopts(self):
+        existing = self.api.add_host(name="created-by-aws-integration", custom_identifier=CI)
+        a = self.start_default(sysfs=self.dmi("nitro", sys_vendor="Amazon EC2",
+                                              bios_vendor="Amazon EC2"))
+        self.assertEqual(self.wait_registered(a), existing, a.stderr()[-2000:])
+        self.assertEqual(self.api.requests(route="create_host"), [])
+        self.stop_agent(a)
+
+    def test_auto_off_ec2_asks_imds_nothing(self):
+        for name, files in (("qemu", {"sys_vendor": "QEMU", "bios_vendor": "SeaBIOS"}),
+                            ("nodmi", {})):
+            with self.subTest(name):
+                self.api.reset_records()
+                before = len(self.imds.requests())
+                a = self.start_default(sysfs=self.dmi(name, **files))
+                self.wait_registered(a)
+                self.wait_points("loadavg1", agent=a)
+                self.assertNoCloudIdentifier(self.spec_of("create_host"))
+                self.assertEqual(len(self.imds.requests()), before, "off EC2 IMDS was asked")
+                self.stop_agent(a)
+                os.unlink(os.path.join(self.root, "id"))
+
+    def test_cloud_platform_none_loads_no_cloud_plugin(self):
+        a = self.start_default(cloud_platform="none")
+        self.wait_registered(a)
+        self.wait_points("loadavg1", agent=a)
+        self.assertNoCloudIdentifier(self.spec_of("create_host"))
+        self.assertEqual(self.imds.requests(), [])
+        self.assertNotIn("ec2", a.stderr())
+        self.stop_agent(a)
+
+    def test_a_configured_ec2_instance_replaces_the_default(self):
+        self.plugin_dir("loadavg", "ec2")
+        self.write_config(plugins={"loadavg": {}, "aws": {"module": "ec2",
+                                                          "cloud_platform": "none"}})
+        p = self.run_agent(["plugins"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"(?m)^ec2\s+\S+\s+\S+\s+aws\s")
+        self.write_config(plugins={"loadavg": {}})
+        p = self.run_agent(["plugins"])
+        self.assertRegex(p.stdout, r"(?m)^ec2\s+\S+\s+\S+\s+ec2\s")
+
+    def test_auto_goes_on_without_an_ec2_that_cannot_load(self):
+        """ec2.so installed without a library it needs (libexpat): "auto"
+        runs without it, as off a cloud; "ec2", which the operator asked
+        for, is a config error naming the plugin."""
+        d = self.plugin_dir("loadavg")
+        with open(os.path.join(d, "ec2.so"), "w") as f:
+            f.write("not a shared object\n")
+        self.write_config(plugins={"loadavg": {}})
+        p = self.run_agent(["configtest"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stderr, r"plugin ec2: .*cannot load plugin.*goes on without it")
+        self.write_config(plugins={"loadavg": {}}, cloud_platform="ec2")
+        p = self.run_agent(["configtest"])
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertRegex(p.stderr, r"saba-agent\.conf:\d+: plugin ec2: .*cannot load plugin")
+
+    def test_bad_cloud_platform_is_a_config_error(self):
+        self.plugin_dir("loadavg", "ec2")
+        for value, want in (("gce", r"needs the gce plugin"), ("aws", r"must be \"auto\""),
+                            (3, r"must be a string")):
+            with self.subTest(value=value):
+                self.write_config(plugins={"loadavg": {}}, cloud_platform=value)
+                p = self.run_agent(["configtest"])
+                self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+                self.assertRegex(p.stderr, r"saba-agent\.conf:\d+: .*" + want)
 
 
 # ---------------------------------------------------------------- IMDS signals

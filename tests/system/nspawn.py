@@ -209,16 +209,16 @@ class Harness:
         self.state_dir = re.search(r'^root = "([^"]*)";', conf, re.M).group(1)
 
     def write_conf(self, triggers, retire_timeout=10, shutdown_timeout=3, http_timeout=5,
-                   conf=None, root=None):
+                   conf=None, root=None, interval=60):
         """The agent's config (conf, default the installed one, with root,
         default the installed state directory): the fake API, the metrics,
         the triggers (a libconfig text of plugin instances)."""
         with open(self.host_path(conf or self.conf), "w") as f:
             f.write('apikey = "%s";\napibase = "%s";\nroot = "%s";\n'
-                    'plugin_dir = "%s";\ninterval = 60;\nretire = { timeout = %d; };\n'
+                    'plugin_dir = "%s";\ninterval = %d;\nretire = { timeout = %d; };\n'
                     'http = { timeout = %d; };\nshutdown = { timeout = %d; };\n'
                     'plugins = { loadavg = {}; memory = {}; %s };\n'
-                    % (API_KEY, self.api.url, root or self.state_dir, self.plugin_dir,
+                    % (API_KEY, self.api.url, root or self.state_dir, self.plugin_dir, interval,
                        retire_timeout, http_timeout, shutdown_timeout, triggers))
 
     def id_file(self):

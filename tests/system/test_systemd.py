@@ -18,6 +18,12 @@ host's network).  Each scenario asserts the exact retire calls the API got.
             azure VM Deleting -> one retire, confirmed by azure
     boot 4  API hanging during poweroff -> no retire, the stop still ends
             on its own well within TimeoutStopSec
+    boot 5  command plugins under the shipped unit as under mackerel-agent's:
+            a check found by bare name in /opt/mackerel-agent/plugins/bin,
+            sudo and check_icmp (file capabilities) run as `user = nobody`,
+            state in MACKEREL_PLUGIN_WORKDIR (/var/tmp/saba-agent) kept
+            across a restart; then the opt-in hardening drop-in: state kept
+            in its workdir, sudo and check_icmp refused as it documents
 
 Needs root, debootstrap, systemd-nspawn and nsenter; skips (77) without
 them or with SABA_SKIP_SYSTEM_TESTS=1.  The rootfs is debootstrapped once
@@ -48,7 +54,8 @@ from nspawn import check, log  # noqa: E402
 
 # What the installed agent needs at run time; a new library dependency goes
 # here (the cache key changes with it).
-INCLUDE = "systemd,systemd-sysv,dbus,procps,libcurl4,libjansson4,libconfig9,libsystemd0"
+INCLUDE = ("systemd,systemd-sysv,dbus,procps,libcurl4,libjansson4,libconfig9,libsystemd0,"
+           "libpcre2-8-0,sudo,monitoring-plugins-basic,libcap2-bin")
 UNIT = "saba-agent.service"
 
 
@@ -94,11 +101,12 @@ class SystemTest(nspawn.Harness):
         os.makedirs(os.path.join(self.root, "var/log/journal"), exist_ok=True)
 
     def configure(self, retire_on=None, retire_timeout=10, shutdown_timeout=3, http_timeout=5,
-                  stop_timeout=None):
+                  stop_timeout=None, plugins="", interval=60):
         systemd = "{ retire_on = [ %s ]; }" % ", ".join('"%s"' % k for k in retire_on) \
             if retire_on is not None else "{}"
-        self.write_conf("systemd = %s;" % systemd, retire_timeout=retire_timeout,
-                        shutdown_timeout=shutdown_timeout, http_timeout=http_timeout)
+        self.write_conf("systemd = %s; %s" % (systemd, plugins), retire_timeout=retire_timeout,
+                        shutdown_timeout=shutdown_timeout, http_timeout=http_timeout,
+                        interval=interval)
         dropin = self.host_path("/etc/systemd/system/%s.d" % UNIT)
         shutil.rmtree(dropin, ignore_errors=True)
         if stop_timeout is not None:
@@ -265,6 +273,124 @@ class SystemTest(nspawn.Harness):
         check("Killing" not in jr and "timed out" not in jr,
               "API hanging: the agent was not killed by systemd")
 
+    def install_plugins(self):
+        """Check plugins as mackerel-agent users have them: one installed
+        the way `mkr plugin install` does, one calling sudo, check_icmp,
+        and one keeping state in MACKEREL_PLUGIN_WORKDIR."""
+        files = {
+            "/opt/mackerel-agent/plugins/bin/check-saba-env":
+                'echo "PATH=$PATH LANG=$LANG LC_ALL=$LC_ALL WORKDIR=$MACKEREL_PLUGIN_WORKDIR"\n',
+            "/usr/local/lib/saba-test/sudo.sh":
+                'out=$(sudo -n /usr/bin/id -u 2>/dev/null) && [ "$out" = 0 ] && '
+                '{ echo "sudo: uid $out"; exit 0; }\n'
+                'echo "sudo failed: $(sudo -n /usr/bin/id -u 2>&1)"; exit 2\n',
+            "/usr/local/lib/saba-test/state.sh":
+                'f="$MACKEREL_PLUGIN_WORKDIR/saba-test-runs"\n'
+                'n=$(( $(cat "$f" 2>/dev/null || echo 0) + 1 ))\n'
+                'echo "$n" > "$f" && echo "runs=$n"\n',
+        }
+        for path, body in files.items():
+            host = self.host_path(path)
+            os.makedirs(os.path.dirname(host), exist_ok=True)
+            with open(host, "w") as f:
+                f.write("#!/bin/sh\n" + body)
+            os.chmod(host, 0o755)
+        sudoers = self.host_path("/etc/sudoers.d/saba-test")
+        with open(sudoers, "w") as f:
+            f.write("nobody ALL=(root) NOPASSWD: /usr/bin/id\n")
+        os.chmod(sudoers, 0o440)
+        icmp = "/usr/lib/nagios/plugins/check_icmp"
+        caps = subprocess.run(["chroot", self.root, "getcap", icmp], stdout=subprocess.PIPE,
+                              universal_newlines=True).stdout
+        if "cap_net_raw" not in caps:
+            # The package's postinst sets it when setcap was there first.
+            log("%s had no capability (%r): setcap as the package would" % (icmp, caps))
+            subprocess.run(["chroot", self.root, "setcap", "cap_net_raw+ep", icmp], check=True)
+        return ('bare = { module = "check"; command = "check-saba-env"; }; '
+                'sudo_check = { module = "check"; user = "nobody"; '
+                'command = "/usr/local/lib/saba-test/sudo.sh"; }; '
+                'icmp = { module = "check"; user = "nobody"; '
+                'command = "%s -H 127.0.0.1 -n 1 -t 5"; }; '
+                'state = { module = "check"; command = "/usr/local/lib/saba-test/state.sh"; };'
+                % icmp)
+
+    def report_after(self, name, since, timeout=60):
+        """The first report of check name after the first `since` ones."""
+        def newer():
+            got = self.api.check_reports(name)
+            return got[since] if len(got) > since else None
+        return self.api.wait_for(newer, timeout)
+
+    def boot5(self):
+        plugins = self.install_plugins()
+        self.configure(plugins=plugins, interval=5)
+        self.api.clear_faults()
+        self.api.reset_records()
+        self.boot("5")
+        check(self.ct.prop("NoNewPrivileges") == "no" and self.ct.prop("PrivateTmp") == "no"
+              and self.ct.prop("RestrictAddressFamilies") in ("", "~"),
+              "the shipped unit leaves plugins unsandboxed (NoNewPrivileges=%s PrivateTmp=%s "
+              "RestrictAddressFamilies=%r)" % (self.ct.prop("NoNewPrivileges"),
+                                               self.ct.prop("PrivateTmp"),
+                                               self.ct.prop("RestrictAddressFamilies")))
+        bare = self.report_after("bare", 0)
+        msg = bare["message"] if bare else ""
+        check(bare is not None and bare["status"] == "OK"
+              and re.search(r"^PATH=/sbin:/usr/sbin:/bin:/usr/bin:.*:/opt/mackerel-agent/"
+                            r"plugins/bin LANG=C LC_ALL=C WORKDIR=/var/tmp/saba-agent$",
+                            msg) is not None,
+              "a check by bare name from /opt/mackerel-agent/plugins/bin runs, with "
+              "upstream's environment: %s" % (bare,))
+        sudo = self.report_after("sudo_check", 0)
+        check(sudo is not None and sudo["status"] == "OK" and sudo["message"] == "sudo: uid 0\n",
+              "a check run as nobody gets root through sudo: %s" % (sudo,))
+        icmp = self.report_after("icmp", 0)
+        check(icmp is not None and icmp["status"] == "OK"
+              and icmp["message"].startswith("OK - 127.0.0.1"),
+              "check_icmp as nobody (file capability cap_net_raw) pings: %s" % (icmp,))
+        first = self.report_after("state", 0)
+        runs = int(re.match(r"runs=(\d+)", first["message"]).group(1)) if first else 0
+        seen = len(self.api.check_reports("state"))
+        self.ct.run("systemctl", "restart", UNIT, check=True)
+        again = self.report_after("state", seen)
+        saved = open(self.host_path("/var/tmp/saba-agent/saba-test-runs")).read().strip() \
+            if os.path.exists(self.host_path("/var/tmp/saba-agent/saba-test-runs")) else None
+        check(runs >= 1 and again is not None and again["message"] == "runs=%d\n" % (runs + 1)
+              and saved is not None and int(saved) >= runs + 1,
+              "state in /var/tmp/saba-agent survives a restart: runs=%d, then %s; "
+              "/var/tmp/saba-agent/saba-test-runs holds %s" % (runs, again, saved))
+
+        # The opt-in drop-in: what it promises to keep and to take away.
+        dropin = self.host_path("/etc/systemd/system/%s.d/hardening.conf" % UNIT)
+        os.makedirs(os.path.dirname(dropin), exist_ok=True)
+        shutil.copy(os.path.join(self.builddir, "etc", "saba-agent-hardening.conf"), dropin)
+        r = self.ct.run("systemd-analyze", "verify", "--man=no", self.unit_path)
+        check(r.returncode == 0 and r.stderr.strip() == "",
+              "systemd-analyze verify with the hardening drop-in: exit %d %s"
+              % (r.returncode, r.stderr.strip()))
+        counts = {n: len(self.api.check_reports(n)) for n in ("sudo_check", "icmp", "state")}
+        runs = int(saved or 0)
+        self.ct.run("systemctl", "daemon-reload", check=True)
+        self.ct.run("systemctl", "restart", UNIT, check=True)
+        check(self.ct.prop("NoNewPrivileges") == "yes" and self.ct.prop("PrivateTmp") == "yes",
+              "the drop-in applies")
+        state = self.report_after("state", counts["state"])
+        seen = len(self.api.check_reports("state"))
+        self.ct.run("systemctl", "restart", UNIT, check=True)
+        again = self.report_after("state", seen)
+        check(state is not None and state["message"] == "runs=1\n" and again is not None
+              and again["message"] == "runs=2\n",
+              "hardened: the workdir moves to the state directory and keeps its state "
+              "across a restart: %s, then %s" % (state, again))
+        sudo = self.report_after("sudo_check", counts["sudo_check"])
+        check(sudo is not None and sudo["status"] == "CRITICAL"
+              and "no new privileges" in sudo["message"],
+              "hardened: sudo is refused, as the drop-in says: %s" % (sudo,))
+        icmp = self.report_after("icmp", counts["icmp"])
+        check(icmp is not None and icmp["status"] != "OK",
+              "hardened: check_icmp as nobody loses its capability, as the drop-in says: %s"
+              % (icmp,))
+
     # ------------------------------------------------------------ the clouds
     def cloud_units(self):
         """saba-agent-gce.service and saba-agent-azure.service: the
@@ -343,7 +469,7 @@ class SystemTest(nspawn.Harness):
         self.gce, self.az = FakeGce().start(), FakeAzure().start()
         try:
             self.cloud_units()
-            for scenario in (self.boot1, self.boot2, self.boot3, self.boot4):
+            for scenario in (self.boot1, self.boot2, self.boot3, self.boot4, self.boot5):
                 scenario()
         finally:
             self.gce.stop()

@@ -216,36 +216,54 @@ static void test_prevent_alert_auto_close(void)
 	done(fh, inst);
 }
 
+/* What the action fixture wrote to path (then removed), or "". */
+static const char *action_out(const char *path, char *buf, size_t len)
+{
+	FILE *fp = fopen(path, "r");
+	size_t n = 0;
+
+	CU_ASSERT_PTR_NOT_NULL(fp);
+	if (fp != NULL) {
+		n = fread(buf, 1, len - 1, fp);
+		fclose(fp);
+	}
+	buf[n] = '\0';
+	unlink(path);
+	return buf;
+}
+
 static void test_action(void)
 {
-	char dir[] = "/tmp/saba-check-XXXXXX", out[64], buf[256] = "", check[PATH_MAX + 128];
+	char dir[] = "/tmp/saba-check-XXXXXX", out[64], buf[256], check[PATH_MAX + 128];
 	struct saba_test_host *fh;
 	void *inst;
-	FILE *fp;
-	size_t n = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
 	snprintf(out, sizeof(out), "%s/out", dir);
 	/* cmdtest_script() answers in one buffer */
 	snprintf(check, sizeof(check), "%s", cmdtest_script(&t, "check_status.sh"));
+	/* mackerel-agent's inline table: a list command, its own env */
 	inst = make(&fh,
 		    "command = \"%s\"; env = { CHECK_EXIT = \"2\"; CHECK_MESSAGE = \"boom\"; };"
-		    "action = { command = \"%s\"; timeout = \"5\"; };"
-		    "action_env = { ACTION_OUT = \"%s\"; };",
+		    "action = { command = [ \"%s\" ]; timeout_seconds = 5;"
+		    " env = { ACTION_OUT = \"%s\"; }; };",
 		    check, cmdtest_script(&t, "action.sh"), out);
 	run(fh, inst, 1);
 	run(fh, inst, 2);
-	fp = fopen(out, "r");
-	CU_ASSERT_PTR_NOT_NULL(fp);
-	if (fp != NULL) {
-		n = fread(buf, 1, sizeof(buf) - 1, fp);
-		fclose(fp);
-	}
-	buf[n] = '\0';
 	/* the action runs after every check, even an unreported one */
-	CU_ASSERT_STRING_EQUAL(buf, "CRITICAL||boom\nCRITICAL|CRITICAL|boom\n");
+	CU_ASSERT_STRING_EQUAL(action_out(out, buf, sizeof(buf)),
+			       "CRITICAL||boom\nCRITICAL|CRITICAL|boom\n");
 	done(fh, inst);
-	unlink(out);
+	/* a shell string, timeout as a string (a group of strings, as older
+	 * configs wrote it), and action_env adding to the environment */
+	inst = make(&fh,
+		    "command = \"%s\"; env = { CHECK_EXIT = \"1\"; CHECK_MESSAGE = \"hm\"; };"
+		    "action = { command = \"exec %s\"; timeout = \"5\"; };"
+		    "action_env = { ACTION_OUT = \"%s\"; };",
+		    check, cmdtest_script(&t, "action.sh"), out);
+	run(fh, inst, 1);
+	CU_ASSERT_STRING_EQUAL(action_out(out, buf, sizeof(buf)), "WARNING||hm\n");
+	done(fh, inst);
 	rmdir(dir);
 }
 
@@ -301,12 +319,17 @@ static void test_custom_identifier(void)
 static void test_settings(void)
 {
 	static const char *const bad[] = {
-		"max_check_attempts = 11;",
-		"max_check_attempts = -1;",
+		"max_check_attempts = 4294967296L;",
 		"notification_interval = -5;",
 		"action = { user = \"root\"; };",
 		"action = { command = \"true\"; timeout = \"soon\"; };",
 		"action = { command = \"true\"; colour = \"red\"; };",
+		"action = { command = \"true\"; timeout = 5; timeout_seconds = 5; };",
+		"action = { command = \"true\"; timeout_seconds = 0; };",
+		"action = { command = 5; };",
+		"action = { command = [ \"\" ]; };",
+		"action = { command = \"true\"; env = { A = 1; }; };",
+		"timeout = 5; timeout_seconds = 5;",
 	};
 	struct saba_test_host *fh;
 	void *inst;
@@ -328,8 +351,21 @@ static void test_settings(void)
 		inst = NULL;
 		CU_ASSERT_NOT_EQUAL(saba_test_create(fh, t.plugin, &inst), SABA_OK);
 		CU_ASSERT_PTR_NULL(inst);
-		CU_ASSERT(saba_test_nconfig_errors(fh) >= 1);
+		/* a config error, or a wrong type (which the agent counts as one) */
+		CU_ASSERT(saba_test_nconfig_errors(fh) +
+				  saba_test_log_count(fh, SABA_LOG_ERR, NULL) >=
+			  1);
 		saba_test_host_free(fh);
+	}
+	/* mackerel-agent takes any int32: outside the API's 1..10, the
+	 * nearer end (below 1: not sent, the API's default) */
+	for (int i = 0; i < 2; i++) {
+		inst = make(&fh, "command = \"%s\"; max_check_attempts = %d;",
+			    cmdtest_script(&t, "check_status.sh"), i == 0 ? 11 : -1);
+		CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_WARNING, "max_check_attempts"), 1);
+		run(fh, inst, 1);
+		CU_ASSERT_EQUAL(report(fh, 0).max_check_attempts, i == 0 ? 10 : 0);
+		done(fh, inst);
 	}
 }
 

@@ -146,11 +146,13 @@ static void test_big_output(void)
 	done(fh, inst);
 }
 
-/* A command that dies on SIGTERM is gone right at the timeout. */
+/* A command that dies on SIGTERM is gone right at the timeout (here under
+ * mackerel-agent's name, timeout_seconds). */
 static void test_hang_timeout(void)
 {
 	struct saba_test_host *fh;
-	void *inst = make(&fh, "command = \"%s\"; timeout = 1;", cmdtest_script(&t, "hang.sh"));
+	void *inst =
+		make(&fh, "command = \"%s\"; timeout_seconds = 1;", cmdtest_script(&t, "hang.sh"));
 	double t0 = cmdtest_now(), took;
 
 	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_ERROR);
@@ -289,6 +291,25 @@ static void test_patterns(void)
 		    cmdtest_script(&t, "good.sh"));
 	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
 	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 1);
+	done(fh, inst);
+}
+
+/* mackerel-agent's documented example: RE2's \d in include_pattern, and
+ * (?i) in exclude_pattern. */
+static void test_re2_patterns(void)
+{
+	struct saba_test_host *fh;
+	void *inst = make(&fh, "%s",
+			  "command = \"printf 'mysql.innodb.0 1 0\\\\nmysql.innodb.12 2 0\\\\n"
+			  "mysql.innodb.buffer_pool 3 0\\\\nxmysql.innodb.1 4 0\\\\n"
+			  "mysql.innodb.7.Pages 5 0\\\\n'\";"
+			  "include_pattern = \"^mysql\\\\.innodb\\\\.\\\\d+\";"
+			  "exclude_pattern = \"(?i)pages$\";");
+
+	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 2);
+	CU_ASSERT_EQUAL(value(fh, "custom.mysql.innodb.0"), 1.0);
+	CU_ASSERT_EQUAL(value(fh, "custom.mysql.innodb.12"), 2.0);
 	done(fh, inst);
 }
 
@@ -441,6 +462,8 @@ static void test_config_errors(void)
 		"command = [];",
 		"command = \"true\"; include_pattern = \"(\";",
 		"command = \"true\"; timeout = 0;",
+		"command = \"true\"; timeout_seconds = 3601;",
+		"command = \"true\"; timeout = 5; timeout_seconds = 5;",
 		"command = \"true\"; user = \"no-such-user-saba\";",
 	};
 
@@ -460,6 +483,7 @@ static void test_config_errors(void)
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_good_lines),
 	UNIT_TEST(test_bad_lines),
+	UNIT_TEST(test_re2_patterns),
 	UNIT_TEST(test_binary_junk),
 	UNIT_TEST(test_big_output),
 	UNIT_TEST(test_hang_timeout),

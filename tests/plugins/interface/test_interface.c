@@ -111,20 +111,35 @@ static void test_rates(void)
 	plugtest_proc_free(&proc);
 }
 
-/* ignore matches the kernel's name: "\." drops eth0.100 */
+/* ignore matches the sanitised name, as mackerel-agent: "_\d+$" drops
+ * eth0.100 (eth0_100), "\." drops nothing, and RE2's \d and (?i) work */
 static void test_ignore(void)
 {
-	struct plugtest_proc proc;
-	struct saba_test_host *fh;
-	struct window w;
-	void *inst = collect_pair(&fh, &proc, &w, "ignore = \"^docker|\\\\.\";");
+	static const struct {
+		const char *config;
+		size_t values;
+	} cases[] = {
+		{"ignore = \"^docker|_\\\\d+$\";", 6},
+		{"ignore = \"(?i)^DOCKER|ETH0_\";", 6},
+		{"ignore = \"\\\\.\";", 10},
+	};
 
-	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 6);
-	CU_ASSERT_FALSE(saba_test_value(fh, "interface.docker0.rxBytes.delta", NULL));
-	CU_ASSERT_FALSE(saba_test_value(fh, "interface.eth0_100.rxBytes.delta", NULL));
-	check_rate(fh, "interface.eth0.rxBytes.delta", 100000, &w);
-	plugtest_destroy(iface, fh, inst);
-	plugtest_proc_free(&proc);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct plugtest_proc proc;
+		struct saba_test_host *fh;
+		struct window w;
+		void *inst = collect_pair(&fh, &proc, &w, cases[i].config);
+
+		CU_ASSERT_EQUAL(saba_test_nvalues(fh), cases[i].values);
+		CU_ASSERT_EQUAL(saba_test_value(fh, "interface.docker0.rxBytes.delta", NULL),
+				cases[i].values == 10);
+		CU_ASSERT_EQUAL(saba_test_value(fh, "interface.eth0_100.rxBytes.delta", NULL),
+				cases[i].values == 10);
+		if (i == 0)
+			check_rate(fh, "interface.eth0.rxBytes.delta", 100000, &w);
+		plugtest_destroy(iface, fh, inst);
+		plugtest_proc_free(&proc);
+	}
 }
 
 static void test_bad_config(void)
