@@ -6,6 +6,7 @@ plugin_LTLIBRARIES += plugins/check.la
 plugins_check_la_SOURCES = plugins/check/check.c
 plugins_check_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 plugins_check_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_check_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 plugins_check_la_LIBADD = plugins/lib/libsabacommand.la $(JANSSON_LIBS)
 
 if SABA_WINDOWS

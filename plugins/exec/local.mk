@@ -6,6 +6,7 @@ plugin_LTLIBRARIES += plugins/exec.la
 plugins_exec_la_SOURCES = plugins/exec/exec.c
 plugins_exec_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 plugins_exec_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_exec_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 plugins_exec_la_LIBADD = plugins/lib/libsabacommand.la plugins/lib/libsabapattern.la \
 	$(JANSSON_LIBS)
 

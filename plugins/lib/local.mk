@@ -38,19 +38,26 @@ else
 plugins_lib_libsabacommand_la_SOURCES += plugins/lib/command.c
 endif
 plugins_lib_libsabacommand_la_LIBADD = plugins/lib/libsabaclock.la
+plugins_lib_libsabacommand_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 EXTRA_DIST += plugins/lib/command.c plugins/lib/command_win32.c plugins/lib/cmdline.c \
 	plugins/lib/cmdline.h
 
 # What the cpu, disk, interface and filesystem plugins share, one concern a
 # file: small text files (textfile), metric names (metricname), counter
-# samples and rates (samples), JSON text for spec_set() (jsontext); beside
-# libsabaprocfs for the directory settings (Linux) and libsabapattern for
-# the ignore settings.
+# samples and rates (samples), JSON text for spec_set() (jsontext; these
+# two not on Windows); beside libsabaprocfs for the directory settings
+# (Linux) and libsabapattern for the ignore settings.
 noinst_LTLIBRARIES += plugins/lib/libsabametric.la
-plugins_lib_libsabametric_la_SOURCES = plugins/lib/textfile.c plugins/lib/textfile.h \
-	plugins/lib/metricname.c plugins/lib/metricname.h plugins/lib/samples.c \
-	plugins/lib/samples.h plugins/lib/jsontext.c plugins/lib/jsontext.h
+plugins_lib_libsabametric_la_SOURCES = plugins/lib/metricname.c plugins/lib/metricname.h \
+	plugins/lib/samples.c plugins/lib/samples.h
+if !SABA_WINDOWS
+plugins_lib_libsabametric_la_SOURCES += plugins/lib/textfile.c plugins/lib/textfile.h \
+	plugins/lib/jsontext.c plugins/lib/jsontext.h
+endif
+EXTRA_DIST += plugins/lib/textfile.c plugins/lib/textfile.h plugins/lib/jsontext.c \
+	plugins/lib/jsontext.h
 plugins_lib_libsabametric_la_LIBADD = plugins/lib/libsabaclock.la
+plugins_lib_libsabametric_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 SABA_METRIC_LIBADD = plugins/lib/libsabametric.la plugins/lib/libsabaprocfs.la
 
 # Windows' command line, natively
@@ -81,6 +88,7 @@ endif
 endif
 plugins_lib_libsabapattern_la_SOURCES = plugins/lib/pattern.c plugins/lib/pattern.h
 plugins_lib_libsabapattern_la_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS)
+plugins_lib_libsabapattern_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 plugins_lib_libsabapattern_la_LIBADD = $(PCRE2_LIBS)
 
 # the plugins' shared config readers, through the fake host (no agent)

@@ -12,10 +12,12 @@ plugins_win_cpu_la_LDFLAGS = $(PLUGIN_LDFLAGS) $(SABA_WIN_DLL_LDFLAGS)
 plugins_win_filesystem_la_SOURCES = plugins/windows_metrics/filesystem.c
 plugins_win_filesystem_la_LDFLAGS = $(PLUGIN_LDFLAGS) $(SABA_WIN_DLL_LDFLAGS)
 plugins_win_interface_la_SOURCES = plugins/windows_metrics/interface.c
+plugins_win_interface_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 plugins_win_interface_la_LDFLAGS = $(PLUGIN_LDFLAGS) $(SABA_WIN_DLL_LDFLAGS) -Wc,-static
 plugins_win_interface_la_LIBADD = plugins/lib/libsabametric.la plugins/lib/libsabapattern.la \
 	$(PCRE2_LIBS) -liphlpapi
 plugins_win_disk_la_SOURCES = plugins/windows_metrics/disk.c
+plugins_win_disk_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 plugins_win_disk_la_LDFLAGS = $(PLUGIN_LDFLAGS) $(SABA_WIN_DLL_LDFLAGS) -Wc,-static
 plugins_win_disk_la_LIBADD = plugins/lib/libsabametric.la plugins/lib/libsabapattern.la \
 	$(PCRE2_LIBS)
