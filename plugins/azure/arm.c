@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "azure.h"
+#include "lib/clock.h"
 #include "lib/cloud_text.h"
 
 #define SABA_AZURE_MAX_PAGES 1000 /* per list: a nextLink loop ends */
@@ -107,7 +108,7 @@ int saba_azure_list_vms(struct saba_azure *a, const char *subscription, saba_azu
 	}
 	for (int page = 0;; page++) {
 		struct saba_cloud_response rs;
-		int64_t deadline = saba_cloud_now_ms() + 2 * a->c.api_timeout_ms + 1000;
+		int64_t deadline = saba_clock_ms() + 2 * a->c.api_timeout_ms + 1000;
 
 		if (page == SABA_AZURE_MAX_PAGES) {
 			snprintf(err, err_len, "ARM: more than %d pages", SABA_AZURE_MAX_PAGES);

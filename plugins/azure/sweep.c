@@ -28,11 +28,12 @@ static int saba_azure_sweep_id(const char *head, size_t n, char *out)
  * spoils the scope, which then retires nothing. */
 static void saba_azure_on_vm(void *arg, const char *vm_id, const char *provisioning)
 {
-	saba_sweep_mark(arg, vm_id, strcasecmp(provisioning, "Deleting") == 0, provisioning);
+	saba_cloud_sweep_mark(arg, vm_id, strcasecmp(provisioning, "Deleting") == 0, provisioning);
 }
 
 static int saba_azure_sweep_ask(void *arg, int s, const char *subscription, const char *const *ids,
-				size_t n, struct saba_sweep_mark *m, char *err, size_t err_len)
+				size_t n, struct saba_cloud_sweep_mark *m, char *err,
+				size_t err_len)
 {
 	return saba_azure_list_vms(arg, subscription, saba_azure_on_vm, m, err, err_len);
 }

@@ -12,15 +12,14 @@ if BUILD_PLUGIN_EC2
 noinst_LTLIBRARIES += plugins/ec2/libsabaec2.la
 plugins_ec2_libsabaec2_la_SOURCES = plugins/ec2/imds.c plugins/ec2/imds.h \
 	plugins/ec2/aws.c plugins/ec2/aws.h plugins/ec2/xml.c plugins/ec2/xml.h \
-	plugins/ec2/hostlist.c plugins/ec2/hostlist.h \
 	plugins/ec2/classify.c plugins/ec2/classify.h \
 	plugins/ec2/identity.c plugins/ec2/identity.h \
 	plugins/ec2/self.c plugins/ec2/self.h plugins/ec2/poller.c plugins/ec2/poller.h \
 	plugins/ec2/sweep.c plugins/ec2/sweep.h
 plugins_ec2_libsabaec2_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 plugins_ec2_libsabaec2_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) $(EXPAT_CFLAGS)
-plugins_ec2_libsabaec2_la_LIBADD = plugins/lib/libsabaclock.la $(CURL_LIBS) $(JANSSON_LIBS) \
-	$(EXPAT_LIBS)
+plugins_ec2_libsabaec2_la_LIBADD = plugins/lib/libsabasweep.la plugins/lib/libsabaclock.la \
+	$(CURL_LIBS) $(JANSSON_LIBS) $(EXPAT_LIBS)
 
 plugin_LTLIBRARIES += plugins/ec2.la
 plugins_ec2_la_SOURCES = plugins/ec2/ec2.c

@@ -1,11 +1,10 @@
-/* The fleet sweeper: every sweep_interval, list the Mackerel hosts whose
- * customIdentifier ends in ".ec2.amazonaws.com" (every status but retired),
- * ask EC2 in each configured region for those instance ids, and retire hosts
- * whose instance is shutting-down or terminated, or absent for absent_grace
- * from successful answers.  A region with any error retires nothing that
- * round; absence counts only in rounds where every region answered, and only
- * for instances this sweeper saw listed before (see sweep.c).  Runs on a
- * thread of its own; retires through host->retire_host. */
+/* The fleet sweeper on EC2: every sweep_interval, list the Mackerel hosts
+ * whose customIdentifier ends in ".ec2.amazonaws.com" (every status but
+ * retired), ask EC2 in each configured region for those instance ids, and
+ * retire hosts whose instance is shutting-down or terminated, or absent for
+ * absent_grace from successful answers.  The rules and the thread are the
+ * shared sweeper's (lib/cloud_sweep.h); this is EC2's side of it (see
+ * sweep.c).  Retires through host->retire_host. */
 #ifndef SABA_EC2_SWEEP_H
 #define SABA_EC2_SWEEP_H
 

@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 
+#include "lib/clock.h"
 #include "lib/cloud_text.h"
 #include "gce.h"
 
@@ -76,7 +77,7 @@ static int saba_gce_list(struct saba_gce *g, const char *what, const char *path,
 	for (int n = 0;; n++) {
 		struct saba_cloud_response rs;
 		char url[1536], *tesc = NULL;
-		int64_t page_deadline = saba_cloud_now_ms() + 2 * g->c.api_timeout_ms + 1000;
+		int64_t page_deadline = saba_clock_ms() + 2 * g->c.api_timeout_ms + 1000;
 
 		if (n == SABA_GCE_MAX_PAGES) {
 			snprintf(err, err_len, "%s: more than %d pages", what, SABA_GCE_MAX_PAGES);

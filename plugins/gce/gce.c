@@ -22,6 +22,7 @@
 
 #include <saba/plugin.h>
 
+#include "lib/clock.h"
 #include "lib/cloud_text.h"
 #include "gce.h"
 #include "sweep.h"
@@ -71,7 +72,7 @@ static int saba_gce_poll(struct saba_cloud *c, char *evidence, size_t len)
 		return preempted < 0 ? SABA_CLOUD_POLL_NOTE : SABA_CLOUD_POLL_QUIET;
 	saba_gce_self_copy(g, &s);
 	used = strlen(evidence);
-	if (saba_gce_get_instance(g, &s, saba_cloud_now_ms() + 2 * c->api_timeout_ms, &in, err,
+	if (saba_gce_get_instance(g, &s, saba_clock_ms() + 2 * c->api_timeout_ms, &in, err,
 				  sizeof(err)) != 0) {
 		snprintf(evidence + used, len - used, "; cannot tell whether it is deleted: %s",
 			 err);

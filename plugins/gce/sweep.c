@@ -74,7 +74,7 @@ static void saba_gce_on_pending(void *arg, const char *target_id, const char *op
 }
 
 static int saba_gce_sweep_ask(void *arg, int s, const char *project, const char *const *ids,
-			      size_t n, struct saba_sweep_mark *m, char *err, size_t err_len)
+			      size_t n, struct saba_cloud_sweep_mark *m, char *err, size_t err_len)
 {
 	struct saba_gce *g = arg;
 	struct saba_gce_listing l = {ids, n, NULL, 0, 0};
@@ -98,8 +98,8 @@ static int saba_gce_sweep_ask(void *arg, int s, const char *project, const char 
 	}
 	/* only now, with every answer in: nothing is marked from half of them */
 	for (size_t i = 0; i < l.nfound; i++)
-		saba_sweep_mark(m, l.found[i].id, l.found[i].dead,
-				l.found[i].dead ? "being deleted" : l.found[i].status);
+		saba_cloud_sweep_mark(m, l.found[i].id, l.found[i].dead,
+				      l.found[i].dead ? "being deleted" : l.found[i].status);
 	rc = 0;
 out:
 	free(l.found);

@@ -10,6 +10,7 @@
 #include "cloud_frame.h"
 #include "cloud_http.h"
 #include "cloud_text.h"
+#include "clock.h"
 #include "plugconf.h"
 
 #define SABA_CLOUD_ID_ATTEMPTS 3 /* identity lookups at start, 1 s apart */
@@ -128,17 +129,13 @@ static int saba_cloud_init(struct saba_cloud *c, const struct saba_cloud_ops *op
 			   const struct saba_host *host, saba_ctx *ctx)
 {
 	const char *sysfs = NULL;
-	pthread_condattr_t ca;
 	int md_s, api_s, rc;
 
 	c->ops = ops;
 	c->host = host;
 	c->ctx = ctx;
 	pthread_mutex_init(&c->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&c->wake, &ca);
-	pthread_condattr_destroy(&ca);
+	saba_clock_cond_init(&c->wake);
 	if ((rc = saba_cloud_platform_setting(c)) != SABA_OK ||
 	    (rc = saba_cloud_string_setting(c, "sysfs", &sysfs)) != SABA_OK ||
 	    (rc = saba_cloud_url_setting(c, "metadata_endpoint", ops->md_env, ops->md_default,
@@ -169,8 +166,7 @@ static int saba_cloud_init(struct saba_cloud *c, const struct saba_cloud_ops *op
 				   "is required for sweep = true with cloud_platform = \"none\"");
 		return SABA_INVALID;
 	}
-	if (c->sweep &&
-	    (host->abi_minor < 2 || host->api_request == NULL || host->retire_host == NULL)) {
+	if (c->sweep && (!SABA_HOST_HAS(host, api_request) || !SABA_HOST_HAS(host, retire_host))) {
 		host->config_error(ctx, "sweep", "needs an agent with plugin ABI 1.2 or later");
 		return SABA_INVALID;
 	}
@@ -424,7 +420,7 @@ int saba_cloud_check_host(struct saba_cloud *c, char *evidence, size_t len)
 			 host_id);
 		return 1;
 	}
-	if (c->host->abi_minor < 2 || c->host->api_request == NULL) {
+	if (!SABA_HOST_HAS(c->host, api_request)) {
 		snprintf(evidence, len, "the agent cannot query its host (plugin ABI < 1.2)");
 		return 0;
 	}
@@ -493,7 +489,7 @@ static void saba_cloud_poll(struct saba_cloud *c)
 static void saba_cloud_start_sweeper(struct saba_cloud *c, const char *own)
 {
 	const char *one[1] = {own};
-	struct saba_sweep_config cfg = {
+	struct saba_cloud_sweep_config cfg = {
 		.host = c->host,
 		.ctx = c->ctx,
 		.cloud = &c->sweep_cloud,
@@ -502,15 +498,15 @@ static void saba_cloud_start_sweeper(struct saba_cloud *c, const char *own)
 		.interval_s = c->sweep_interval,
 		.absent_grace_s = c->absent_grace,
 	};
-	struct saba_sweep *s;
+	struct saba_cloud_sweep *s;
 
 	c->sweep_tried = 1; /* one attempt: a failure is a configuration error */
 	c->sweep_cloud = *c->ops->sweep_cloud;
 	c->sweep_cloud.arg = c;
-	s = saba_sweep_new(&cfg);
-	if (s == NULL || saba_sweep_start(s) != SABA_OK) {
+	s = saba_cloud_sweep_new(&cfg);
+	if (s == NULL || saba_cloud_sweep_start(s) != SABA_OK) {
 		c->host->log(c->ctx, SABA_LOG_ERR, "the fleet sweeper could not start");
-		saba_sweep_free(s);
+		saba_cloud_sweep_free(s);
 		s = NULL;
 	}
 	pthread_mutex_lock(&c->lock);
@@ -524,7 +520,7 @@ static int saba_cloud_wait(struct saba_cloud *c, int64_t ms)
 	struct timespec ts;
 	int quit;
 
-	saba_cloud_cond_deadline(ms, &ts);
+	saba_clock_cond_deadline(ms, &ts);
 	pthread_mutex_lock(&c->lock);
 	while (!c->quit)
 		if (pthread_cond_timedwait(&c->wake, &c->lock, &ts) != 0)
@@ -597,7 +593,7 @@ int saba_cloud_start(void *instance)
 void saba_cloud_stop(void *instance)
 {
 	struct saba_cloud *c = instance;
-	struct saba_sweep *s;
+	struct saba_cloud_sweep *s;
 
 	pthread_mutex_lock(&c->lock);
 	c->quit = 1;
@@ -615,7 +611,7 @@ void saba_cloud_stop(void *instance)
 	s = c->sweeper;
 	c->sweeper = NULL;
 	pthread_mutex_unlock(&c->lock);
-	saba_sweep_free(s); /* stops it first */
+	saba_cloud_sweep_free(s); /* stops it first */
 }
 
 /* ------------------------------------------------------------------ */
@@ -662,7 +658,7 @@ int saba_cloud_confirm(void *instance, const struct saba_retire_request *req, ch
 	deadline = 2 * c->api_timeout_ms;
 	if (budget_ms > 0 && budget_ms < deadline)
 		deadline = budget_ms;
-	answer = c->ops->confirm(c, saba_cloud_now_ms() + deadline, evidence, len);
+	answer = c->ops->confirm(c, saba_clock_ms() + deadline, evidence, len);
 	if (answer != SABA_CONFIRM_YES)
 		goto out;
 	ok = saba_cloud_check_host(c, why, sizeof(why)) > 0;

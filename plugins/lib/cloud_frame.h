@@ -80,7 +80,7 @@ struct saba_cloud_ops {
 	 * be NULL. */
 	void (*retired)(struct saba_cloud *c, int result);
 	/* Is this machine being deleted?  SABA_CONFIRM_YES or _NO, asked
-	 * before deadline_ms (saba_cloud_now_ms() clock). */
+	 * before deadline_ms (saba_clock_ms() clock). */
 	int (*confirm)(struct saba_cloud *c, int64_t deadline_ms, char *evidence, size_t len);
 	/* This machine's own sweep scope (malloc'd), or NULL until learnt. */
 	char *(*own_scope)(struct saba_cloud *c);
@@ -109,7 +109,7 @@ struct saba_cloud {
 	char *cloud_json;		     /* the last complete meta.cloud */
 	char *verified_host;		     /* host id seen with our customIdentifier */
 	struct saba_sweep_cloud sweep_cloud; /* ops->sweep_cloud with arg = this */
-	struct saba_sweep *sweeper;
+	struct saba_cloud_sweep *sweeper;
 	int sweep_tried;
 	int spec_calls;
 	int retire_final;    /* the poller's retire got a final answer */

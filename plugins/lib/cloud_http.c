@@ -9,6 +9,7 @@
 
 #include "cloud_http.h"
 #include "cloud_text.h"
+#include "clock.h"
 
 #define SABA_CLOUD_MAX_BODY (1024 * 1024)
 
@@ -28,29 +29,6 @@ int saba_cloud_buf_append(struct saba_cloud_buf *b, const char *data, size_t n, 
 	return 0;
 }
 
-int64_t saba_cloud_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void saba_cloud_cond_deadline(int64_t ms, struct timespec *ts)
-{
-#ifdef _WIN32
-	clock_gettime(CLOCK_REALTIME, ts);
-#else
-	clock_gettime(CLOCK_MONOTONIC, ts);
-#endif
-	ts->tv_sec += (time_t)(ms / 1000);
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 static int saba_cloud_aborted(const int *abort)
 {
 	return abort != NULL && __atomic_load_n(abort, __ATOMIC_RELAXED) != 0;
@@ -58,10 +36,10 @@ static int saba_cloud_aborted(const int *abort)
 
 int saba_cloud_sleep(int64_t ms, const int *abort)
 {
-	int64_t until = saba_cloud_now_ms() + ms;
+	int64_t until = saba_clock_ms() + ms;
 
 	for (;;) {
-		int64_t left = until - saba_cloud_now_ms();
+		int64_t left = until - saba_clock_ms();
 		struct timespec ts = {0, 0};
 
 		if (saba_cloud_aborted(abort))

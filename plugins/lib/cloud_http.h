@@ -46,15 +46,6 @@ struct saba_cloud_response {
 long saba_cloud_fetch(const struct saba_cloud_request *rq, struct saba_cloud_response *rs,
 		      char *err, size_t err_len);
 
-/* Milliseconds on CLOCK_MONOTONIC, the clock of every deadline here. */
-int64_t saba_cloud_now_ms(void);
-
-struct timespec;
-/* The absolute time ms from now for pthread_cond_timedwait() on a condition
- * variable made with CLOCK_MONOTONIC (the wall clock on Windows, where
- * winpthreads' timed waits always count on it). */
-void saba_cloud_cond_deadline(int64_t ms, struct timespec *ts);
-
 /* Sleep ms, in slices, unless *abort is raised first; returns non-zero
  * when it was. */
 int saba_cloud_sleep(int64_t ms, const int *abort);

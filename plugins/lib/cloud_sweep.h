@@ -4,7 +4,7 @@
  * configured scope (region, project, subscription) about those instances,
  * and retire hosts whose instance is being deleted, or absent for
  * absent_grace from successful answers.  The cloud's side is one callback,
- * ask(), that reports the instances a scope lists (saba_sweep_mark()).
+ * ask(), that reports the instances a scope lists (saba_cloud_sweep_mark()).
  *
  * Rules, all failing safe:
  *   - being deleted (terminated), listed by a scope whose every request
@@ -30,19 +30,23 @@
 
 #define SABA_SWEEP_ID_MAX 40 /* an instance id, NUL included */
 
-struct saba_sweep;
-struct saba_sweep_mark;
+struct saba_cloud_sweep;
+struct saba_cloud_sweep_mark;
 
 /* ask() reports one instance scope listed: dead when it is being deleted
  * (or terminated), state its state word for the log ("terminated",
  * "STOPPING", "Deleting").  Ids the sweeper did not ask about are ignored.
- * Returns 1 when the sweeper asked about id, else 0. */
-int saba_sweep_mark(struct saba_sweep_mark *m, const char *id, int dead, const char *state);
+ * The sweeper keeps state (at most 31 characters) for its log and retire
+ * reasons.  Returns 1 when the sweeper asked about id, else 0. */
+int saba_cloud_sweep_mark(struct saba_cloud_sweep_mark *m, const char *id, int dead,
+			  const char *state);
 
 /* The cloud's side of the sweeper. */
 struct saba_sweep_cloud {
 	const char *cloud;	/* "EC2": "6 on EC2", "never listed by EC2" */
 	const char *api;	/* "EC2 DescribeInstances": retire reasons */
+	const char *request;	/* "DescribeInstances": what failed, in a scope's
+				 * warning; NULL: api */
 	const char *scope;	/* "region": "regions 1/2 answered", "region %s" */
 	const char *dead_words; /* "shutting-down/terminated": the log line */
 	const char *suffix;	/* ".ec2.amazonaws.com" */
@@ -51,18 +55,18 @@ struct saba_sweep_cloud {
 	 * it is not an id of this cloud. */
 	int (*id)(const char *head, size_t n, char *out);
 	/* Ask scope number s, named scope, about the n sorted, distinct ids
-	 * (those it owns or nobody owns yet) and saba_sweep_mark() each
+	 * (those it owns or nobody owns yet) and saba_cloud_sweep_mark() each
 	 * instance it lists.  0 when every request of the scope answered,
 	 * else -1 (err); marks made before a failure count as "listed", not
 	 * as "dead". */
 	int (*ask)(void *arg, int s, const char *scope, const char *const *ids, size_t n,
-		   struct saba_sweep_mark *m, char *err, size_t err_len);
+		   struct saba_cloud_sweep_mark *m, char *err, size_t err_len);
 	/* Requests sent to the cloud so far (for the log); may be NULL. */
 	uint64_t (*requests)(void *arg);
 	void *arg;
 };
 
-struct saba_sweep_config {
+struct saba_cloud_sweep_config {
 	const struct saba_host *host; /* ABI >= 1.2: api_request, retire_host */
 	saba_ctx *ctx;
 	const struct saba_sweep_cloud *cloud; /* kept by pointer: outlives the sweeper */
@@ -70,23 +74,24 @@ struct saba_sweep_config {
 	int nscopes;
 	int interval_s;	    /* sweep_interval, default 300 */
 	int absent_grace_s; /* absent_grace, default 7200 */
+	size_t max_hosts;   /* hosts of this cloud a sweep takes at most; 0: 100000 */
 };
 
 /* Copies what it needs from cfg.  NULL on a configuration error (logged). */
-struct saba_sweep *saba_sweep_new(const struct saba_sweep_config *cfg);
+struct saba_cloud_sweep *saba_cloud_sweep_new(const struct saba_cloud_sweep_config *cfg);
 /* Start the thread: the first sweep runs at once, then every interval. */
-int saba_sweep_start(struct saba_sweep *s);
+int saba_cloud_sweep_start(struct saba_cloud_sweep *s);
 /* Stop promptly (aborts waits; a request in flight ends within its timeout,
- * or at once when the cloud watches saba_sweep_stop_flag()). */
-void saba_sweep_stop(struct saba_sweep *s);
-void saba_sweep_free(struct saba_sweep *s);
+ * or at once when the cloud watches saba_cloud_sweep_stop_flag()). */
+void saba_cloud_sweep_stop(struct saba_cloud_sweep *s);
+void saba_cloud_sweep_free(struct saba_cloud_sweep *s);
 
 /* Raised (atomically) while the sweeper stops: an abort flag for
  * saba_cloud_fetch() and saba_cloud_sleep(). */
-const int *saba_sweep_stop_flag(const struct saba_sweep *s);
+const int *saba_cloud_sweep_stop_flag(const struct saba_cloud_sweep *s);
 
 /* What one sweep saw and did (also its log line). */
-struct saba_sweep_stats {
+struct saba_cloud_sweep_stats {
 	int list_failed;   /* the Mackerel host list could not be read */
 	int listed;	   /* hosts in the list */
 	int matched;	   /* with a usable customIdentifier of this cloud */
@@ -108,6 +113,6 @@ struct saba_sweep_stats {
 
 /* One sweep now, on the caller's thread (tests, benchmarks); not while the
  * sweeper's thread runs.  Returns 0, or -1 when it was stopped. */
-int saba_sweep_round(struct saba_sweep *s, struct saba_sweep_stats *st);
+int saba_cloud_sweep_round(struct saba_cloud_sweep *s, struct saba_cloud_sweep_stats *st);
 
 #endif

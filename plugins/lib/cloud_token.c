@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "cloud_text.h"
 #include "cloud_token.h"
 
@@ -128,7 +129,7 @@ static char *saba_token_get(struct saba_cloud_token *t, const char *stale, char 
 	long secs = 0;
 
 	pthread_mutex_lock(&t->lock);
-	if (t->token != NULL && saba_cloud_now_ms() < t->until_ms &&
+	if (t->token != NULL && saba_clock_ms() < t->until_ms &&
 	    (stale == NULL || strcmp(stale, t->token) != 0)) {
 		copy = strdup(t->token);
 		if (copy == NULL)
@@ -142,12 +143,11 @@ static char *saba_token_get(struct saba_cloud_token *t, const char *stale, char 
 		saba_token_wipe(t->token);
 		t->token = fresh;
 		/* Without a lifetime it is used for this call only. */
-		t->until_ms =
-			secs > 0 ? saba_cloud_now_ms() + (secs - (secs / 2 < SABA_TOKEN_SLACK_S
-									  ? secs / 2
-									  : SABA_TOKEN_SLACK_S)) *
-								 1000LL
-				 : 0;
+		t->until_ms = secs > 0 ? saba_clock_ms() + (secs - (secs / 2 < SABA_TOKEN_SLACK_S
+									    ? secs / 2
+									    : SABA_TOKEN_SLACK_S)) *
+								   1000LL
+				       : 0;
 		copy = strdup(fresh);
 		if (copy == NULL)
 			snprintf(err, err_len, "out of memory");
@@ -166,7 +166,7 @@ long saba_cloud_api(struct saba_cloud_token *t, const struct saba_cloud_request 
 {
 	const char *headers[SABA_API_MAX_HEADERS + 2];
 	struct saba_cloud_request r = *rq;
-	unsigned int seed = (unsigned int)saba_cloud_now_ms() ^ (unsigned int)(uintptr_t)rs;
+	unsigned int seed = (unsigned int)saba_clock_ms() ^ (unsigned int)(uintptr_t)rs;
 	char *token = NULL, *auth = NULL;
 	size_t nh = 0;
 	int refused = 0, renewed = 0;
@@ -184,7 +184,7 @@ long saba_cloud_api(struct saba_cloud_token *t, const struct saba_cloud_request 
 	headers[nh + 1] = NULL;
 	r.headers = headers;
 	for (int attempt = 0;; attempt++) {
-		int64_t left = deadline_ms - saba_cloud_now_ms(), wait;
+		int64_t left = deadline_ms - saba_clock_ms(), wait;
 		char *fresh;
 		size_t al;
 
@@ -225,7 +225,7 @@ long saba_cloud_api(struct saba_cloud_token *t, const struct saba_cloud_request 
 		wait = SABA_API_BACKOFF_MS << (attempt < 4 ? attempt : 4);
 		wait = (wait > SABA_API_BACKOFF_CAP ? SABA_API_BACKOFF_CAP : wait) / 2;
 		wait += (int64_t)(rand_r(&seed) % (unsigned int)(wait + 1));
-		if (saba_cloud_now_ms() + wait >= deadline_ms)
+		if (saba_clock_ms() + wait >= deadline_ms)
 			break;
 		if (saba_cloud_sleep(wait, rq->abort)) {
 			snprintf(err, err_len, "stopping");

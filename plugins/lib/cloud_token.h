@@ -28,7 +28,7 @@ struct saba_cloud_token *saba_cloud_token_new(const char *url, const char *heade
 void saba_cloud_token_free(struct saba_cloud_token *t);
 
 /* An API request with the token (GET, or rq's method), within deadline_ms
- * (saba_cloud_now_ms() clock): a 401 fetches a new token once; 429 and 5xx
+ * (saba_clock_ms() clock): a 401 fetches a new token once; 429 and 5xx
  * are retried with backoff (Retry-After is not needed: the waits are short)
  * while the deadline allows.  rq->headers must leave room: up to 7 of the
  * caller's, plus Authorization.  Returns the last HTTP status, or -1 when no

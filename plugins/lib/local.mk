@@ -103,23 +103,30 @@ tests_plugins_lib_test_plugconf_LDADD = plugins/lib/libsabaplugconf.la $(SABA_TE
 tests_plugins_lib_test_plugconf_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
 endif
 
-# What the cloud plugins (gce, azure) share: HTTP to the metadata service
-# and the cloud's API without a proxy (cloud_http), bearer tokens from the
-# metadata service (cloud_token), reading answers and errors (cloud_text),
-# the plugin frame (settings, identity, the poller; cloud_frame) and the
-# fleet sweeper (cloud_sweep, with the ec2 plugin's streaming host list
-# reader).  Not in the Windows build.
+# The fleet sweeper every cloud plugin runs (ec2, gce, azure): the rules,
+# the Mackerel host list (read as it streams in by the ec2 plugin's reader)
+# and the thread, with the cloud's lookups behind struct saba_sweep_cloud.
+# In the Windows build too (ec2.dll).
+noinst_LTLIBRARIES += plugins/lib/libsabasweep.la
+plugins_lib_libsabasweep_la_SOURCES = plugins/lib/cloud_sweep.c plugins/lib/cloud_sweep.h \
+	plugins/ec2/hostlist.c plugins/ec2/hostlist.h
+plugins_lib_libsabasweep_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
+plugins_lib_libsabasweep_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+
+# What the cloud plugins (gce, azure) share beside the sweeper: HTTP to the
+# metadata service and the cloud's API without a proxy (cloud_http), bearer
+# tokens from the metadata service (cloud_token), reading answers and errors
+# (cloud_text) and the plugin frame (settings, identity, the poller;
+# cloud_frame).  Not in the Windows build.
 if !SABA_WINDOWS
 noinst_LTLIBRARIES += plugins/lib/libsabacloud.la
 endif
 plugins_lib_libsabacloud_la_SOURCES = plugins/lib/cloud_text.c plugins/lib/cloud_text.h \
 	plugins/lib/cloud_http.c plugins/lib/cloud_http.h plugins/lib/cloud_token.c \
-	plugins/lib/cloud_token.h plugins/lib/cloud_frame.c plugins/lib/cloud_frame.h \
-	plugins/lib/cloud_sweep.c plugins/lib/cloud_sweep.h plugins/ec2/hostlist.c \
-	plugins/ec2/hostlist.h
+	plugins/lib/cloud_token.h plugins/lib/cloud_frame.c plugins/lib/cloud_frame.h
 plugins_lib_libsabacloud_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
-plugins_lib_libsabacloud_la_LIBADD = plugins/lib/libsabaplugconf.la $(CURL_LIBS) $(JANSSON_LIBS) \
-	-lpthread
+plugins_lib_libsabacloud_la_LIBADD = plugins/lib/libsabasweep.la plugins/lib/libsabaplugconf.la \
+	plugins/lib/libsabaclock.la $(CURL_LIBS) $(JANSSON_LIBS) -lpthread
 
 # the cloud plugins' shared readers (tokens, error answers)
 if HAVE_CUNIT

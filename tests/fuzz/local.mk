@@ -211,12 +211,14 @@ FUZZ_HARNESS_SRC = tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_loadavg.c \
 	plugins/cpu/cpu.c plugins/disk/disk.c plugins/interface/interface.c \
 	plugins/filesystem/filesystem.c plugins/exec/exec.c plugins/check/check.c \
 	plugins/sysv/sysv.c
-FUZZ_EC2_SRC = $(plugins_ec2_libsabaec2_la_SOURCES) $(plugins_lib_libsabaclock_la_SOURCES)
+FUZZ_EC2_SRC = $(plugins_ec2_libsabaec2_la_SOURCES) $(plugins_lib_libsabasweep_la_SOURCES) \
+	$(plugins_lib_libsabaclock_la_SOURCES)
 # The cloud plugins' readers and what they share (their fuzz targets'
 # shared checks included).
 FUZZ_CLOUD_SRC = plugins/gce/classify.c plugins/gce/classify.h plugins/azure/classify.c \
 	plugins/azure/classify.h $(plugins_lib_libsabacloud_la_SOURCES) \
-	$(plugins_lib_libsabaplugconf_la_SOURCES) tests/fuzz/fuzz_cloud.c tests/fuzz/fuzz_cloud.h
+	$(plugins_lib_libsabasweep_la_SOURCES) $(plugins_lib_libsabaplugconf_la_SOURCES) $(plugins_lib_libsabaclock_la_SOURCES) \
+	tests/fuzz/fuzz_cloud.c tests/fuzz/fuzz_cloud.h
 FUZZ_TEST_SRC = tests/fuzz/fuzz.c tests/fuzz/fuzz.h $(sdk_libsaba_plugin_test_la_SOURCES)
 FUZZ_ARCHIVES = $(FUZZ_OUT)/libtest.a $(FUZZ_OUT)/libplug.a $(FUZZ_OUT)/libcore.a \
 	$(FUZZ_EC2_ARCHIVE) $(FUZZ_CLOUD_ARCHIVE)

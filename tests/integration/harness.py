@@ -373,8 +373,14 @@ class AgentTestCase(unittest.TestCase):
             if src is None:
                 raise unittest.SkipTest("plugin %s.so not built" % name)
             dst = os.path.join(d, name + ".so")
-            shutil.copyfile(src, dst)
-            os.chmod(dst, 0o644)
+            # A new file renamed into place, never a copy over the old one:
+            # truncating a .so a running agent has mapped makes the kernel
+            # drop even its private, relocated pages, and the agent then
+            # crashes on its next dlopen.
+            tmp = os.path.join(d, ".%s.so.new" % name)
+            shutil.copyfile(src, tmp)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, dst)
         self._plugin_dir = d
         return d
 

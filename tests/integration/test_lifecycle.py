@@ -339,6 +339,21 @@ class Signals(AgentTestCase):
         self.assertEqual(len(self.api.requests(route="create_host")), 1)
         self.stop_agent(a)
 
+    def test_plugin_copied_again_while_loaded(self):
+        """plugin_dir() run again while an agent has the plugins loaded (a
+        second agent of the same test): the next dlopen, here a reload
+        adding a module, still finds every loaded object intact."""
+        self.write_config(plugins={"t": {"module": "good"}})
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        self.wait_points("test.good", agent=a)
+        self.plugin_dir("good")
+        self.write_config(plugins={"t": {"module": "good"}, "l": {"module": "loadavg"}})
+        a.send_signal(signal.SIGHUP)
+        self.wait_points("loadavg1", agent=a)
+        self.assertTrue(a.alive(), a.stderr()[-2000:])
+        self.stop_agent(a)
+
     def test_sighup_changes_interval(self):
         self.write_config(plugins={"t": {"module": "good"}})
         a = self.start_agent(["run"])
