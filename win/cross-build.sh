@@ -26,13 +26,14 @@ command -v git >/dev/null 2>&1 && [ -e "$src/.git" ] || {
 mkdir -p "$B"
 B=$(cd "$B" && pwd)
 # The tree's files (tracked, and new ones not ignored), copied when they
-# differ so make sees only real changes.
+# differ so make sees only real changes; with the time of the copy, not the
+# source's (a merge can bring a file older than an object built since).
 (cd "$src" && git ls-files -co --exclude-standard) | while IFS= read -r f; do
 	[ -f "$src/$f" ] || continue
 	case "$f" in win-build/*) continue ;; esac
 	if ! cmp -s "$src/$f" "$B/$f" 2>/dev/null; then
 		mkdir -p "$B/$(dirname "$f")"
-		cp -p "$src/$f" "$B/$f"
+		cp "$src/$f" "$B/$f"
 	fi
 done
 cd "$B"
