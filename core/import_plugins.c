@@ -265,8 +265,7 @@ static void saba_imp_env(struct saba_imp *m, config_setting_t *group, config_set
 	}
 }
 
-/* timeout_seconds (0: the default, 30 s) as the seconds of timeout, or 0
- * for none. */
+/* timeout_seconds (0: the default, 30 s, left out), or 0 for none. */
 static long long saba_imp_timeout(struct saba_imp *m, config_setting_t *group,
 				  const struct saba_toml *v, const char *path)
 {
@@ -298,42 +297,14 @@ static void saba_imp_user(struct saba_imp *m, config_setting_t *group, config_se
 		saba_imp_set_string(inst, "user", s);
 }
 
-/* words as one /bin/sh command line: each word in single quotes. */
-static char *saba_imp_shell_words(const struct saba_toml *words)
-{
-	size_t len = 1;
-	char *out, *p;
-
-	for (size_t i = 0; i < words->n; i++)
-		len += 3 + 4 * strlen(words->kids[i]->text);
-	p = out = saba_calloc(len, 1);
-	for (size_t i = 0; i < words->n; i++) {
-		if (i > 0)
-			*p++ = ' ';
-		*p++ = '\'';
-		for (const char *c = words->kids[i]->text; *c != '\0'; c++) {
-			if (*c == '\'') {
-				memcpy(p, "'\\''", 4);
-				p += 4;
-			} else {
-				*p++ = *c;
-			}
-		}
-		*p++ = '\'';
-	}
-	*p = '\0';
-	return out;
-}
-
-/* action = { command, user, env, timeout_seconds } becomes the check
- * plugin's action = { command; user; timeout; } (a group of strings, a
- * list of words joined into one shell command line) and action_env. */
+/* action = { command, user, env, timeout_seconds }: the check plugin's
+ * action table, the same keys. */
 static void saba_imp_action(struct saba_imp *m, config_setting_t *group, config_setting_t *inst,
 			    const struct saba_toml *v, const char *path,
 			    const struct saba_imp_extra *x)
 {
 	static const char *const keys[] = {"command", "user", "env", "timeout_seconds"};
-	char *apath = saba_asprintf("%s.action", path), *text;
+	char *apath = saba_asprintf("%s.action", path);
 	config_setting_t *a;
 	const struct saba_toml *cmd;
 	long long timeout;
@@ -366,17 +337,12 @@ static void saba_imp_action(struct saba_imp *m, config_setting_t *group, config_
 	if (saba_imp_command(m, group, NULL, cmd, v, apath) != 0)
 		goto out;
 	a = config_setting_add(inst, "action", CONFIG_TYPE_GROUP);
-	text = cmd->type == SABA_TOML_STRING ? saba_strdup(cmd->text) : saba_imp_shell_words(cmd);
-	saba_imp_set_string(a, "command", text);
-	free(text);
+	saba_imp_command(m, group, a, cmd, v, apath);
 	saba_imp_user(m, group, a, saba_imp_member(v, "user"));
+	saba_imp_env(m, group, a, "env", saba_imp_member(v, "env"), apath, x);
 	timeout = saba_imp_timeout(m, group, saba_imp_member(v, "timeout_seconds"), apath);
-	if (timeout > 0) {
-		text = saba_asprintf("%lld", timeout);
-		saba_imp_set_string(a, "timeout", text);
-		free(text);
-	}
-	saba_imp_env(m, group, inst, "action_env", saba_imp_member(v, "env"), apath, x);
+	if (timeout > 0)
+		saba_imp_set_int(a, "timeout_seconds", timeout);
 out:
 	free(apath);
 }
@@ -403,19 +369,14 @@ static void saba_imp_check_settings(struct saba_imp *m, config_setting_t *group,
 	if (k[K_MAX_CHECK_ATTEMPTS] != NULL) {
 		const struct saba_toml *v = k[K_MAX_CHECK_ATTEMPTS];
 
+		/* as written: the check plugin brings it into the API's range */
 		if (v->type != SABA_TOML_INT || v->i < -2147483647LL - 1 || v->i > 2147483647LL)
 			saba_imp_lost(
 				m, group, v,
 				"%s.max_check_attempts must be a 32-bit integer (mackerel-agent "
 				"refuses it)",
 				path);
-		else if (v->i < 0 || v->i > 10)
-			/* the check plugin takes the API's range only */
-			saba_imp_lost(m, group, v,
-				      "%s.max_check_attempts = %lld is outside the API's 1..10 "
-				      "(saba-agent refuses it)",
-				      path, v->i);
-		else if (v->i > 0)
+		else
 			saba_imp_set_int(inst, "max_check_attempts", v->i);
 	}
 	if (k[K_PREVENT_ALERT_AUTO_CLOSE] != NULL) {
@@ -517,7 +478,7 @@ static void saba_imp_plugin(struct saba_imp *m, config_setting_t *plugins,
 	saba_imp_env(m, plugins, inst, "env", k[K_ENV], path, x);
 	timeout = saba_imp_timeout(m, plugins, k[K_TIMEOUT], path);
 	if (timeout > 0)
-		saba_imp_set_int(inst, "timeout", timeout);
+		saba_imp_set_int(inst, "timeout_seconds", timeout);
 	if (k[K_CUSTOM_IDENTIFIER] != NULL &&
 	    saba_imp_string(m, plugins, k[K_CUSTOM_IDENTIFIER], "custom_identifier", &s) == 0) {
 		if (*s != '\0')
@@ -574,6 +535,26 @@ static void saba_imp_ignore(struct saba_imp *m, config_setting_t *plugins, confi
 	free(text);
 }
 
+/* [filesystems] use_mountpoint names both the filesystem.* and (on Linux)
+ * the disk.*.delta metrics by mount point upstream; a wrong type is
+ * reported once (report set). */
+static void saba_imp_mountpoint(struct saba_imp *m, config_setting_t *plugins,
+				config_setting_t *inst, int report)
+{
+	const struct saba_toml *v = m->sub[SABA_IMP_FILESYSTEMS][1];
+
+	if (v == NULL)
+		return;
+	if (v->type != SABA_TOML_BOOL) {
+		if (report)
+			saba_imp_lost(m, plugins, v,
+				      "filesystems.use_mountpoint must be true or false, not %s",
+				      saba_imp_type_name(v->type));
+	} else if (v->b) {
+		saba_imp_set_bool(inst, "use_mountpoint", 1);
+	}
+}
+
 static void saba_imp_builtins(struct saba_imp *m, config_setting_t *plugins, const char **names)
 {
 	static const char *const modules[] = {"loadavg", "memory",    "cpu",
@@ -587,8 +568,10 @@ static void saba_imp_builtins(struct saba_imp *m, config_setting_t *plugins, con
 
 		if (strcmp(names[i], modules[i]) != 0)
 			saba_imp_set_string(inst, "module", modules[i]);
-		if (strcmp(modules[i], "disk") == 0)
+		if (strcmp(modules[i], "disk") == 0) {
 			saba_imp_ignore(m, plugins, inst, SABA_IMP_DISKS);
+			saba_imp_mountpoint(m, plugins, inst, 0);
+		}
 		if (strcmp(modules[i], "interface") == 0) {
 			saba_imp_ignore(m, plugins, inst, SABA_IMP_INTERFACES);
 			v = m->sub[SABA_IMP_INTERFACES][1];
@@ -600,71 +583,76 @@ static void saba_imp_builtins(struct saba_imp *m, config_setting_t *plugins, con
 		}
 		if (strcmp(modules[i], "filesystem") == 0) {
 			saba_imp_ignore(m, plugins, inst, SABA_IMP_FILESYSTEMS);
-			v = m->sub[SABA_IMP_FILESYSTEMS][1];
-			if (v != NULL && v->type != SABA_TOML_BOOL) {
-				saba_imp_lost(
-					m, plugins, v,
-					"filesystems.use_mountpoint must be true or false, not %s",
-					saba_imp_type_name(v->type));
-			} else if (v != NULL && v->b) {
-				saba_imp_set_bool(inst, "use_mountpoint", 1);
-				saba_imp_lost(
-					m, plugins, v,
-					"filesystems.use_mountpoint also names mackerel-agent's "
-					"disk.*.delta metrics after mount points; saba-agent's "
-					"disk plugin keeps device names");
-			}
+			saba_imp_mountpoint(m, plugins, inst, 1);
 		}
 	}
 }
 
-/* The cloud plugin of cloud_platform: ec2 unless it names GCE or Azure. */
-static const char *saba_imp_cloud_module(const struct saba_imp *m)
+/* The cloud plugin of a cloud_platform: ec2 unless it names GCE or Azure. */
+static const char *saba_imp_cloud_module(const char *platform)
 {
-	const struct saba_toml *v = m->top[SABA_IMP_CLOUD_PLATFORM];
-
-	if (v == NULL || v->type != SABA_TOML_STRING)
-		return "ec2";
-	if (strcmp(v->text, "gce") == 0)
+	if (strcmp(platform, "gce") == 0)
 		return "gce";
-	return strcmp(v->text, "azurevm") == 0 ? "azure" : "ec2";
+	return strcmp(platform, "azurevm") == 0 ? "azure" : "ec2";
 }
 
-/* cloud_platform: the cloud plugin gives the host the instance's
- * customIdentifier, so a host registered by mackerel-agent or the cloud's
- * integration is adopted. */
-static void saba_imp_cloud(struct saba_imp *m, config_setting_t *plugins, const char *name)
+/* cloud_platform as the top-level setting (unset or "": "auto", as
+ * mackerel-agent): the core adds the cloud's identity plugin, so a host
+ * registered by mackerel-agent or the cloud's integration is adopted by its
+ * customIdentifier.  The value written (malloc'd), or NULL when it could
+ * not be carried over. */
+static char *saba_imp_cloud_platform(struct saba_imp *m, config_setting_t *root)
 {
 	const struct saba_toml *v = m->top[SABA_IMP_CLOUD_PLATFORM];
-	const char *module = saba_imp_cloud_module(m);
 	char *text = v != NULL ? saba_imp_text(v) : saba_strdup("auto");
-	config_setting_t *inst;
 
 	if (v != NULL &&
 	    (text == NULL || (v->type == SABA_TOML_STRING && strlen(v->text) != v->len))) {
-		saba_imp_lost(m, plugins, v, "cloud_platform must be a string, not %s",
+		saba_imp_lost(m, root, v, "cloud_platform must be a string, not %s",
 			      saba_imp_type_name(v->type));
-		goto out;
+		free(text);
+		return NULL;
 	}
 	if (*text != '\0' && strcmp(text, "auto") != 0 && strcmp(text, "ec2") != 0 &&
 	    strcmp(text, "gce") != 0 && strcmp(text, "azurevm") != 0 && strcmp(text, "none") != 0) {
-		saba_imp_lost(m, plugins, v,
+		saba_imp_lost(m, root, v,
 			      "cloud_platform = \"%s\" is not auto, none, ec2, gce or azurevm "
 			      "(mackerel-agent refuses it)",
 			      text);
-		goto out;
+		free(text);
+		return NULL;
 	}
-	saba_imp_remark(m, plugins, v,
+	if (*text == '\0') {
+		free(text);
+		text = saba_strdup("auto");
+	}
+	saba_imp_remark(m, root, v,
 			"cloud_platform = \"%s\": in the cloud the host carries the instance's "
 			"customIdentifier, so the host mackerel-agent or the cloud's integration "
 			"registered is taken over",
-			*text != '\0' ? text : "auto");
+			text);
+	saba_imp_set_string(root, "cloud_platform", text);
+	return text;
+}
+
+/* With a trigger, the cloud plugin of platform configured whole: besides
+ * the identity, its word on whether a power off is the end of the
+ * instance (an EC2 stop is not). */
+static void saba_imp_cloud(struct saba_imp *m, config_setting_t *plugins, const char *name,
+			   const char *platform)
+{
+	const char *module = saba_imp_cloud_module(platform);
+	config_setting_t *inst;
+
+	saba_imp_remark(m, plugins, m->top[SABA_IMP_CLOUD_PLATFORM],
+			"The %s plugin in full, for the trigger below: in the cloud a power off "
+			"retires the host only when the cloud confirms the instance is gone.",
+			module);
 	inst = config_setting_add(plugins, name, CONFIG_TYPE_GROUP);
 	if (strcmp(name, module) != 0)
 		saba_imp_set_string(inst, "module", module);
-	saba_imp_set_string(inst, "cloud_platform", *text != '\0' ? text : "auto");
-out:
-	free(text);
+	if (strcmp(platform, "auto") != 0)
+		saba_imp_set_string(inst, "cloud_platform", platform);
 }
 
 static const char *saba_imp_trigger_module(const struct saba_imp *m)
@@ -731,6 +719,8 @@ void saba_imp_build_plugins(struct saba_imp *m, config_setting_t *root, const ch
 					    "cloud",   "diagnostic", NULL};
 	struct saba_imp_extra x = {http_proxy, https_proxy, &m->svc};
 	struct saba_imp_names names = {0};
+	char *platform = saba_imp_cloud_platform(m, root);
+	int cloud = m->svc.auto_retirement && platform != NULL && strcmp(platform, "none") != 0;
 	config_setting_t *plugins = config_setting_add(root, "plugins", CONFIG_TYPE_GROUP);
 	const char *fixed_names[9] = {0}, **user = saba_calloc(m->nplugins + 1, sizeof(*user));
 
@@ -755,10 +745,11 @@ void saba_imp_build_plugins(struct saba_imp *m, config_setting_t *root, const ch
 		}
 		free(base);
 	}
-	/* "cloud": the plugin of cloud_platform */
+	/* "cloud": the plugin of cloud_platform, when there is a trigger */
 	for (int i = 0; fixed[i] != NULL; i++)
-		fixed_names[i] = saba_imp_reserve(
-			&names, i == 6 ? saba_imp_cloud_module(m) : fixed[i], NULL);
+		if (i != 6 || cloud)
+			fixed_names[i] = saba_imp_reserve(
+				&names, i == 6 ? saba_imp_cloud_module(platform) : fixed[i], NULL);
 	fixed_names[8] = saba_imp_reserve(&names, saba_imp_trigger_module(m), NULL);
 	for (int k = 0; k < 2; k++)
 		for (size_t i = 0; i < m->nplugins; i++) {
@@ -773,7 +764,8 @@ void saba_imp_build_plugins(struct saba_imp *m, config_setting_t *root, const ch
 		}
 
 	saba_imp_builtins(m, plugins, fixed_names);
-	saba_imp_cloud(m, plugins, fixed_names[6]);
+	if (cloud)
+		saba_imp_cloud(m, plugins, fixed_names[6], platform);
 	if (saba_imp_diagnostic(m, plugins)) {
 		config_setting_t *d;
 
@@ -788,5 +780,6 @@ void saba_imp_build_plugins(struct saba_imp *m, config_setting_t *root, const ch
 	for (size_t i = 0; i < m->nplugins; i++)
 		saba_imp_plugin(m, plugins, &m->plugins[i], user[i], &x);
 	free(user);
+	free(platform);
 	saba_imp_names_free(&names);
 }

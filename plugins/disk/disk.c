@@ -7,7 +7,11 @@
  *   <dev> is the kernel's name with [^A-Za-z0-9_-] replaced by "_"
  *   ("cciss/c0d0" -> cciss_c0d0).  dm-* devices and devices whose eleven
  *   classic counters are all zero are skipped, and so is every device
- *   whose sanitised name matches the `ignore` regex.
+ *   whose sanitised name matches the `ignore` regex.  With use_mountpoint
+ *   (mackerel-agent's [filesystems] use_mountpoint) a device that df would
+ *   list as mounted (see lib/mounts.h) is named by its sanitised mount
+ *   point instead ("/" -> "_", "/var/log" -> "_var_log"); `ignore` still
+ *   matches the device name.
  *
  * A delta plugin: each collect() keeps its sample in the instance and
  * reports the change since the previous one divided by the real time
@@ -35,6 +39,7 @@
 #include "lib/clock.h"
 #include "lib/jsontext.h"
 #include "lib/metricname.h"
+#include "lib/mounts.h"
 #include "lib/pattern.h"
 #include "lib/procfs.h"
 #include "lib/samples.h"
@@ -47,9 +52,12 @@
 struct saba_disk {
 	const struct saba_host *host;
 	saba_ctx *ctx;
-	char *path;  /* <procfs>/diskstats */
-	char *sysfs; /* root of sysfs */
+	char *path;   /* <procfs>/diskstats */
+	char *sysfs;  /* root of sysfs */
+	char *mounts; /* <procfs>/self/mounts, with use_mountpoint */
 	struct saba_regex *ignore;
+	int use_mountpoint;
+	struct saba_mounts table; /* during a collect() with use_mountpoint */
 	struct saba_samples prev, cur;
 	int have_prev;
 };
@@ -66,8 +74,24 @@ static const struct saba_setting saba_disk_settings[] = {
 	{.name = "ignore",
 	 .type = SABA_CFG_STRING,
 	 .description = "leave out devices whose sanitised name matches (regex)"},
+	{.name = "use_mountpoint",
+	 .type = SABA_CFG_BOOL,
+	 .def = "false",
+	 .description = "name a mounted device by its mount point instead"},
 	{.name = NULL},
 };
+
+/* Where df says the kernel's device dev ("sda1") is mounted, or NULL. */
+static const char *saba_disk_mountpoint(const struct saba_disk *disk, const char *dev)
+{
+	for (size_t i = 0; i < disk->table.n; i++) {
+		const struct saba_mount *m = &disk->table.v[i];
+
+		if (m->keep && strcmp(m->dev + 5, dev) == 0)
+			return m->dir;
+	}
+	return NULL;
+}
 
 /* One line into cur: SABA_OK also for a line that is skipped by rule. */
 static int saba_disk_line(struct saba_disk *disk, char *line, unsigned lineno)
@@ -75,6 +99,7 @@ static int saba_disk_line(struct saba_disk *disk, char *line, unsigned lineno)
 	char *col[SABA_DISK_MINCOLS], name[SABA_DISK_NAME_MAX];
 	uint64_t v[SABA_DISK_MINCOLS - 3];
 	int n = saba_split_fields(line, col, SABA_DISK_MINCOLS), nonzero = 0;
+	const char *label;
 
 	if (n == 0)
 		return SABA_OK;
@@ -101,6 +126,9 @@ static int saba_disk_line(struct saba_disk *disk, char *line, unsigned lineno)
 		return SABA_OK;
 	if (saba_regex_match(disk->ignore, name))
 		return SABA_OK;
+	label = saba_disk_mountpoint(disk, col[2]);
+	if (label != NULL && saba_metric_name(name, sizeof(name), "", label, "") != SABA_OK)
+		return SABA_OK;
 	/* reads completed: column 4, writes completed: column 8 */
 	return saba_samples_add(&disk->cur, name, v[0], v[4]);
 }
@@ -120,6 +148,10 @@ static int saba_disk_collect(void *instance)
 				strerror(err));
 		return SABA_ERROR;
 	}
+	/* unreadable: device names this round, as upstream (the scan logs) */
+	if (disk->use_mountpoint &&
+	    saba_mounts_scan(disk->host, disk->ctx, disk->mounts, &disk->table) != SABA_OK)
+		saba_mounts_free(&disk->table);
 	disk->cur.at = saba_clock_seconds();
 	saba_samples_clear(&disk->cur);
 	cursor = text;
@@ -141,6 +173,7 @@ static int saba_disk_collect(void *instance)
 	disk->cur = tmp;
 	disk->have_prev = 1;
 out:
+	saba_mounts_free(&disk->table);
 	free(text);
 	return rc;
 }
@@ -280,6 +313,7 @@ static void saba_disk_destroy(void *instance)
 	saba_samples_free(&disk->cur);
 	saba_regex_free(disk->ignore);
 	free(disk->sysfs);
+	free(disk->mounts);
 	free(disk->path);
 	free(disk);
 }
@@ -300,6 +334,10 @@ static int saba_disk_create(const struct saba_host *host, saba_ctx *ctx, void **
 		rc = saba_dir_setting(host, ctx, "sysfs", &disk->sysfs);
 	if (rc == SABA_OK)
 		rc = saba_regex_setting(host, ctx, "ignore", &disk->ignore);
+	if (rc == SABA_OK)
+		rc = host->config_bool(ctx, "use_mountpoint", &disk->use_mountpoint);
+	if (rc == SABA_OK && disk->use_mountpoint)
+		rc = saba_procfs_path(host, ctx, "self/mounts", &disk->mounts);
 	if (rc != SABA_OK) {
 		saba_disk_destroy(disk);
 		return rc;

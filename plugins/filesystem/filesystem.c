@@ -32,7 +32,6 @@
  * Settings: saba_fs_settings below (`saba-agent plugins filesystem` lists them
  * with their defaults).
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,9 +42,9 @@
 
 #include "lib/jsontext.h"
 #include "lib/metricname.h"
+#include "lib/mounts.h"
 #include "lib/pattern.h"
 #include "lib/procfs.h"
-#include "lib/textfile.h"
 
 #define SABA_FS_NAME_MAX 512
 
@@ -55,19 +54,6 @@ struct saba_fs {
 	char *path; /* <procfs>/self/mounts */
 	struct saba_regex *ignore;
 	int use_mountpoint;
-};
-
-/* One mount line, cut in place from the file buffer. */
-struct saba_fs_mount {
-	char *dev, *dir, *type;
-	int keep; /* a local /dev/ mount to report */
-	struct statvfs st;
-};
-
-struct saba_fs_table {
-	char *text;
-	struct saba_fs_mount *v;
-	size_t n;
 };
 
 static const struct saba_setting saba_fs_settings[] = {
@@ -82,150 +68,13 @@ static const struct saba_setting saba_fs_settings[] = {
 	{.name = NULL},
 };
 
-/* Filesystem types that talk to another machine or to a user process. */
-static int saba_fs_remote(const char *type)
-{
-	static const char *const remote[] = {
-		"nfs",	"nfs4",	 "cifs",  "smb3", "smbfs",	 "ncpfs",
-		"afs",	"coda",	 "9p",	  "ceph", "glusterfs",	 "lustre",
-		"gpfs", "davfs", "sshfs", "fuse", "ocfs2_dlmfs",
-	};
-
-	if (strncmp(type, "fuse.", 5) == 0)
-		return 1;
-	for (size_t i = 0; i < sizeof(remote) / sizeof(remote[0]); i++) {
-		if (strcmp(type, remote[i]) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* Undo the kernel's octal escapes (\040 space, \011 tab, \012, \134). */
-static void saba_fs_unescape(char *s)
-{
-	char *d = s;
-
-	while (*s != '\0') {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 4;
-		} else {
-			*d++ = *s++;
-		}
-	}
-	*d = '\0';
-}
-
-/* Is dir at or below mount point top? ("/" itself shadows nothing: a
- * network root is the whole machine's fate anyway.) */
-static int saba_fs_below(const char *dir, const char *top)
-{
-	size_t n = strlen(top);
-
-	if (strcmp(top, "/") == 0)
-		return 0;
-	return strncmp(dir, top, n) == 0 && (dir[n] == '\0' || dir[n] == '/');
-}
-
-static void saba_fs_table_free(struct saba_fs_table *t)
-{
-	free(t->text);
-	free(t->v);
-}
-
-/* Read the mounts, choose the ones to report and statvfs them. */
-static int saba_fs_scan(struct saba_fs *fs, struct saba_fs_table *t)
-{
-	char *cursor, *line, *col[4];
-	size_t len, cap = 0;
-	int err;
-
-	memset(t, 0, sizeof(*t));
-	err = saba_textfile_read(fs->path, &t->text, &len);
-	if (err != 0) {
-		fs->host->log(fs->ctx, SABA_LOG_ERR, "cannot read %s: %s", fs->path, strerror(err));
-		return SABA_ERROR;
-	}
-	cursor = t->text;
-	while ((line = saba_next_line(&cursor)) != NULL) {
-		struct saba_fs_mount *m;
-
-		if (saba_split_fields(line, col, 4) < 3)
-			continue;
-		if (t->n == cap) {
-			cap = cap ? 2 * cap : 64;
-			m = realloc(t->v, cap * sizeof(*m));
-			if (m == NULL) {
-				fs->host->log(fs->ctx, SABA_LOG_ERR, "out of memory");
-				return SABA_ERROR;
-			}
-			t->v = m;
-		}
-		m = &t->v[t->n++];
-		memset(m, 0, sizeof(*m));
-		m->dev = col[0];
-		m->dir = col[1];
-		m->type = col[2];
-		saba_fs_unescape(m->dev);
-		saba_fs_unescape(m->dir);
-		m->keep = strncmp(m->dev, "/dev/", 5) == 0 && !saba_fs_remote(m->type);
-	}
-	/* under a network mount: the path walk to it could hang */
-	for (size_t i = 0; i < t->n; i++) {
-		for (size_t k = 0; k < t->n && t->v[i].keep; k++) {
-			const struct saba_fs_mount *o = &t->v[k];
-
-			if (saba_fs_remote(o->type) && strncmp(o->dev, "/dev/", 5) != 0 &&
-			    saba_fs_below(t->v[i].dir, o->dir))
-				t->v[i].keep = 0;
-		}
-	}
-	/* the same device again (bind mounts): keep the shortest mount point,
-	 * the first of equals, as df does */
-	for (size_t i = 0; i < t->n; i++) {
-		struct saba_fs_mount *m = &t->v[i];
-
-		for (size_t k = 0; k < t->n && m->keep; k++) {
-			const struct saba_fs_mount *o = &t->v[k];
-			size_t ol = strlen(o->dir), ml = strlen(m->dir);
-
-			if (k != i && o->keep && strcmp(o->dev, m->dev) == 0 &&
-			    (ol < ml || (ol == ml && k < i)))
-				m->keep = 0;
-		}
-	}
-	/* a mount point mounted over: only the last mount is visible */
-	for (size_t i = 0; i < t->n; i++) {
-		for (size_t k = i + 1; k < t->n && t->v[i].keep; k++) {
-			if (t->v[k].keep && strcmp(t->v[k].dir, t->v[i].dir) == 0)
-				t->v[i].keep = 0;
-		}
-	}
-	for (size_t i = 0; i < t->n; i++) {
-		struct saba_fs_mount *m = &t->v[i];
-
-		if (!m->keep)
-			continue;
-		if (statvfs(m->dir, &m->st) != 0) {
-			/* gone since the read, or not ours to see */
-			fs->host->log(fs->ctx, SABA_LOG_DEBUG, "statvfs %s: %s", m->dir,
-				      strerror(errno));
-			m->keep = 0;
-		} else if (m->st.f_blocks == 0) {
-			m->keep = 0; /* df leaves zero-size filesystems out */
-		}
-	}
-	return SABA_OK;
-}
-
 /* f_bfree > f_blocks happens on some FUSE and network types; clamp. */
 static uint64_t saba_fs_used_blocks(const struct statvfs *st)
 {
 	return st->f_blocks > st->f_bfree ? (uint64_t)(st->f_blocks - st->f_bfree) : 0;
 }
 
-static int saba_fs_skip_metric(const struct saba_fs *fs, const struct saba_fs_mount *m)
+static int saba_fs_skip_metric(const struct saba_fs *fs, const struct saba_mount *m)
 {
 	/* Docker's devicemapper thin devices, as upstream */
 	if (strncmp(m->dev, "/dev/mapper/docker-", 19) == 0)
@@ -238,12 +87,12 @@ static int saba_fs_skip_metric(const struct saba_fs *fs, const struct saba_fs_mo
 static int saba_fs_collect(void *instance)
 {
 	struct saba_fs *fs = instance;
-	struct saba_fs_table t;
+	struct saba_mounts t;
 	char metric[SABA_FS_NAME_MAX + 32];
-	int rc = saba_fs_scan(fs, &t);
+	int rc = saba_mounts_scan(fs->host, fs->ctx, fs->path, &t);
 
 	for (size_t i = 0; rc == SABA_OK && i < t.n; i++) {
-		const struct saba_fs_mount *m = &t.v[i];
+		const struct saba_mount *m = &t.v[i];
 		const char *label = fs->use_mountpoint ? m->dir : m->dev + 5;
 		double frsize = (double)m->st.f_frsize;
 		double used = (double)saba_fs_used_blocks(&m->st) * frsize;
@@ -258,7 +107,7 @@ static int saba_fs_collect(void *instance)
 		    SABA_OK)
 			fs->host->emit(fs->ctx, metric, used);
 	}
-	saba_fs_table_free(&t);
+	saba_mounts_free(&t);
 	return rc;
 }
 
@@ -270,7 +119,7 @@ static uint64_t saba_fs_kb(uint64_t blocks, uint64_t frsize)
 	return (blocks * frsize + 1023) / 1024;
 }
 
-static void saba_fs_spec_entry(struct saba_json *j, const struct saba_fs_mount *m)
+static void saba_fs_spec_entry(struct saba_json *j, const struct saba_mount *m)
 {
 	uint64_t used = saba_fs_used_blocks(&m->st), avail = m->st.f_bavail;
 	uint64_t fr = m->st.f_frsize;
@@ -299,8 +148,8 @@ static int saba_fs_host_spec(void *instance)
 {
 	struct saba_fs *fs = instance;
 	struct saba_json j = {0};
-	struct saba_fs_table t;
-	int rc = saba_fs_scan(fs, &t), first = 1;
+	struct saba_mounts t;
+	int rc = saba_mounts_scan(fs->host, fs->ctx, fs->path, &t), first = 1;
 
 	if (rc != SABA_OK)
 		goto out;
@@ -322,7 +171,7 @@ static int saba_fs_host_spec(void *instance)
 	rc = fs->host->spec_set(fs->ctx, "meta.filesystem", j.buf);
 out:
 	saba_json_free(&j);
-	saba_fs_table_free(&t);
+	saba_mounts_free(&t);
 	return rc;
 }
 

@@ -44,18 +44,19 @@ EXTRA_DIST += plugins/lib/command.c plugins/lib/command_win32.c plugins/lib/cmdl
 
 # What the cpu, disk, interface and filesystem plugins share, one concern a
 # file: small text files (textfile), metric names (metricname), counter
-# samples and rates (samples), JSON text for spec_set() (jsontext; these
-# two not on Windows); beside libsabaprocfs for the directory settings
-# (Linux) and libsabapattern for the ignore settings.
+# samples and rates (samples), JSON text for spec_set() (jsontext), the
+# mount table as df lists it (mounts; these three not on Windows); beside
+# libsabaprocfs for the directory settings (Linux) and libsabapattern for
+# the ignore settings.
 noinst_LTLIBRARIES += plugins/lib/libsabametric.la
 plugins_lib_libsabametric_la_SOURCES = plugins/lib/metricname.c plugins/lib/metricname.h \
 	plugins/lib/samples.c plugins/lib/samples.h
 if !SABA_WINDOWS
 plugins_lib_libsabametric_la_SOURCES += plugins/lib/textfile.c plugins/lib/textfile.h \
-	plugins/lib/jsontext.c plugins/lib/jsontext.h
+	plugins/lib/jsontext.c plugins/lib/jsontext.h plugins/lib/mounts.c plugins/lib/mounts.h
 endif
 EXTRA_DIST += plugins/lib/textfile.c plugins/lib/textfile.h plugins/lib/jsontext.c \
-	plugins/lib/jsontext.h
+	plugins/lib/jsontext.h plugins/lib/mounts.c plugins/lib/mounts.h
 plugins_lib_libsabametric_la_LIBADD = plugins/lib/libsabaclock.la
 plugins_lib_libsabametric_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 SABA_METRIC_LIBADD = plugins/lib/libsabametric.la plugins/lib/libsabaprocfs.la

@@ -4,6 +4,14 @@
  * units are stopped for a shutdown, the queue holds a waiting start job for
  * exactly one of poweroff/halt/reboot/kexec(/soft-reboot).target, and the
  * manager's SystemState is "stopping".
+ *
+ * A plain `systemctl stop` is told from the other stops that leave the
+ * machine running by what it lacks: an isolate (rescue.target,
+ * emergency.target or any target that does not want us) stops us the same
+ * way, and by the time we ask, the target's own job may be done.  It
+ * leaves other units' stop jobs beside ours, the manager "maintenance" for
+ * rescue and emergency, or default.target stopped before us (it is ordered
+ * after every unit it wants).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +28,7 @@ enum {
 	SABA_SD_OTHER_TARGET = 1u << 4, /* e.g. isolate rescue.target */
 	SABA_SD_OWN_RESTART = 1u << 5,
 	SABA_SD_OWN_STOP = 1u << 6,
+	SABA_SD_OTHER_JOB = 1u << 7, /* any job of another unit */
 };
 
 static int saba_sd_streq(const char *a, const char *b)
@@ -52,6 +61,7 @@ static unsigned saba_sd_scan(const struct saba_sd_job *jobs, size_t n, const cha
 				seen |= SABA_SD_OWN_STOP;
 			continue;
 		}
+		seen |= SABA_SD_OTHER_JOB;
 		if (strcmp(type, "start") != 0 || !saba_sd_is_target(unit))
 			continue;
 		if (strcmp(unit, "poweroff.target") == 0)
@@ -69,17 +79,23 @@ static unsigned saba_sd_scan(const struct saba_sd_job *jobs, size_t n, const cha
 	return seen;
 }
 
-int saba_sd_classify(const struct saba_sd_job *jobs, size_t n, const char *system_state,
+/* A manager at rest: no shutdown, no rescue or emergency mode, booted. */
+static int saba_sd_at_rest(const char *system_state)
+{
+	return strcmp(system_state, "running") == 0 || strcmp(system_state, "degraded") == 0;
+}
+
+int saba_sd_classify(const struct saba_sd_job *jobs, size_t n, const struct saba_sd_state *st,
 		     const char *own_unit)
 {
 	unsigned seen;
 	int stopping;
 
 	/* No state means the query failed: no evidence at all. */
-	if (system_state == NULL)
+	if (st == NULL || st->system == NULL)
 		return SABA_STOP_UNKNOWN;
 	seen = saba_sd_scan(jobs, n, own_unit);
-	stopping = strcmp(system_state, "stopping") == 0;
+	stopping = strcmp(st->system, "stopping") == 0;
 	if (seen & SABA_SD_OWN_RESTART)
 		return SABA_STOP_RESTART;
 	/* Any reboot-like target wins, even beside poweroff: coming back is
@@ -96,7 +112,10 @@ int saba_sd_classify(const struct saba_sd_job *jobs, size_t n, const char *syste
 		/* Both at once is odd; halt is the one that retires less. */
 		return (seen & SABA_SD_HALT) ? SABA_STOP_HALT : SABA_STOP_POWEROFF;
 	}
-	if (!stopping && (seen & SABA_SD_OWN_STOP) && !(seen & SABA_SD_OTHER_TARGET))
+	/* `systemctl stop` queues our stop alone; anything beside it (an
+	 * isolate's other stops, a start job) is doubt. */
+	if (seen == SABA_SD_OWN_STOP && saba_sd_at_rest(st->system) &&
+	    saba_sd_streq(st->default_target, "active"))
 		return SABA_STOP_STOP;
 	return SABA_STOP_UNKNOWN;
 }
@@ -123,7 +142,7 @@ static void saba_sd_append(struct saba_sd_buf *b, const char *fmt, ...)
 	b->used += (size_t)n < b->len - b->used ? (size_t)n : b->len - b->used - 1;
 }
 
-char *saba_sd_evidence(const struct saba_sd_job *jobs, size_t n, const char *system_state,
+char *saba_sd_evidence(const struct saba_sd_job *jobs, size_t n, const struct saba_sd_state *st,
 		       const char *own_unit, char *buf, size_t len)
 {
 	struct saba_sd_buf b = {.p = buf, .len = len};
@@ -132,7 +151,7 @@ char *saba_sd_evidence(const struct saba_sd_job *jobs, size_t n, const char *sys
 	if (buf == NULL || len == 0)
 		return buf;
 	buf[0] = '\0';
-	if (system_state == NULL) {
+	if (st == NULL || st->system == NULL) {
 		saba_sd_append(&b, "systemd could not be asked");
 		return buf;
 	}
@@ -152,6 +171,7 @@ char *saba_sd_evidence(const struct saba_sd_job *jobs, size_t n, const char *sys
 			       own_unit != NULL ? own_unit : "own unit");
 	if (n > shown)
 		saba_sd_append(&b, " (+%zu more)", n - shown);
-	saba_sd_append(&b, "; SystemState=%s", system_state);
+	saba_sd_append(&b, "; SystemState=%s; default.target=%s", st->system,
+		       st->default_target != NULL ? st->default_target : "?");
 	return buf;
 }

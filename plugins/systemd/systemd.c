@@ -1,12 +1,12 @@
 /*
  * systemd: the shutdown trigger for hosts run by systemd.  When the agent
- * stops, it asks systemd's manager why (ListJobs and SystemState, within a
- * few seconds of the shutdown budget): as root over PID 1's private socket
- * and, when that fails, over the system bus.  It classifies the stop
- * (classify.c) and asks the core to retire the host only when the kind is
- * in retire_on; a restart of our own unit and any doubt never retire,
- * whatever the setting.  Settings: saba_systemd_settings below (`saba-agent
- * plugins systemd`).
+ * stops, it asks systemd's manager why (ListJobs, SystemState and whether
+ * default.target is active, within a few seconds of the shutdown budget):
+ * as root over PID 1's private socket and, when that fails, over the system
+ * bus.  It classifies the stop (classify.c) and asks the core to retire the
+ * host only when the kind is in retire_on; a restart of our own unit and
+ * any doubt never retire, whatever the setting.  Settings:
+ * saba_systemd_settings below (`saba-agent plugins systemd`).
  */
 #define _GNU_SOURCE
 
@@ -28,6 +28,9 @@
 
 #define SABA_SD_QUERY_USEC (3 * 1000000ull) /* one query, at most this long */
 #define SABA_SD_PRIVATE	   "unix:path=/run/systemd/private"
+#define SABA_SD_MANAGER	   "/org/freedesktop/systemd1"
+/* The unit object of default.target: the bus resolves the alias. */
+#define SABA_SD_DEFAULT_TARGET "/org/freedesktop/systemd1/unit/default_2etarget"
 
 struct saba_systemd {
 	const struct saba_host *host;
@@ -63,7 +66,8 @@ struct saba_sd_answer {
 	sd_bus_message *jobs_reply;
 	struct saba_sd_job *jobs;
 	size_t n;
-	char *state; /* NULL until both calls succeeded */
+	char *state;	     /* NULL until both calls succeeded */
+	char *default_state; /* default.target's ActiveState; NULL: not known */
 	char error[256];
 };
 
@@ -94,14 +98,15 @@ static int saba_sd_on_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret
 	return 1;
 }
 
-static int saba_sd_send(sd_bus *bus, struct saba_sd_call *c, const char *interface,
-			const char *member, uint64_t usec, const char *iface_arg, const char *prop)
+static int saba_sd_send(sd_bus *bus, struct saba_sd_call *c, const char *path,
+			const char *interface, const char *member, uint64_t usec,
+			const char *iface_arg, const char *prop)
 {
 	sd_bus_message *m = NULL;
 	int r;
 
-	r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1",
-					   "/org/freedesktop/systemd1", interface, member);
+	r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1", path, interface,
+					   member);
 	if (r >= 0 && iface_arg != NULL)
 		r = sd_bus_message_append(m, "ss", iface_arg, prop);
 	if (r >= 0)
@@ -142,6 +147,16 @@ static int saba_sd_parse_jobs(struct saba_sd_answer *a, sd_bus_message *m)
 	return sd_bus_message_exit_container(m);
 }
 
+/* The string in a Get reply, copied; NULL when it is not one. */
+static char *saba_sd_reply_string(sd_bus_message *m)
+{
+	const char *s = NULL;
+
+	if (m == NULL || sd_bus_message_read(m, "v", "s", &s) < 0 || s == NULL)
+		return NULL;
+	return strdup(s);
+}
+
 /*
  * Connect to address (NULL: the system bus), send ListJobs and
  * Get(SystemState) at once and run the connection ourselves until both
@@ -151,8 +166,8 @@ static int saba_sd_parse_jobs(struct saba_sd_answer *a, sd_bus_message *m)
 static int saba_sd_query(struct saba_sd_answer *a, const char *address, uint64_t deadline)
 {
 	const char *via = address != NULL ? address : "the system bus";
-	struct saba_sd_call jobs = {.what = "ListJobs"}, state = {.what = "SystemState"};
-	const char *s = NULL;
+	struct saba_sd_call jobs = {.what = "ListJobs"}, state = {.what = "SystemState"},
+			    dflt = {.what = "default.target"};
 	sd_bus *bus = NULL;
 	char ebuf[128];
 	uint64_t now = (uint64_t)saba_clock_usec();
@@ -177,17 +192,22 @@ static int saba_sd_query(struct saba_sd_answer *a, const char *address, uint64_t
 			 saba_sd_strerror(r, ebuf, sizeof(ebuf)));
 		goto out;
 	}
-	r = saba_sd_send(bus, &jobs, "org.freedesktop.systemd1.Manager", "ListJobs", deadline - now,
-			 NULL, NULL);
+	r = saba_sd_send(bus, &jobs, SABA_SD_MANAGER, "org.freedesktop.systemd1.Manager",
+			 "ListJobs", deadline - now, NULL, NULL);
 	if (r >= 0)
-		r = saba_sd_send(bus, &state, "org.freedesktop.DBus.Properties", "Get",
-				 deadline - now, "org.freedesktop.systemd1.Manager", "SystemState");
+		r = saba_sd_send(bus, &state, SABA_SD_MANAGER, "org.freedesktop.DBus.Properties",
+				 "Get", deadline - now, "org.freedesktop.systemd1.Manager",
+				 "SystemState");
+	if (r >= 0)
+		r = saba_sd_send(bus, &dflt, SABA_SD_DEFAULT_TARGET,
+				 "org.freedesktop.DBus.Properties", "Get", deadline - now,
+				 "org.freedesktop.systemd1.Unit", "ActiveState");
 	if (r < 0) {
 		snprintf(a->error, sizeof(a->error), "cannot send to %s: %s", via,
 			 saba_sd_strerror(r, ebuf, sizeof(ebuf)));
 		goto out;
 	}
-	while (!(jobs.done && state.done)) {
+	while (!(jobs.done && state.done && dflt.done)) {
 		now = (uint64_t)saba_clock_usec();
 		if (now >= deadline) {
 			snprintf(a->error, sizeof(a->error), "no answer from %s in time", via);
@@ -212,19 +232,21 @@ static int saba_sd_query(struct saba_sd_answer *a, const char *address, uint64_t
 		goto out;
 	}
 	r = saba_sd_parse_jobs(a, jobs.reply);
-	if (r >= 0)
-		r = sd_bus_message_read(state.reply, "v", "s", &s);
-	if (r < 0 || s == NULL || (a->state = strdup(s)) == NULL) {
+	if (r >= 0 && (a->state = saba_sd_reply_string(state.reply)) == NULL)
+		r = -EBADMSG;
+	if (r < 0) {
 		snprintf(a->error, sizeof(a->error), "unexpected answer from %s", via);
-		r = r < 0 ? r : -EBADMSG;
 		goto out;
 	}
+	/* Optional: without it a plain stop is merely not told apart. */
+	a->default_state = saba_sd_reply_string(dflt.reply);
 	a->jobs_reply = jobs.reply;
 	jobs.reply = NULL;
 	r = 0;
 out:
 	sd_bus_message_unref(jobs.reply);
 	sd_bus_message_unref(state.reply);
+	sd_bus_message_unref(dflt.reply);
 	/* Replies are owned by us now; close drops the pending callbacks.
 	 * Never flush: with a peer that has not finished the handshake,
 	 * sd_bus_flush() waits for it without any bound. */
@@ -244,6 +266,7 @@ static void saba_sd_answer_clear(struct saba_sd_answer *a)
 	sd_bus_message_unref(a->jobs_reply);
 	free(a->jobs);
 	free(a->state);
+	free(a->default_state);
 	*a = (struct saba_sd_answer){0};
 }
 
@@ -312,6 +335,7 @@ static int saba_systemd_shutdown(void *instance)
 	struct saba_systemd *t = instance;
 	const struct saba_host *host = t->host;
 	struct saba_sd_answer a = {0};
+	struct saba_sd_state st;
 	char evidence[512];
 	int budget = host->shutdown_budget(t->ctx), kind, rc;
 	uint64_t usec = SABA_SD_QUERY_USEC, deadline;
@@ -336,8 +360,9 @@ static int saba_systemd_shutdown(void *instance)
 	}
 	if (rc < 0)
 		host->log(t->ctx, SABA_LOG_WARNING, "cannot ask systemd why we stop: %s", a.error);
-	kind = saba_sd_classify(a.jobs, a.n, a.state, t->unit);
-	saba_sd_evidence(a.jobs, a.n, a.state, t->unit, evidence, sizeof(evidence));
+	st = (struct saba_sd_state){.system = a.state, .default_target = a.default_state};
+	kind = saba_sd_classify(a.jobs, a.n, &st, t->unit);
+	saba_sd_evidence(a.jobs, a.n, &st, t->unit, evidence, sizeof(evidence));
 	saba_retire_on_stop(host, t->ctx, kind, evidence, t->retire_on);
 	saba_sd_answer_clear(&a);
 	return kind;

@@ -8,7 +8,9 @@
  * The counts are the volume's IOCTL_DISK_PERFORMANCE ReadCount and
  * WriteCount (the counters Windows' LogicalDisk performance object is made
  * of), for every drive GetDriveType calls DRIVE_FIXED.  `ignore` is
- * matched against "C:", the name upstream matches.
+ * matched against "C:", the name upstream matches.  `use_mountpoint` is
+ * accepted as on Linux (one config, or `import`'s, serves both), and
+ * changes nothing: a drive's letter is its mount point.
  *
  * A delta plugin: each collect() keeps its sample and reports the change
  * since the previous one divided by the time between the two reads, so
@@ -48,6 +50,10 @@ static const struct saba_setting saba_wdisk_settings[] = {
 	{.name = "ignore",
 	 .type = SABA_CFG_STRING,
 	 .description = "leave out drives whose name (\"C:\") matches (regex)"},
+	{.name = "use_mountpoint",
+	 .type = SABA_CFG_BOOL,
+	 .def = "false",
+	 .description = "as on Linux; a drive is named by its letter, its mount point, either way"},
 	{.name = NULL},
 };
 

@@ -17,9 +17,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_part file;
+	static const char *const clouds[] = {"plugins/ec2.so", "plugins/gce.so",
+					     "plugins/azure.so"};
+	struct fuzz_part file, none = {"", 0};
+	struct saba_conf_overrides ov = {0};
 	struct saba_conf *c = NULL;
-	char path[600], *out;
+	char path[600], dir[600], *out;
 	int lost, problems;
 
 	saba_log_init(SABA_LOG_ERR);
@@ -33,7 +36,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	file.len = strlen(out);
 	fuzz_write("saba-agent.conf", &file);
 	snprintf(path, sizeof(path), "%s/saba-agent.conf", fuzz_dir());
-	problems = saba_conf_load(path, NULL, &c);
+	/* cloud_platform = "ec2" needs the plugin installed: the loader only
+	 * looks for the file */
+	for (size_t i = 0; i < sizeof(clouds) / sizeof(clouds[0]); i++)
+		fuzz_write(clouds[i], &none);
+	snprintf(dir, sizeof(dir), "%s/plugins", fuzz_dir());
+	ov.plugin_dir = dir;
+	problems = saba_conf_load(path, &ov, &c);
 	if (problems != 0)
 		fuzz_fail("saba-agent refuses what import wrote (%d problems):\n%s", problems, out);
 	saba_conf_free(c);

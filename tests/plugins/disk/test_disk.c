@@ -159,6 +159,57 @@ static void test_ignore(void)
 	plugtest_proc_free(&proc);
 }
 
+/* use_mountpoint: a device df lists as mounted is named by its mount point
+ * (self/mounts beside each diskstats); ignore still matches the device. */
+static void test_use_mountpoint(void)
+{
+	struct plugtest_proc proc;
+	struct saba_test_host *fh;
+	struct window w;
+	void *inst = collect_pair(&fh, &proc, "disk-a", "disk-b", &w,
+				  "use_mountpoint = true; ignore = \"^loop|^sr\";");
+
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 12);
+	check_dev(fh, "_", 100, 300, &w);      /* sda1 on /, bind-mounted deeper too */
+	check_dev(fh, "_tmp", 5000, 2500, &w); /* nvme0n1p2 */
+	check_dev(fh, "_var", 40, 20, &w);     /* cciss/c0d0 */
+	check_dev(fh, "sda", 100, 300, &w);    /* not mounted: its own name */
+	check_dev(fh, "nvme0n1", 5000, 2500, &w);
+	check_dev(fh, "nvme0n1p1", 0, 0, &w);
+	CU_ASSERT_FALSE(has_dev(fh, "sda1"));
+	CU_ASSERT_FALSE(has_dev(fh, "nvme0n1p2"));
+	CU_ASSERT_FALSE(has_dev(fh, "cciss_c0d0"));
+	CU_ASSERT_FALSE(has_dev(fh, "_var_lib_docker_containers_1f0e_hostname"));
+	plugtest_destroy(disk, fh, inst);
+	plugtest_proc_free(&proc);
+
+	/* the ignore regex sees "cciss_c0d0", not "_var" */
+	inst = collect_pair(&fh, &proc, "disk-a", "disk-b", &w,
+			    "use_mountpoint = true; ignore = \"^cciss_|^loop|^sr\";");
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 10);
+	CU_ASSERT_FALSE(has_dev(fh, "_var"));
+	check_dev(fh, "_", 100, 300, &w);
+	plugtest_destroy(disk, fh, inst);
+	plugtest_proc_free(&proc);
+}
+
+/* no mount table: device names, as upstream when df fails */
+static void test_use_mountpoint_no_mounts(void)
+{
+	struct plugtest_proc proc;
+	struct saba_test_host *fh;
+	struct window w;
+	void *inst =
+		collect_pair(&fh, &proc, "disk-old-a", "disk-old-b", &w, "use_mountpoint = true;");
+
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 4);
+	check_dev(fh, "sda", 50, 100, &w);
+	check_dev(fh, "cciss_c0d0", 400, 200, &w);
+	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_ERR, "self/mounts"), 2);
+	plugtest_destroy(disk, fh, inst);
+	plugtest_proc_free(&proc);
+}
+
 static void check_bad_config(const char *cfg, const char *key)
 {
 	struct saba_test_host *fh = saba_test_host_new(cfg);
@@ -180,6 +231,7 @@ static void test_bad_config(void)
 	check_bad_config("ignore = 5;", "ignore");
 	check_bad_config("sysfs = \"\";", "sysfs");
 	check_bad_config("procfs = true;", "procfs");
+	check_bad_config("use_mountpoint = 1;", "use_mountpoint");
 }
 
 static void test_missing(void)
@@ -217,9 +269,15 @@ static void test_spec(void)
 }
 
 static const struct unit_test tests[] = {
-	UNIT_TEST(test_descriptor), UNIT_TEST(test_modern),	UNIT_TEST(test_old_kernel),
-	UNIT_TEST(test_ignore),	    UNIT_TEST(test_bad_config), UNIT_TEST(test_missing),
+	UNIT_TEST(test_descriptor),
+	UNIT_TEST(test_modern),
+	UNIT_TEST(test_old_kernel),
+	UNIT_TEST(test_ignore),
+	UNIT_TEST(test_bad_config),
+	UNIT_TEST(test_missing),
 	UNIT_TEST(test_spec),
+	UNIT_TEST(test_use_mountpoint),
+	UNIT_TEST(test_use_mountpoint_no_mounts),
 };
 
 int main(void)

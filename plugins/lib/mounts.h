@@ -1,0 +1,36 @@
+/* The local block-device filesystems of <procfs>/self/mounts as df lists
+ * them, for the filesystem plugin (its metrics) and the disk plugin (its
+ * use_mountpoint names). */
+#ifndef SABA_MOUNTS_H
+#define SABA_MOUNTS_H
+
+#include <stddef.h>
+#include <sys/statvfs.h>
+
+#include <saba/plugin.h>
+
+/* One mount line, cut in place from the table's text. */
+struct saba_mount {
+	char *dev, *dir, *type;
+	int keep; /* a local /dev/ filesystem df would list */
+	struct statvfs st;
+};
+
+struct saba_mounts {
+	char *text;
+	struct saba_mount *v;
+	size_t n;
+};
+
+/* Read the mount table at path and statvfs the mounts df would list: a
+ * /dev/ source of a local type, not below a network mount point (the path
+ * walk could hang), a device mounted several times once at its shortest
+ * mount point, a mount point mounted over once (the last), no zero-size
+ * filesystem.  Those have keep set.  SABA_OK or SABA_ERROR (logged);
+ * saba_mounts_free() either way (it leaves an empty table). */
+int saba_mounts_scan(const struct saba_host *host, saba_ctx *ctx, const char *path,
+		     struct saba_mounts *t);
+
+void saba_mounts_free(struct saba_mounts *t);
+
+#endif
