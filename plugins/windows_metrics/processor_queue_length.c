@@ -63,16 +63,19 @@ static void saba_pql_destroy(void *instance)
 static int saba_pql_open(struct saba_pql *q)
 {
 	PDH_STATUS st = PdhOpenQueryW(NULL, 0, &q->query);
+	const char *why = "";
 
 	if (st == ERROR_SUCCESS)
 		st = PdhAddEnglishCounterW(q->query, SABA_PQL_PATH, 0, &q->counter);
 	if (st == ERROR_SUCCESS)
 		return SABA_OK;
+	if (st == (PDH_STATUS)PDH_CSTATUS_NO_OBJECT)
+		why = ", no such object";
+	else if (st == (PDH_STATUS)PDH_CSTATUS_NO_COUNTER)
+		why = ", no such counter";
 	q->host->log(q->ctx, q->warned ? SABA_LOG_DEBUG : SABA_LOG_WARNING,
 		     "PDH has no counter %ls (status 0x%08lx%s): no %s values", SABA_PQL_PATH,
-		     (unsigned long)st,
-		     st == (PDH_STATUS)PDH_CSTATUS_NO_OBJECT ? ", no such object" : "",
-		     SABA_PQL_NAME);
+		     (unsigned long)st, why, SABA_PQL_NAME);
 	q->warned = 1;
 	saba_pql_close(q);
 	return SABA_NOTFOUND;

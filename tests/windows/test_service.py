@@ -519,12 +519,16 @@ class WineService(unittest.TestCase):
         present and numeric, the deltas from its second round.  Wine 8
         implements neither IOCTL_DISK_PERFORMANCE nor PDH's Processor
         Queue Length: where a source does not answer, the plugin must say
-        so (and then post nothing rather than a made-up value)."""
+        so (and then post nothing rather than a made-up value).
+        use_mountpoint, a Linux setting of disk and filesystem, is taken
+        and names drives by their letter all the same."""
         text = cfg_text({
             "apikey": harness.API_KEY,
             "root": self.root,
             "plugin_dir": WIN_DIR + "\\plugins",
-            "plugins": {"interface": {}, "disk": {}, "processor_queue_length": {}},
+            "plugins": {"interface": {}, "disk": {"use_mountpoint": True},
+                        "processor_queue_length": {},
+                        "filesystem": {"use_mountpoint": True}},
         })
         with open(host_path(self.config), "w") as f:
             f.write(text)
@@ -532,6 +536,7 @@ class WineService(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         values = {m["name"]: m["value"] for m in json.loads(p.stdout)["metrics"]}
         checks = (
+            (r"filesystem\.C\.size$", None),
             (r"interface\.[A-Za-z0-9_-]+\.rxBytes\.delta$", None),
             (r"interface\.[A-Za-z0-9_-]+\.txBytes\.delta$", None),
             (r"disk\.[A-Z]\.reads\.delta$", r"IOCTL_DISK_PERFORMANCE failed: .*no disk\.C values"),
