@@ -300,7 +300,7 @@ class WineService(unittest.TestCase):
         except OSError:
             pass
 
-    def write_config(self, require_event=False, ec2=None, extra=None):
+    def write_config(self, require_event=False, ec2=None, extra=None, retire_timeout=10):
         """ec2: the ec2 plugin's settings; with them, retire.confirm =
         "always" (only its word retires on a shutdown).  extra: more
         plugin instances."""
@@ -313,7 +313,7 @@ class WineService(unittest.TestCase):
                             "preshutdown_timeout": 60},
         }
         plugins.update(extra or {})
-        retire = {"timeout": 10}
+        retire = {"timeout": retire_timeout}
         if ec2 is not None:
             plugins["ec2"] = ec2
             retire["confirm"] = "always"
@@ -597,12 +597,16 @@ class WineService(unittest.TestCase):
         self.assertEqual(host["meta"]["kernel"]["name"], "Microsoft Windows")
 
     def test_3_test_control_retires_once(self):
-        self.write_config(require_event=False)
+        # A slow retire: the stop stays pending long enough for `sc query`
+        # (seconds apiece on a loaded machine) to see it several times.
+        t0 = time.monotonic()
+        service_status()
+        delay = min(40.0, max(4.0, 6 * (time.monotonic() - t0)))
+        self.write_config(require_event=False, retire_timeout=int(delay) + 10)
         self.create_service()
         start_service()
         host_id = self.wait_working()
-        # A slow retire: the stop stays pending for a while.
-        self.api.set_fault("retire_host", "delay", delay=4.0)
+        self.api.set_fault("retire_host", "delay", delay=delay)
         t0 = time.monotonic()
         p = wine([WIN_DIR + "\\control.exe", SERVICE, str(TEST_CONTROL)])
         took = time.monotonic() - t0
@@ -612,7 +616,7 @@ class WineService(unittest.TestCase):
         # A second one while stopping must change nothing.
         wine([WIN_DIR + "\\control.exe", SERVICE, str(TEST_CONTROL)])
         pending = []
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + delay + 30
         while time.monotonic() < deadline:
             st = service_status()
             if st is None or st["STATE"] == "STOPPED":
