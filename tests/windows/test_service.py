@@ -446,17 +446,28 @@ class WineService(unittest.TestCase):
             runs[d] = times
         return runs
 
-    def assert_hang_ended(self, hang_dir, runs):
+    def finished_hang_runs(self, hang_dir):
+        """hang_runs() but the newest run, which may still be going."""
+        runs = sorted(self.hang_runs(hang_dir).items(), key=lambda r: r[1].get("start", 0))
+        return dict(runs[:-1])
+
+    def assert_hang_ended(self, hang_dir, runs, min_children=2):
         """Each run's parent and child stopped beating within timeout + 1 s
-        of its start, and stay stopped."""
+        of its start, and stay stopped; at least min_children runs had a
+        beating child.  (The parent beats only once its child is created:
+        on a loaded machine a child can be ended before its first beat,
+        and then must never beat.)"""
         time.sleep(1.5)
         later = self.hang_runs(hang_dir)
         for d, t in runs.items():
-            self.assertIn("child", t, "run %s never started its child" % d)
             for k in ("parent", "child"):
-                self.assertLessEqual(t[k] - t["start"], (HANG_TIMEOUT + 1) * 1000,
-                                     "%s of %s lived on: %r\n%s" % (k, d, t, self.agent_log()))
-                self.assertEqual(later[d].get(k), t[k], "%s of %s still runs" % (k, d))
+                if k in t:
+                    self.assertLessEqual(t[k] - t["start"], (HANG_TIMEOUT + 1) * 1000,
+                                         "%s of %s lived on: %r\n%s"
+                                         % (k, d, t, self.agent_log()))
+                self.assertEqual(later[d].get(k), t.get(k), "%s of %s still runs" % (k, d))
+        self.assertGreaterEqual(sum("child" in t for t in runs.values()), min_children,
+                                "runs with a beating child: %r" % runs)
 
     def test_2b_commands(self):
         hang_dir = self.root + "\\hang"
@@ -492,12 +503,13 @@ class WineService(unittest.TestCase):
             self.assertIn("cmdhelper check", r["message"])
             self.assertEqual(r["source"]["type"], "host")
 
-        # The never-ending command: two whole runs ended in time.
+        # The never-ending command: two whole runs, children and all,
+        # ended in time.
         self.assertTrue(self.api.wait_for(
-            lambda: len(self.hang_runs(hang_dir)) >= 3, timeout=(HANG_TIMEOUT + 2) * 4),
+            lambda: sum("child" in t for t in self.finished_hang_runs(hang_dir).values()) >= 2,
+            timeout=(HANG_TIMEOUT + 2) * 6),
             "the hang command did not run again:\n" + self.agent_log())
-        runs = sorted(self.hang_runs(hang_dir).items(), key=lambda r: r[1].get("start", 0))
-        self.assert_hang_ended(hang_dir, dict(runs[:2]))
+        self.assert_hang_ended(hang_dir, self.finished_hang_runs(hang_dir))
         self.assertRegex(self.agent_log(), r"timed out after %d s" % HANG_TIMEOUT)
 
         # sc stop during a run: the service stops cleanly, nothing left.
