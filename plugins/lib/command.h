@@ -5,8 +5,9 @@
  * A struct saba_cmd (cmdconf.h) is prepared once from an instance's
  * settings in create(); saba_cmd_run() then runs it: its own process
  * group, stdin /dev/null, stdout and stderr read with poll() up to a cap
- * (the rest is drained and discarded), SIGTERM to the group at the timeout
- * and SIGKILL after SABA_CMD_GRACE_MS, always reaped.  Everything the
+ * (the rest is drained and discarded), SIGTERM at the timeout to the group
+ * and to what left it (cmdtree.h), SIGKILL after SABA_CMD_GRACE_MS or as
+ * soon as the command has ended, always reaped.  Everything the
  * child needs is built before fork(): the agent is multi-threaded, so the
  * child only makes async-signal-safe calls.
  */

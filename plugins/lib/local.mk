@@ -31,7 +31,7 @@ if !SABA_WINDOWS
 noinst_LTLIBRARIES += plugins/lib/libsabacommand.la
 endif
 plugins_lib_libsabacommand_la_SOURCES = plugins/lib/command.c plugins/lib/command.h \
-	plugins/lib/cmdconf.c plugins/lib/cmdconf.h
+	plugins/lib/cmdtree.c plugins/lib/cmdtree.h plugins/lib/cmdconf.c plugins/lib/cmdconf.h
 plugins_lib_libsabacommand_la_LIBADD = plugins/lib/libsabaclock.la
 
 # What the cpu, disk, interface and filesystem plugins share, one concern a
