@@ -388,6 +388,7 @@ class CommandTree(AgentTestCase):
         self.write_config(plugins={"d": {"module": "exec", "command": [script, pidfile],
                                          "timeout": 1}})
         p = self.run_agent(["once"], timeout=30)
+        self.assertNoCrash(p.returncode, p.stderr)
         with open(pidfile) as f:
             daemon = int(f.read())
         try:
