@@ -119,7 +119,7 @@ class QueueBound(AgentTestCase):
         self.wait_points("test.good", 2, agent=a)
         self.api.set_fault("tsdb", "status", status=503, retry_after=1)
         t_fault = time.time()
-        drops = r"(?i)queue full.*dropped (?:the oldest batch of )?(\d+)"
+        drops = r"(?i)queue full.*dropped (?:the oldest )?(?:batch of |\d+ batches, )?(\d+)"
         m = self.api.wait_for(lambda: len(re.findall(drops, a.stderr())) >= 4 or not a.alive(),
                               scaled(61 + 30))
         self.assertTrue(a.alive(), a.stderr()[-2000:])
