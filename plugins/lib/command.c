@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "command.h"
 #include "command_os.h"
+#include "cmdtree.h"
 
 extern char **environ;
 
@@ -311,6 +312,8 @@ static void saba_cmd_child(const struct saba_cmd *cmd, const char *file, const c
 	int e;
 
 	setpgid(0, 0);
+	/* what leaves the group (setsid) stays in the command's tree */
+	saba_cmd_tree_adopt();
 	/* the agent blocks and ignores signals; the command must not inherit that */
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
@@ -382,13 +385,22 @@ static void saba_cmd_signal_group(pid_t pgid, int sig)
 		kill(-pgid, SIGCONT); /* a stopped process cannot act on TERM */
 }
 
+/* A timeout or a stop ends all the command started: its group, and what
+ * left the group (tree: found while the command runs, kept for the KILL). */
+static void saba_cmd_end(pid_t pid, struct saba_cmd_tree *tree, int sig)
+{
+	saba_cmd_tree_end(tree, pid, sig);
+	saba_cmd_signal_group(pid, sig);
+}
+
 /* Read both streams until EOF with the child gone, the deadline, or a
- * cancel; signals the group as the timeout rules say. */
+ * cancel; signals all the command started as the timeout rules say. */
 static void saba_cmd_wait(const struct saba_cmd *cmd, pid_t pid, struct saba_cmd_sink *sinks,
 			  struct saba_cmd_cancel *cancel, struct saba_cmd_result *res)
 {
 	enum { RUNNING, TERMINATING } phase = RUNNING;
 	int64_t deadline = saba_clock_ms() + cmd->timeout_ms;
+	struct saba_cmd_tree tree = {0};
 	int pidfd = -1, exited = 0;
 
 #ifdef SYS_pidfd_open
@@ -400,19 +412,21 @@ static void saba_cmd_wait(const struct saba_cmd *cmd, pid_t pid, struct saba_cmd
 		int64_t now;
 
 		exited = exited || saba_cmd_exited(pid);
+		if (exited && phase == TERMINATING) {
+			/* the command is gone: what it left (holding the
+			 * pipes or not) goes with it */
+			saba_cmd_end(pid, &tree, SIGKILL);
+			break;
+		}
 		if (exited && sinks[0].fd < 0 && sinks[1].fd < 0)
 			break;
 		now = saba_clock_ms();
 		if (phase == RUNNING && saba_cmd_cancelled(cancel)) {
 			res->cancelled = 1;
-			saba_cmd_signal_group(pid, SIGTERM);
+			saba_cmd_end(pid, &tree, SIGTERM);
 			phase = TERMINATING;
 			deadline = now + 1000; /* stop() must be prompt */
-		}
-		if (exited && phase == TERMINATING) {
-			/* only leftovers of the group hold the pipes */
-			saba_cmd_signal_group(pid, SIGKILL);
-			break;
+			continue;
 		}
 		if (now >= deadline) {
 			if (exited) {
@@ -422,11 +436,11 @@ static void saba_cmd_wait(const struct saba_cmd *cmd, pid_t pid, struct saba_cmd
 				break;
 			}
 			if (phase == TERMINATING) {
-				saba_cmd_signal_group(pid, SIGKILL);
+				saba_cmd_end(pid, &tree, SIGKILL);
 				break;
 			}
 			res->timed_out = 1;
-			saba_cmd_signal_group(pid, SIGTERM);
+			saba_cmd_end(pid, &tree, SIGTERM);
 			phase = TERMINATING;
 			deadline = now + SABA_CMD_GRACE_MS;
 			continue;
@@ -451,6 +465,7 @@ static void saba_cmd_wait(const struct saba_cmd *cmd, pid_t pid, struct saba_cmd
 	}
 	if (pidfd >= 0)
 		close(pidfd);
+	saba_cmd_tree_free(&tree);
 }
 
 int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_t out_cap,

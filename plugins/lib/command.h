@@ -7,8 +7,9 @@
  * stdout and stderr read up to a cap (the rest is drained and discarded),
  * and everything it started ended at the timeout.  command_shared.c holds
  * what is the same on every system; the rest is command.c (POSIX: its own
- * process group, poll(), SIGTERM to the group at the timeout and SIGKILL
- * after SABA_CMD_GRACE_MS, always reaped) or command_win32.c (a job
+ * process group, poll(), SIGTERM at the timeout to the group and to what
+ * left it (cmdtree.h), SIGKILL after SABA_CMD_GRACE_MS or as soon as the
+ * command has ended, always reaped) or command_win32.c (a job
  * object ended at the timeout, overlapped pipes, output of `cmd /U` read
  * as UTF-16).
  */

@@ -35,11 +35,13 @@ if SABA_WINDOWS
 plugins_lib_libsabacommand_la_SOURCES += plugins/lib/command_win32.c plugins/lib/cmdline.c \
 	plugins/lib/cmdline.h
 else
-plugins_lib_libsabacommand_la_SOURCES += plugins/lib/command.c
+plugins_lib_libsabacommand_la_SOURCES += plugins/lib/command.c plugins/lib/cmdtree.c \
+	plugins/lib/cmdtree.h
 endif
 plugins_lib_libsabacommand_la_LIBADD = plugins/lib/libsabaclock.la
 plugins_lib_libsabacommand_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
-EXTRA_DIST += plugins/lib/command.c plugins/lib/command_win32.c plugins/lib/cmdline.c \
+EXTRA_DIST += plugins/lib/command.c plugins/lib/cmdtree.c plugins/lib/cmdtree.h \
+	plugins/lib/command_win32.c plugins/lib/cmdline.c \
 	plugins/lib/cmdline.h
 
 # The /proc helpers' fuzz target (tests/fuzz/fuzz_procfs.c: the procfs
