@@ -320,7 +320,9 @@ class SignalsAndHooks(AgentTestCase):
     def test_on_stop_keeps_to_shutdown_timeout(self):
         """The flush and on_stop together within shutdown.timeout, even
         when it is below 5 s and the API does not answer."""
-        self.write_config(host_status={"on_stop": "poweroff"}, shutdown={"timeout": 2})
+        # http.timeout above both: only the stop's own deadline can end the call
+        self.write_config(host_status={"on_stop": "poweroff"}, shutdown={"timeout": 2},
+                          http={"timeout": 30})
         a = self.start_agent(["run"])
         self.wait_registered(a)
         self.api.set_fault("host_status", "hang")
