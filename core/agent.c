@@ -36,6 +36,7 @@
 #endif
 
 #define SABA_SPEC_INTERVAL_MS (3600 * 1000)
+#define SABA_FIRST_ROUND_MS   250
 
 struct saba_reload;
 
@@ -279,6 +280,27 @@ static void saba_agent_reload_cancel(struct saba_agent *a)
 	free(r);
 }
 
+/* Values that need no earlier sample are collected and posted at once,
+ * rather than a tick and the posting offset later. */
+static void saba_agent_first_round(struct saba_agent *a)
+{
+	struct saba_runtime *rt = &a->rt;
+	int interval = rt->conf->interval;
+
+	if (saba_runtime_stopping(rt))
+		return;
+	/* Stamped with the tick just passed, as every value is on a tick. */
+	saba_collector_tick(&a->set, saba_wall_ms() / 1000 / interval * interval, SABA_ROUND_PLAIN);
+	/* A slow one's values go with the next batch; rounds behind a hung
+	 * one get runners of their own. */
+	saba_collector_settle(&a->set, saba_now_ms() + SABA_FIRST_ROUND_MS);
+	saba_collector_poll(&a->set);
+	if (saba_queue_staged(rt->queue) > 0) {
+		saba_queue_seal(rt->queue, saba_wall_ms() / 1000);
+		saba_poster_wake(a->poster);
+	}
+}
+
 /* Ticks on wall-clock multiples of interval; each tick's values are sealed
  * into a batch at a per-host offset so a fleet does not post at once. */
 static void saba_agent_loop(struct saba_agent *a)
@@ -295,8 +317,9 @@ static void saba_agent_loop(struct saba_agent *a)
 	next_tick = (saba_wall_ms() / 1000 / interval + 1) * interval;
 	saba_info("collecting every %d s; posting %.1f s after each tick", interval,
 		  (double)offset / 1000);
+	saba_agent_first_round(a);
 	for (;;) {
-		int64_t now, wake;
+		int64_t now, wake, due;
 		int stop, reload, ready, retired;
 
 		pthread_mutex_lock(&rt->lock);
@@ -329,7 +352,7 @@ static void saba_agent_loop(struct saba_agent *a)
 		}
 		now = saba_wall_ms();
 		if (now >= next_tick * 1000) {
-			saba_collector_tick(&a->set, next_tick, 0);
+			saba_collector_tick(&a->set, next_tick, SABA_ROUND_ALL);
 			next_seal = next_tick * 1000 + offset;
 			/* After a stall (suspend, clock step) skip to the next tick. */
 			next_tick = (now / 1000 / interval + 1) * interval;
@@ -348,10 +371,18 @@ static void saba_agent_loop(struct saba_agent *a)
 #endif
 			next_spec += SABA_SPEC_INTERVAL_MS;
 		}
+		due = saba_collector_due(&a->set);
+		if (due != 0 && saba_now_ms() >= due) {
+			saba_collector_poll(&a->set);
+			due = saba_collector_due(&a->set);
+		}
 		wake = next_tick * 1000;
 		if (next_seal != 0 && next_seal < wake)
 			wake = next_seal;
-		saba_agent_sleep(rt, wake - saba_wall_ms(), 0);
+		wake -= saba_wall_ms();
+		if (due != 0 && due - saba_now_ms() < wake)
+			wake = due - saba_now_ms();
+		saba_agent_sleep(rt, wake, 0);
 	}
 }
 

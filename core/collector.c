@@ -12,26 +12,26 @@
 #include "queue.h"
 #include "util.h"
 
-/* Workers for rounds that return promptly, and the ceiling when plugins are
- * slow or hang: a round that waits SABA_POOL_PATIENCE_MS while every worker
- * is busy gets a new worker, so a hung plugin costs one thread (up to the
- * ceiling) and never starves the others.  Workers beyond the base leave after
- * SABA_POOL_IDLE_MS without work. */
+/* No standing threads: a tick's rounds go to one short-lived runner, which
+ * collects them one after the other and leaves when none is left.  Rounds
+ * still waiting SABA_POOL_PATIENCE_MS while every runner is inside a plugin
+ * get a runner each (up to SABA_POOL_MAX), so a slow or hung plugin costs
+ * one thread and never starves the others.  An instance whose round once
+ * took SABA_POOL_SLOW_MS or more gets a runner of its own at each tick (up to
+ * SABA_POOL_BASE runners at once). */
 #define SABA_POOL_BASE	      8
 #define SABA_POOL_MAX	      64
 #define SABA_POOL_PATIENCE_MS 250
-#define SABA_POOL_IDLE_MS     120000
+#define SABA_POOL_SLOW_MS     50
 
 struct saba_pool {
 	pthread_mutex_t lock;
-	pthread_cond_t work;	 /* a round was queued, or quit */
-	pthread_cond_t done;	 /* a round finished, or a thread left */
+	pthread_cond_t done;	 /* a round finished, or a runner left */
 	struct saba_ctx **queue; /* ring of pending rounds, one per instance at most */
 	int qcap, qhead, qlen;
 	int64_t queued_at; /* monotonic ms the oldest pending round began waiting */
-	int workers;	   /* worker threads alive */
-	int idle;	   /* of which waiting for work */
-	int threads;	   /* workers + the supervisor */
+	int runners;	   /* runner threads alive */
+	int collecting;	   /* of which inside a plugin's collect() */
 	int warned_full;
 	int quit;
 };
@@ -79,156 +79,167 @@ static struct saba_ctx *saba_pool_take(struct saba_pool *p)
 	return ctx;
 }
 
-static void *saba_worker_main(void *arg)
+static void *saba_runner_main(void *arg)
 {
 	struct saba_pool *p = arg;
 
 	pthread_mutex_lock(&p->lock);
-	for (;;) {
-		int64_t idle_until = saba_now_ms() + SABA_POOL_IDLE_MS, tick;
-		struct saba_ctx *ctx;
-		int timed_out = 0;
+	while (!p->quit && p->qlen > 0) {
+		struct saba_ctx *ctx = saba_pool_take(p);
+		int64_t tick = ctx->want_tick, t0;
 
-		p->idle++;
-		while (!p->quit && p->qlen == 0 && !timed_out)
-			timed_out = saba_timed_wait(&p->work, &p->lock, idle_until) == ETIMEDOUT;
-		p->idle--;
-		if (p->quit || (p->qlen == 0 && p->workers > SABA_POOL_BASE))
-			break;
-		if (p->qlen == 0)
-			continue;
-		ctx = saba_pool_take(p);
 		ctx->running = 1;
-		tick = ctx->want_tick;
+		p->collecting++;
 		pthread_mutex_unlock(&p->lock);
+		t0 = saba_now_ms();
 		saba_collect_once(ctx, tick);
+		t0 = saba_now_ms() - t0;
 		pthread_mutex_lock(&p->lock);
+		if (t0 >= SABA_POOL_SLOW_MS)
+			ctx->slow = 1;
+		p->collecting--;
 		ctx->running = 0;
 		ctx->done_tick = tick;
 		pthread_cond_broadcast(&p->done);
 	}
-	p->workers--;
-	p->threads--;
+	p->runners--;
 	pthread_cond_broadcast(&p->done);
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
 
-/* Start up to n workers, with the pool's lock held. */
+/* Start up to n runners (never beyond SABA_POOL_MAX), with the lock held. */
 static void saba_pool_spawn(struct saba_pool *p, int n)
 {
-	for (; n > 0 && p->workers < SABA_POOL_MAX; n--) {
+	for (; n > 0 && p->runners < SABA_POOL_MAX; n--) {
 		pthread_t t;
 
-		if (pthread_create(&t, NULL, saba_worker_main, p) != 0) {
-			saba_err("cannot start a collect worker");
+		if (pthread_create(&t, NULL, saba_runner_main, p) != 0) {
+			saba_err("cannot start a collect runner");
 			return;
 		}
 		pthread_detach(t);
-		p->workers++;
-		p->threads++;
+		p->runners++;
 	}
-}
-
-/* Rounds left waiting SABA_POOL_PATIENCE_MS while every worker is busy get
- * a worker each, up to the ceiling. */
-static void *saba_supervisor_main(void *arg)
-{
-	struct saba_pool *p = arg;
-
-	pthread_mutex_lock(&p->lock);
-	while (!p->quit) {
-		int64_t due = p->queued_at + SABA_POOL_PATIENCE_MS;
-
-		if (p->qlen == 0 || p->idle > 0) {
-			pthread_cond_wait(p->qlen == 0 ? &p->work : &p->done, &p->lock);
-			continue;
-		}
-		if (saba_now_ms() < due) {
-			saba_timed_wait(&p->done, &p->lock, due);
-			continue;
-		}
-		if (p->workers >= SABA_POOL_MAX) {
-			if (!p->warned_full)
-				saba_warn("all %d collect workers are busy; queued rounds wait",
-					  p->workers);
-			p->warned_full = 1;
-			pthread_cond_wait(&p->done, &p->lock);
-			continue;
-		}
-		p->warned_full = 0;
-		saba_pool_spawn(p, p->qlen);
-		p->queued_at = saba_now_ms();
-	}
-	p->threads--;
-	pthread_cond_broadcast(&p->done);
-	pthread_mutex_unlock(&p->lock);
-	return NULL;
 }
 
 void saba_collector_start(struct saba_instances *set)
 {
 	struct saba_pool *p;
-	pthread_t t;
 
 	if (set->pool != NULL)
 		return;
 	p = saba_calloc(1, sizeof(*p));
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
 	p->qcap = set->n > 0 ? set->n : 1;
 	p->queue = saba_calloc((size_t)p->qcap, sizeof(*p->queue));
-	if (pthread_create(&t, NULL, saba_supervisor_main, p) == 0) {
-		pthread_detach(t);
-		p->threads++;
-	} else {
-		saba_err("cannot start the collect supervisor; a hung plugin may delay others");
-	}
 	set->pool = p;
 }
 
-void saba_collector_tick(struct saba_instances *set, int64_t tick, int only_delta)
+static int saba_round_wanted(const struct saba_ctx *ctx, enum saba_round which)
+{
+	int delta = (ctx->mod->desc.flags & SABA_PLUGIN_DELTA) != 0;
+
+	if (ctx->mod->desc.collect == NULL)
+		return 0;
+	return which == SABA_ROUND_ALL || (which == SABA_ROUND_DELTA) == delta;
+}
+
+static void saba_pool_queue(struct saba_pool *p, struct saba_ctx *ctx, int64_t tick)
+{
+	ctx->want_tick = tick;
+	ctx->queued = 1;
+	p->queue[(p->qhead + p->qlen) % p->qcap] = ctx;
+	p->qlen++;
+}
+
+void saba_collector_tick(struct saba_instances *set, int64_t tick, enum saba_round which)
 {
 	struct saba_pool *p = set->pool;
-	int want;
+	int slow = 0, fast = 0, want;
 
 	if (p == NULL)
 		return;
 	pthread_mutex_lock(&p->lock);
 	if (p->qlen == 0)
 		p->queued_at = saba_now_ms();
-	for (int i = 0; i < set->n; i++) {
-		struct saba_ctx *ctx = set->v[i];
-		int64_t busy_since;
+	/* The slow ones first, so that each of their runners takes one and
+	 * the last runner the quick rest. */
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < set->n; i++) {
+			struct saba_ctx *ctx = set->v[i];
 
-		if (ctx->mod->desc.collect == NULL)
-			continue;
-		if (only_delta && !(ctx->mod->desc.flags & SABA_PLUGIN_DELTA))
-			continue;
-		if (ctx->want_tick == ctx->done_tick) {
-			ctx->want_tick = tick;
-			ctx->queued = 1;
-			p->queue[(p->qhead + p->qlen) % p->qcap] = ctx;
-			p->qlen++;
-			continue;
+			if (!saba_round_wanted(ctx, which) || ctx->slow != (pass == 0))
+				continue;
+			if (ctx->want_tick == ctx->done_tick || ctx->queued) {
+				/* One still waiting for a runner collects for
+				 * this tick instead: the older round is lost
+				 * either way. */
+				if (ctx->queued)
+					ctx->want_tick = tick;
+				else
+					saba_pool_queue(p, ctx, tick);
+				slow += ctx->slow;
+				fast += !ctx->slow;
+				continue;
+			}
+			/* Say it once per stuck round, not once per tick. */
+			if (ctx->busy_warned != ctx->want_tick) {
+				ctx->busy_warned = ctx->want_tick;
+				saba_warn("%s: still %s the round of %lld; skipping rounds until "
+					  "it returns",
+					  ctx->label,
+					  ctx->running ? "collecting" : "waiting to collect",
+					  (long long)ctx->want_tick);
+			}
 		}
-		/* Say it once per stuck round, not once per tick. */
-		busy_since = ctx->want_tick;
-		if (ctx->busy_warned != busy_since) {
-			ctx->busy_warned = busy_since;
-			saba_warn("%s: still %s the round of %lld; skipping rounds until it "
-				  "returns",
-				  ctx->label, ctx->running ? "collecting" : "waiting to collect",
-				  (long long)busy_since);
-		}
-	}
-	/* Up to the base size at once; the supervisor adds more if needed. */
-	want = p->qlen - p->idle;
-	if (want > SABA_POOL_BASE - p->workers)
-		want = SABA_POOL_BASE - p->workers;
+	/* Runners not inside a plugin take the new rounds too. */
+	want = slow + (fast > 0) - (p->runners - p->collecting);
+	if (want > SABA_POOL_BASE - p->collecting)
+		want = SABA_POOL_BASE - p->collecting;
 	saba_pool_spawn(p, want);
-	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
+}
+
+int64_t saba_collector_due(struct saba_instances *set)
+{
+	struct saba_pool *p = set->pool;
+	int64_t due = 0;
+
+	if (p == NULL)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	if (p->qlen > 0 && !p->quit)
+		due = p->queued_at + SABA_POOL_PATIENCE_MS;
+	pthread_mutex_unlock(&p->lock);
+	return due;
+}
+
+void saba_collector_poll(struct saba_instances *set)
+{
+	struct saba_pool *p = set->pool;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (p->qlen > 0 && !p->quit && saba_now_ms() >= p->queued_at + SABA_POOL_PATIENCE_MS) {
+		/* Every runner is stuck in a plugin: one more for each round
+		 * waiting.  (A runner not in a plugin is only slow to be
+		 * scheduled: it gets another patience.) */
+		int stuck = p->collecting >= p->runners;
+
+		if (stuck && p->runners >= SABA_POOL_MAX) {
+			if (!p->warned_full)
+				saba_warn("all %d collect runners are busy; queued rounds wait",
+					  p->runners);
+			p->warned_full = 1;
+		} else if (stuck) {
+			p->warned_full = 0;
+			saba_pool_spawn(p, p->qlen);
+		}
+		p->queued_at = saba_now_ms();
+	}
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -241,7 +252,9 @@ static int saba_pool_busy(const struct saba_instances *set)
 	return busy;
 }
 
-int saba_collector_wait(struct saba_instances *set, int64_t deadline_ms)
+/* Wait until every instance finished its round or deadline_ms; returns
+ * the number still busy, naming them unless quiet. */
+static int saba_pool_wait(struct saba_instances *set, int64_t deadline_ms, int quiet)
 {
 	struct saba_pool *p = set->pool;
 	int busy;
@@ -253,7 +266,7 @@ int saba_collector_wait(struct saba_instances *set, int64_t deadline_ms)
 		if (saba_timed_wait(&p->done, &p->lock, deadline_ms) == ETIMEDOUT)
 			break;
 	busy = saba_pool_busy(set);
-	for (int i = 0; busy > 0 && i < set->n; i++)
+	for (int i = 0; !quiet && busy > 0 && i < set->n; i++)
 		if (set->v[i]->want_tick != set->v[i]->done_tick)
 			saba_warn("%s: collect did not return in time; its values are missing",
 				  set->v[i]->label);
@@ -261,10 +274,20 @@ int saba_collector_wait(struct saba_instances *set, int64_t deadline_ms)
 	return busy;
 }
 
+int saba_collector_wait(struct saba_instances *set, int64_t deadline_ms)
+{
+	return saba_pool_wait(set, deadline_ms, 0);
+}
+
+int saba_collector_settle(struct saba_instances *set, int64_t deadline_ms)
+{
+	return saba_pool_wait(set, deadline_ms, 1);
+}
+
 /* End the pool: rounds not started are dropped, running ones get until
- * deadline_ms.  Without `final` a pool whose workers are still busy is kept
+ * deadline_ms.  Without `final` a pool whose runners are still busy is kept
  * for a later call; with it, their instances are abandoned (never
- * destroyed, module pinned) and the pool is left to the workers. */
+ * destroyed, module pinned) and the pool is left to the runners. */
 static void saba_pool_end(struct saba_instances *set, int64_t deadline_ms, int final)
 {
 	struct saba_pool *p = set->pool;
@@ -281,11 +304,10 @@ static void saba_pool_end(struct saba_instances *set, int64_t deadline_ms, int f
 		ctx->done_tick = ctx->want_tick;
 		p->qhead = (p->qhead + 1) % p->qcap;
 	}
-	pthread_cond_broadcast(&p->work);
-	while (p->threads > 0)
+	while (p->runners > 0)
 		if (saba_timed_wait(&p->done, &p->lock, deadline_ms) == ETIMEDOUT)
 			break;
-	threads = p->threads;
+	threads = p->runners;
 	for (int i = 0; threads > 0 && i < set->n; i++) {
 		if (!set->v[i]->running)
 			continue;
@@ -295,13 +317,12 @@ static void saba_pool_end(struct saba_instances *set, int64_t deadline_ms, int f
 	}
 	pthread_mutex_unlock(&p->lock);
 	if (threads > 0) {
-		/* Workers still use the pool: keep it, or leave it to them. */
+		/* Runners still use the pool: keep it, or leave it to them. */
 		if (final)
 			set->pool = NULL;
 		return;
 	}
 	pthread_mutex_destroy(&p->lock);
-	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
 	free(p->queue);
 	free(p);

@@ -1,8 +1,10 @@
-/* Collection: each tick queues one round per idle collecting instance for a
- * bounded pool of worker threads (8 for rounds that return; a worker stuck in
- * a round that never returned is replaced, up to 64), so a slow or hung
- * plugin never delays the others, the posting or shutdown.  A busy instance
- * misses the tick (and says so). */
+/* Collection: each tick queues one round per idle collecting instance for
+ * short-lived runner threads (one for the quick rounds, one per instance
+ * known to be slow); rounds left waiting behind a runner stuck in a plugin
+ * get runners of their own (up to 64), so a slow or hung plugin never
+ * delays the others, the posting or shutdown.  Runners leave when no round
+ * is left: at rest the collector has no thread.  A busy instance misses
+ * the tick (and says so). */
 #ifndef SABA_COLLECTOR_H
 #define SABA_COLLECTOR_H
 
@@ -11,12 +13,24 @@
 #include "instance.h"
 
 void saba_collector_start(struct saba_instances *set);
-/* Ask idle instances to collect values stamped `tick` (epoch seconds).
- * only_delta: just the SABA_PLUGIN_DELTA ones (second round of `once`). */
-void saba_collector_tick(struct saba_instances *set, int64_t tick, int only_delta);
+enum saba_round {
+	SABA_ROUND_ALL,
+	SABA_ROUND_DELTA, /* just the SABA_PLUGIN_DELTA ones (second round of `once`) */
+	SABA_ROUND_PLAIN  /* just the others (the round at start-up) */
+};
+
+/* Ask idle instances to collect values stamped `tick` (epoch seconds). */
+void saba_collector_tick(struct saba_instances *set, int64_t tick, enum saba_round which);
+/* When (monotonic ms) saba_collector_poll() should run next: rounds are
+ * waiting; 0 when none is. */
+int64_t saba_collector_due(struct saba_instances *set);
+/* Give rounds left waiting behind stuck runners runners of their own. */
+void saba_collector_poll(struct saba_instances *set);
 /* Wait until every instance finished its round or deadline_ms (monotonic)
  * passed.  Returns the number still busy. */
 int saba_collector_wait(struct saba_instances *set, int64_t deadline_ms);
+/* The same without naming the late ones. */
+int saba_collector_settle(struct saba_instances *set, int64_t deadline_ms);
 /* End the workers; busy ones get a short grace (at most until deadline_ms)
  * and are then left alone for now (their module is never unloaded). */
 void saba_collector_stop(struct saba_instances *set, int64_t deadline_ms);

@@ -71,12 +71,12 @@ int saba_cmd_once(const struct saba_options *o)
 		delta |= (set.v[i]->mod->desc.flags & SABA_PLUGIN_DELTA) != 0;
 	saba_collector_start(&set);
 	tick = saba_wall_ms() / 1000;
-	saba_collector_tick(&set, tick, 0);
+	saba_collector_tick(&set, tick, SABA_ROUND_ALL);
 	saba_collector_wait(&set, saba_now_ms() + SABA_ONCE_TIMEOUT_MS);
 	if (delta) {
 		/* Counters need two samples: take the second one a second later. */
 		sleep(1);
-		saba_collector_tick(&set, tick + 1, 1);
+		saba_collector_tick(&set, tick + 1, SABA_ROUND_DELTA);
 		saba_collector_wait(&set, saba_now_ms() + SABA_ONCE_TIMEOUT_MS);
 	}
 	saba_queue_seal(rt.queue, tick);

@@ -22,10 +22,11 @@ struct saba_ctx {
 	void *state; /* what the plugin's create() returned */
 	int config_problems;
 
-	/* Collection, by the collector's worker pool (under its lock). */
+	/* Collection, by the collector's runners (under its lock). */
 	int64_t want_tick; /* tick asked for; == done_tick when idle */
 	int64_t done_tick;
-	int queued;	  /* waiting for a worker */
+	int queued;	  /* waiting for a runner */
+	int slow;	  /* a round took long once: gets a runner of its own */
 	int running;	  /* in collect() now */
 	int64_t cur_tick; /* tick stamped on emitted values */
 	struct saba_point *buf;
@@ -46,7 +47,7 @@ struct saba_instances {
 	struct saba_ctx **v;
 	int n;
 	struct saba_conf *conf; /* a reference: the instances point into it */
-	struct saba_pool *pool; /* the collector's workers, while started */
+	struct saba_pool *pool; /* the collector's runners, while started */
 };
 
 /* Load the modules and create an instance for each configured plugin.

@@ -29,6 +29,8 @@ struct saba_poster {
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* monotonic */
 	int pending;	     /* wake-ups not yet seen */
+	int running;	     /* the thread is at work (not leaving) */
+	int joinable;	     /* thread was started and not joined yet */
 	int finishing;
 	int64_t deadline_ms; /* while finishing */
 	json_t *spec;	     /* to PUT */
@@ -97,6 +99,20 @@ static int saba_poster_sleep(struct saba_poster *p, int64_t ms)
 	fin = p->finishing;
 	pthread_mutex_unlock(&p->lock);
 	return fin;
+}
+
+/* With nothing to do, the thread leaves (the next wake-up starts another):
+ * at rest, posting has no thread. */
+static int saba_poster_leave(struct saba_poster *p)
+{
+	int leave;
+
+	pthread_mutex_lock(&p->lock);
+	leave = !p->pending && !p->finishing;
+	if (leave)
+		p->running = 0;
+	pthread_mutex_unlock(&p->lock);
+	return leave;
 }
 
 static int saba_retired(struct saba_runtime *rt)
@@ -219,8 +235,12 @@ static void *saba_poster_main(void *arg)
 
 	for (;;) {
 		int64_t now = saba_now_ms(), deadline = 0, wait = 0;
-		int fin = saba_poster_sleep(p, next_try > now ? next_try - now : 3600 * 1000);
 		json_t *spec;
+		int fin;
+
+		if (next_try == 0 && saba_poster_leave(p))
+			return NULL; /* p may be gone from here on */
+		fin = saba_poster_sleep(p, next_try > now ? next_try - now : 3600 * 1000);
 
 		saba_poster_refresh_http(p);
 
@@ -283,23 +303,41 @@ struct saba_poster *saba_poster_start(struct saba_runtime *rt)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->cond, &ca);
 	pthread_condattr_destroy(&ca);
-	if (p->http != NULL)
-		saba_http_set_abort(p->http, saba_poster_should_abort, p);
-	if (p->http == NULL || pthread_create(&p->thread, NULL, saba_poster_main, p) != 0) {
-		saba_err("cannot start the posting thread");
-		saba_http_free(p->http);
+	if (p->http == NULL) {
+		saba_err("cannot start posting");
 		saba_hostmap_free(p->hosts);
+		pthread_cond_destroy(&p->cond);
+		pthread_mutex_destroy(&p->lock);
 		free(p);
 		return NULL;
 	}
+	saba_http_set_abort(p->http, saba_poster_should_abort, p);
 	return p;
+}
+
+/* With the lock held: there is work; the thread sees it, or a new one is
+ * started (the one that left is joined first: it holds nothing now). */
+static void saba_poster_kick(struct saba_poster *p)
+{
+	p->pending = 1;
+	if (p->running) {
+		pthread_cond_signal(&p->cond);
+		return;
+	}
+	if (p->joinable)
+		pthread_join(p->thread, NULL);
+	p->joinable = 0;
+	if (pthread_create(&p->thread, NULL, saba_poster_main, p) != 0) {
+		saba_err("cannot start the posting thread; the batches wait for the next try");
+		return;
+	}
+	p->running = p->joinable = 1;
 }
 
 void saba_poster_wake(struct saba_poster *p)
 {
 	pthread_mutex_lock(&p->lock);
-	p->pending = 1;
-	pthread_cond_signal(&p->cond);
+	saba_poster_kick(p);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -308,8 +346,7 @@ void saba_poster_update_spec(struct saba_poster *p, json_t *spec)
 	pthread_mutex_lock(&p->lock);
 	json_decref(p->spec);
 	p->spec = spec;
-	p->pending = 1;
-	pthread_cond_signal(&p->cond);
+	saba_poster_kick(p);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -319,11 +356,11 @@ void saba_poster_finish(struct saba_poster *p, int64_t deadline_ms)
 		return;
 	pthread_mutex_lock(&p->lock);
 	p->finishing = 1;
-	p->pending = 1;
 	p->deadline_ms = deadline_ms;
-	pthread_cond_signal(&p->cond);
+	saba_poster_kick(p);
 	pthread_mutex_unlock(&p->lock);
-	pthread_join(p->thread, NULL);
+	if (p->joinable)
+		pthread_join(p->thread, NULL);
 	json_decref(p->spec);
 	saba_http_free(p->http);
 	saba_hostmap_free(p->hosts);

@@ -1,6 +1,7 @@
 /* Posting: one thread sends sealed batches to POST /api/v0/tsdb, retries
  * with backoff on network errors, 5xx and 429, drops a batch the API
- * refuses (other 4xx), and PUTs the host spec when asked. */
+ * refuses (other 4xx), and PUTs the host spec when asked.  It is started
+ * by a wake-up and leaves once nothing is left to send. */
 #ifndef SABA_POSTER_H
 #define SABA_POSTER_H
 

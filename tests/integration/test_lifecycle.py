@@ -409,6 +409,50 @@ class Signals(AgentTestCase):
     def _threads(self, agent):
         return len(os.listdir("/proc/%d/task" % agent.pid))
 
+    def _threads_at_rest(self, agent, samples=20):
+        """The median thread count over two seconds: collection and posting
+        take a few milliseconds of each second."""
+        counts = []
+        for _ in range(samples):
+            counts.append(self._threads(agent))
+            time.sleep(0.1)
+        return sorted(counts)[len(counts) // 2], counts
+
+    PROC_PLUGINS = ["loadavg", "memory", "cpu", "disk", "interface", "filesystem"]
+
+    def test_two_threads_at_rest(self):
+        """With the six /proc plugins and posting on, the agent rests with
+        its main and signal threads alone."""
+        self.plugin_dir(*self.PROC_PLUGINS)
+        self.write_config(plugins={p: {} for p in self.PROC_PLUGINS})
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        self.wait_points("loadavg1", 3, agent=a)
+        rest, counts = self._threads_at_rest(a)
+        self.stop_agent(a)
+        self.assertLessEqual(rest, 2, "threads at rest: %s" % counts)
+        times = harness.tsdb_series(self.api.points(), "memory.used")
+        self.assertGreaterEqual(len(times), 3)
+        self.assertEqual(harness.gaps(times), [], "ticks lost")
+
+    def test_a_hung_plugin_costs_one_thread_and_no_tick(self):
+        """A hung plugin adds the one thread stuck in it; the /proc plugins
+        still report every tick and the stop keeps its bound."""
+        self.plugin_dir("hang", *self.PROC_PLUGINS)
+        plugins = {p: {} for p in self.PROC_PLUGINS}
+        plugins["h"] = {"module": "hang"}
+        self.write_config(plugins=plugins)
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        self.wait_points("memory.used", 4, agent=a)
+        self.assertTrue(a.wait_for_stderr(r"hang/h: still collecting", scaled(5)))
+        rest, counts = self._threads_at_rest(a)
+        self.stop_agent(a, bound=5)
+        self.assertLessEqual(rest, 3, "threads at rest with one hung plugin: %s" % counts)
+        for name in ("memory.used", "loadavg1"):
+            times = harness.tsdb_series(self.api.points(), name)
+            self.assertEqual(harness.gaps(times), [], "%s lost ticks behind the hung one" % name)
+
     def test_collect_pool_is_bounded(self):
         """Thirty instances share a bounded pool of collect workers, and
         every one of them still reports every tick."""
