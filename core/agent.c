@@ -294,7 +294,6 @@ static void saba_agent_first_round(struct saba_agent *a)
 	/* A slow one's values go with the next batch; rounds behind a hung
 	 * one get runners of their own. */
 	saba_collector_settle(&a->set, saba_now_ms() + SABA_FIRST_ROUND_MS);
-	saba_collector_poll(&a->set);
 	if (saba_queue_staged(rt->queue) > 0) {
 		saba_queue_seal(rt->queue, saba_wall_ms() / 1000);
 		saba_poster_wake(a->poster);

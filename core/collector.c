@@ -216,6 +216,27 @@ int64_t saba_collector_due(struct saba_instances *set)
 	return due;
 }
 
+/* With the lock held: rounds left waiting SABA_POOL_PATIENCE_MS while
+ * every runner is stuck in a plugin get one more runner each.  (A runner
+ * not in a plugin is only slow to be scheduled: it gets another patience.) */
+static void saba_pool_poll(struct saba_pool *p)
+{
+	int stuck = p->collecting >= p->runners;
+
+	if (p->qlen == 0 || p->quit || saba_now_ms() < p->queued_at + SABA_POOL_PATIENCE_MS)
+		return;
+	if (stuck && p->runners >= SABA_POOL_MAX) {
+		if (!p->warned_full)
+			saba_warn("all %d collect runners are busy; queued rounds wait",
+				  p->runners);
+		p->warned_full = 1;
+	} else if (stuck) {
+		p->warned_full = 0;
+		saba_pool_spawn(p, p->qlen);
+	}
+	p->queued_at = saba_now_ms();
+}
+
 void saba_collector_poll(struct saba_instances *set)
 {
 	struct saba_pool *p = set->pool;
@@ -223,23 +244,7 @@ void saba_collector_poll(struct saba_instances *set)
 	if (p == NULL)
 		return;
 	pthread_mutex_lock(&p->lock);
-	if (p->qlen > 0 && !p->quit && saba_now_ms() >= p->queued_at + SABA_POOL_PATIENCE_MS) {
-		/* Every runner is stuck in a plugin: one more for each round
-		 * waiting.  (A runner not in a plugin is only slow to be
-		 * scheduled: it gets another patience.) */
-		int stuck = p->collecting >= p->runners;
-
-		if (stuck && p->runners >= SABA_POOL_MAX) {
-			if (!p->warned_full)
-				saba_warn("all %d collect runners are busy; queued rounds wait",
-					  p->runners);
-			p->warned_full = 1;
-		} else if (stuck) {
-			p->warned_full = 0;
-			saba_pool_spawn(p, p->qlen);
-		}
-		p->queued_at = saba_now_ms();
-	}
+	saba_pool_poll(p);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -262,9 +267,15 @@ static int saba_pool_wait(struct saba_instances *set, int64_t deadline_ms, int q
 	if (p == NULL)
 		return 0;
 	pthread_mutex_lock(&p->lock);
-	while (saba_pool_busy(set) > 0)
-		if (saba_timed_wait(&p->done, &p->lock, deadline_ms) == ETIMEDOUT)
-			break;
+	/* The waiting thread is the one that sees rounds stuck behind others. */
+	while (saba_pool_busy(set) > 0 && saba_now_ms() < deadline_ms) {
+		int64_t until = deadline_ms;
+
+		if (p->qlen > 0 && p->queued_at + SABA_POOL_PATIENCE_MS < until)
+			until = p->queued_at + SABA_POOL_PATIENCE_MS;
+		saba_timed_wait(&p->done, &p->lock, until);
+		saba_pool_poll(p);
+	}
 	busy = saba_pool_busy(set);
 	for (int i = 0; !quiet && busy > 0 && i < set->n; i++)
 		if (set->v[i]->want_tick != set->v[i]->done_tick)
