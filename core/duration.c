@@ -6,7 +6,8 @@
 
 #include "duration.h"
 
-#define SABA_NS_PER_MINUTE (60ULL * 1000000000ULL)
+#define SABA_NS_PER_SECOND 1000000000ULL
+#define SABA_NS_PER_MINUTE (60ULL * SABA_NS_PER_SECOND)
 #define SABA_INT32_MAX	   2147483647LL
 
 /* strconv.ParseInt(s, 10, 32): an optional sign and decimal digits only. */
@@ -130,7 +131,9 @@ static int saba_go_duration(const char *s, int64_t *out)
 	return 0;
 }
 
-int saba_duration_minutes(const char *text, long long *minutes, char *err, size_t errlen)
+/* text as a whole number of units of ns nanoseconds ("1m", "1s"). */
+static int saba_duration_in(const char *text, uint64_t unit_ns, const char *unit, const char *what,
+			    long long *out, char *err, size_t errlen)
 {
 	long long i;
 	int64_t ns;
@@ -141,25 +144,35 @@ int saba_duration_minutes(const char *text, long long *minutes, char *err, size_
 			snprintf(err, errlen, "duration out of range: %lld", i);
 			return -1;
 		}
-		*minutes = i;
+		*out = i;
 		return 0;
 	}
 	if (saba_go_duration(text, &ns) != 0) {
 		snprintf(err, errlen,
 			 range ? "\"%s\" is out of range"
-			       : "\"%s\" is neither a number of minutes nor a duration such as "
+			       : "\"%s\" is neither a number of %s nor a duration such as "
 				 "\"90m\"",
-			 text);
+			 text, what);
 		return -1;
 	}
-	if (ns < 0 || (uint64_t)ns / SABA_NS_PER_MINUTE > (uint64_t)SABA_INT32_MAX) {
+	if (ns < 0 || (uint64_t)ns / unit_ns > (uint64_t)SABA_INT32_MAX) {
 		snprintf(err, errlen, "duration out of range: %s", text);
 		return -1;
 	}
-	if ((uint64_t)ns % SABA_NS_PER_MINUTE != 0) {
-		snprintf(err, errlen, "duration not multiple of 1m: %s", text);
+	if ((uint64_t)ns % unit_ns != 0) {
+		snprintf(err, errlen, "duration not multiple of %s: %s", unit, text);
 		return -1;
 	}
-	*minutes = (long long)((uint64_t)ns / SABA_NS_PER_MINUTE);
+	*out = (long long)((uint64_t)ns / unit_ns);
 	return 0;
+}
+
+int saba_duration_minutes(const char *text, long long *minutes, char *err, size_t errlen)
+{
+	return saba_duration_in(text, SABA_NS_PER_MINUTE, "1m", "minutes", minutes, err, errlen);
+}
+
+int saba_duration_seconds(const char *text, long long *seconds, char *err, size_t errlen)
+{
+	return saba_duration_in(text, SABA_NS_PER_SECOND, "1s", "seconds", seconds, err, errlen);
 }

@@ -37,10 +37,12 @@
 		 .type = SABA_CFG_INT,                                                             \
 		 .min = 1,                                                                         \
 		 .max = SABA_CMD_MAX_TIMEOUT,                                                      \
+		 .flags = SABA_SETTING_SECONDS,                                                    \
 		 .description = "seconds before the command is killed (absent: 30)"},              \
 	{                                                                                          \
 		.name = "timeout_seconds", .type = SABA_CFG_INT, .min = 1,                         \
-		.max = SABA_CMD_MAX_TIMEOUT, .description = "timeout under mackerel-agent's name"  \
+		.max = SABA_CMD_MAX_TIMEOUT, .flags = SABA_SETTING_SECONDS,                        \
+		.description = "timeout under mackerel-agent's name"                               \
 	}
 
 /* A prepared command. */

@@ -54,8 +54,38 @@ static void test_duration(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not multiple of 1m"));
 }
 
+static long long seconds_of(const char *text)
+{
+	char err[256];
+	long long v = -12345;
+
+	if (saba_duration_seconds(text, &v, err, sizeof(err)) != 0)
+		return -1;
+	return v;
+}
+
+static void test_seconds(void)
+{
+	char err[256];
+	long long v;
+
+	CU_ASSERT_EQUAL(seconds_of("30"), 30);
+	CU_ASSERT_EQUAL(seconds_of("30s"), 30);
+	CU_ASSERT_EQUAL(seconds_of("2m"), 120);
+	CU_ASSERT_EQUAL(seconds_of("1m30s"), 90);
+	CU_ASSERT_EQUAL(seconds_of("1h"), 3600);
+	CU_ASSERT_EQUAL(seconds_of("1500ms"), -1);
+	CU_ASSERT_EQUAL(seconds_of("-1s"), -1);
+	CU_ASSERT_EQUAL(seconds_of("10 s"), -1);
+	CU_ASSERT_NOT_EQUAL(saba_duration_seconds("1.5s", &v, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not multiple of 1s"));
+	CU_ASSERT_NOT_EQUAL(saba_duration_seconds("soon", &v, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "number of seconds"));
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_duration),
+	UNIT_TEST(test_seconds),
 };
 
 int main(void)
