@@ -18,7 +18,6 @@ EXTRA_DIST += tests/no-cunit.sh
 
 include tests/core/local.mk
 include tests/fuzz/local.mk
-include tests/windows/local.mk
 include tests/system/local.mk
 
 # --- integration tests (python3 harness + fake Mackerel API) ---

@@ -19,3 +19,19 @@ tests_plugins_check_test_check_LDADD = $(SABA_TEST_LIBS) $(UNIT_LDADD)
 tests_plugins_check_test_check_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
 endif
 endif
+
+# Its fuzz target (tests/fuzz/fuzz_check.c, what a check plugin leaves behind): make fuzz runs it,
+# make check replays its corpus (tests/fuzz/local.mk).
+FUZZ_NAMES += check
+FUZZ_BINS += $(FUZZ_OUT)/fuzz_check
+FUZZ_RUNS += fuzz-run-check
+FUZZ_HARNESS_SRC += tests/fuzz/fuzz_check.c plugins/check/check.c
+if !SABA_WINDOWS
+check_PROGRAMS += tests/fuzz/replay_check
+TESTS += tests/fuzz/replay_check
+tests_fuzz_replay_check_SOURCES = tests/fuzz/fuzz_check.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_check_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"check"'
+tests_fuzz_replay_check_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_check_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_check_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+endif

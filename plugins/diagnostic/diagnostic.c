@@ -76,7 +76,7 @@ static int saba_diagnostic_collect(void *instance)
 	in_use = (double)(unsigned)mi.uordblks + (double)(unsigned)mi.hblkhd;
 	from_system = (double)(unsigned)mi.arena + (double)(unsigned)mi.hblkhd;
 #endif
-	if (!d->graphs_sent && host->abi_minor >= 1 && host->graph_defs != NULL)
+	if (!d->graphs_sent && SABA_HOST_HAS(host, graph_defs))
 		d->graphs_sent = host->graph_defs(d->ctx, saba_diagnostic_graphs) == SABA_OK;
 	saba_diagnostic_status(&rss, &threads);
 	host->emit(d->ctx, "custom.agent.memory.alloc", in_use);

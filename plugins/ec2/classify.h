@@ -56,12 +56,6 @@ int saba_ec2_uuid_is_ec2(const char *uuid);
  * ("i-" and lowercase hex) or buf is too small. */
 int saba_ec2_custom_identifier(const char *instance_id, char *buf, size_t len);
 
-/* GET /api/v0/hosts/<id> answered status with body (len bytes): is it the
- * host whose customIdentifier is want_ci, and not retired?  Returns 1 when
- * it is, 0 otherwise (evidence says why). */
-int saba_ec2_host_matches(long status, const char *body, size_t body_len, const char *want_ci,
-			  char *evidence, size_t len);
-
 /* Region names as AWS writes them ("us-east-1", "us-gov-west-1"). */
 int saba_ec2_valid_region(const char *region);
 

@@ -64,10 +64,12 @@ TESTS += tests/integration/test_ec2.py tests/integration/test_sweep.py
 # Its fuzz targets, the XML, host list and IMDS readers (tests/fuzz/fuzz_ec2_*.c,
 # which need expat as the plugin does): make fuzz runs them, make check
 # replays their corpora (tests/fuzz/local.mk).
-FUZZ_EC2_NAMES = ec2_xml ec2_hostlist ec2_imds
+FUZZ_NAMES += ec2_xml ec2_hostlist ec2_imds
 FUZZ_EC2_ARCHIVE = $(FUZZ_OUT)/libec2.a
-FUZZ_EC2_BINS = $(FUZZ_OUT)/fuzz_ec2_xml $(FUZZ_OUT)/fuzz_ec2_hostlist $(FUZZ_OUT)/fuzz_ec2_imds
-FUZZ_EC2_RUNS = fuzz-run-ec2_xml fuzz-run-ec2_hostlist fuzz-run-ec2_imds
+FUZZ_BINS += $(FUZZ_OUT)/fuzz_ec2_xml $(FUZZ_OUT)/fuzz_ec2_hostlist $(FUZZ_OUT)/fuzz_ec2_imds
+FUZZ_RUNS += fuzz-run-ec2_xml fuzz-run-ec2_hostlist fuzz-run-ec2_imds
+FUZZ_HARNESS_SRC += tests/fuzz/fuzz_ec2_xml.c tests/fuzz/fuzz_ec2_hostlist.c \
+	tests/fuzz/fuzz_ec2_imds.c
 if !SABA_WINDOWS
 FUZZ_EC2_REPLAYS = tests/fuzz/replay_ec2_xml tests/fuzz/replay_ec2_hostlist \
 	tests/fuzz/replay_ec2_imds

@@ -7,6 +7,7 @@
 #include "classify.h"
 #include "identity.h"
 #include "self.h"
+#include "lib/hostcheck.h"
 
 /* Decide whether this is EC2 (once decided, for good) and learn the
  * instance id and region (once learnt, for good: they never change while
@@ -127,7 +128,7 @@ int saba_ec2_check_host(struct saba_ec2 *e, const char *instance_id, char *evide
 	snprintf(path, sizeof(path), "/api/v0/hosts/%s", host_id);
 	status = e->host->api_request(e->ctx, "GET", path, NULL, saba_ec2_collect, &body, err,
 				      sizeof(err));
-	ok = saba_ec2_host_matches(status, body.data, body.len, ci, evidence, len);
+	ok = saba_host_matches(status, body.data, body.len, ci, evidence, len);
 	pthread_mutex_lock(&e->lock);
 	if (status == 200 || (status >= 400 && status < 500 && status != 429)) {
 		/* A definitive answer replaces what an earlier check found. */

@@ -20,3 +20,22 @@ tests_plugins_exec_test_exec_LDADD = $(SABA_TEST_LIBS) $(UNIT_LDADD)
 tests_plugins_exec_test_exec_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
 endif
 endif
+
+# Its fuzz target (tests/fuzz/fuzz_exec.c, what a metric plugin prints): make fuzz runs it,
+# make check replays its corpus (tests/fuzz/local.mk).
+# (with PCRE2, as the plugin: its regex settings)
+if HAVE_PCRE2
+FUZZ_NAMES += exec
+FUZZ_BINS += $(FUZZ_OUT)/fuzz_exec
+FUZZ_RUNS += fuzz-run-exec
+FUZZ_HARNESS_SRC += tests/fuzz/fuzz_exec.c plugins/exec/exec.c
+if !SABA_WINDOWS
+check_PROGRAMS += tests/fuzz/replay_exec
+TESTS += tests/fuzz/replay_exec
+tests_fuzz_replay_exec_SOURCES = tests/fuzz/fuzz_exec.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_exec_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"exec"'
+tests_fuzz_replay_exec_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_exec_LDADD = $(FUZZ_PATTERN_LDADD)
+tests_fuzz_replay_exec_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+endif
+endif

@@ -16,3 +16,22 @@ tests_plugins_interface_test_interface_LDADD = $(SABA_TEST_LIBS) $(UNIT_LDADD)
 tests_plugins_interface_test_interface_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
 endif
 endif
+
+# Its fuzz target (tests/fuzz/fuzz_interface.c, <procfs>/net/dev): make fuzz runs it,
+# make check replays its corpus (tests/fuzz/local.mk).
+# (with PCRE2, as the plugin: its regex settings)
+if HAVE_PCRE2
+FUZZ_NAMES += interface
+FUZZ_BINS += $(FUZZ_OUT)/fuzz_interface
+FUZZ_RUNS += fuzz-run-interface
+FUZZ_HARNESS_SRC += tests/fuzz/fuzz_interface.c plugins/interface/interface.c
+if !SABA_WINDOWS
+check_PROGRAMS += tests/fuzz/replay_interface
+TESTS += tests/fuzz/replay_interface
+tests_fuzz_replay_interface_SOURCES = tests/fuzz/fuzz_interface.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_interface_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"interface"'
+tests_fuzz_replay_interface_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_interface_LDADD = $(FUZZ_PATTERN_LDADD)
+tests_fuzz_replay_interface_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+endif
+endif

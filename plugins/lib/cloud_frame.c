@@ -11,6 +11,7 @@
 #include "cloud_http.h"
 #include "cloud_text.h"
 #include "clock.h"
+#include "hostcheck.h"
 #include "plugconf.h"
 
 #define SABA_CLOUD_ID_ATTEMPTS 3 /* identity lookups at start, 1 s apart */
@@ -350,50 +351,6 @@ int saba_cloud_host_spec(void *instance)
 /* ------------------------------------------------------------------ */
 /* the Mackerel host                                                    */
 
-int saba_cloud_host_matches(long status, const char *body, size_t body_len, const char *want_ci,
-			    char *evidence, size_t len)
-{
-	json_t *doc = NULL, *host;
-	const char *ci;
-	char shown[80], shown_id[80];
-	int ok = 0;
-
-	if (status < 0) {
-		snprintf(evidence, len, "the Mackerel API did not answer");
-		return 0;
-	}
-	if (status != 200) {
-		snprintf(evidence, len, "the Mackerel API answered HTTP %ld", status);
-		return 0;
-	}
-	if (body != NULL)
-		doc = json_loadb(body, body_len, 0, NULL);
-	host = json_object_get(doc, "host");
-	if (!json_is_object(host)) {
-		snprintf(evidence, len, "the Mackerel API's answer has no host object");
-		goto out;
-	}
-	ci = saba_cloud_json_str(host, "customIdentifier");
-	saba_cloud_printable(saba_cloud_json_str(host, "id") ? saba_cloud_json_str(host, "id")
-							     : "?",
-			     shown_id, sizeof(shown_id));
-	if (json_is_true(json_object_get(host, "isRetired"))) {
-		snprintf(evidence, len, "host %s is already retired", shown_id);
-		goto out;
-	}
-	if (ci == NULL || want_ci == NULL || strcmp(ci, want_ci) != 0) {
-		saba_cloud_printable(ci != NULL ? ci : "(none)", shown, sizeof(shown));
-		snprintf(evidence, len, "host %s has customIdentifier %s, not %s", shown_id, shown,
-			 want_ci != NULL ? want_ci : "(unknown)");
-		goto out;
-	}
-	snprintf(evidence, len, "host %s has customIdentifier %s", shown_id, ci);
-	ok = 1;
-out:
-	json_decref(doc);
-	return ok;
-}
-
 /* The api_request() sink: the answer, up to 1 MiB. */
 static int saba_cloud_collect(void *arg, const char *data, size_t len)
 {
@@ -427,7 +384,7 @@ int saba_cloud_check_host(struct saba_cloud *c, char *evidence, size_t len)
 	snprintf(path, sizeof(path), "/api/v0/hosts/%s", host_id);
 	status = c->host->api_request(c->ctx, "GET", path, NULL, saba_cloud_collect, &body, err,
 				      sizeof(err));
-	ok = saba_cloud_host_matches(status, body.data, body.len, ci, evidence, len);
+	ok = saba_host_matches(status, body.data, body.len, ci, evidence, len);
 	pthread_mutex_lock(&c->lock);
 	if (status == 200 || (status >= 400 && status < 500 && status != 429)) {
 		/* A definitive answer replaces what an earlier check found. */

@@ -149,11 +149,6 @@ int saba_cloud_confirm(void *instance, const struct saba_retire_request *req, ch
  * (the agent's own requests end at once while it stops). */
 int saba_cloud_check_host(struct saba_cloud *c, char *evidence, size_t len);
 
-/* GET /api/v0/hosts/<id> answered status with body: is it the host whose
- * customIdentifier is want_ci, and not retired?  1 or 0 (evidence). */
-int saba_cloud_host_matches(long status, const char *body, size_t body_len, const char *want_ci,
-			    char *evidence, size_t len);
-
 /* The first line of a small file under sysfs into buf; 0 or -1. */
 int saba_cloud_dmi_read(const char *sysfs, const char *file, char *buf, size_t len);
 

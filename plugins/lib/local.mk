@@ -34,6 +34,23 @@ plugins_lib_libsabacommand_la_SOURCES = plugins/lib/command.c plugins/lib/comman
 	plugins/lib/cmdconf.c plugins/lib/cmdconf.h
 plugins_lib_libsabacommand_la_LIBADD = plugins/lib/libsabaclock.la
 
+# The /proc helpers' fuzz target (tests/fuzz/fuzz_procfs.c: the procfs
+# setting, textfile, metricname, jsontext, samples): make fuzz runs it, make
+# check replays its corpus (tests/fuzz/local.mk).
+FUZZ_NAMES += procfs
+FUZZ_BINS += $(FUZZ_OUT)/fuzz_procfs
+FUZZ_RUNS += fuzz-run-procfs
+FUZZ_HARNESS_SRC += tests/fuzz/fuzz_procfs.c
+if !SABA_WINDOWS
+check_PROGRAMS += tests/fuzz/replay_procfs
+TESTS += tests/fuzz/replay_procfs
+tests_fuzz_replay_procfs_SOURCES = tests/fuzz/fuzz_procfs.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_procfs_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"procfs"'
+tests_fuzz_replay_procfs_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_procfs_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_procfs_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+endif
+
 # What the cpu, disk, interface and filesystem plugins share, one concern a
 # file: small text files (textfile), metric names (metricname), counter
 # samples and rates (samples), JSON text for spec_set() (jsontext), the
@@ -81,13 +98,13 @@ tests_plugins_lib_test_plugconf_LDADD = plugins/lib/libsabaplugconf.la $(SABA_TE
 tests_plugins_lib_test_plugconf_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
 endif
 
-# The fleet sweeper every cloud plugin runs (ec2, gce, azure): the rules,
-# the Mackerel host list (read as it streams in by the ec2 plugin's reader)
-# and the thread, with the cloud's lookups behind struct saba_sweep_cloud.
-# In the Windows build too (ec2.dll).
+# What every cloud plugin (ec2, gce, azure) shares, in the Windows build too
+# (ec2.dll): the fleet sweeper (the rules, the Mackerel host list read as it
+# streams in by the ec2 plugin's reader, the thread; the cloud's lookups
+# behind struct saba_sweep_cloud) and the own-host check (hostcheck).
 noinst_LTLIBRARIES += plugins/lib/libsabasweep.la
 plugins_lib_libsabasweep_la_SOURCES = plugins/lib/cloud_sweep.c plugins/lib/cloud_sweep.h \
-	plugins/ec2/hostlist.c plugins/ec2/hostlist.h
+	plugins/ec2/hostlist.c plugins/ec2/hostlist.h plugins/lib/hostcheck.c plugins/lib/hostcheck.h
 plugins_lib_libsabasweep_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 plugins_lib_libsabasweep_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 
@@ -105,6 +122,12 @@ plugins_lib_libsabacloud_la_SOURCES = plugins/lib/cloud_text.c plugins/lib/cloud
 plugins_lib_libsabacloud_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 plugins_lib_libsabacloud_la_LIBADD = plugins/lib/libsabasweep.la plugins/lib/libsabaplugconf.la \
 	plugins/lib/libsabaclock.la $(CURL_LIBS) $(JANSSON_LIBS) -lpthread
+# How a cloud plugin's fragment builds its pure readers (classify), its
+# module and their CUnit test.
+CLOUD_CLASSIFY_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+CLOUD_PLUGIN_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
+CLOUD_PLUGIN_LIBADD = plugins/lib/libsabacloud.la $(CURL_LIBS) $(JANSSON_LIBS)
+CLOUD_TEST_LDADD = plugins/lib/libsabacloud.la $(CUNIT_LIBS)
 
 # the cloud plugins' shared readers (tokens, error answers)
 if HAVE_CUNIT

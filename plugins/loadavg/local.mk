@@ -16,3 +16,19 @@ tests_plugins_loadavg_test_loadavg_LDADD = $(SABA_TEST_LIBS) $(UNIT_LDADD)
 tests_plugins_loadavg_test_loadavg_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
 endif
 endif
+
+# Its fuzz target (tests/fuzz/fuzz_loadavg.c, <procfs>/loadavg): make fuzz runs it,
+# make check replays its corpus (tests/fuzz/local.mk).
+FUZZ_NAMES += loadavg
+FUZZ_BINS += $(FUZZ_OUT)/fuzz_loadavg
+FUZZ_RUNS += fuzz-run-loadavg
+FUZZ_HARNESS_SRC += tests/fuzz/fuzz_loadavg.c plugins/loadavg/loadavg.c
+if !SABA_WINDOWS
+check_PROGRAMS += tests/fuzz/replay_loadavg
+TESTS += tests/fuzz/replay_loadavg
+tests_fuzz_replay_loadavg_SOURCES = tests/fuzz/fuzz_loadavg.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_loadavg_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"loadavg"'
+tests_fuzz_replay_loadavg_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_loadavg_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_loadavg_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+endif

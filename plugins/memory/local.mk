@@ -16,3 +16,19 @@ tests_plugins_memory_test_memory_LDADD = $(SABA_TEST_LIBS) $(UNIT_LDADD)
 tests_plugins_memory_test_memory_LDFLAGS = $(SABA_TEST_LINK_FLAGS)
 endif
 endif
+
+# Its fuzz target (tests/fuzz/fuzz_memory.c, <procfs>/meminfo): make fuzz runs it,
+# make check replays its corpus (tests/fuzz/local.mk).
+FUZZ_NAMES += memory
+FUZZ_BINS += $(FUZZ_OUT)/fuzz_memory
+FUZZ_RUNS += fuzz-run-memory
+FUZZ_HARNESS_SRC += tests/fuzz/fuzz_memory.c plugins/memory/memory.c
+if !SABA_WINDOWS
+check_PROGRAMS += tests/fuzz/replay_memory
+TESTS += tests/fuzz/replay_memory
+tests_fuzz_replay_memory_SOURCES = tests/fuzz/fuzz_memory.c $(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_memory_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"memory"'
+tests_fuzz_replay_memory_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_memory_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_memory_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+endif

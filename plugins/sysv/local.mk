@@ -30,6 +30,24 @@ endif
 EXTRA_DIST += plugins/sysv/sysv.c plugins/sysv/classify.c plugins/sysv/classify.h \
 	tests/plugins/sysv/test_classify.c tests/system/test_sysv.py
 
+# Its fuzz target (tests/fuzz/fuzz_utmp.c, a utmp file through the reader
+# and shutdown()): make fuzz runs it, make check replays its corpus
+# (tests/fuzz/local.mk).
+FUZZ_NAMES += utmp
+FUZZ_BINS += $(FUZZ_OUT)/fuzz_utmp
+FUZZ_RUNS += fuzz-run-utmp
+FUZZ_HARNESS_SRC += tests/fuzz/fuzz_utmp.c plugins/sysv/sysv.c
+if !SABA_WINDOWS
+check_PROGRAMS += tests/fuzz/replay_utmp
+TESTS += tests/fuzz/replay_utmp
+tests_fuzz_replay_utmp_SOURCES = tests/fuzz/fuzz_utmp.c plugins/sysv/classify.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_utmp_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"utmp"'
+tests_fuzz_replay_utmp_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_utmp_LDADD = $(FUZZ_PLUGIN_LDADD)
+tests_fuzz_replay_utmp_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
+endif
+
 # etc/init.d/saba-agent and etc/default/saba-agent with the configured
 # paths.  Always built (the system test installs them by hand when
 # configure was not given --with-sysvinit).

@@ -31,6 +31,7 @@
 #include "plugins/ec2/classify.h"
 #include "plugins/ec2/identity.h"
 #include "plugins/ec2/imds.h"
+#include "plugins/lib/hostcheck.h"
 
 #define FUZZ_CI "i-0123456789abcdef0.ec2.amazonaws.com"
 
@@ -164,7 +165,7 @@ static void fuzz_host_check_answer(void)
 	want = status == 200 && json_is_object(host) &&
 	       !json_is_true(json_object_get(host, "isRetired")) && ci != NULL &&
 	       strcmp(ci, FUZZ_CI) == 0;
-	got = saba_ec2_host_matches(status, b, len, FUZZ_CI, evidence, sizeof(evidence));
+	got = saba_host_matches(status, b, len, FUZZ_CI, evidence, sizeof(evidence));
 	if (got != want)
 		fuzz_fail("host check: %d, want %d (%s)", got, want, evidence);
 	fuzz_line("the host check evidence", evidence, sizeof(evidence));

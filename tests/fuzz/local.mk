@@ -1,8 +1,10 @@
 # Fuzzing: tests/fuzz/fuzz_<name>.c are libFuzzer targets, one per parser
 # of outside data (see tests/fuzz/fuzz.h), with seed corpora in
 # tests/fuzz/corpus/<name>/ and every input that once crashed in
-# tests/fuzz/regress/<name>/.  The ec2 plugin's targets (ec2_*) are
-# registered by plugins/ec2/local.mk, under its one BUILD_PLUGIN_EC2.
+# tests/fuzz/regress/<name>/.  The core's targets (conf, api, import) are
+# registered here, every plugin's by its own fragment (plugins/<name>/local.mk,
+# plugins/lib/local.mk for the /proc helpers): FUZZ_NAMES, FUZZ_BINS,
+# FUZZ_RUNS and FUZZ_HARNESS_SRC (make fuzz), its replay program (make check).
 #
 # make check   runs each corpus and regression file once through its
 #              target built with the normal compiler as a plain program
@@ -13,20 +15,14 @@
 #              FUZZ_CC the compiler, FUZZ_FLAGS adds libFuzzer options.
 #              Builds, logs, grown corpora and crashes: tests/fuzz/clang/.
 
-FUZZ_NAMES = conf loadavg memory cpu procfs check api utmp $(FUZZ_PCRE2_NAMES) \
-	$(FUZZ_EC2_NAMES) $(FUZZ_IMPORT_NAMES) $(FUZZ_GCE_NAMES) $(FUZZ_AZURE_NAMES)
-if BUILD_PLUGIN_GCE
-FUZZ_GCE_NAMES = gce
-endif
-if BUILD_PLUGIN_AZURE
-FUZZ_AZURE_NAMES = azure
-endif
-# The plugins with regex settings (they need PCRE2, as the plugins do).
-if HAVE_PCRE2
-FUZZ_PCRE2_NAMES = disk interface filesystem exec
-endif
+FUZZ_NAMES += conf api
+FUZZ_BINS += $(FUZZ_OUT)/fuzz_conf $(FUZZ_OUT)/fuzz_api
+FUZZ_RUNS += fuzz-run-conf fuzz-run-api
+FUZZ_HARNESS_SRC += tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_api.c tests/fuzz/fuzz_import.c
 if HAVE_TOML
-FUZZ_IMPORT_NAMES = import
+FUZZ_NAMES += import
+FUZZ_BINS += $(FUZZ_OUT)/fuzz_import
+FUZZ_RUNS += fuzz-run-import
 endif
 
 # ------------------------------------------------------------------
@@ -48,81 +44,24 @@ FUZZ_CORE_LDADD = core/libsabacore.la $(SABA_TEST_LIBS) $(CURL_LIBS) $(JANSSON_L
 FUZZ_PLUGIN_LDADD = plugins/lib/libsabametric.la plugins/lib/libsabaprocfs.la \
 	plugins/lib/libsabacommand.la plugins/lib/libsabatrigger.la $(SABA_TEST_LIBS) \
 	$(JANSSON_LIBS) $(LIBCONFIG_LIBS)
+# the plugins with regex settings (disk, interface, filesystem, exec)
 FUZZ_PATTERN_LDADD = plugins/lib/libsabapattern.la $(FUZZ_PLUGIN_LDADD)
 
 # Not on Windows: the fake host library is POSIX only.
 if !SABA_WINDOWS
-FUZZ_REPLAYS = tests/fuzz/replay_conf tests/fuzz/replay_loadavg tests/fuzz/replay_memory \
-	tests/fuzz/replay_cpu tests/fuzz/replay_procfs tests/fuzz/replay_check \
-	tests/fuzz/replay_api tests/fuzz/replay_utmp
-if HAVE_PCRE2
-FUZZ_REPLAYS += tests/fuzz/replay_disk tests/fuzz/replay_interface \
-	tests/fuzz/replay_filesystem tests/fuzz/replay_exec
-endif
-check_PROGRAMS += $(FUZZ_REPLAYS)
-TESTS += $(FUZZ_REPLAYS)
-
+FUZZ_CORE_REPLAYS = tests/fuzz/replay_conf tests/fuzz/replay_api
+check_PROGRAMS += $(FUZZ_CORE_REPLAYS)
+TESTS += $(FUZZ_CORE_REPLAYS)
 tests_fuzz_replay_conf_SOURCES = tests/fuzz/fuzz_conf.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_conf_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"conf"'
 tests_fuzz_replay_conf_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_conf_LDADD = $(FUZZ_CORE_LDADD)
 tests_fuzz_replay_conf_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-tests_fuzz_replay_loadavg_SOURCES = tests/fuzz/fuzz_loadavg.c $(FUZZ_REPLAY_SOURCES)
-tests_fuzz_replay_loadavg_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"loadavg"'
-tests_fuzz_replay_loadavg_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
-tests_fuzz_replay_loadavg_LDADD = $(FUZZ_PLUGIN_LDADD)
-tests_fuzz_replay_loadavg_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-tests_fuzz_replay_memory_SOURCES = tests/fuzz/fuzz_memory.c $(FUZZ_REPLAY_SOURCES)
-tests_fuzz_replay_memory_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"memory"'
-tests_fuzz_replay_memory_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
-tests_fuzz_replay_memory_LDADD = $(FUZZ_PLUGIN_LDADD)
-tests_fuzz_replay_memory_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-tests_fuzz_replay_cpu_SOURCES = tests/fuzz/fuzz_cpu.c $(FUZZ_REPLAY_SOURCES)
-tests_fuzz_replay_cpu_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"cpu"'
-tests_fuzz_replay_cpu_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
-tests_fuzz_replay_cpu_LDADD = $(FUZZ_PLUGIN_LDADD)
-tests_fuzz_replay_cpu_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-tests_fuzz_replay_disk_SOURCES = tests/fuzz/fuzz_disk.c $(FUZZ_REPLAY_SOURCES)
-tests_fuzz_replay_disk_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"disk"'
-tests_fuzz_replay_disk_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
-tests_fuzz_replay_disk_LDADD = $(FUZZ_PATTERN_LDADD)
-tests_fuzz_replay_disk_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-tests_fuzz_replay_interface_SOURCES = tests/fuzz/fuzz_interface.c $(FUZZ_REPLAY_SOURCES)
-tests_fuzz_replay_interface_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"interface"'
-tests_fuzz_replay_interface_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
-tests_fuzz_replay_interface_LDADD = $(FUZZ_PATTERN_LDADD)
-tests_fuzz_replay_interface_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-tests_fuzz_replay_filesystem_SOURCES = tests/fuzz/fuzz_filesystem.c $(FUZZ_REPLAY_SOURCES)
-tests_fuzz_replay_filesystem_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"filesystem"'
-tests_fuzz_replay_filesystem_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
-tests_fuzz_replay_filesystem_LDADD = $(FUZZ_PATTERN_LDADD)
-tests_fuzz_replay_filesystem_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-tests_fuzz_replay_procfs_SOURCES = tests/fuzz/fuzz_procfs.c $(FUZZ_REPLAY_SOURCES)
-tests_fuzz_replay_procfs_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"procfs"'
-tests_fuzz_replay_procfs_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
-tests_fuzz_replay_procfs_LDADD = $(FUZZ_PLUGIN_LDADD)
-tests_fuzz_replay_procfs_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-tests_fuzz_replay_exec_SOURCES = tests/fuzz/fuzz_exec.c $(FUZZ_REPLAY_SOURCES)
-tests_fuzz_replay_exec_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"exec"'
-tests_fuzz_replay_exec_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
-tests_fuzz_replay_exec_LDADD = $(FUZZ_PATTERN_LDADD)
-tests_fuzz_replay_exec_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-tests_fuzz_replay_check_SOURCES = tests/fuzz/fuzz_check.c $(FUZZ_REPLAY_SOURCES)
-tests_fuzz_replay_check_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"check"'
-tests_fuzz_replay_check_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
-tests_fuzz_replay_check_LDADD = $(FUZZ_PLUGIN_LDADD)
-tests_fuzz_replay_check_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 tests_fuzz_replay_api_SOURCES = tests/fuzz/fuzz_api.c $(FUZZ_REPLAY_SOURCES)
 tests_fuzz_replay_api_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"api"'
 tests_fuzz_replay_api_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_api_LDADD = $(FUZZ_CORE_LDADD)
 tests_fuzz_replay_api_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-tests_fuzz_replay_utmp_SOURCES = tests/fuzz/fuzz_utmp.c plugins/sysv/classify.c \
-	$(FUZZ_REPLAY_SOURCES)
-tests_fuzz_replay_utmp_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"utmp"'
-tests_fuzz_replay_utmp_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
-tests_fuzz_replay_utmp_LDADD = $(FUZZ_PLUGIN_LDADD)
-tests_fuzz_replay_utmp_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 
 # `saba-agent import` (toml++ through its module, SABA_TOML_MODULE).
 if HAVE_TOML
@@ -135,28 +74,11 @@ tests_fuzz_replay_import_LDADD = $(FUZZ_CORE_LDADD)
 tests_fuzz_replay_import_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 endif
 
-# The gce and azure plugins' readers (tests/fuzz/fuzz_cloud.c: what they share).
+# The gce and azure plugins' replays (tests/fuzz/fuzz_cloud.c: what their
+# targets share).
 FUZZ_CLOUD_SOURCES = tests/fuzz/fuzz_cloud.c tests/fuzz/fuzz_cloud.h $(FUZZ_REPLAY_SOURCES)
 FUZZ_CLOUD_LDADD = plugins/lib/libsabacloud.la $(SABA_TEST_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) \
 	$(LIBCONFIG_LIBS)
-if BUILD_PLUGIN_GCE
-check_PROGRAMS += tests/fuzz/replay_gce
-TESTS += tests/fuzz/replay_gce
-tests_fuzz_replay_gce_SOURCES = tests/fuzz/fuzz_gce.c $(FUZZ_CLOUD_SOURCES)
-tests_fuzz_replay_gce_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"gce"'
-tests_fuzz_replay_gce_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
-tests_fuzz_replay_gce_LDADD = plugins/gce/libsabagceclassify.la $(FUZZ_CLOUD_LDADD)
-tests_fuzz_replay_gce_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-endif
-if BUILD_PLUGIN_AZURE
-check_PROGRAMS += tests/fuzz/replay_azure
-TESTS += tests/fuzz/replay_azure
-tests_fuzz_replay_azure_SOURCES = tests/fuzz/fuzz_azure.c $(FUZZ_CLOUD_SOURCES)
-tests_fuzz_replay_azure_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_NAME='"azure"'
-tests_fuzz_replay_azure_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
-tests_fuzz_replay_azure_LDADD = plugins/azure/libsabaazureclassify.la $(FUZZ_CLOUD_LDADD)
-tests_fuzz_replay_azure_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
-endif
 endif
 
 # libconfig 1.5 leaks a token on some syntax errors (regress/conf/ has
@@ -201,54 +123,22 @@ FUZZ_PLUG_SRC = $(plugins_lib_libsabaprocfs_la_SOURCES) $(plugins_lib_libsabamet
 	$(plugins_lib_libsabacommand_la_SOURCES) $(plugins_lib_libsabatrigger_la_SOURCES) \
 	$(plugins_lib_libsabaclock_la_SOURCES) plugins/sysv/classify.c plugins/sysv/classify.h \
 	$(FUZZ_PCRE2_SRC)
-FUZZ_HARNESS_SRC = tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_loadavg.c \
-	tests/fuzz/fuzz_memory.c tests/fuzz/fuzz_cpu.c tests/fuzz/fuzz_disk.c \
-	tests/fuzz/fuzz_interface.c tests/fuzz/fuzz_filesystem.c tests/fuzz/fuzz_procfs.c \
-	tests/fuzz/fuzz_exec.c tests/fuzz/fuzz_check.c tests/fuzz/fuzz_api.c \
-	tests/fuzz/fuzz_utmp.c tests/fuzz/fuzz_ec2_xml.c tests/fuzz/fuzz_ec2_hostlist.c \
-	tests/fuzz/fuzz_ec2_imds.c tests/fuzz/fuzz_import.c tests/fuzz/fuzz_gce.c \
-	tests/fuzz/fuzz_azure.c plugins/loadavg/loadavg.c plugins/memory/memory.c \
-	plugins/cpu/cpu.c plugins/disk/disk.c plugins/interface/interface.c \
-	plugins/filesystem/filesystem.c plugins/exec/exec.c plugins/check/check.c \
-	plugins/sysv/sysv.c
+if HAVE_PCRE2
+FUZZ_PCRE2_SRC = $(plugins_lib_libsabapattern_la_SOURCES)
+endif
 FUZZ_EC2_SRC = $(plugins_ec2_libsabaec2_la_SOURCES) $(plugins_lib_libsabasweep_la_SOURCES) \
 	$(plugins_lib_libsabaclock_la_SOURCES)
 # The cloud plugins' readers and what they share (their fuzz targets'
 # shared checks included).
 FUZZ_CLOUD_SRC = plugins/gce/classify.c plugins/gce/classify.h plugins/azure/classify.c \
 	plugins/azure/classify.h $(plugins_lib_libsabacloud_la_SOURCES) \
-	$(plugins_lib_libsabasweep_la_SOURCES) $(plugins_lib_libsabaplugconf_la_SOURCES) $(plugins_lib_libsabaclock_la_SOURCES) \
-	tests/fuzz/fuzz_cloud.c tests/fuzz/fuzz_cloud.h
+	$(plugins_lib_libsabasweep_la_SOURCES) $(plugins_lib_libsabaplugconf_la_SOURCES) \
+	$(plugins_lib_libsabaclock_la_SOURCES) tests/fuzz/fuzz_cloud.c tests/fuzz/fuzz_cloud.h
 FUZZ_TEST_SRC = tests/fuzz/fuzz.c tests/fuzz/fuzz.h $(sdk_libsaba_plugin_test_la_SOURCES)
 FUZZ_ARCHIVES = $(FUZZ_OUT)/libtest.a $(FUZZ_OUT)/libplug.a $(FUZZ_OUT)/libcore.a \
 	$(FUZZ_EC2_ARCHIVE) $(FUZZ_CLOUD_ARCHIVE)
 FUZZ_CORE_TARGETS = conf api import
-if HAVE_TOML
-FUZZ_IMPORT_BINS = $(FUZZ_OUT)/fuzz_import
-FUZZ_IMPORT_RUNS = fuzz-run-import
-endif
-if HAVE_PCRE2
-FUZZ_PCRE2_SRC = $(plugins_lib_libsabapattern_la_SOURCES)
-FUZZ_PCRE2_BINS = $(FUZZ_OUT)/fuzz_disk $(FUZZ_OUT)/fuzz_interface \
-	$(FUZZ_OUT)/fuzz_filesystem $(FUZZ_OUT)/fuzz_exec
-FUZZ_PCRE2_RUNS = fuzz-run-disk fuzz-run-interface fuzz-run-filesystem fuzz-run-exec
-endif
 FUZZ_CLOUD_ARCHIVE = $(FUZZ_OUT)/libcloud.a
-if BUILD_PLUGIN_GCE
-FUZZ_GCE_BINS = $(FUZZ_OUT)/fuzz_gce
-FUZZ_GCE_RUNS = fuzz-run-gce
-endif
-if BUILD_PLUGIN_AZURE
-FUZZ_AZURE_BINS = $(FUZZ_OUT)/fuzz_azure
-FUZZ_AZURE_RUNS = fuzz-run-azure
-endif
-FUZZ_BINS = $(FUZZ_OUT)/fuzz_conf $(FUZZ_OUT)/fuzz_loadavg $(FUZZ_OUT)/fuzz_memory \
-	$(FUZZ_OUT)/fuzz_cpu $(FUZZ_OUT)/fuzz_procfs $(FUZZ_OUT)/fuzz_check \
-	$(FUZZ_OUT)/fuzz_api $(FUZZ_OUT)/fuzz_utmp $(FUZZ_PCRE2_BINS) $(FUZZ_EC2_BINS) \
-	$(FUZZ_IMPORT_BINS) $(FUZZ_GCE_BINS) $(FUZZ_AZURE_BINS)
-FUZZ_RUNS = fuzz-run-conf fuzz-run-loadavg fuzz-run-memory fuzz-run-cpu fuzz-run-procfs \
-	fuzz-run-check fuzz-run-api fuzz-run-utmp $(FUZZ_PCRE2_RUNS) $(FUZZ_EC2_RUNS) \
-	$(FUZZ_IMPORT_RUNS) $(FUZZ_GCE_RUNS) $(FUZZ_AZURE_RUNS)
 
 # The .c files of $$srcs into the archive $@, with $$cov: the coverage
 # instrumentation for libFuzzer, or none for the harness helpers, whose

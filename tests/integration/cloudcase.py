@@ -3,10 +3,14 @@ test_sweep.py, test_gce.py, test_azure.py): the real agent with one cloud
 plugin (and optionally the trigger test plugin) against the fake Mackerel
 API and the cloud's fakes, all on 127.0.0.1.
 
-    class GceCase(CloudCase):
-        PLUGIN = "gce"
-        ENV_PREFIXES = ("GCE_",)
+    class Ec2Case(CloudCase):
+        PLUGIN = "ec2"
+        ENV_PREFIXES = ("AWS_",)
         def cloud_settings(self, **kw): ...   # the plugin instance's settings
+
+    class GceCase(FrameCase):               # a cloud on plugins/lib/cloud_frame.c
+        PLUGIN, PLATFORM, FAKE = "gce", "gce", FakeGce
+        ...                                 # its endpoints and sweep scopes
 
 Python 3 standard library only.
 """
@@ -141,15 +145,106 @@ class CloudCase(AgentTestCase):
         raise NotImplementedError
 
 
+class FrameCase(CloudCase):
+    """A cloud plugin built on the cloud frame (gce, azure): the fake
+    Mackerel API and the cloud's fake (FAKE, a fakecloud.FakeCloud with a
+    metadata and an API endpoint) as self.fake, and the frame's settings."""
+
+    FAKE = None             # the fake's class
+    PLATFORM = None         # cloud_platform's value
+    MD_ENDPOINT = None      # the fake's endpoints: the metadata service,
+    API_ENDPOINT = None     # the cloud's API
+    SCOPES_KEY = None       # the sweeper's setting ("sweep_projects")
+    SCOPES = ()             # what it sweeps in the tests, ours first
+
+    def setUp(self):
+        super().setUp()
+        self.start_api(retired_404=True)
+        self.fake = self.FAKE().start()
+        self.addCleanup(self.fake.stop)
+
+    def cloud_settings(self, **kw):
+        s = {"cloud_platform": self.PLATFORM,
+             "metadata_endpoint": self.fake.url(self.MD_ENDPOINT),
+             "api_endpoint": self.fake.url(self.API_ENDPOINT), "metadata_timeout": 1,
+             "api_timeout": 2, "poll_interval": 1}
+        s.update(kw)
+        return s
+
+    def sweep_settings(self, **kw):
+        s = self.cloud_settings(cloud_platform="none", sweep=True, sweep_interval=1,
+                                absent_grace=3600)
+        s[self.SCOPES_KEY] = list(self.SCOPES)
+        s.update(kw)
+        return s
+
+    def api_requests(self):
+        return self.fake.requests(self.API_ENDPOINT)
+
+    def hang_api(self):
+        self.fake.set_fault(self.API_ENDPOINT, "*", "hang")
+
+    def release_api(self):
+        self.fake.release_hangs()
+
+    def remove(self, instance):
+        self.fake.remove(instance)
+
+
+class PoweroffTests:
+    """The poweroff tests every cloud passes, mixed into a FrameCase that
+    has the hook make_deleting(): the cloud's API says this machine is
+    being deleted."""
+
+    def test_reboot_never_asks_the_api(self):
+        self.make_deleting()
+        a, host_id = self.poweroff(kind="reboot")
+        self.assertNotRetired(host_id, a)
+        self.assertEqual(self.api_requests(), [])
+
+
 class SweeperTests:
-    """The sweeper tests every cloud passes, mixed into a CloudCase that
+    """The sweeper tests every cloud passes, mixed into a FrameCase that
     has the hooks: seed({name: "live", "stopped", "dead" or None}) ->
-    {name: (host id, instance id)}; remove(instance); hang_api(),
-    release_api(), api_requests(); API_WORDS, SCOPE (the first swept
-    scope), as the log says them."""
+    {name: (host id, instance id)}; error_cases() -> [(what, a function
+    that makes every scope fail)], clear_errors(); API_WORDS, SCOPE (the
+    first swept scope) and SCOPE_WORD as the log says them.  The fake
+    answers in pages of page_size."""
 
     API_WORDS = None
     SCOPE = None
+    SCOPE_WORD = None
+
+    def assertSweeperRetires(self, host_ids):
+        """A fresh sweeper retires host_ids, and only them."""
+        a = self.start_sweeper()
+        self.assertTrue(self.api.wait_for(lambda: self.api.retired(), scaled(10)))
+        self.assertEqual(self.retired_ids(), sorted(host_ids))
+        self.stop_agent(a)
+
+    def test_errors_retire_nothing(self):
+        h = self.seed({"deleting": "dead", "gone": "live"})
+        for what, fault in self.error_cases():
+            with self.subTest(what=what):
+                fault()
+                a = self.start_sweeper(absent_grace=0, api_timeout=1)
+                try:
+                    lines = self.wait_sweeps(a, 1)
+                    self.assertRegex(lines[-1], r"%ss 0/2 answered.* 2 unknown" % (
+                        self.SCOPE_WORD))
+                    self.assertEqual(self.api.retired(), [])
+                    self.stop_agent(a)
+                finally:
+                    self.clear_errors()
+        self.assertSweeperRetires([h["deleting"][0]])
+
+    def test_paged_answers(self):
+        self.fake.page_size = 2
+        h = self.seed({"h%d" % i: "dead" if i in (1, 5) else "live" for i in range(7)})
+        a = self.start_sweeper()
+        self.wait_sweeps(a, 2)
+        self.assertEqual(self.retired_ids(), sorted([h["h1"][0], h["h5"][0]]))
+        self.stop_agent(a)
 
     def test_absent_past_grace(self):
         h = self.seed({"gone": "live", "stays": "stopped"})

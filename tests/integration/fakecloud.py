@@ -1,5 +1,6 @@
 """The base of the fake cloud services (tests/plugins/gce/fakegce.py,
-tests/plugins/azure/fakeazure.py): one or more HTTP endpoints on 127.0.0.1
+tests/plugins/azure/fakeazure.py, tests/plugins/ec2/fakeimds.py): one or
+more HTTP endpoints on 127.0.0.1
 (a metadata service, a cloud API) sharing state, request records and
 scripted faults.  Python 3 standard library only.
 
@@ -16,7 +17,8 @@ scripted faults.  Python 3 standard library only.
 
 A subclass names each request's route in route() (req.route = "...") before
 it asks for a fault (self.fault(req)), so faults apply per route after the
-service's own header checks, as they would in front of the real handler.
+service's own header checks, as they would in front of the real handler; or
+in name(), before the request is recorded, when it filters records by route.
 
 Faults (set_fault(endpoint, route or "*", mode, ...)):
     status  answer with that status (and body, a str or a dict sent as JSON)
@@ -92,21 +94,26 @@ class _Fault:
 
 
 class _Endpoint(FakeServer):
-    def __init__(self, cloud, name):
+    def __init__(self, cloud, name, port):
         handler = type("Handler", (_Handler,), {"cloud": cloud, "endpoint": name})
-        self._serve(handler, "127.0.0.1", 0, "fake-" + name)
+        self._serve(handler, "127.0.0.1", port, "fake-" + name)
         self.port = self._server.server_address[1]
 
 
 class FakeCloud:
     """Endpoints sharing one lock; every public method is thread-safe."""
 
-    def __init__(self, endpoints):
+    # routes a "*" fault leaves alone
+    WILDCARD_EXEMPT = ()
+
+    def __init__(self, endpoints, ports=None):
+        """ports: endpoint -> port (default: an ephemeral one each)."""
         self.lock = threading.Condition()
         self._requests = []
         self._faults = {}
         self._release = threading.Event()
-        self._endpoints = {name: _Endpoint(self, name) for name in endpoints}
+        self._endpoints = {name: _Endpoint(self, name, (ports or {}).get(name, 0))
+                           for name in endpoints}
 
     def url(self, endpoint):
         return "http://127.0.0.1:%d" % self._endpoints[endpoint].port
@@ -149,6 +156,8 @@ class FakeCloud:
             for key in ((req.endpoint, req.route), (req.endpoint, "*")):
                 f = self._faults.get(key)
                 if f is None or (f.count is not None and f.count <= 0):
+                    continue
+                if key[1] == "*" and req.route in self.WILDCARD_EXEMPT:
                     continue
                 if f.count is not None:
                     f.count -= 1
@@ -194,6 +203,9 @@ class FakeCloud:
             self.lock.notify_all()
 
     # ------------------------------------------------------------ subclass
+    def name(self, endpoint, req):
+        """Name req.route (or adjust req) before it is recorded; optional."""
+
     def route(self, endpoint, req):
         """Name req.route, check the service's rules, ask self.fault(req)
         where the real handler would start, and answer (an Answer)."""
@@ -249,6 +261,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                       urllib.parse.parse_qs(split.query, keep_blank_values=True),
                       {k.lower(): v for k, v in self.headers.items()}, body, time.time())
         req.query["__raw__"] = [split.query]
+        cloud.name(self.endpoint, req)
         cloud._record(req)
         a = cloud.route(self.endpoint, req)
         if isinstance(a, tuple):            # (fault, release) from self.fault()

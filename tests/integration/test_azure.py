@@ -19,7 +19,7 @@ import os
 import sys
 
 import harness
-from cloudcase import CloudCase, SweeperTests
+from cloudcase import FrameCase, PoweroffTests, SweeperTests
 from harness import free_port, scaled
 
 sys.path.insert(0, os.path.join(harness.SRCDIR, "tests", "plugins", "azure"))
@@ -37,29 +37,16 @@ META = {"location": COMPUTE_TEXT["location"], "imageReferenceOffer": COMPUTE_TEX
 OTHER_SUB = "11111111-2222-3333-4444-555555555555"
 
 
-class AzureCase(CloudCase):
-    PLUGIN = "azure"
+class AzureCase(FrameCase):
+    PLUGIN, PLATFORM = "azure", "azurevm"
     ENV_PREFIXES = ("AZURE_", "MSI_", "IDENTITY_")
+    FAKE = FakeAzure
+    MD_ENDPOINT, API_ENDPOINT = "imds", "arm"
+    SCOPES_KEY, SCOPES = "sweep_subscriptions", (SUBSCRIPTION, OTHER_SUB)
 
     def setUp(self):
         super().setUp()
-        self.start_api(retired_404=True)
-        self.az = FakeAzure().start()
-        self.addCleanup(self.az.stop)
-
-    def cloud_settings(self, **kw):
-        s = {"cloud_platform": "azurevm", "metadata_endpoint": self.az.url("imds"),
-             "api_endpoint": self.az.url("arm"), "metadata_timeout": 1, "api_timeout": 2,
-             "poll_interval": 1}
-        s.update(kw)
-        return s
-
-    def sweep_settings(self, **kw):
-        s = self.cloud_settings(cloud_platform="none", sweep=True, sweep_interval=1,
-                                absent_grace=3600,
-                                sweep_subscriptions=[SUBSCRIPTION, OTHER_SUB])
-        s.update(kw)
-        return s
+        self.az = self.fake
 
     def assertImdsRulesKept(self):
         c = self.az.counts("imds")
@@ -246,7 +233,10 @@ class ScheduledEvents(AzureCase):
 
 
 # ---------------------------------------------------------------- confirmation
-class PoweroffConfirmation(AzureCase):
+class PoweroffConfirmation(AzureCase, PoweroffTests):
+
+    def make_deleting(self):
+        self.az.set_state(VM_ID, "Deleting")
 
     def test_deleting_retires_once(self):
         self.az.set_state(VM_ID, "Deleting", "stopping")
@@ -301,17 +291,12 @@ class PoweroffConfirmation(AzureCase):
         self.assertRetiredOnce(host_id, a)
         self.assertRegex(a.stderr(), r"confirm yes: scheduled event")
 
-    def test_reboot_never_asks_arm(self):
-        self.az.set_state(VM_ID, "Deleting")
-        a, host_id = self.poweroff(kind="reboot")
-        self.assertNotRetired(host_id, a)
-        self.assertEqual(self.az.requests("arm"), [])
-
 
 # ---------------------------------------------------------------- the sweeper
 class Sweeper(AzureCase, SweeperTests):
     API_WORDS = "ARM virtualMachines"
     SCOPE = SUBSCRIPTION
+    SCOPE_WORD = "subscription"
     STATE = {"live": "Succeeded", "stopped": "Succeeded", "dead": "Deleting"}
 
     def seed(self, states):
@@ -329,17 +314,14 @@ class Sweeper(AzureCase, SweeperTests):
                                power="deallocated" if state == "stopped" else "running")
         return out
 
-    def remove(self, instance):
-        self.az.remove(instance)
+    def error_cases(self):
+        return [("no permission", lambda: self.az.actions.discard(READ)),
+                ("5xx", lambda: self.az.set_fault("arm", "list_vms", "status", status=500,
+                                                  body={}))]
 
-    def hang_api(self):
-        self.az.set_fault("arm", "*", "hang")
-
-    def release_api(self):
-        self.az.release_hangs()
-
-    def api_requests(self):
-        return self.az.requests("arm")
+    def clear_errors(self):
+        self.az.actions.add(READ)
+        self.az.clear_faults()
 
     def test_states_and_absence(self):
         h = self.seed({"run": "Succeeded", "updating": "Updating", "failed": "Failed",
@@ -360,33 +342,6 @@ class Sweeper(AzureCase, SweeperTests):
         self.assertEqual(self.retired_ids(), [h["deleting"][0]])
         self.stop_agent(a)
         self.assertImdsRulesKept()
-
-    def test_errors_retire_nothing(self):
-        h = self.seed({"deleting": "Deleting", "gone": "Succeeded"})
-        for what, fault in (("no permission", lambda: self.az.actions.discard(READ)),
-                            ("5xx", lambda: self.az.set_fault("arm", "list_vms", "status",
-                                                              status=500, body={}))):
-            with self.subTest(what=what):
-                fault()
-                a = self.start_sweeper(absent_grace=0, api_timeout=1)
-                self.wait_sweeps(a, 1)
-                self.assertEqual(self.api.retired(), [])
-                self.stop_agent(a)
-                self.az.actions.add(READ)
-                self.az.clear_faults()
-        a = self.start_sweeper()
-        self.assertTrue(self.api.wait_for(lambda: self.api.retired(), scaled(10)))
-        self.assertEqual(self.retired_ids(), [h["deleting"][0]])
-        self.stop_agent(a)
-
-    def test_paged_answers_stay_on_arm(self):
-        self.az.page_size = 2
-        h = self.seed({"h%d" % i: "Deleting" if i in (1, 4) else "Succeeded"
-                       for i in range(6)})
-        a = self.start_sweeper()
-        self.wait_sweeps(a, 2)
-        self.assertEqual(self.retired_ids(), sorted([h["h1"][0], h["h4"][0]]))
-        self.stop_agent(a)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ import urllib.error
 import urllib.request
 
 import harness
-from harness import AgentTestCase, free_port, scaled
+from cloudcase import CloudCase
+from harness import free_port, scaled
 
 sys.path.insert(0, os.path.join(harness.SRCDIR, "tests", "plugins", "ec2"))
 
@@ -37,9 +38,11 @@ SPOT_TERMINATE = '{"action": "terminate", "time": "2030-01-01T00:00:00Z"}'
 EC2_UUID = "ec2e1916-9099-7caf-fd21-012345abcdef\n"
 
 
-class Ec2Case(AgentTestCase):
-    """A fake IMDS and fake API per test; helpers to run the agent with the
-    ec2 plugin (and optionally the trigger test plugin)."""
+class Ec2Case(CloudCase):
+    """A fake IMDS and fake API per test; the fake EC2 on demand."""
+
+    PLUGIN = "ec2"
+    ENV_PREFIXES = ("AWS_",)
 
     def setUp(self):
         super().setUp()
@@ -57,11 +60,11 @@ class Ec2Case(AgentTestCase):
         return self.ec2
 
     def agent_env(self):
-        e = {k: None for k in os.environ if k.startswith("AWS_")}
+        e = super().agent_env()
         e.update({"AWS_ACCESS_KEY_ID": AKID, "AWS_SECRET_ACCESS_KEY": SECRET})
         return e
 
-    def ec2_settings(self, **kw):
+    def cloud_settings(self, **kw):
         s = {"cloud_platform": "ec2", "imds_endpoint": self.imds.url, "imds_timeout": 1,
              "poll_interval": 1}
         if self.ec2 is not None:
@@ -69,40 +72,6 @@ class Ec2Case(AgentTestCase):
             s["ec2_timeout"] = 2
         s.update(kw)
         return s
-
-    def start_ec2_agent(self, ec2=None, trigger=None, args=("run",), **cfg):
-        """Start `run` with loadavg, ec2 (settings ec2) and, when given, the
-        trigger test plugin (its settings)."""
-        names = ["loadavg", "ec2"] + (["trigger"] if trigger is not None else [])
-        self.plugin_dir(*names)
-        plugins = {"loadavg": {}, "ec2": self.ec2_settings(**(ec2 or {}))}
-        if trigger is not None:
-            t = {"module": "trigger"}
-            t.update(trigger)
-            plugins["trig"] = t
-        self.write_config(plugins=plugins, **cfg)
-        return self.start_agent(list(args), env=self.agent_env())
-
-    def spec_of(self, route="update_host"):
-        reqs = self.api.requests(route=route)
-        self.assertTrue(reqs, "no %s request: %r" % (route, self.api.requests()))
-        return reqs[-1].body
-
-    # ------------------------------------------------------------ asserts
-    def assertRetiredOnce(self, host_id, agent):
-        retires = self.api.requests(route="retire_host")
-        self.assertEqual(len(retires), 1, "%r\n%s" % (self.api.requests(),
-                                                      agent.stderr()[-3000:]))
-        self.assertEqual(retires[0].path, "/api/v0/hosts/%s/retire" % host_id)
-        self.assertTrue(self.api.host(host_id)["isRetired"])
-        # the id file goes once the agent has the API's answer
-        self.api.wait_for(lambda: self.read_id() is None, scaled(5))
-        self.assertIsNone(self.read_id(), "id file kept after retirement")
-
-    def assertNotRetired(self, host_id, agent):
-        self.assertEqual(self.api.requests(route="retire_host"), [], agent.stderr()[-3000:])
-        self.assertEqual(self.read_id(), host_id)
-        self.assertFalse(self.api.host(host_id)["isRetired"])
 
     def wait_polls(self, n, path="meta-data/spot/instance-action", agent=None):
         """Wait until the poller has read path n more times (answered)."""
@@ -131,7 +100,7 @@ class Ec2Case(AgentTestCase):
 class Identity(Ec2Case):
 
     def test_custom_identifier_and_cloud_meta(self):
-        a = self.start_ec2_agent(ec2={"poll_interval": 0})
+        a = self.start_cloud_agent(settings={"poll_interval": 0})
         self.wait_registered(a)
         for route in ("create_host", "update_host"):
             spec = self.spec_of(route)
@@ -148,7 +117,7 @@ class Identity(Ec2Case):
     def test_non_200_items_are_empty_strings(self):
         self.imds.set_item("meta-data/public-ipv4", None)              # 404
         self.imds.set_item("meta-data/public-hostname", (500, "oops"))
-        a = self.start_ec2_agent(ec2={"poll_interval": 0})
+        a = self.start_cloud_agent(settings={"poll_interval": 0})
         self.wait_registered(a)
         spec = self.spec_of()
         self.assertEqual(spec["customIdentifier"], CI)
@@ -160,7 +129,7 @@ class Identity(Ec2Case):
 
     def test_network_error_drops_the_cloud_object(self):
         self.imds.set_fault("meta-data/reservation-id", "reset")
-        a = self.start_ec2_agent(ec2={"poll_interval": 0})
+        a = self.start_cloud_agent(settings={"poll_interval": 0})
         self.wait_registered(a)
         spec = self.spec_of("create_host")
         self.assertEqual(spec.get("customIdentifier"), CI)
@@ -171,7 +140,7 @@ class Identity(Ec2Case):
     def test_adopts_the_host_with_its_custom_identifier(self):
         existing = self.api.add_host(name="created-by-aws-integration", custom_identifier=CI)
         self.api.add_host(name="someone-else", custom_identifier="i-0fff.ec2.amazonaws.com")
-        a = self.start_ec2_agent(ec2={"poll_interval": 0})
+        a = self.start_cloud_agent(settings={"poll_interval": 0})
         host_id = self.wait_registered(a)
         self.assertEqual(host_id, existing)
         self.assertEqual(self.api.requests(route="create_host"), [], "a new host was created")
@@ -182,7 +151,7 @@ class Identity(Ec2Case):
         self.stop_agent(a)
 
     def test_platform_none_asks_imds_nothing(self):
-        a = self.start_ec2_agent(ec2={"cloud_platform": "none"})
+        a = self.start_cloud_agent(settings={"cloud_platform": "none"})
         self.wait_registered(a)
         self.wait_points("loadavg1", agent=a)
         spec = self.spec_of("create_host")
@@ -204,16 +173,16 @@ class Identity(Ec2Case):
         return root
 
     def test_auto_with_an_ec2_uuid_asks_imds(self):
-        a = self.start_ec2_agent(ec2={"cloud_platform": "auto", "poll_interval": 0,
-                                      "sysfs": self.sysfs("s", product=EC2_UUID)})
+        a = self.start_cloud_agent(settings={"cloud_platform": "auto", "poll_interval": 0,
+                                             "sysfs": self.sysfs("s", product=EC2_UUID)})
         self.wait_registered(a)
         self.assertEqual(self.spec_of("create_host").get("customIdentifier"), CI)
         self.stop_agent(a)
 
     def test_auto_with_another_uuid_asks_imds_nothing(self):
         other = "4C4C4544-0042-5A10-8057-B2C04F4E4E32\n"
-        a = self.start_ec2_agent(ec2={"cloud_platform": "auto",
-                                      "sysfs": self.sysfs("s", product=other)})
+        a = self.start_cloud_agent(settings={"cloud_platform": "auto",
+                                             "sysfs": self.sysfs("s", product=other)})
         self.wait_registered(a)
         self.wait_points("loadavg1", agent=a)
         self.assertNoCloudIdentifier(self.spec_of("create_host"))
@@ -221,8 +190,8 @@ class Identity(Ec2Case):
         self.stop_agent(a)
 
     def test_auto_without_readable_uuid_asks_the_partition(self):
-        a = self.start_ec2_agent(ec2={"cloud_platform": "auto", "poll_interval": 0,
-                                      "sysfs": self.sysfs("empty")})
+        a = self.start_cloud_agent(settings={"cloud_platform": "auto", "poll_interval": 0,
+                                             "sysfs": self.sysfs("empty")})
         self.wait_registered(a)
         self.assertEqual(self.spec_of("create_host").get("customIdentifier"), CI)
         self.assertTrue(self.imds.requests(path="meta-data/services/partition"))
@@ -230,16 +199,16 @@ class Identity(Ec2Case):
 
     def test_auto_without_uuid_and_another_partition_is_not_ec2(self):
         self.imds.set_item("meta-data/services/partition", "openstack")
-        a = self.start_ec2_agent(ec2={"cloud_platform": "auto", "poll_interval": 0,
-                                      "sysfs": self.sysfs("empty")})
+        a = self.start_cloud_agent(settings={"cloud_platform": "auto", "poll_interval": 0,
+                                             "sysfs": self.sysfs("empty")})
         self.wait_registered(a)
         self.assertNoCloudIdentifier(self.spec_of("create_host"))
         self.assertEqual(self.imds.requests(path="meta-data/instance-id"), [])
         self.stop_agent(a)
 
     def test_imds_down_registers_without_identity(self):
-        a = self.start_ec2_agent(ec2={"imds_endpoint": "http://127.0.0.1:%d" % free_port(),
-                                      "poll_interval": 0})
+        a = self.start_cloud_agent(settings={"imds_endpoint": "http://127.0.0.1:%d" % free_port(),
+                                             "poll_interval": 0})
         self.wait_registered(a, timeout=20)
         self.assertNoCloudIdentifier(self.spec_of("create_host"))
         self.assertRegex(a.stderr(), r"(?i)no EC2 identity")
@@ -396,7 +365,7 @@ class DefaultIdentity(Ec2Case):
 class TerminationSignals(Ec2Case):
 
     def run_signal(self, item, value, polls=3):
-        a = self.start_ec2_agent()
+        a = self.start_cloud_agent()
         host_id = self.wait_registered(a)
         self.wait_polls(1, agent=a)
         self.imds.set_item(item, value)
@@ -443,7 +412,7 @@ class TerminationSignals(Ec2Case):
                  ("meta-data/spot/instance-action", (403, "Forbidden")),
                  ("meta-data/spot/instance-action", (500, SPOT_TERMINATE)),
                  ("meta-data/autoscaling/target-lifecycle-state", (503, "Terminated"))]
-        a = self.start_ec2_agent()
+        a = self.start_cloud_agent()
         host_id = self.wait_registered(a)
         # one at a time, a few polls each, on one agent
         for item, value in cases:
@@ -459,7 +428,7 @@ class TerminationSignals(Ec2Case):
         self.assertNotRetired(host_id, a)
 
     def test_imds_hangs_and_resets_never_retire(self):
-        a = self.start_ec2_agent()
+        a = self.start_cloud_agent()
         host_id = self.wait_registered(a)
         for mode in ("hang", "reset"):
             self.imds.set_fault("meta-data/spot/instance-action", mode)
@@ -475,7 +444,7 @@ class TerminationSignals(Ec2Case):
         self.assertNotRetired(host_id, a)
 
     def test_host_of_another_instance_is_not_retired(self):
-        a = self.start_ec2_agent()
+        a = self.start_cloud_agent()
         host_id = self.wait_registered(a)
         # someone re-pointed the Mackerel host at another instance
         self.api.add_host(host_id=host_id, name="x",
@@ -489,7 +458,7 @@ class TerminationSignals(Ec2Case):
         self.assertEqual(self.api.requests(route="retire_host"), [])
 
     def test_api_error_on_the_host_check_does_not_retire(self):
-        a = self.start_ec2_agent()
+        a = self.start_cloud_agent()
         host_id = self.wait_registered(a)
         self.api.set_fault("get_host", "status", status=500)
         self.imds.set_item("meta-data/spot/instance-action", SPOT_TERMINATE)
@@ -503,7 +472,7 @@ class TerminationSignals(Ec2Case):
 
     def test_no_poller_with_poll_interval_0(self):
         self.imds.set_item("meta-data/spot/instance-action", SPOT_TERMINATE)
-        a = self.start_ec2_agent(ec2={"poll_interval": 0})
+        a = self.start_cloud_agent(settings={"poll_interval": 0})
         host_id = self.wait_registered(a)
         self.wait_points("loadavg1", n=2, agent=a)
         self.assertEqual(self.imds.requests(path="meta-data/spot/instance-action"), [])
@@ -518,7 +487,7 @@ class TokenRules(Ec2Case):
         self.imds.stop()
         self.imds = FakeImds(max_token_life=1).start()
         self.addCleanup(self.imds.stop)
-        a = self.start_ec2_agent()
+        a = self.start_cloud_agent()
         host_id = self.wait_registered(a)
         self.imds.wait_for(lambda: self.imds.counts().get("expired", 0) >= 2 and
                            self.imds.counts().get("token_ok", 0) >= 3, scaled(10))
@@ -540,7 +509,7 @@ class TokenRules(Ec2Case):
         self.assertTokenRulesKept()
 
     def test_revoked_tokens_are_replaced(self):
-        a = self.start_ec2_agent()
+        a = self.start_cloud_agent()
         host_id = self.wait_registered(a)
         self.wait_polls(1, agent=a)
         before = self.imds.counts().get("token_ok", 0)
@@ -554,7 +523,7 @@ class TokenRules(Ec2Case):
         self.assertNotRetired(host_id, a)
 
     def test_persistent_401_never_retires(self):
-        a = self.start_ec2_agent()
+        a = self.start_cloud_agent()
         host_id = self.wait_registered(a)
         self.imds.set_item("meta-data/spot/instance-action", SPOT_TERMINATE)
         self.imds.set_fault("meta-data/spot/instance-action", "status", status=401,
@@ -572,7 +541,7 @@ class TokenRules(Ec2Case):
     def test_imds_refusing_tokens_gives_no_identity(self):
         self.imds.set_fault("api/token", "status", status=403, body="Forbidden")
         self.imds.set_item("meta-data/spot/instance-action", SPOT_TERMINATE)
-        a = self.start_ec2_agent()
+        a = self.start_cloud_agent()
         host_id = self.wait_registered(a, timeout=20)
         self.assertNoCloudIdentifier(self.spec_of("create_host"))
         time.sleep(2)
@@ -642,21 +611,13 @@ class PoweroffConfirmation(Ec2Case):
         super().setUp()
         self.start_ec2()
 
-    def poweroff(self, state=None, faults=None, kind="poweroff", ec2=None, bound=12,
-                 wait_check=True):
+    def poweroff(self, state=None, faults=None, ec2=None, **kw):
+        """CloudCase.poweroff() with EC2 answering state (or faults)."""
         if state is not None:
             self.ec2.instances(REGION, {INSTANCE_ID: state})
         if faults is not None:
             self.ec2.faults(REGION, faults)
-        a = self.start_ec2_agent(ec2=dict({"poll_interval": 0}, **(ec2 or {})),
-                                 trigger={"kind": kind, "retire_on": [kind], "confirm": "none"})
-        host_id = self.wait_registered(a)
-        self.wait_points("loadavg1", agent=a)
-        if wait_check:      # the start-up check of the host's customIdentifier
-            self.assertTrue(a.wait_for_stderr(r"customIdentifier check", scaled(10)),
-                            a.stderr()[-2000:])
-        self.stop_agent(a, bound=bound, expect_rc=None)
-        return a, host_id
+        return super().poweroff(settings=ec2, **kw)
 
     def ec2_requests(self):
         return self.ec2.region_stats(REGION)["requests"]
@@ -756,7 +717,7 @@ class SweeperGlue(Ec2Case):
         gone = "i-0aaaaaaaaaaaaaaa0"
         other = self.api.add_host(name="gone", custom_identifier=gone + ".ec2.amazonaws.com")
         self.ec2.instances(REGION, {INSTANCE_ID: "running", gone: "terminated"})
-        a = self.start_ec2_agent(ec2={"sweep": True, "sweep_interval": 1})
+        a = self.start_cloud_agent(settings={"sweep": True, "sweep_interval": 1})
         host_id = self.wait_registered(a)
         self.api.wait_for(lambda: self.api.requests(route="retire_host"), scaled(15))
         retires = self.api.requests(route="retire_host")

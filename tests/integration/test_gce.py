@@ -19,7 +19,7 @@ import os
 import sys
 
 import harness
-from cloudcase import CloudCase, SweeperTests
+from cloudcase import FrameCase, PoweroffTests, SweeperTests
 from harness import free_port, scaled
 
 sys.path.insert(0, os.path.join(harness.SRCDIR, "tests", "plugins", "gce"))
@@ -31,28 +31,16 @@ META = {"hostname": "%s.%s.c.%s.internal" % (NAME, ZONE, PROJECT),
         "projectId": PROJECT}
 
 
-class GceCase(CloudCase):
-    PLUGIN = "gce"
+class GceCase(FrameCase):
+    PLUGIN = PLATFORM = "gce"
     ENV_PREFIXES = ("GCE_", "GOOGLE_")
+    FAKE = FakeGce
+    MD_ENDPOINT, API_ENDPOINT = "metadata", "compute"
+    SCOPES_KEY, SCOPES = "sweep_projects", (PROJECT, "other-project")
 
     def setUp(self):
         super().setUp()
-        self.start_api(retired_404=True)
-        self.gce = FakeGce().start()
-        self.addCleanup(self.gce.stop)
-
-    def cloud_settings(self, **kw):
-        s = {"cloud_platform": "gce", "metadata_endpoint": self.gce.url("metadata"),
-             "api_endpoint": self.gce.url("compute"), "metadata_timeout": 1,
-             "api_timeout": 2, "poll_interval": 1}
-        s.update(kw)
-        return s
-
-    def sweep_settings(self, **kw):
-        s = self.cloud_settings(cloud_platform="none", sweep=True, sweep_interval=1,
-                                absent_grace=3600, sweep_projects=[PROJECT, "other-project"])
-        s.update(kw)
-        return s
+        self.gce = self.fake
 
     def assertMetadataRulesKept(self):
         c = self.gce.counts("metadata")
@@ -232,7 +220,10 @@ class Preemption(GceCase):
 
 
 # ---------------------------------------------------------------- confirmation
-class PoweroffConfirmation(GceCase):
+class PoweroffConfirmation(GceCase, PoweroffTests):
+
+    def make_deleting(self):
+        self.gce.delete(INSTANCE_ID)
 
     def test_a_delete_in_progress_retires_once(self):
         self.gce.delete(INSTANCE_ID)
@@ -316,12 +307,6 @@ class PoweroffConfirmation(GceCase):
         self.assertGreaterEqual(self.gce.counts("compute").get("bad_token", 0), 1)
         self.assertGreaterEqual(self.gce.counts("metadata").get("token", 0), 2)
 
-    def test_reboot_never_asks_the_api(self):
-        self.gce.delete(INSTANCE_ID)
-        a, host_id = self.poweroff(kind="reboot")
-        self.assertNotRetired(host_id, a)
-        self.assertEqual(self.gce.requests("compute"), [])
-
     def test_confirm_false_leaves_the_decision_to_the_core(self):
         self.gce.stop_vm(INSTANCE_ID)
         a, host_id = self.poweroff(settings={"confirm": False}, wait_check=False)
@@ -333,6 +318,7 @@ class PoweroffConfirmation(GceCase):
 class Sweeper(GceCase, SweeperTests):
     API_WORDS = "Compute Engine"
     SCOPE = PROJECT
+    SCOPE_WORD = "project"
     STATUS = {"live": "RUNNING", "stopped": "TERMINATED", "dead": "RUNNING"}
 
     def seed(self, states):
@@ -351,17 +337,17 @@ class Sweeper(GceCase, SweeperTests):
                 self.gce.delete(iid)
         return out
 
-    def remove(self, instance):
-        self.gce.remove(instance)
+    def error_cases(self):
+        return [("unreachable zone", lambda: self.gce.unreachable.add("asia-east1-a")),
+                ("no permission", lambda: self.gce.permissions.discard(
+                    "compute.instances.list")),
+                ("5xx", lambda: self.gce.set_fault("compute", "aggregated_instances",
+                                                   "status", status=500, body={}))]
 
-    def hang_api(self):
-        self.gce.set_fault("compute", "*", "hang")
-
-    def release_api(self):
-        self.gce.release_hangs()
-
-    def api_requests(self):
-        return self.gce.requests("compute")
+    def clear_errors(self):
+        self.gce.unreachable.clear()
+        self.gce.permissions.add("compute.instances.list")
+        self.gce.clear_faults()
 
     def test_states_and_absence(self):
         h = self.seed({"run": "live", "stopped": "stopped", "suspended": "SUSPENDED",
@@ -389,39 +375,6 @@ class Sweeper(GceCase, SweeperTests):
         self.assertEqual(self.retired_ids(), [h["deleting"][0]])
         self.stop_agent(a)
         self.assertMetadataRulesKept()
-
-    def test_errors_retire_nothing(self):
-        h = self.seed({"deleting": "dead", "gone": "live"})
-        cases = [("unreachable zone", lambda: self.gce.unreachable.add("asia-east1-a")),
-                 ("no permission", lambda: self.gce.permissions.discard(
-                     "compute.instances.list")),
-                 ("5xx", lambda: self.gce.set_fault("compute", "aggregated_instances",
-                                                    "status", status=500, body={}))]
-        for what, fault in cases:
-            with self.subTest(what=what):
-                fault()
-                a = self.start_sweeper(absent_grace=0, api_timeout=1)
-                try:
-                    lines = self.wait_sweeps(a, 1)
-                    self.assertRegex(lines[-1], r"projects 0/2 answered.* 2 unknown")
-                    self.assertEqual(self.api.retired(), [])
-                    self.stop_agent(a)
-                finally:
-                    self.gce.unreachable.clear()
-                    self.gce.permissions.add("compute.instances.list")
-                    self.gce.clear_faults()
-        a = self.start_sweeper()
-        self.assertTrue(self.api.wait_for(lambda: self.api.retired(), scaled(10)))
-        self.assertEqual(self.retired_ids(), [h["deleting"][0]])
-        self.stop_agent(a)
-
-    def test_paged_answers(self):
-        self.gce.page_size = 2
-        h = self.seed({"h%d" % i: "dead" if i in (1, 5) else "live" for i in range(7)})
-        a = self.start_sweeper()
-        self.wait_sweeps(a, 2)
-        self.assertEqual(self.retired_ids(), sorted([h["h1"][0], h["h5"][0]]))
-        self.stop_agent(a)
 
     def test_own_project_by_default(self):
         h = self.seed({"deleting": "dead"})

@@ -16,12 +16,12 @@ Skips (77) without node; fails when aws4 cannot be fetched.
 """
 
 import os
-import re
 import sys
 import time
 
 import harness
-from harness import AgentTestCase, scaled
+from cloudcase import CloudCase
+from harness import scaled
 
 sys.path.insert(0, os.path.join(harness.SRCDIR, "tests", "plugins", "ec2"))
 
@@ -35,7 +35,10 @@ def iid(n):
     return "i-%017x" % n
 
 
-class SweepCase(AgentTestCase):
+class SweepCase(CloudCase):
+    PLUGIN = "ec2"
+    ENV_PREFIXES = ("AWS_",)
+    secret = SECRET         # what the sweeper's environment says
 
     def setUp(self):
         super().setUp()
@@ -63,42 +66,21 @@ class SweepCase(AgentTestCase):
             self.ec2.instances(region, instances)
         return ids
 
-    def settings(self, **kw):
+    def sweep_settings(self, **kw):
         s = {"cloud_platform": "none", "sweep": True, "sweep_regions": [A, B],
              "sweep_interval": 1, "absent_grace": 3600, "ec2_endpoint": self.ec2.url,
              "ec2_timeout": 2}
         s.update(kw)
         return s
 
-    def env_creds(self, secret=SECRET):
-        e = {k: None for k in os.environ if k.startswith("AWS_")}
-        e.update({"AWS_ACCESS_KEY_ID": AKID, "AWS_SECRET_ACCESS_KEY": secret})
+    def agent_env(self):
+        e = super().agent_env()
+        e.update({"AWS_ACCESS_KEY_ID": AKID, "AWS_SECRET_ACCESS_KEY": self.secret})
         return e
 
     def start_sweeper(self, root=None, secret=SECRET, **kw):
-        cfg = os.path.join(self.tmp, "sweeper%d.conf" % len(self.agents))
-        extra = {"plugins": {"ec2": self.settings(**kw)}}
-        if root is not None:
-            os.makedirs(root, exist_ok=True)
-            extra["root"] = root
-        self.write_config(path=cfg, **extra)
-        return self.start_agent(["-c", cfg, "run"], config=False, env=self.env_creds(secret))
-
-    def sweeps(self, agent):
-        return re.findall(r"sweep: \d+ hosts listed.*", agent.stderr())
-
-    def wait_sweeps(self, agent, n, timeout=20):
-        """Wait until agent logged n sweeps; returns their lines."""
-        deadline = time.monotonic() + scaled(timeout)
-        while len(self.sweeps(agent)) < n and time.monotonic() < deadline and agent.alive():
-            time.sleep(0.1)
-        lines = self.sweeps(agent)
-        self.assertGreaterEqual(len(lines), n, "fewer than %d sweeps; stderr:\n%s" % (
-            n, agent.stderr()[-3000:]))
-        return lines
-
-    def retired_ids(self):
-        return sorted(h for h, _ in self.api.retired())
+        self.secret = secret
+        return super().start_sweeper(root=root, **kw)
 
 
 class Decisions(SweepCase):

@@ -164,7 +164,20 @@ class Container:
             return None
 
     def kill(self):
-        if self.proc is not None and self.proc.poll() is None:
+        """Ends the container at once.  SIGKILL to nspawn alone would leave
+        the container's init (and the agent in it) running, reparented to
+        the host's PID 1: kill the init, which ends its whole PID namespace,
+        and only then nspawn if it still lingers."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        if self.leader is not None:
+            try:
+                os.kill(self.leader, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
 

@@ -10,6 +10,7 @@
 #include <saba/plugin.h>
 
 #include "ec2/classify.h"
+#include "lib/hostcheck.h"
 #include "ec2/identity.h"
 #include "unit.h"
 
@@ -269,8 +270,8 @@ static void test_host_matches(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char ev[256] = "";
 		const char *b = cases[i].body;
-		int got = saba_ec2_host_matches(cases[i].status, b, b ? strlen(b) : 0, ci, ev,
-						sizeof(ev));
+		int got = saba_host_matches(cases[i].status, b, b ? strlen(b) : 0, ci, ev,
+					    sizeof(ev));
 
 		if (got != cases[i].want || strstr(ev, cases[i].evidence) == NULL)
 			fprintf(stderr, "host case %zu -> %d \"%s\"\n", i, got, ev);
@@ -286,14 +287,14 @@ static void test_host_matches_uses_length(void)
 				   "\"i-0abc.ec2.amazonaws.com\"}}GARBAGE";
 	char ev[256];
 
-	CU_ASSERT_EQUAL(saba_ec2_host_matches(200, body, strlen(body) - strlen("GARBAGE"),
-					      "i-0abc.ec2.amazonaws.com", ev, sizeof(ev)),
+	CU_ASSERT_EQUAL(saba_host_matches(200, body, strlen(body) - strlen("GARBAGE"),
+					  "i-0abc.ec2.amazonaws.com", ev, sizeof(ev)),
 			1);
-	CU_ASSERT_EQUAL(saba_ec2_host_matches(200, body, strlen(body), "i-0abc.ec2.amazonaws.com",
-					      ev, sizeof(ev)),
+	CU_ASSERT_EQUAL(saba_host_matches(200, body, strlen(body), "i-0abc.ec2.amazonaws.com", ev,
+					  sizeof(ev)),
 			0);
-	CU_ASSERT_EQUAL(saba_ec2_host_matches(200, body, strlen(body) - strlen("GARBAGE"), NULL, ev,
-					      sizeof(ev)),
+	CU_ASSERT_EQUAL(saba_host_matches(200, body, strlen(body) - strlen("GARBAGE"), NULL, ev,
+					  sizeof(ev)),
 			0);
 }
 
