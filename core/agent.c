@@ -15,8 +15,11 @@
 #include "collector.h"
 #include "conf.h"
 #include "crash.h"
+#include "hook.h"
 #include "http.h"
+#include "idfile.h"
 #include "instance.h"
+#include "lock.h"
 #include "log.h"
 #include "notify.h"
 #include "metadata.h"
@@ -34,11 +37,13 @@
 
 #define SABA_SPEC_INTERVAL_MS (3600 * 1000)
 
+struct saba_reload;
+
 struct saba_agent {
 	struct saba_runtime rt;
 	struct saba_instances set;
-	struct saba_conf **old_confs; /* kept until exit: threads may still read them */
-	int nold;
+	struct saba_reload *reload; /* being prepared, or ready to apply */
+	int reload_again;	    /* SIGHUP while one was being prepared */
 	const struct saba_options *opts;
 	struct saba_poster *poster;
 #ifndef _WIN32
@@ -57,6 +62,14 @@ static void saba_signal_set(sigset_t *s)
 	sigaddset(s, SIGINT);
 	sigaddset(s, SIGHUP);
 	sigaddset(s, SIGUSR1);
+}
+
+void saba_agent_block_signals(void)
+{
+	sigset_t sigs;
+
+	saba_signal_set(&sigs);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 }
 
 static void *saba_signal_main(void *arg)
@@ -104,7 +117,8 @@ static void saba_agent_sleep(struct saba_runtime *rt, int64_t ms, int retired_se
 		return;
 	saba_abstime(CLOCK_MONOTONIC, ms, &ts);
 	pthread_mutex_lock(&rt->lock);
-	while (!rt->stop_requested && !rt->reload_requested && rt->retired == retired_seen)
+	while (!rt->stop_requested && !rt->reload_requested && !rt->reload_ready &&
+	       rt->retired == retired_seen)
 		if (pthread_cond_timedwait(&rt->wake, &rt->lock, &ts) != 0)
 			break;
 	pthread_mutex_unlock(&rt->lock);
@@ -115,40 +129,154 @@ static int saba_agent_should_abort(void *arg)
 	return saba_runtime_stopping(arg);
 }
 
-/* SIGHUP: a new config replaces the old only when it loads and every
- * plugin instance is created; otherwise the old one keeps running. */
-static void saba_agent_reload(struct saba_agent *a)
-{
-	struct saba_runtime *rt = &a->rt;
-	struct saba_instances fresh = {0};
-	struct saba_conf *nc = NULL;
+/*
+ * SIGHUP.  One rule for every setting: the new file applies at once, all
+ * of it, except what says which host this is and where it is registered
+ * (root, apibase, registration.token): those keep their running values
+ * until the next start, and the log names each one that changed.  A new
+ * config replaces the old only when it loads and every plugin instance is
+ * created; otherwise the old one keeps running.
+ *
+ * The new config is prepared off the main thread, which keeps collecting
+ * and posting meanwhile: loaded, its instances created and started, its
+ * host spec built, every plugin hook bounded.  The main thread swaps it
+ * in once it is ready.
+ */
+struct saba_reload {
+	struct saba_agent *a;
+	pthread_t thread;
+	struct saba_conf *nc;
+	struct saba_instances fresh;
+	json_t *spec;
+	int ok;
+};
 
-	saba_notify("RELOADING=1");
-	saba_notice("SIGHUP: reloading %s", a->opts->config);
-	if (saba_conf_load(a->opts->config, &a->opts->ov, &nc) > 0 ||
-	    saba_instances_create(rt, nc, &fresh) > 0) {
-		saba_err("reload failed; keeping the running configuration");
-		saba_conf_free(nc);
-		goto out;
+static void saba_reload_keep(const char *name, const char *running, char **next)
+{
+	if (strcmp(running, *next) == 0)
+		return;
+	saba_warn("%s changed to \"%s\"; that takes effect at the next start (the agent keeps "
+		  "\"%s\" until then)",
+		  name, *next, running);
+	free(*next);
+	*next = saba_strdup(running);
+}
+
+static void saba_reload_keep_identity(const struct saba_conf *run, struct saba_conf *nc)
+{
+	saba_reload_keep("root", run->root, &nc->root);
+	saba_reload_keep("apibase", run->apibase, &nc->apibase);
+	if (nc->registration_token != run->registration_token) {
+		saba_warn("registration.token changed; that takes effect at the next start");
+		nc->registration_token = run->registration_token;
 	}
-	if (strcmp(nc->apibase, rt->conf->apibase) != 0 || strcmp(nc->root, rt->conf->root) != 0)
-		saba_warn("apibase and root changes take effect at the next start");
-	saba_collector_stop(&a->set, saba_now_ms() + 2000);
-	saba_instances_stop(&a->set);
-	saba_instances_destroy(&a->set);
-	a->set = fresh;
-	a->old_confs = saba_realloc(a->old_confs, (size_t)(a->nold + 1) * sizeof(*a->old_confs));
+}
+
+static void *saba_reload_main(void *arg)
+{
+	struct saba_reload *r = arg;
+	struct saba_agent *a = r->a;
+	struct saba_runtime *rt = &a->rt;
+
+	saba_notice("SIGHUP: reloading %s", a->opts->config);
+	/* rt->conf changes only when the main thread applies this reload. */
+	if (saba_conf_load(a->opts->config, &a->opts->ov, &r->nc) > 0) {
+		r->nc = NULL;
+	} else {
+		saba_reload_keep_identity(rt->conf, r->nc);
+		r->ok = saba_instances_create(rt, r->nc, &r->fresh) == 0;
+	}
+	if (r->ok) {
+		saba_instances_start(&r->fresh);
+		r->spec = saba_spec_build(r->nc, &r->fresh);
+	} else {
+		saba_err("reload failed; keeping the running configuration");
+		saba_conf_free(r->nc);
+		r->nc = NULL;
+	}
 	pthread_mutex_lock(&rt->lock);
-	a->old_confs[a->nold++] = rt->conf;
-	rt->conf = nc;
+	rt->reload_ready = 1;
+	pthread_cond_broadcast(&rt->wake);
 	pthread_mutex_unlock(&rt->lock);
-	saba_conf_apply_log_level(nc);
-	saba_instances_start(&a->set);
-	saba_collector_start(&a->set);
-	saba_poster_update_spec(a->poster, saba_spec_build(nc, &a->set));
-	saba_notice("configuration reloaded: %d plugin instances", a->set.n);
-out:
+	return NULL;
+}
+
+static void saba_agent_reload_start(struct saba_agent *a)
+{
+	struct saba_reload *r;
+
+	if (a->reload != NULL) {
+		a->reload_again = 1; /* once this one is applied: the file changed again */
+		return;
+	}
+	a->reload_again = 0;
+	r = saba_calloc(1, sizeof(*r));
+	r->a = a;
+	saba_notify("RELOADING=1");
+	if (pthread_create(&r->thread, NULL, saba_reload_main, r) != 0) {
+		saba_err("cannot reload: no thread; keeping the running configuration");
+		saba_notify("READY=1");
+		free(r);
+		return;
+	}
+	a->reload = r;
+}
+
+/* Wait for the reload thread and take its result (NULL: none). */
+static struct saba_reload *saba_agent_reload_join(struct saba_agent *a)
+{
+	struct saba_reload *r = a->reload;
+
+	if (r == NULL)
+		return NULL;
+	pthread_join(r->thread, NULL);
+	a->reload = NULL;
+	pthread_mutex_lock(&a->rt.lock);
+	a->rt.reload_ready = 0;
+	pthread_mutex_unlock(&a->rt.lock);
+	return r;
+}
+
+static void saba_agent_reload_apply(struct saba_agent *a)
+{
+	struct saba_reload *r = saba_agent_reload_join(a);
+	struct saba_runtime *rt = &a->rt;
+	struct saba_conf *nc;
+
+	if (r == NULL)
+		return;
+	if (r->ok) {
+		nc = r->nc;
+		saba_collector_stop(&a->set, saba_now_ms() + 2000);
+		saba_instances_stop(&a->set);
+		saba_instances_destroy(&a->set);
+		a->set = r->fresh;
+		saba_runtime_set_conf(rt, nc); /* the old one goes with its last reader */
+		saba_conf_apply_log_level(nc);
+		saba_queue_set_limits(rt->queue, (size_t)(nc->queue_max_age / nc->interval) + 1,
+				      (size_t)nc->queue_max_bytes);
+		saba_collector_start(&a->set);
+		saba_poster_update_spec(a->poster, r->spec);
+		saba_notice("configuration reloaded: %d plugin instances", a->set.n);
+	}
 	saba_notify("READY=1");
+	free(r);
+}
+
+/* At a stop: a reload still in the making is dropped. */
+static void saba_agent_reload_cancel(struct saba_agent *a)
+{
+	struct saba_reload *r = saba_agent_reload_join(a);
+
+	if (r == NULL)
+		return;
+	if (r->ok) {
+		saba_instances_stop(&r->fresh);
+		saba_instances_destroy(&r->fresh);
+		json_decref(r->spec);
+		saba_conf_free(r->nc);
+	}
+	free(r);
 }
 
 /* Ticks on wall-clock multiples of interval; each tick's values are sealed
@@ -169,12 +297,13 @@ static void saba_agent_loop(struct saba_agent *a)
 		  (double)offset / 1000);
 	for (;;) {
 		int64_t now, wake;
-		int stop, reload, retired;
+		int stop, reload, ready, retired;
 
 		pthread_mutex_lock(&rt->lock);
 		stop = rt->stop_requested;
 		reload = rt->reload_requested;
 		rt->reload_requested = 0;
+		ready = rt->reload_ready;
 		retired = rt->retired;
 		pthread_mutex_unlock(&rt->lock);
 		if (stop)
@@ -187,8 +316,12 @@ static void saba_agent_loop(struct saba_agent *a)
 			saba_agent_sleep(rt, 3600 * 1000, 1);
 			continue;
 		}
-		if (reload) {
-			saba_agent_reload(a);
+		if (reload)
+			saba_agent_reload_start(a);
+		if (ready) {
+			saba_agent_reload_apply(a);
+			if (a->reload_again)
+				saba_agent_reload_start(a);
 			if (rt->conf->interval != interval) {
 				interval = rt->conf->interval;
 				next_tick = (saba_wall_ms() / 1000 / interval + 1) * interval;
@@ -222,92 +355,63 @@ static void saba_agent_loop(struct saba_agent *a)
 	}
 }
 
-struct saba_hooks {
-	struct saba_instances *set;
-	pthread_mutex_t lock;
-	pthread_cond_t done_cond;
-	int done;
-};
-
-static void *saba_hooks_main(void *arg)
+/* Every trigger's say, one after the other (on the hook's thread), over
+ * a copy of the instance list: a hook left running keeps its copy. */
+static void saba_shutdown_hooks(void *arg)
 {
-	struct saba_hooks *hk = arg;
+	struct saba_instances *set = arg;
 
-	for (int i = 0; i < hk->set->n; i++) {
-		struct saba_ctx *ctx = hk->set->v[i];
+	for (int i = 0; i < set->n; i++) {
+		struct saba_ctx *ctx = set->v[i];
 		struct saba_crash_frame cf;
 		int kind;
 
-		if (ctx->mod->desc.shutdown == NULL)
+		if (ctx->mod->desc.shutdown == NULL || ctx->abandoned)
 			continue;
 		saba_crash_enter(&cf, ctx->label, "shutdown");
 		kind = ctx->mod->desc.shutdown(ctx->state);
 		saba_crash_leave(&cf);
 		saba_info("%s: classified this stop as %s", ctx->label, saba_stop_kind_name(kind));
 	}
-	pthread_mutex_lock(&hk->lock);
-	hk->done = 1;
-	pthread_cond_broadcast(&hk->done_cond);
-	pthread_mutex_unlock(&hk->lock);
-	return NULL;
 }
 
-/* Give every trigger its say, on a worker thread, bounded by the retire
- * budget: a hook that hangs must not hold the stop. */
+/* Give every trigger its say, bounded by the retire budget: a hook that
+ * hangs must not hold the stop. */
 static void saba_agent_shutdown_hooks(struct saba_agent *a)
 {
 	struct saba_runtime *rt = &a->rt;
-	struct saba_hooks *hk;
-	struct timespec ts;
-	pthread_t t;
-	int any = 0, done;
+	int64_t budget = (int64_t)(rt->conf->retire_timeout + 5) * 1000;
+	struct saba_instances *copy;
+	int any = 0;
 
 	for (int i = 0; i < a->set.n; i++)
-		any |= a->set.v[i]->mod->desc.shutdown != NULL;
+		any |= a->set.v[i]->mod->desc.shutdown != NULL && !a->set.v[i]->abandoned;
 	if (!any)
 		return;
 	pthread_mutex_lock(&rt->lock);
-	rt->shutdown_deadline_ms = saba_now_ms() + (int64_t)(rt->conf->retire_timeout + 5) * 1000;
+	rt->shutdown_deadline_ms = saba_now_ms() + budget;
 	pthread_mutex_unlock(&rt->lock);
-	hk = saba_calloc(1, sizeof(*hk));
-	hk->set = &a->set;
-	pthread_mutex_init(&hk->lock, NULL);
-	pthread_cond_init(&hk->done_cond, NULL);
-	if (pthread_create(&t, NULL, saba_hooks_main, hk) != 0) {
-		saba_err("cannot run the shutdown triggers");
-		goto out;
+	copy = saba_calloc(1, sizeof(*copy));
+	copy->n = a->set.n;
+	copy->v = saba_calloc((size_t)a->set.n + 1, sizeof(*copy->v));
+	memcpy(copy->v, a->set.v, (size_t)a->set.n * sizeof(*copy->v));
+	if (saba_hook_run("shutdown triggers", "shutdown", saba_shutdown_hooks, copy, budget, NULL,
+			  NULL) == 0) {
+		free(copy->v);
+		free(copy);
+		return;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += rt->conf->retire_timeout + 5;
-	pthread_mutex_lock(&hk->lock);
-	while (!hk->done)
-		if (pthread_cond_timedwait(&hk->done_cond, &hk->lock, &ts) != 0)
-			break;
-	done = hk->done;
-	pthread_mutex_unlock(&hk->lock);
-	if (done) {
-		pthread_join(t, NULL);
-		goto out;
-	}
-	/* The thread still uses hk and the instances: leave both alone. */
-	saba_err("shutdown triggers did not finish within %d s; stopping without them",
-		 rt->conf->retire_timeout + 5);
+	/* The hooks' thread still uses the instances: leave them alone. */
 	for (int i = 0; i < a->set.n; i++)
 		if (a->set.v[i]->mod->desc.shutdown != NULL)
 			a->set.v[i]->mod->pinned = a->set.v[i]->abandoned = 1;
-	pthread_detach(t);
-	return;
-out:
-	pthread_cond_destroy(&hk->done_cond);
-	pthread_mutex_destroy(&hk->lock);
-	free(hk);
 }
 
 static void saba_agent_stop(struct saba_agent *a)
 {
 	struct saba_runtime *rt = &a->rt;
-	int64_t t0 = saba_now_ms(), deadline, on_stop_by;
-	int capped;
+	int64_t t0 = saba_now_ms(), deadline, flush_by;
+	int capped, on_stop;
 
 	saba_notify("STOPPING=1");
 	saba_notice("stopping");
@@ -320,16 +424,24 @@ static void saba_agent_stop(struct saba_agent *a)
 	capped = saba_retire_reached_api(rt->retire);
 	if (capped && deadline > t0 + (int64_t)rt->conf->retire_timeout * 1000)
 		deadline = t0 + (int64_t)rt->conf->retire_timeout * 1000;
-	saba_poster_finish(a->poster, rt->retired ? saba_now_ms() : deadline);
+	/* shutdown.timeout bounds the flush and on_stop together: on_stop
+	 * keeps half of it (at most 5 s) for itself. */
+	on_stop = !rt->retired && rt->conf->on_stop != NULL;
+	flush_by = deadline;
+	if (on_stop && deadline > saba_now_ms()) {
+		int64_t half = (deadline - saba_now_ms()) / 2;
+
+		flush_by -= half < 5000 ? half : 5000;
+	}
+	saba_poster_finish(a->poster, rt->retired ? saba_now_ms() : flush_by);
 	a->poster = NULL;
 	if (!rt->retired && saba_queue_length(rt->queue) > 0)
 		saba_warn("%zu batches of metrics were not posted", saba_queue_length(rt->queue));
-	on_stop_by = saba_now_ms() + 5000 > deadline && !capped ? saba_now_ms() + 5000 : deadline;
-	if (!rt->retired && rt->conf->on_stop != NULL && on_stop_by > saba_now_ms()) {
+	if (on_stop && deadline > saba_now_ms()) {
 		struct saba_http *h = saba_runtime_http(rt);
 
 		if (h != NULL)
-			saba_register_status(rt, h, rt->conf->on_stop, 1, on_stop_by);
+			saba_register_status(rt, h, rt->conf->on_stop, 1, deadline);
 		saba_http_free(h);
 	}
 }
@@ -381,6 +493,7 @@ static int saba_agent_body(void *arg)
 	if (a->poster == NULL)
 		return 1;
 	saba_agent_loop(a);
+	saba_agent_reload_cancel(a);
 	saba_agent_stop(a);
 	return 0;
 }
@@ -418,50 +531,68 @@ int saba_agent_run(const struct saba_options *o)
 	struct saba_agent *a = saba_calloc(1, sizeof(*a));
 	struct saba_runtime *rt = &a->rt;
 	struct saba_conf *conf = NULL;
-	const char *pidfile = NULL;
-	char *mdir;
-	int rc = 2;
-#ifndef _WIN32
-	sigset_t sigs;
+	char *pidfile = NULL; /* a copy: a reload frees the config it came from */
+	char err[1024], *mdir;
+	int rc = 2, lock_fd = -1, how;
 
-	saba_signal_set(&sigs);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+#ifndef _WIN32
+	saba_agent_block_signals(); /* main() did already; a service host may not have */
 #endif
 	a->opts = o;
 	saba_runtime_init(rt);
-	if (saba_conf_load(o->config, &o->ov, &conf) > 0)
-		goto out;
-	saba_conf_apply_log_level(conf);
-	rt->conf = conf;
-	rt->dry_run = o->dry_run;
-	rt->command = "run";
-	if (!o->dry_run && (rt->apikey = saba_conf_apikey(conf)) == NULL)
-		goto out;
-	if (conf->pidfile != NULL) {
-		char err[512];
-
-		if (saba_pidfile_create(conf->pidfile, err, sizeof(err)) != 0) {
-			saba_err("%s", err);
-			rc = 1;
-			goto out;
-		}
-		pidfile = conf->pidfile;
-	}
-	rt->retire = saba_retire_new();
-	rt->queue = saba_queue_new((size_t)(conf->queue_max_age / conf->interval) + 1);
-	rt->outbox = saba_outbox_new();
-	mdir = saba_asprintf("%s/metadata", conf->root);
-	rt->metadata = saba_metadata_new(mdir);
-	free(mdir);
-	rt->instances = &a->set;
-	if (saba_instances_create(rt, conf, &a->set) > 0)
-		goto out;
+	/* Signals are heard from the first instant: a plugin hook that hangs
+	 * while the agent starts must not make it ignore SIGTERM. */
 #ifdef _WIN32
 	saba_console_start(rt);
 #else
 	if (pthread_create(&a->sig_thread, NULL, saba_signal_main, rt) == 0)
 		a->has_sig_thread = 1;
 #endif
+	if (saba_conf_load(o->config, &o->ov, &conf) > 0)
+		goto out;
+	saba_conf_apply_log_level(conf);
+	rt->conf = conf;
+	rt->dry_run = o->dry_run;
+	rt->command = "run";
+	if (!o->dry_run && saba_conf_apikey(conf) == NULL)
+		goto out;
+	/* The root holds the id: made and checked, and this agent's alone. */
+	how = saba_root_prepare(conf->root, !o->dry_run, err, sizeof(err));
+	if (how < 0) {
+		saba_err("%s", err);
+		rc = how == -1 ? 1 : 2;
+		goto out;
+	}
+	if (!o->dry_run && saba_lock_root(conf->root, &lock_fd, err, sizeof(err)) != 0) {
+		saba_err("%s", err);
+		rc = 1;
+		goto out;
+	}
+	if (conf->pidfile != NULL) {
+		if (saba_pidfile_create(conf->pidfile, err, sizeof(err)) != 0) {
+			saba_err("%s", err);
+			rc = 1;
+			goto out;
+		}
+		pidfile = saba_strdup(conf->pidfile);
+	}
+	rt->retire = saba_retire_new();
+	rt->queue = saba_queue_new((size_t)(conf->queue_max_age / conf->interval) + 1);
+	saba_queue_set_limits(rt->queue, (size_t)(conf->queue_max_age / conf->interval) + 1,
+			      (size_t)conf->queue_max_bytes);
+	rt->outbox = saba_outbox_new();
+	mdir = saba_asprintf("%s/metadata", conf->root);
+	rt->metadata = saba_metadata_new(mdir);
+	free(mdir);
+	rt->instances = &a->set;
+	if (saba_instances_create(rt, conf, &a->set) > 0) {
+		if (saba_runtime_stopping(rt)) {
+			saba_notice("stopped while the plugins were being created; nothing was "
+				    "registered or retired");
+			rc = 0;
+		}
+		goto out;
+	}
 	/* Ready once configured: registration may wait minutes for the API,
 	 * and boot (multi-user.target) must not wait with it. */
 	saba_notify("READY=1");
@@ -486,11 +617,10 @@ out:
 	saba_retire_free(rt->retire);
 	if (pidfile != NULL)
 		saba_pidfile_remove(pidfile);
-	for (int i = 0; i < a->nold; i++)
-		saba_conf_free(a->old_confs[i]);
-	free(a->old_confs);
+	free(pidfile);
 	saba_conf_free(rt->conf != NULL ? rt->conf : conf);
 	saba_runtime_destroy(rt);
+	saba_lock_release(lock_fd);
 	free(a);
 	return rc;
 }

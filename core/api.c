@@ -62,7 +62,9 @@ int saba_api_call(struct saba_http *h, const char *method, const char *path, jso
 		text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 	if (saba_http_do(h, method, path, text, deadline_ms, &hr) != 0) {
 		r->status = SABA_API_RETRY;
-		snprintf(r->message, sizeof(r->message), "%s %s: %s", method, path, hr.error);
+		r->permanent = hr.permanent;
+		snprintf(r->message, sizeof(r->message), "%s %s: %s%s", method, path, hr.error,
+			 hr.permanent ? " (check apibase, http.proxy and http.ca_file)" : "");
 		goto out;
 	}
 	r->http_status = hr.status;

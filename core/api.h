@@ -20,7 +20,9 @@ struct saba_api_result {
 	int dry_run;	  /* --dry-run: nothing was sent (status is SABA_API_OK) */
 	long retry_after; /* seconds, or -1 */
 	char message[512];
-	json_t *json; /* parsed response body when OK, else NULL */
+	json_t *json;  /* parsed response body when OK, else NULL */
+	int permanent; /* a RETRY no retry can cure (the settings): callers
+			* that would give up anyway give up at once */
 };
 
 /* One request; body is stolen (may be NULL).  The message names the

@@ -87,9 +87,14 @@ static int saba_install(const char *from, const char *to, int replace)
 
 int saba_mkdirs(const char *dir)
 {
-	char *p = saba_strdup(dir);
+	char *p;
 	int rc = 0, first = 0;
 
+	if (*dir == '\0') { /* nothing to make, and no p + 1 to start at */
+		errno = ENOENT;
+		return -1;
+	}
+	p = saba_strdup(dir);
 	/* Only the last step decides: a parent that cannot be made ("C:" on
 	 * Windows) fails it anyway unless it exists. */
 	for (char *s = p + 1; *s != '\0'; s++) {

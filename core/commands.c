@@ -15,6 +15,7 @@
 #include "idfile.h"
 #include "instance.h"
 #include "loader.h"
+#include "lock.h"
 #include "log.h"
 #include "queue.h"
 #include "http.h"
@@ -119,8 +120,8 @@ int saba_cmd_retire(const struct saba_options *o)
 	};
 	struct saba_runtime rt = {0};
 	struct saba_conf *conf = NULL;
-	char *id = NULL, err[512];
-	int rc = 2, how;
+	char *id = NULL, err[1024];
+	int rc = 2, how, lock_fd = -1;
 
 	saba_runtime_init(&rt);
 	if (saba_conf_load(o->config, &o->ov, &conf) > 0)
@@ -129,9 +130,18 @@ int saba_cmd_retire(const struct saba_options *o)
 	rt.conf = conf;
 	rt.dry_run = o->dry_run;
 	rt.command = "retire";
-	if (!o->dry_run && (rt.apikey = saba_conf_apikey(conf)) == NULL)
+	if (!o->dry_run && saba_conf_apikey(conf) == NULL)
 		goto out;
 	rc = 1;
+	/* Never beside a running agent: it would go on posting for the host
+	 * retired under it. */
+	how = saba_root_prepare(conf->root, 0, err, sizeof(err));
+	if (how == 0 && !o->dry_run && saba_lock_root(conf->root, &lock_fd, err, sizeof(err)) != 0)
+		how = -1;
+	if (how < 0) {
+		saba_err("%s", err);
+		goto out;
+	}
 	how = saba_idfile_read(conf->root, &id, err, sizeof(err));
 	if (how < 0) {
 		saba_err("%s", err);
@@ -160,6 +170,7 @@ int saba_cmd_retire(const struct saba_options *o)
 	rc = (how == SABA_RETIRE_DONE || how == SABA_RETIRE_DRY_RUN) ? 0 : 1;
 out:
 	free(id);
+	saba_lock_release(lock_fd);
 	saba_retire_free(rt.retire);
 	saba_conf_free(conf);
 	saba_runtime_destroy(&rt);
@@ -182,7 +193,7 @@ int saba_cmd_configtest(const struct saba_options *o)
 	rt.command = "configtest";
 	if (saba_instances_create(&rt, conf, &set) > 0)
 		goto out;
-	if (getenv("SABA_AGENT_APIKEY") == NULL && conf->apikey == NULL)
+	if (!saba_conf_has_apikey(conf))
 		fprintf(stderr, "%s: warning: no apikey; `run` and `retire` need one\n",
 			conf->file);
 	printf("OK: %s\n", conf->file);

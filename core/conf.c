@@ -5,29 +5,39 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cloud.h"
 #include "conf.h"
-#include "log.h"
+#include "conftext.h"
 #ifdef SABA_HAVE_TOML
 #include "import.h"
 #endif
+#include "log.h"
+#include "trust.h"
 #include "util.h"
 
 #define SABA_DEFAULT_APIBASE "https://api.mackerelio.com"
+#define SABA_APIKEY_MAX	     4096
+
+/* SABA_AGENT_APIKEY, taken out of the environment at start. */
+static char *saba_env_apikey;
 
 void saba_conf_problem(const char *file, int line, const char *fmt, ...)
 {
+	char msg[1024], where[1024 + 16], out[4096];
 	va_list ap;
 
-	if (line > 0)
-		fprintf(stderr, "%s:%d: ", file, line);
-	else
-		fprintf(stderr, "%s: ", file);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (line > 0)
+		snprintf(where, sizeof(where), "%s:%d: %s", file, line, msg);
+	else
+		snprintf(where, sizeof(where), "%s: %s", file, msg);
+	/* a value quoted from the file stays on its line */
+	saba_log_escape(where, out, sizeof(out));
+	fprintf(stderr, "%s\n", out);
 }
 
 /* Problems are counted in the loader's state so every one gets printed. */
@@ -194,6 +204,16 @@ static void saba_load_roles(struct saba_conf_loader *l, const config_setting_t *
 			saba_bad(l, e, "role must be a \"Service:role\" string");
 			continue;
 		}
+		/* As upstream: a role the API would refuse is dropped, with an
+		 * error, and the rest are sent. */
+		if (!saba_conf_role_valid(v)) {
+			saba_conf_problem(
+				l->c->file, (int)config_setting_source_line(e),
+				"error: role \"%s\" dropped: SERVICE:ROLE, each of letters, "
+				"digits, - and _, not starting with - or _",
+				v);
+			continue;
+		}
 		l->c->roles[l->c->nroles++] = saba_strdup(v);
 	}
 }
@@ -235,7 +255,7 @@ static void saba_load_sections(struct saba_conf_loader *l, const config_setting_
 	static const char *const status_keys[] = {"on_start", "on_stop", NULL};
 	static const char *const retire_keys[] = {"timeout", "confirm", NULL};
 	static const char *const http_keys[] = {"timeout", "proxy", "ca_file", "keep_alive", NULL};
-	static const char *const queue_keys[] = {"max_age", NULL};
+	static const char *const queue_keys[] = {"max_age", "max_bytes", NULL};
 	static const char *const shutdown_keys[] = {"timeout", NULL};
 	static const char *const registration_keys[] = {"token", NULL};
 	/* In the order of enum saba_confirm_policy and enum saba_token. */
@@ -278,9 +298,12 @@ static void saba_load_sections(struct saba_conf_loader *l, const config_setting_
 		saba_get_bool(l, g, "keep_alive", &c->http_keep_alive);
 	}
 	c->queue_max_age = 6 * 3600;
+	c->queue_max_bytes = SABA_QUEUE_DEFAULT_BYTES;
 	if ((g = saba_get_group(l, root, "queue")) != NULL) {
 		saba_check_keys(l, g, queue_keys, "queue");
 		saba_get_int(l, g, "max_age", &c->queue_max_age, 6 * 3600, 60, 7 * 24 * 3600);
+		saba_get_int(l, g, "max_bytes", &c->queue_max_bytes, SABA_QUEUE_DEFAULT_BYTES,
+			     1024 * 1024, 1024 * 1024 * 1024);
 	}
 	c->shutdown_timeout = 10;
 	if ((g = saba_get_group(l, root, "shutdown")) != NULL) {
@@ -335,6 +358,84 @@ static void saba_load_plugins(struct saba_conf_loader *l, const config_setting_t
 	}
 }
 
+/* A directory setting: "" would name no directory at all. */
+static void saba_check_dir_setting(struct saba_conf_loader *l, const config_setting_t *root,
+				   const char *key, const char *value)
+{
+	if (value != NULL && *value != '\0')
+		return;
+	saba_bad(l, root != NULL ? config_setting_get_member(root, key) : NULL,
+		 "%s must name a directory, not \"\"", key);
+}
+
+/*
+ * The API key as the header carries it: blanks and line ends around it
+ * are trimmed (upstream's HTTP stack leaves them out too), and a control
+ * character left inside would end the header or add another: refused.
+ * Returns NULL when fine, else why (in why); never quotes the key.
+ */
+static const char *saba_apikey_clean(char *key, char *why, size_t len)
+{
+	size_t n = strlen(key), skip = strspn(key, " \t\r\n");
+
+	while (n > skip && strchr(" \t\r\n", key[n - 1]) != NULL)
+		n--;
+	memmove(key, key + skip, n - skip);
+	key[n - skip] = '\0';
+	for (size_t i = 0; key[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)key[i];
+
+		if (ch == '\n') {
+			snprintf(why, len, "holds more than one line; an API key is one line");
+			return why;
+		}
+		if (ch < 0x20 || ch == 0x7f) {
+			snprintf(why, len,
+				 "holds a control character (\\x%02x) at character %zu; an API "
+				 "key is printable text",
+				 ch, i + 1);
+			return why;
+		}
+	}
+	return NULL;
+}
+
+/* apikey, else apikey_file: a file only root and the agent may write
+ * (whoever can swap the key can point the agent at their organization),
+ * better readable by nobody else. */
+static void saba_load_apikey(struct saba_conf_loader *l, const config_setting_t *root)
+{
+	struct saba_conf *c = l->c;
+	config_setting_t *s;
+	char *path = NULL, why[1024];
+	struct stat st;
+
+	saba_get_string(l, root, "apikey", &c->apikey, NULL);
+	if (c->apikey != NULL) {
+		if (saba_apikey_clean(c->apikey, why, sizeof(why)) != NULL)
+			saba_bad(l, config_setting_get_member(root, "apikey"), "apikey %s", why);
+		return;
+	}
+	saba_get_string(l, root, "apikey_file", &path, NULL);
+	if (path == NULL)
+		return;
+	s = config_setting_get_member(root, "apikey_file");
+	c->apikey = saba_read_file(path, SABA_APIKEY_MAX, NULL);
+	if (c->apikey == NULL) {
+		saba_bad(l, s, "cannot read apikey_file %s: %s", path, saba_file_strerror(errno));
+	} else if (saba_trust_path(path, SABA_TRUST_FILE, why, sizeof(why)) != 0) {
+		saba_bad(l, s, "refusing apikey_file: %s", why);
+	} else if (saba_apikey_clean(c->apikey, why, sizeof(why)) != NULL) {
+		saba_bad(l, s, "apikey_file %s %s", path, why);
+	} else if (stat(path, &st) == 0 && saba_trust_readable_by_others(&st)) {
+		saba_conf_problem(c->file, (int)config_setting_source_line(s),
+				  "warning: apikey_file %s is readable by group or others (mode "
+				  "%04o): anyone who reads it can retire this host; chmod 600 it",
+				  path, (unsigned)(st.st_mode & 07777));
+	}
+	free(path);
+}
+
 static void saba_load_log_level(struct saba_conf_loader *l, const config_setting_t *root)
 {
 	static const struct {
@@ -387,17 +488,25 @@ static void saba_add_diagnostic(config_setting_t *root)
 					  "diagnostic");
 }
 
-static void saba_apply_overrides(struct saba_conf *c, const struct saba_conf_overrides *ov)
+static void saba_apply_overrides(struct saba_conf_loader *l, const struct saba_conf_overrides *ov)
 {
+	struct saba_conf *c = l->c;
 	char **slot[] = {&c->root, &c->plugin_dir, &c->apibase, &c->apikey, &c->pidfile};
 	const char *value[] = {ov->root, ov->plugin_dir, ov->apibase, ov->apikey, ov->pidfile};
+	char why[256];
 
 	for (size_t i = 0; i < sizeof(slot) / sizeof(slot[0]); i++)
 		if (value[i] != NULL) {
 			free(*slot[i]);
 			*slot[i] = saba_strdup(value[i]);
 		}
+	if (ov->root != NULL)
+		saba_check_dir_setting(l, NULL, "--root", c->root);
+	if (ov->plugin_dir != NULL)
+		saba_check_dir_setting(l, NULL, "--plugin-dir", c->plugin_dir);
 	c->apikey_cli = ov->apikey != NULL;
+	if (ov->apikey != NULL && saba_apikey_clean(c->apikey, why, sizeof(why)) != NULL)
+		saba_bad(l, NULL, "-apikey %s", why);
 	if (ov->roles_set) {
 		for (int i = 0; i < c->nroles; i++)
 			free(c->roles[i]);
@@ -465,14 +574,26 @@ int saba_conf_load(const char *file, const struct saba_conf_overrides *ov, struc
 	struct saba_conf *c = saba_calloc(1, sizeof(*c));
 	struct saba_conf_loader l = {.c = c, .problems = 0};
 	config_setting_t *root;
+	char *text = NULL, why[1024];
 	int i, n;
 
 	c->file = saba_strdup(file);
+	c->refs = 1;
 	config_init(&c->cfg);
-	if (config_read_file(&c->cfg, file) != CONFIG_TRUE) {
-		if (config_error_type(&c->cfg) == CONFIG_ERR_FILE_IO)
-			saba_conf_problem(file, 0, "cannot read: %s", strerror(errno));
-		else if (!saba_conf_is_mackerel(file, 0))
+	text = saba_conf_text_read(file, &l.problems);
+	if (text == NULL)
+		goto out;
+	/* Its plugins' commands run as the agent's user. */
+	if (saba_trust_path(file, SABA_TRUST_FILE, why, sizeof(why)) != 0) {
+		saba_conf_problem(file, 0,
+				  "refusing the configuration: %s (whoever can write it can make "
+				  "the agent run commands as its user)",
+				  why);
+		l.problems++;
+		goto out;
+	}
+	if (config_read_string(&c->cfg, text) != CONFIG_TRUE) {
+		if (!saba_conf_is_mackerel(file, 0))
 			saba_conf_problem(
 				config_error_file(&c->cfg) ? config_error_file(&c->cfg) : file,
 				config_error_line(&c->cfg), "%s", config_error_text(&c->cfg));
@@ -493,21 +614,7 @@ int saba_conf_load(const char *file, const struct saba_conf_overrides *ov, struc
 		if (!saba_key_known(saba_top_keys, config_setting_name(s)))
 			saba_bad(&l, s, "unknown setting \"%s\"", config_setting_name(s));
 	}
-	saba_get_string(&l, root, "apikey", &c->apikey, NULL);
-	if (c->apikey == NULL) {
-		char *path = NULL;
-
-		saba_get_string(&l, root, "apikey_file", &path, NULL);
-		if (path != NULL) {
-			c->apikey = saba_read_file(path, 4096, NULL);
-			if (c->apikey == NULL)
-				saba_bad(&l, config_setting_get_member(root, "apikey_file"),
-					 "cannot read apikey_file %s: %s", path, strerror(errno));
-			else
-				saba_rstrip(c->apikey);
-			free(path);
-		}
-	}
+	saba_load_apikey(&l, root);
 	saba_get_string(&l, root, "apibase", &c->apibase, SABA_DEFAULT_APIBASE);
 	if (strncmp(c->apibase, "https://", 8) != 0 && strncmp(c->apibase, "http://", 7) != 0)
 		saba_bad(&l, config_setting_get_member(root, "apibase"),
@@ -527,6 +634,8 @@ int saba_conf_load(const char *file, const struct saba_conf_overrides *ov, struc
 	saba_get_string(&l, root, "root", &c->root, SABA_STATEDIR);
 	saba_get_string(&l, root, "plugin_dir", &c->plugin_dir, SABA_PLUGINDIR);
 #endif
+	saba_check_dir_setting(&l, root, "root", c->root);
+	saba_check_dir_setting(&l, root, "plugin_dir", c->plugin_dir);
 	saba_get_int(&l, root, "interval", &c->interval, 60, 1, 3600);
 	saba_get_string(&l, root, "display_name", &c->display_name, NULL);
 	saba_get_string(&l, root, "pidfile", &c->pidfile, NULL);
@@ -535,7 +644,7 @@ int saba_conf_load(const char *file, const struct saba_conf_overrides *ov, struc
 	saba_load_sections(&l, root);
 	saba_load_plugins(&l, root);
 	if (ov != NULL)
-		saba_apply_overrides(c, ov);
+		saba_apply_overrides(&l, ov);
 	if (ov != NULL && ov->apibase != NULL && strncmp(c->apibase, "https://", 8) != 0 &&
 	    strncmp(c->apibase, "http://", 7) != 0)
 		saba_bad(&l, NULL, "-apibase %s must start with https:// or http://", c->apibase);
@@ -544,6 +653,7 @@ int saba_conf_load(const char *file, const struct saba_conf_overrides *ov, struc
 		l.problems +=
 			saba_cloud_defaults(c, config_setting_get_member(root, "cloud_platform"));
 out:
+	free(text);
 	if (l.problems > 0) {
 		saba_conf_free(c);
 		c = NULL;
@@ -558,27 +668,72 @@ void saba_conf_apply_log_level(const struct saba_conf *c)
 		saba_log_set_level(c->log_level);
 }
 
-const char *saba_conf_apikey(struct saba_conf *c)
+int saba_conf_take_env_apikey(void)
 {
 	const char *env = getenv("SABA_AGENT_APIKEY");
+	char why[256];
 
+	free(saba_env_apikey);
+	saba_env_apikey = env != NULL ? saba_strdup(env) : NULL;
+	/* No plugin command may inherit it (a command run as another user
+	 * would get a key that can retire hosts). */
+#ifdef _WIN32
+	_putenv("SABA_AGENT_APIKEY=");
+#else
+	unsetenv("SABA_AGENT_APIKEY");
+#endif
+	if (saba_env_apikey == NULL)
+		return 0;
+	if (saba_apikey_clean(saba_env_apikey, why, sizeof(why)) != NULL) {
+		fprintf(stderr, "saba-agent: SABA_AGENT_APIKEY %s\n", why);
+		free(saba_env_apikey);
+		saba_env_apikey = NULL;
+		return -1;
+	}
+	if (*saba_env_apikey == '\0') { /* empty: not set */
+		free(saba_env_apikey);
+		saba_env_apikey = NULL;
+	}
+	return 0;
+}
+
+const char *saba_conf_key(const struct saba_conf *c)
+{
 	if (c->apikey_cli && c->apikey != NULL && *c->apikey != '\0')
 		return c->apikey;
-	if (env != NULL && *env != '\0')
-		return env;
+	if (saba_env_apikey != NULL)
+		return saba_env_apikey;
 	if (c->apikey != NULL && *c->apikey != '\0')
 		return c->apikey;
+	return NULL;
+}
+
+int saba_conf_has_apikey(const struct saba_conf *c)
+{
+	return saba_conf_key(c) != NULL;
+}
+
+const char *saba_conf_apikey(struct saba_conf *c)
+{
+	if (saba_conf_key(c) != NULL)
+		return saba_conf_key(c);
 	saba_conf_problem(c->file, 0,
 			  "no API key: set apikey or apikey_file, or SABA_AGENT_APIKEY in the "
 			  "environment");
 	return NULL;
 }
 
+struct saba_conf *saba_conf_ref(struct saba_conf *c)
+{
+	__atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
+	return c;
+}
+
 void saba_conf_free(struct saba_conf *c)
 {
 	int i;
 
-	if (c == NULL)
+	if (c == NULL || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	for (i = 0; i < c->ninstances; i++) {
 		free(c->instances[i].name);

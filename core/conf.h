@@ -32,6 +32,9 @@ enum saba_token {
 	SABA_TOKEN_NONE,		  /* nowhere: mackerel-agent's registration */
 };
 
+/* queue.max_bytes: what the queued batches may take in memory. */
+#define SABA_QUEUE_DEFAULT_BYTES (32 * 1024 * 1024)
+
 struct saba_conf {
 	char *file; /* path as given */
 	char *apikey;
@@ -55,10 +58,12 @@ struct saba_conf {
 	int http_keep_alive;
 	int queue_max_age;
 	int shutdown_timeout;
+	int queue_max_bytes;
 	int apikey_cli; /* apikey came from the command line: it wins */
 	struct saba_instance_conf *instances;
 	int ninstances;
 	config_t cfg; /* owns every setting above points into */
+	int refs;     /* holders: the runtime, instance sets, readers */
 };
 
 /* What the command line says over the file. */
@@ -79,11 +84,20 @@ struct saba_conf_overrides {
  * on stderr; returns the number of problems (0: ok).  On success *out is a
  * new config to free with saba_conf_free(). */
 int saba_conf_load(const char *file, const struct saba_conf_overrides *ov, struct saba_conf **out);
+/* One more holder of c (a thread that reads it while a reload may replace
+ * it); returns c.  Each holder, the loader's caller included, calls
+ * saba_conf_free() once: the last one frees. */
+struct saba_conf *saba_conf_ref(struct saba_conf *c);
 void saba_conf_free(struct saba_conf *c);
 
 /* Print a problem in the FILE:LINE: form (line 0: no line). */
 void saba_conf_problem(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Take SABA_AGENT_APIKEY out of the environment, once at start before any
+ * thread: nothing the agent runs inherits it.  -1 (and a message naming
+ * the variable) when it holds a control character. */
+int saba_conf_take_env_apikey(void);
 
 /* Syntax only libconfig has (';', ':' or '(' outside strings and
  * comments)?  A file without any might be mackerel-agent's TOML. */
@@ -96,8 +110,12 @@ void saba_conf_apply_log_level(const struct saba_conf *c);
  * ^[a-zA-Z0-9][-_a-zA-Z0-9]*:\s*[a-zA-Z0-9][-_a-zA-Z0-9]*$ */
 int saba_conf_role_valid(const char *role);
 
-/* The API key: -apikey, else SABA_AGENT_APIKEY, else apikey, else the
- * apikey_file's content.  NULL (and a message printed) when none is set. */
+/* The API key: -apikey, else SABA_AGENT_APIKEY (as taken at start), else
+ * apikey, else the apikey_file's content.  NULL (and a message printed)
+ * when none is set. */
 const char *saba_conf_apikey(struct saba_conf *c);
+int saba_conf_has_apikey(const struct saba_conf *c);
+/* The same key without a message: NULL when none is set. */
+const char *saba_conf_key(const struct saba_conf *c);
 
 #endif

@@ -39,6 +39,28 @@ static int saba_valid_metric_name(const char *s)
 	return 1;
 }
 
+/* A plugin that emits a bad name does so every round, maybe thousands of
+ * times: one warning a minute, the name cut short (the log escapes what
+ * it holds), and how many more were dropped meanwhile. */
+#define SABA_BADNAME_LOG_MS 60000
+
+static void saba_h_bad_name(saba_ctx *ctx, const char *name)
+{
+	int64_t now = saba_now_ms();
+
+	if (ctx->badname_logged != 0 && now - ctx->badname_logged < SABA_BADNAME_LOG_MS) {
+		ctx->badnames++;
+		return;
+	}
+	saba_log(SABA_LOG_WARNING,
+		 "%s: invalid metric name \"%.200s\"%s; value dropped (%lu more dropped since the "
+		 "last warning; at most one a minute)",
+		 ctx->label, name != NULL ? name : "(null)",
+		 name != NULL && strlen(name) > 200 ? "..." : "", ctx->badnames);
+	ctx->badname_logged = now;
+	ctx->badnames = 0;
+}
+
 static int saba_h_emit_ex(saba_ctx *ctx, const char *name, double value, int64_t time,
 			  const char *custom_identifier)
 {
@@ -50,8 +72,7 @@ static int saba_h_emit_ex(saba_ctx *ctx, const char *name, double value, int64_t
 		return SABA_INVALID;
 	}
 	if (!saba_valid_metric_name(name)) {
-		saba_log(SABA_LOG_WARNING, "%s: invalid metric name \"%s\"; value dropped",
-			 ctx->label, name != NULL ? name : "(null)");
+		saba_h_bad_name(ctx, name);
 		return SABA_INVALID;
 	}
 	if (!isfinite(value)) {

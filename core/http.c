@@ -103,6 +103,11 @@ struct saba_http *saba_http_new(const struct saba_http_config *cfg)
 	const struct saba_http_transport *t;
 
 	h->cfg = *cfg;
+	/* Copies: the config it came from may be replaced by a reload. */
+	h->cfg.apibase = NULL;
+	h->cfg.apikey = NULL;
+	h->cfg.proxy = cfg->proxy != NULL ? saba_strdup(cfg->proxy) : NULL;
+	h->cfg.ca_file = cfg->ca_file != NULL ? saba_strdup(cfg->ca_file) : NULL;
 	h->origin = saba_origin(cfg->apibase != NULL ? cfg->apibase : "");
 	if (cfg->dry_run)
 		return h;
@@ -128,6 +133,8 @@ void saba_http_free(struct saba_http *h)
 		return;
 	if (h->conn != NULL)
 		saba_transport->conn_free(h->conn);
+	free((char *)h->cfg.proxy);
+	free((char *)h->cfg.ca_file);
 	free(h->origin);
 	free(h);
 }

@@ -23,6 +23,8 @@ struct saba_http_result {
 	long retry_after; /* seconds from Retry-After (at most 3600), or -1 */
 	int dry_run;	  /* request was only printed */
 	char error[256];  /* transport error when status == 0 */
+	int permanent;	  /* that error comes back on every try: a URL, proxy or
+			   * CA file libcurl refuses */
 };
 
 struct saba_http;

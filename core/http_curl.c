@@ -207,6 +207,8 @@ static int saba_curl_perform(void *conn, const struct saba_http_request *req,
 		snprintf(r->error, sizeof(r->error), "%s",
 			 call.oom ? "out of memory" : curl_easy_strerror(rc));
 		r->status = 0;
+		r->permanent = rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL ||
+			       rc == CURLE_NOT_BUILT_IN || rc == CURLE_SSL_CACERT_BADFILE;
 		return -1;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);

@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic.h"
 #include "idfile.h"
 #include "log.h"
+#include "trust.h"
 #include "util.h"
 
 #ifdef _WIN32
@@ -20,6 +22,14 @@
 #else
 #include <sys/random.h>
 #endif
+
+int saba_host_id_valid(const char *id)
+{
+	size_t n = id != NULL ? strlen(id) : 0;
+
+	return n > 0 && n <= SABA_HOST_ID_MAX &&
+	       strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
 
 int saba_idfile_read(const char *root, char **id, char *err, size_t errlen)
 {
@@ -31,7 +41,8 @@ int saba_idfile_read(const char *root, char **id, char *err, size_t errlen)
 	if (s == NULL) {
 		rc = errno == ENOENT ? 1 : -1;
 		if (rc < 0)
-			snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+			snprintf(err, errlen, "cannot read %s: %s", path,
+				 saba_file_strerror(errno));
 		goto out;
 	}
 	/* Like mackerel-agent: only trailing CR/LF are trimmed. */
@@ -40,6 +51,17 @@ int saba_idfile_read(const char *root, char **id, char *err, size_t errlen)
 	if (*s == '\0') {
 		free(s);
 		rc = 1;
+		goto out;
+	}
+	/* It becomes a path of every request: "h#x" would retire
+	 * /api/v0/hosts/h, "h?x=" would poison every post. */
+	if (!saba_host_id_valid(s)) {
+		snprintf(err, errlen,
+			 "%s holds \"%.64s\", which is not a Mackerel host id (letters, digits, _ "
+			 "and - only); fix or remove it",
+			 path, s);
+		free(s);
+		rc = -1;
 		goto out;
 	}
 	*id = s;
@@ -64,6 +86,27 @@ static int saba_write_atomic(const char *root, const char *name, const char *dat
 		rc = saba_atomic_write(path, "id", data, strlen(data), 0644, 1, err, errlen);
 	free(path);
 	return rc;
+}
+
+int saba_root_prepare(const char *root, int create, char *err, size_t errlen)
+{
+	struct stat st;
+	char why[1024];
+
+	if (create && saba_mkdirs(root) != 0) {
+		snprintf(err, errlen, "cannot create %s: %s", root, strerror(errno));
+		return -1;
+	}
+	if (stat(root, &st) != 0 && errno == ENOENT)
+		return 1;
+	if (saba_trust_path(root, SABA_TRUST_DIR, why, sizeof(why)) != 0) {
+		snprintf(err, errlen,
+			 "refusing root %s: %s (whoever can write it can plant the host id, or "
+			 "a FIFO as one)",
+			 root, why);
+		return -2;
+	}
+	return 0;
 }
 
 int saba_state_write(const char *dir, const char *name, const char *data, char *err, size_t errlen)
@@ -149,7 +192,8 @@ int saba_pending_read(const char *root, struct saba_pending *p, char *err, size_
 	if (s == NULL) {
 		rc = errno == ENOENT ? 1 : -1;
 		if (rc < 0)
-			snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+			snprintf(err, errlen, "cannot read %s: %s", path,
+				 saba_file_strerror(errno));
 		goto out;
 	}
 	j = json_loads(s, JSON_REJECT_DUPLICATES, &jerr);

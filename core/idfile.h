@@ -6,9 +6,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A Mackerel host id: letters, digits, _ and -, as the API makes them; the
+ * same rule for the id file and for ids in API answers, since each becomes
+ * a path of later requests. */
+#define SABA_HOST_ID_MAX 128
+int saba_host_id_valid(const char *id);
+
 /* 0 and *id (malloc'd) when present; 1 when absent or empty; -1 on a read
- * error (message in err). */
+ * error or an id that is not one (message in err). */
 int saba_idfile_read(const char *root, char **id, char *err, size_t errlen);
+/* The root directory before the agent relies on it: made (mkdir -p) when
+ * create is set, then checked like the config (trust.c): only root or the
+ * agent may write it or a directory above it.  0; 1 when it does not exist
+ * (create 0); with why in err, -1 when it cannot be made (a disk error: a
+ * later start may succeed), -2 when it is refused (the setup must change). */
+int saba_root_prepare(const char *root, int create, char *err, size_t errlen);
+
 /* Atomic: temp file in root, fsync, rename, fsync the directory.  The old
  * file stays intact on any failure.  0 or -1 (message in err). */
 int saba_idfile_write(const char *root, const char *id, char *err, size_t errlen);

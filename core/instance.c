@@ -9,6 +9,7 @@
 #include "host_api.h"
 #include "collector.h"
 #include "crash.h"
+#include "hook.h"
 #include "instance.h"
 #include "log.h"
 #include "util.h"
@@ -75,6 +76,77 @@ static void saba_ctx_free(struct saba_ctx *ctx)
 	free(ctx);
 }
 
+/* Each hook the main thread waits for runs through saba_hook_run(): its
+ * arguments and result live in one of these, which a hook that outlives
+ * its bound keeps (it is then never freed). */
+struct saba_hook_args {
+	struct saba_ctx *ctx;
+	int rc;
+	void *state; /* create()'s instance */
+};
+
+static void saba_create_hook(void *arg)
+{
+	struct saba_hook_args *a = arg;
+
+	a->rc = a->ctx->mod->desc.create(saba_host_table(), a->ctx, &a->state);
+}
+
+static void saba_destroy_hook(void *arg)
+{
+	struct saba_hook_args *a = arg;
+
+	a->ctx->mod->desc.destroy(a->ctx->state);
+}
+
+static void saba_start_hook(void *arg)
+{
+	struct saba_hook_args *a = arg;
+
+	a->rc = a->ctx->mod->desc.start(a->ctx->state);
+}
+
+static void saba_stop_hook(void *arg)
+{
+	struct saba_hook_args *a = arg;
+
+	a->ctx->mod->desc.stop(a->ctx->state);
+}
+
+static void saba_spec_hook(void *arg)
+{
+	struct saba_hook_args *a = arg;
+
+	a->rc = a->ctx->mod->desc.host_spec(a->ctx->state);
+}
+
+static int saba_instance_give_up(void *arg)
+{
+	return saba_runtime_stopping(arg);
+}
+
+/* Run one hook of ctx, bounded; stop() and destroy() are not cut short by
+ * a stop request, the others are.  0, or -1 when it did not return (ctx
+ * is then abandoned: never destroyed, its module never unloaded). */
+static int saba_instance_hook(struct saba_ctx *ctx, const char *hook, saba_hook_fn fn,
+			      struct saba_hook_args **out)
+{
+	struct saba_hook_args *a = saba_calloc(1, sizeof(*a));
+	int quick = fn == saba_stop_hook || fn == saba_destroy_hook;
+
+	a->ctx = ctx;
+	if (saba_hook_run(ctx->label, hook, fn, a,
+			  quick ? SABA_HOOK_STOP_TIMEOUT_MS : SABA_HOOK_TIMEOUT_MS,
+			  quick || ctx->rt == NULL ? NULL : saba_instance_give_up, ctx->rt) != 0) {
+		ctx->abandoned = 1;
+		ctx->mod->pinned = 1;
+		*out = NULL;
+		return -1; /* a stays with the hook */
+	}
+	*out = a;
+	return 0;
+}
+
 /* One instance: find or load its module, check the schema, create. */
 static int saba_instance_create(struct saba_runtime *rt, struct saba_conf *conf,
 				struct saba_instances *set, const struct saba_instance_conf *ic)
@@ -112,12 +184,20 @@ static int saba_instance_create(struct saba_runtime *rt, struct saba_conf *conf,
 	if (problems > 0)
 		goto fail;
 	if (mod->desc.create != NULL) {
-		struct saba_crash_frame cf;
+		struct saba_hook_args *a;
 
 		saba_crash_install();
-		saba_crash_enter(&cf, ctx->label, "create");
-		rc = mod->desc.create(saba_host_table(), ctx, &ctx->state);
-		saba_crash_leave(&cf);
+		if (saba_instance_hook(ctx, "create", saba_create_hook, &a) != 0) {
+			/* ctx, the module and the settings stay for the hook still
+			 * running */
+			saba_conf_ref(conf);
+			saba_conf_problem(conf->file, ic->line,
+					  "plugin %s: create() did not return in time", ic->name);
+			return 1;
+		}
+		rc = a->rc;
+		ctx->state = a->state;
+		free(a);
 		if (rc != SABA_OK) {
 			if (ctx->config_problems == 0)
 				saba_conf_problem(conf->file, ic->line,
@@ -143,6 +223,7 @@ int saba_instances_create(struct saba_runtime *rt, struct saba_conf *conf,
 
 	out->v = saba_calloc((size_t)conf->ninstances + 1, sizeof(*out->v));
 	out->n = 0;
+	out->conf = saba_conf_ref(conf);
 	for (i = 0; i < conf->ninstances; i++)
 		problems += saba_instance_create(rt, conf, out, &conf->instances[i]);
 	if (problems > 0)
@@ -152,7 +233,7 @@ int saba_instances_create(struct saba_runtime *rt, struct saba_conf *conf,
 
 void saba_instances_destroy(struct saba_instances *set)
 {
-	int i;
+	int i, left = 0;
 
 	saba_collector_release(set);
 	for (i = set->n - 1; i >= 0; i--) {
@@ -161,18 +242,25 @@ void saba_instances_destroy(struct saba_instances *set)
 		if (ctx->abandoned) {
 			/* A shutdown hook or collect() still runs in it. */
 			saba_warn("%s: still busy in a plugin hook; not destroying it", ctx->label);
+			left++;
 			continue;
 		}
 		if (ctx->mod->desc.destroy != NULL && ctx->state != NULL) {
-			struct saba_crash_frame cf;
+			struct saba_hook_args *a;
 
-			saba_crash_enter(&cf, ctx->label, "destroy");
-			ctx->mod->desc.destroy(ctx->state);
-			saba_crash_leave(&cf);
+			if (saba_instance_hook(ctx, "destroy", saba_destroy_hook, &a) != 0) {
+				left++;
+				continue;
+			}
+			free(a);
 		}
 		saba_module_close(ctx->mod);
 		saba_ctx_free(ctx);
 	}
+	/* An instance left to a running hook keeps reading its settings. */
+	if (left == 0)
+		saba_conf_free(set->conf);
+	set->conf = NULL;
 	free(set->v);
 	set->v = NULL;
 	set->n = 0;
@@ -202,17 +290,18 @@ void saba_instances_spec(struct saba_instances *set, json_t *spec)
 {
 	for (int i = 0; i < set->n; i++) {
 		struct saba_ctx *ctx = set->v[i];
-		struct saba_crash_frame cf;
-		int rc;
+		struct saba_hook_args *a;
 
-		if (ctx->mod->desc.host_spec == NULL)
+		if (ctx->mod->desc.host_spec == NULL || ctx->abandoned)
 			continue;
 		ctx->spec = json_object();
-		saba_crash_enter(&cf, ctx->label, "host_spec");
-		rc = ctx->mod->desc.host_spec(ctx->state);
-		saba_crash_leave(&cf);
-		if (rc != SABA_OK)
+		/* A hook left running may still spec_set() into ctx->spec:
+		 * then it stays its own. */
+		if (saba_instance_hook(ctx, "host_spec", saba_spec_hook, &a) != 0)
+			continue;
+		if (a->rc != SABA_OK)
 			saba_warn("%s: could not contribute to the host spec", ctx->label);
+		free(a);
 		saba_json_merge(spec, ctx->spec);
 		json_decref(ctx->spec);
 		ctx->spec = NULL;
@@ -223,18 +312,17 @@ void saba_instances_start(struct saba_instances *set)
 {
 	for (int i = 0; i < set->n; i++) {
 		struct saba_ctx *ctx = set->v[i];
-		struct saba_crash_frame cf;
-		int rc;
+		struct saba_hook_args *a;
 
-		if (ctx->mod->desc.start == NULL)
+		if (ctx->mod->desc.start == NULL || ctx->abandoned)
 			continue;
-		saba_crash_enter(&cf, ctx->label, "start");
-		rc = ctx->mod->desc.start(ctx->state);
-		saba_crash_leave(&cf);
-		if (rc == SABA_OK)
+		if (saba_instance_hook(ctx, "start", saba_start_hook, &a) != 0)
+			continue;
+		if (a->rc == SABA_OK)
 			ctx->started = 1;
 		else
 			saba_err("%s: could not start its background work", ctx->label);
+		free(a);
 	}
 }
 
@@ -243,12 +331,11 @@ void saba_instances_stop(struct saba_instances *set)
 	for (int i = set->n - 1; i >= 0; i--) {
 		struct saba_ctx *ctx = set->v[i];
 
-		if (ctx->started && ctx->mod->desc.stop != NULL) {
-			struct saba_crash_frame cf;
+		if (ctx->started && ctx->mod->desc.stop != NULL && !ctx->abandoned) {
+			struct saba_hook_args *a;
 
-			saba_crash_enter(&cf, ctx->label, "stop");
-			ctx->mod->desc.stop(ctx->state);
-			saba_crash_leave(&cf);
+			if (saba_instance_hook(ctx, "stop", saba_stop_hook, &a) == 0)
+				free(a);
 		}
 		ctx->started = 0;
 	}

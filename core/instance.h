@@ -31,7 +31,9 @@ struct saba_ctx {
 	struct saba_point *buf;
 	size_t nbuf, capbuf;
 	int64_t busy_warned;
-	unsigned nonfinite; /* NaN/Inf values dropped so far */
+	unsigned nonfinite;	/* NaN/Inf values dropped so far */
+	int64_t badname_logged; /* monotonic ms of the last invalid-name warning */
+	unsigned long badnames; /* invalid names dropped since then, unlogged */
 
 	json_t *spec; /* target of spec_set during host_spec() */
 	int started;
@@ -43,6 +45,7 @@ struct saba_pool;
 struct saba_instances {
 	struct saba_ctx **v;
 	int n;
+	struct saba_conf *conf; /* a reference: the instances point into it */
 	struct saba_pool *pool; /* the collector's workers, while started */
 };
 

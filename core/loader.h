@@ -22,6 +22,7 @@ struct saba_module {
 	char *name;
 	char *path;
 	void *handle;
+	int fd; /* the checked file, loaded as /proc/self/fd/<fd>; -1 on Windows */
 	/* Zero-filled copy of the plugin's descriptor: members beyond the
 	 * plugin's struct_size stay NULL, i.e. "not implemented". */
 	struct saba_plugin desc;

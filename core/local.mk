@@ -7,10 +7,13 @@ core_libsabacore_la_SOURCES = \
 	core/log.c core/log.h \
 	core/crash.c core/crash.h \
 	core/util.c core/util.h \
+	core/trust.c core/trust.h \
 	core/conf.c core/conf.h \
+	core/conftext.c core/conftext.h \
 	core/loader.c core/loader.h \
 	core/settings.c core/settings.h core/duration.c core/duration.h \
 	core/instance.c core/instance.h \
+	core/hook.c core/hook.h \
 	core/host_api.c core/host_api.h \
 	core/apischema.c core/apischema.h \
 	core/runtime.c core/runtime.h \
@@ -18,6 +21,7 @@ core_libsabacore_la_SOURCES = \
 	core/api.c core/api.h \
 	core/atomic.c core/atomic.h \
 	core/idfile.c core/idfile.h \
+	core/lock.c core/lock.h \
 	core/spec.c core/spec.h \
 	core/register.c core/register.h \
 	core/queue.c core/queue.h \

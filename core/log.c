@@ -66,9 +66,43 @@ static const char *saba_level_name(int level)
 	}
 }
 
+size_t saba_log_escape(const char *in, char *out, size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t n = 0;
+
+	if (outlen == 0)
+		return 0;
+	for (; *p != '\0'; p++) {
+		char esc[8];
+		size_t el;
+
+		if (*p == '\n' || *p == '\r' || *p == '\t') {
+			esc[0] = '\\';
+			esc[1] = *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't';
+			el = 2;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			el = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", *p);
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			/* C1 controls in UTF-8 (U+0080..U+009F): CSI among them */
+			el = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", p[1]);
+			p++;
+		} else {
+			esc[0] = (char)*p;
+			el = 1;
+		}
+		if (n + el >= outlen)
+			break;
+		memcpy(out + n, esc, el);
+		n += el;
+	}
+	out[n] = '\0';
+	return n;
+}
+
 void saba_logv(int level, const char *prefix, const char *fmt, va_list ap)
 {
-	char line[2048];
+	char line[2048], msg[2048];
 	size_t n = 0;
 
 	if (level > saba_log_level())
@@ -86,12 +120,17 @@ void saba_logv(int level, const char *prefix, const char *fmt, va_list ap)
 	}
 	if (prefix != NULL && n < sizeof(line))
 		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s: ", prefix);
-	if (n < sizeof(line))
-		n += (size_t)vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-	if (n >= sizeof(line) - 1)
+	/* What the message carries (a server's answer, a file, a plugin's
+	 * text) cannot start a line of its own or drive the terminal. */
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < sizeof(line) - 1)
+		n += saba_log_escape(msg, line + n, sizeof(line) - 1 - n);
+	if (n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
-	/* One write per line keeps lines from different threads whole. */
+	/* One write per line keeps lines from different threads whole.  A
+	 * log that cannot be written (a closed pipe, a full disk) must never
+	 * take the agent down: the line is lost, nothing else. */
 	if (write(STDERR_FILENO, line, n) < 0)
 		return;
 }

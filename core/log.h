@@ -17,6 +17,12 @@ void saba_log(int level, const char *fmt, ...) SABA_PRINTF(2, 3);
 /* prefix may be NULL; it is printed as "prefix: " before the message. */
 void saba_logv(int level, const char *prefix, const char *fmt, va_list ap) SABA_PRINTF(3, 0);
 
+/* Copy in to out (outlen bytes, always NUL-terminated) with its control
+ * characters escaped (\n, \r, \t, \xNN, and \u00NN for the UTF-8 C1
+ * controls): text from a server, a file or a plugin stays on one line and
+ * never moves the terminal.  Returns the length written. */
+size_t saba_log_escape(const char *in, char *out, size_t outlen);
+
 #define saba_err(...)	 saba_log(SABA_LOG_ERR, __VA_ARGS__)
 #define saba_warn(...)	 saba_log(SABA_LOG_WARNING, __VA_ARGS__)
 #define saba_notice(...) saba_log(SABA_LOG_NOTICE, __VA_ARGS__)

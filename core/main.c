@@ -3,6 +3,7 @@
 
 #ifndef _WIN32
 #include <malloc.h>
+#include <signal.h>
 #endif
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "agent.h"
 #include "cli.h"
 #include "commands.h"
+#include "conf.h"
 #include "http.h"
 #ifdef SABA_HAVE_TOML
 #include "import.h"
@@ -26,6 +28,27 @@
 #define SABA_DEFAULT_CONFIG saba_win_exe_path("saba-agent.conf")
 #else
 #define SABA_DEFAULT_CONFIG SABA_CONFIG_FILE
+#endif
+
+#ifndef _WIN32
+static void saba_on_sigpipe(int sig)
+{
+	(void)sig;
+}
+
+/* A write to a closed pipe (stderr gone, a log reader that quit) fails
+ * with EPIPE instead of ending the agent silently.  A handler, not
+ * SIG_IGN: the commands the agent runs get the default back at exec. */
+static void saba_survive_sigpipe(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = saba_on_sigpipe;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
+}
 #endif
 
 static int saba_dispatch(struct saba_cli *cli)
@@ -103,6 +126,9 @@ int main(int argc, char **argv)
 	struct saba_cli cli;
 	int rc;
 
+#ifndef _WIN32
+	saba_survive_sigpipe();
+#endif
 	rc = saba_cli_parse(argc, argv, &cli, SABA_DEFAULT_CONFIG);
 	if (rc != 0)
 		goto out;
@@ -114,6 +140,16 @@ int main(int argc, char **argv)
 	}
 	if (cli.version) {
 		rc = saba_cmd_version();
+		goto out;
+	}
+#ifndef _WIN32
+	/* run: from here on its signal thread takes SIGTERM and the rest
+	 * (agent.c); nothing may end the agent before that thread is up. */
+	if (strcmp(cli.cmd, "run") == 0 || strcmp(cli.cmd, "supervise") == 0)
+		saba_agent_block_signals();
+#endif
+	if (saba_conf_take_env_apikey() != 0) {
+		rc = 2;
 		goto out;
 	}
 	saba_log_init(cli.level);

@@ -33,6 +33,7 @@ struct saba_poster {
 	int64_t deadline_ms; /* while finishing */
 	json_t *spec;	     /* to PUT */
 	struct saba_http *http;
+	unsigned conf_gen;	    /* of the config http was made from */
 	struct saba_hostmap *hosts; /* customIdentifier -> host id */
 };
 
@@ -190,6 +191,25 @@ static int64_t saba_poster_outbox(struct saba_poster *p, int *failures, int64_t 
 	return wait;
 }
 
+static int saba_poster_should_abort(void *arg);
+
+/* After a reload: the API key, proxy, CA and timeout of the new config. */
+static void saba_poster_refresh_http(struct saba_poster *p)
+{
+	unsigned gen = saba_runtime_conf_gen(p->rt);
+	struct saba_http *h;
+
+	if (gen == p->conf_gen)
+		return;
+	h = saba_runtime_http(p->rt);
+	if (h == NULL)
+		return; /* logged; the old one goes on */
+	saba_http_set_abort(h, saba_poster_should_abort, p);
+	saba_http_free(p->http);
+	p->http = h;
+	p->conf_gen = gen;
+}
+
 static void *saba_poster_main(void *arg)
 {
 	struct saba_poster *p = arg;
@@ -201,6 +221,8 @@ static void *saba_poster_main(void *arg)
 		int64_t now = saba_now_ms(), deadline = 0, wait = 0;
 		int fin = saba_poster_sleep(p, next_try > now ? next_try - now : 3600 * 1000);
 		json_t *spec;
+
+		saba_poster_refresh_http(p);
 
 		pthread_mutex_lock(&p->lock);
 		if (fin)
@@ -253,6 +275,7 @@ struct saba_poster *saba_poster_start(struct saba_runtime *rt)
 	pthread_condattr_t ca;
 
 	p->rt = rt;
+	p->conf_gen = saba_runtime_conf_gen(rt);
 	p->http = saba_runtime_http(rt);
 	p->hosts = saba_hostmap_new(rt->dry_run);
 	pthread_mutex_init(&p->lock, NULL);

@@ -11,6 +11,7 @@
 #endif
 
 #include "privmod.h"
+#include "trust.h"
 
 #ifdef _WIN32
 const void *saba_privmod_load(const char *file, const char *env, const char *symbol,
@@ -24,29 +25,12 @@ const void *saba_privmod_load(const char *file, const char *env, const char *sym
 	return NULL;
 }
 #else
-/* The same rules as for plugins: a regular file nobody else may have
- * written. */
+/* The same rules as for plugins (trust.c): a regular file that only root
+ * or the agent's user may have written, nor any directory above it, so
+ * nobody else can swap it between this check and dlopen(). */
 static int saba_privmod_file_ok(const char *path, char *why, size_t len)
 {
-	struct stat st;
-
-	if (stat(path, &st) != 0) {
-		snprintf(why, len, "%s", strerror(errno));
-		return 0;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(why, len, "not a regular file");
-		return 0;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(why, len, "group- or world-writable");
-		return 0;
-	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		snprintf(why, len, "owned by uid %u, not root or this user", (unsigned)st.st_uid);
-		return 0;
-	}
-	return 1;
+	return saba_trust_path(path, SABA_TRUST_FILE, why, len) == 0;
 }
 
 static const void *saba_privmod_try(const char *path, const char *symbol,

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@ struct saba_queue {
 	pthread_mutex_t lock;
 	struct saba_batch **ring;
 	size_t cap, head, len;
+	size_t bytes, max_bytes; /* of the sealed batches, as saba_batch_bytes() counts */
 	struct saba_batch *staging;
 	uint64_t dropped;
 };
@@ -23,7 +25,27 @@ struct saba_queue *saba_queue_new(size_t max_batches)
 	pthread_mutex_init(&q->lock, NULL);
 	q->cap = max_batches > 0 ? max_batches : 1;
 	q->ring = saba_calloc(q->cap, sizeof(*q->ring));
+	q->max_bytes = SIZE_MAX;
 	return q;
+}
+
+/* What a point's allocations take, malloc's own overhead included (an
+ * estimate, the same for every point of a name). */
+#define SABA_ALLOC_OVERHEAD 16
+
+static size_t saba_point_bytes(const struct saba_point *p)
+{
+	return sizeof(*p) + strlen(p->name) + 1 + SABA_ALLOC_OVERHEAD +
+	       (p->ci != NULL ? strlen(p->ci) + 1 + SABA_ALLOC_OVERHEAD : 0);
+}
+
+size_t saba_batch_bytes(const struct saba_batch *b)
+{
+	size_t n = sizeof(*b) + 2 * SABA_ALLOC_OVERHEAD;
+
+	for (size_t i = 0; i < b->n; i++)
+		n += saba_point_bytes(&b->points[i]);
+	return n;
 }
 
 void saba_point_clear(struct saba_point *p)
@@ -90,30 +112,75 @@ static size_t saba_drop_oldest(struct saba_queue *q)
 	q->ring[q->head] = NULL;
 	q->head = (q->head + 1) % q->cap;
 	q->len--;
+	q->bytes -= old->bytes;
 	q->dropped += n;
 	saba_batch_free(old);
 	return n;
 }
 
-size_t saba_queue_seal(struct saba_queue *q, int64_t now)
+/* Make room for a batch of `bytes` at the tail: the oldest go, by count
+ * (queue.max_age) and by memory (queue.max_bytes), the newest batch is
+ * always kept.  Caller holds the lock; returns the points dropped. */
+static size_t saba_make_room(struct saba_queue *q, size_t bytes, size_t *batches)
 {
 	size_t dropped = 0;
 
+	while (q->len > 0 && (q->len == q->cap || q->bytes + bytes > q->max_bytes)) {
+		dropped += saba_drop_oldest(q);
+		(*batches)++;
+	}
+	return dropped;
+}
+
+size_t saba_queue_seal(struct saba_queue *q, int64_t now)
+{
+	size_t dropped = 0, batches = 0, bytes = 0, max_bytes = 0;
+	uint64_t total = 0;
+
 	pthread_mutex_lock(&q->lock);
 	if (q->staging != NULL && q->staging->n > 0) {
-		if (q->len == q->cap)
-			dropped = saba_drop_oldest(q);
+		q->staging->bytes = saba_batch_bytes(q->staging);
+		dropped = saba_make_room(q, q->staging->bytes, &batches);
 		q->staging->sealed_at = now;
 		q->ring[(q->head + q->len) % q->cap] = q->staging;
 		q->len++;
+		q->bytes += q->staging->bytes;
 		q->staging = NULL;
 	}
+	bytes = q->bytes;
+	max_bytes = q->max_bytes;
+	total = q->dropped;
 	pthread_mutex_unlock(&q->lock);
 	if (dropped > 0)
-		saba_warn(
-			"metrics queue full (%zu batches): dropped the oldest batch of %zu points",
-			q->cap, dropped);
+		saba_warn("metrics queue full (%zu batches, %zu of %zu bytes): dropped the oldest "
+			  "%zu batches, %zu points (%llu points dropped since start)",
+			  q->cap, bytes, max_bytes, batches, dropped, (unsigned long long)total);
 	return dropped;
+}
+
+void saba_queue_set_limits(struct saba_queue *q, size_t max_batches, size_t max_bytes)
+{
+	struct saba_batch **ring;
+	size_t cap = max_batches > 0 ? max_batches : 1, batches = 0, dropped = 0;
+
+	pthread_mutex_lock(&q->lock);
+	q->max_bytes = max_bytes;
+	/* the oldest go first, as at a seal */
+	while (q->len > 0 && (q->len > cap || q->bytes > q->max_bytes)) {
+		dropped += saba_drop_oldest(q);
+		batches++;
+	}
+	ring = saba_calloc(cap, sizeof(*ring));
+	for (size_t i = 0; i < q->len; i++)
+		ring[i] = q->ring[(q->head + i) % q->cap];
+	free(q->ring);
+	q->ring = ring;
+	q->cap = cap;
+	q->head = 0;
+	pthread_mutex_unlock(&q->lock);
+	if (dropped > 0)
+		saba_warn("metrics queue smaller now: dropped the oldest %zu batches, %zu points",
+			  batches, dropped);
 }
 
 size_t saba_queue_take(struct saba_queue *q, struct saba_batch **out, size_t max, size_t max_points)
@@ -129,6 +196,7 @@ size_t saba_queue_take(struct saba_queue *q, struct saba_batch **out, size_t max
 		q->ring[q->head] = NULL;
 		q->head = (q->head + 1) % q->cap;
 		q->len--;
+		q->bytes -= b->bytes;
 		out[taken++] = b;
 		points += b->n;
 	}
@@ -146,7 +214,7 @@ void saba_queue_putback(struct saba_queue *q, struct saba_batch **b, size_t n)
 	while (n > 0) {
 		struct saba_batch *x = b[--n];
 
-		if (q->len == q->cap) {
+		if (q->len == q->cap || (q->len > 0 && q->bytes + x->bytes > q->max_bytes)) {
 			dropped += x->n;
 			q->dropped += x->n;
 			saba_batch_free(x);
@@ -155,6 +223,7 @@ void saba_queue_putback(struct saba_queue *q, struct saba_batch **b, size_t n)
 		q->head = (q->head + q->cap - 1) % q->cap;
 		q->ring[q->head] = x;
 		q->len++;
+		q->bytes += x->bytes;
 	}
 	pthread_mutex_unlock(&q->lock);
 	if (dropped > 0)
@@ -172,6 +241,7 @@ void saba_queue_clear(struct saba_queue *q)
 		q->head = (q->head + 1) % q->cap;
 		q->len--;
 	}
+	q->bytes = 0;
 	pthread_mutex_unlock(&q->lock);
 }
 

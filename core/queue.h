@@ -1,6 +1,7 @@
 /* The metrics queue: points collected since the last seal wait in a staging
  * batch; sealed batches wait in a bounded ring until posted.  When the ring
- * is full the oldest batch is dropped and counted. */
+ * is full, or the batches take more memory than allowed, the oldest batch
+ * is dropped and counted. */
 #ifndef SABA_QUEUE_H
 #define SABA_QUEUE_H
 
@@ -22,11 +23,19 @@ struct saba_batch {
 	size_t n, cap;
 	int64_t sealed_at; /* epoch seconds */
 	int attempts;
+	size_t bytes; /* saba_batch_bytes() when sealed */
 };
 
 struct saba_queue;
 
+/* At most max_batches sealed batches (queue.max_age / interval); no byte
+ * limit until saba_queue_set_limits(). */
 struct saba_queue *saba_queue_new(size_t max_batches);
+/* Both bounds (a reload may change them); the oldest batches over them
+ * are dropped and counted.  The newest batch is always kept. */
+void saba_queue_set_limits(struct saba_queue *q, size_t max_batches, size_t max_bytes);
+/* The memory a batch's points take, as the byte bound counts it. */
+size_t saba_batch_bytes(const struct saba_batch *b);
 void saba_queue_free(struct saba_queue *q);
 
 /* Append points to the staging batch (copies the names). */

@@ -40,7 +40,8 @@ static int saba_call_retry(struct saba_runtime *rt, struct saba_http *h, const c
 {
 	for (int i = 0;; i++) {
 		saba_api_call(h, method, path, body != NULL ? json_incref(body) : NULL, 0, r);
-		if (r->status != SABA_API_RETRY || i + 1 >= attempts)
+		/* libcurl refusing the URL says so every time: no retries */
+		if (r->status != SABA_API_RETRY || r->permanent || i + 1 >= attempts)
 			return r->status;
 		if (saba_retry_wait(rt, r, saba_retry_delay(r, i), i, attempts))
 			return r->status;
@@ -54,11 +55,7 @@ static const char *saba_answer_id(json_t *v)
 {
 	const char *id = json_string_value(v);
 
-	if (id == NULL || *id == '\0' ||
-	    strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
-		    strlen(id))
-		return NULL;
-	return id;
+	return saba_host_id_valid(id) ? id : NULL;
 }
 
 /* Where the registration token goes (enum saba_token): meta under this
@@ -343,8 +340,11 @@ static char *saba_create_host(struct saba_runtime *rt, struct saba_http *h, json
 		if (i > 0 && saba_retry_wait(rt, &r, wait, i - 1, SABA_REGISTER_ATTEMPTS))
 			break;
 		if (unclear) {
-			if (saba_find_created(h, p, &id, &r) != SABA_API_OK)
+			if (saba_find_created(h, p, &id, &r) != SABA_API_OK) {
+				if (r.permanent)
+					break;
 				continue;
+			}
 			if (id != NULL) {
 				saba_notice(
 					"host %s was created by an earlier request whose answer "
@@ -371,7 +371,7 @@ static char *saba_create_host(struct saba_runtime *rt, struct saba_http *h, json
 		if (r.status == SABA_API_OK) /* created, but which host? */
 			snprintf(r.message, sizeof(r.message),
 				 "POST /api/v0/hosts: the answer has no valid host id");
-		else if (r.status != SABA_API_RETRY)
+		else if (r.status != SABA_API_RETRY || r.permanent)
 			break;
 		unclear = r.http_status != 429;
 	}

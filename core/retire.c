@@ -133,10 +133,10 @@ static int saba_needs_confirmation(int kind)
 }
 
 /* Ask every instance that can confirm.  Returns 1 to go ahead. */
-static int saba_confirm(struct saba_runtime *rt, const char *who,
+static int saba_confirm(struct saba_runtime *rt, const struct saba_conf *c, const char *who,
 			const struct saba_retire_request *req)
 {
-	int policy = rt->conf->retire_confirm, yes = 0;
+	int policy = c->retire_confirm, yes = 0;
 	struct saba_instances *set = rt->instances;
 
 	if (policy == SABA_POLICY_CONFIRM_NEVER || !saba_needs_confirmation(req->kind))
@@ -187,14 +187,15 @@ static void saba_sleep_ms(int64_t ms)
 
 /* Send until success, a refusal or the deadline.  Returns DONE (retired
  * or already gone), FAILED or DRY_RUN. */
-static int saba_retire_attempts(struct saba_retire *r, struct saba_runtime *rt, const char *who,
-				const char *host_id, const struct saba_retire_request *req)
+static int saba_retire_attempts(struct saba_retire *r, struct saba_runtime *rt,
+				const struct saba_conf *c, const char *who, const char *host_id,
+				const struct saba_retire_request *req)
 {
-	int64_t deadline = saba_now_ms() + (int64_t)rt->conf->retire_timeout * 1000;
+	int64_t deadline = saba_now_ms() + (int64_t)c->retire_timeout * 1000;
 	struct saba_api_result res = {.retry_after = -1};
 	int attempt = 0, result = SABA_RETIRE_FAILED;
 
-	saba_notify_extend((uint64_t)rt->conf->retire_timeout * 1000000u + 5000000u);
+	saba_notify_extend((uint64_t)c->retire_timeout * 1000000u + 5000000u);
 	for (;;) {
 		int64_t wait, left;
 
@@ -228,7 +229,7 @@ static int saba_retire_attempts(struct saba_retire *r, struct saba_runtime *rt, 
 		if (wait < 100) {
 			saba_err("retiring host %s failed: gave up after %d attempts within "
 				 "retire.timeout (%d s): %s",
-				 host_id, attempt, rt->conf->retire_timeout, res.message);
+				 host_id, attempt, c->retire_timeout, res.message);
 			break;
 		}
 		saba_warn("retiring host %s: %s; retrying in %.1f s", host_id, res.message,
@@ -240,16 +241,17 @@ static int saba_retire_attempts(struct saba_retire *r, struct saba_runtime *rt, 
 }
 
 /* This agent's own host: retire, then forget the id and stop posting. */
-static int saba_retire_send(struct saba_retire *r, struct saba_runtime *rt, const char *who,
-			    const char *host_id, const struct saba_retire_request *req)
+static int saba_retire_send(struct saba_retire *r, struct saba_runtime *rt,
+			    const struct saba_conf *c, const char *who, const char *host_id,
+			    const struct saba_retire_request *req)
 {
-	int result = saba_retire_attempts(r, rt, who, host_id, req);
+	int result = saba_retire_attempts(r, rt, c, who, host_id, req);
 	char err[512];
 
 	if (result != SABA_RETIRE_DONE)
 		return result;
 	/* Only now is the id file removed: a failed retire keeps the host. */
-	if (saba_idfile_remove(rt->conf->root, err, sizeof(err)) != 0)
+	if (saba_idfile_remove(c->root, err, sizeof(err)) != 0)
 		saba_err("host %s retired, but %s", host_id, err);
 	pthread_mutex_lock(&rt->lock);
 	rt->retired = 1;
@@ -275,6 +277,7 @@ int saba_retire_reached_api(struct saba_retire *r)
 int saba_retire_other(struct saba_runtime *rt, const char *who, const char *host_id,
 		      const struct saba_retire_request *req)
 {
+	struct saba_conf *c;
 	int own, result;
 
 	if (req == NULL || req->struct_size < sizeof(*req) || host_id == NULL || *host_id == '\0') {
@@ -300,7 +303,9 @@ int saba_retire_other(struct saba_runtime *rt, const char *who, const char *host
 	}
 	saba_notice("retiring host %s (requested by %s: %s: %s)", host_id, who,
 		    saba_stop_kind_name(req->kind), saba_reason(req));
-	result = saba_retire_attempts(rt->retire, rt, who, host_id, req);
+	c = saba_runtime_conf(rt); /* a reload may replace it meanwhile */
+	result = saba_retire_attempts(rt->retire, rt, c, who, host_id, req);
+	saba_conf_free(c);
 	if (result == SABA_RETIRE_DONE)
 		saba_notice("retired host %s (requested by %s: %s: %s)", host_id, who,
 			    saba_stop_kind_name(req->kind), saba_reason(req));
@@ -310,6 +315,7 @@ int saba_retire_other(struct saba_runtime *rt, const char *who, const char *host
 int saba_retire_run(struct saba_runtime *rt, const char *who, const struct saba_retire_request *req)
 {
 	struct saba_retire *r = rt->retire;
+	struct saba_conf *c;
 	char *host_id = NULL;
 	int result, registered;
 	long long age;
@@ -349,17 +355,19 @@ int saba_retire_run(struct saba_runtime *rt, const char *who, const struct saba_
 	host_id = rt->host_id != NULL ? saba_strdup(rt->host_id) : NULL;
 	pthread_mutex_unlock(&rt->lock);
 	registered = host_id != NULL;
+	c = saba_runtime_conf(rt); /* a reload may replace it meanwhile */
 
 	if (!registered) {
 		saba_err("retire requested by %s: this host is not registered", who);
 		result = SABA_RETIRE_FAILED;
-	} else if (!saba_confirm(rt, who, req)) {
+	} else if (!saba_confirm(rt, c, who, req)) {
 		result = SABA_RETIRE_DECLINED;
 	} else {
 		saba_notice("retiring host %s (requested by %s: %s: %s)", host_id, who,
 			    saba_stop_kind_name(req->kind), saba_reason(req));
-		result = saba_retire_send(r, rt, who, host_id, req);
+		result = saba_retire_send(r, rt, c, who, host_id, req);
 	}
+	saba_conf_free(c);
 	free(host_id);
 
 	pthread_mutex_lock(&r->lock);

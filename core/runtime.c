@@ -63,18 +63,54 @@ void saba_runtime_set_host_id(struct saba_runtime *rt, const char *id)
 	pthread_mutex_unlock(&rt->lock);
 }
 
+struct saba_conf *saba_runtime_conf(struct saba_runtime *rt)
+{
+	struct saba_conf *c;
+
+	pthread_mutex_lock(&rt->lock);
+	c = saba_conf_ref(rt->conf);
+	pthread_mutex_unlock(&rt->lock);
+	return c;
+}
+
+void saba_runtime_set_conf(struct saba_runtime *rt, struct saba_conf *nc)
+{
+	struct saba_conf *old;
+
+	pthread_mutex_lock(&rt->lock);
+	old = rt->conf;
+	rt->conf = nc;
+	rt->conf_gen++;
+	pthread_mutex_unlock(&rt->lock);
+	/* Freed here, or by the last thread still reading it. */
+	saba_conf_free(old);
+}
+
+unsigned saba_runtime_conf_gen(struct saba_runtime *rt)
+{
+	unsigned g;
+
+	pthread_mutex_lock(&rt->lock);
+	g = rt->conf_gen;
+	pthread_mutex_unlock(&rt->lock);
+	return g;
+}
+
 struct saba_http *saba_runtime_http(struct saba_runtime *rt)
 {
-	struct saba_conf *c = rt->conf;
+	struct saba_conf *c = saba_runtime_conf(rt);
 	struct saba_http_config hc = {
 		.apibase = c->apibase,
-		.apikey = rt->apikey,
+		.apikey = rt->dry_run ? NULL : saba_conf_key(c),
 		.proxy = c->http_proxy,
 		.ca_file = c->http_ca_file,
 		.no_keep_alive = !c->http_keep_alive,
 		.timeout_ms = (long)c->http_timeout * 1000,
 		.dry_run = rt->dry_run,
 	};
+	/* The handle keeps copies: it outlives this config. */
+	struct saba_http *h = saba_http_new(&hc);
 
-	return saba_http_new(&hc);
+	saba_conf_free(c);
+	return h;
 }

@@ -14,8 +14,9 @@ struct saba_retire;
 struct saba_instances;
 
 struct saba_runtime {
+	/* The current config (a reference).  The main thread reads it as it
+	 * is; other threads take theirs with saba_runtime_conf(). */
 	struct saba_conf *conf;
-	const char *apikey; /* NULL with --dry-run or for local commands */
 	int dry_run;
 	const char *command; /* "run", "once", "retire", ... */
 
@@ -24,8 +25,10 @@ struct saba_runtime {
 	char *host_id;		      /* NULL until registered */
 	int stop_requested;	      /* SIGTERM/SIGINT seen */
 	int reload_requested;	      /* SIGHUP seen */
+	int reload_ready;	      /* a reload was prepared: the main thread applies it */
 	int retired;		      /* retire succeeded: collect and post nothing */
 	int64_t shutdown_deadline_ms; /* monotonic; 0 outside shutdown */
+	unsigned conf_gen;	      /* bumped by each reload */
 	int token_refused;	      /* the API refused the registration token */
 	int clear_token_ci;	      /* the host may carry the token as customIdentifier */
 
@@ -39,6 +42,13 @@ struct saba_runtime {
 struct saba_http;
 
 void saba_runtime_init(struct saba_runtime *rt);
+/* The current config with a reference of the caller's own (drop it with
+ * saba_conf_free()): a reload may replace it meanwhile. */
+struct saba_conf *saba_runtime_conf(struct saba_runtime *rt);
+/* Make nc current (its reference passes to the runtime; the old one's is
+ * dropped) and bump conf_gen.  Main thread only. */
+void saba_runtime_set_conf(struct saba_runtime *rt, struct saba_conf *nc);
+unsigned saba_runtime_conf_gen(struct saba_runtime *rt);
 /* An HTTP handle for the API as the current config says (NULL on error). */
 struct saba_http *saba_runtime_http(struct saba_runtime *rt);
 void saba_runtime_destroy(struct saba_runtime *rt);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -103,35 +104,58 @@ char *saba_asprintf(const char *fmt, ...)
 
 char *saba_read_file(const char *path, size_t max, size_t *len)
 {
+	/* O_NONBLOCK: a FIFO planted in place of the file must not hang the
+	 * open; only a regular file is read (its reads never block). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	char *buf = NULL;
 	size_t used = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int saved;
 
 	if (fd < 0)
 		return NULL;
-	buf = saba_calloc(1, max + 1);
-	while (used < max) {
-		ssize_t n = read(fd, buf + used, max - used);
+	if (fstat(fd, &st) != 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	buf = saba_calloc(1, max + 2);
+	while (used <= max) {
+		ssize_t n = read(fd, buf + used, max + 1 - used);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			int saved = errno;
-
-			free(buf);
-			close(fd);
-			errno = saved;
-			return NULL;
-		}
+		if (n < 0)
+			goto fail;
 		if (n == 0)
 			break;
 		used += (size_t)n;
+	}
+	if (used > max) {
+		errno = EFBIG; /* never half a file */
+		goto fail;
 	}
 	close(fd);
 	buf[used] = '\0';
 	if (len != NULL)
 		*len = used;
 	return buf;
+fail:
+	saved = errno;
+	free(buf);
+	close(fd);
+	errno = saved;
+	return NULL;
+}
+
+const char *saba_file_strerror(int err)
+{
+	if (err == EINVAL)
+		return "not a regular file";
+	if (err == EFBIG)
+		return "file too large";
+	return strerror(err);
 }
 
 void saba_rstrip(char *s)

@@ -23,8 +23,12 @@ void *saba_realloc(void *p, size_t size);
 char *saba_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *saba_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
-/* Read a whole (small) file; NUL-terminated; NULL with errno on failure. */
+/* Read a whole (small) regular file of at most max bytes; NUL-terminated;
+ * NULL with errno on failure: EINVAL for anything but a regular file (a
+ * FIFO never blocks the open), EFBIG above max.  saba_file_strerror()
+ * words those errors. */
 char *saba_read_file(const char *path, size_t max, size_t *len);
+const char *saba_file_strerror(int err);
 /* Strip trailing whitespace (CR, LF, spaces) in place. */
 void saba_rstrip(char *s);
 

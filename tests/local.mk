@@ -34,7 +34,8 @@ INTEGRATION_TESTS = \
 	tests/integration/test_registration.py \
 	tests/integration/test_conformance.py \
 	tests/integration/test_import.py \
-	tests/integration/test_compat.py
+	tests/integration/test_compat.py \
+	tests/integration/test_security.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/harness.py \
 	tests/integration/apischema.py tests/integration/fakeapi.py \

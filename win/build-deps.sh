@@ -1,13 +1,17 @@
 #!/bin/sh
 # Cross-build the agent's libraries for x86_64-w64-mingw32, statically, from
 # Debian's own source packages: libcurl (Schannel TLS, no OpenSSL), jansson,
-# libconfig, and expat for the ec2 plugin.  Nothing is downloaded from
-# anywhere but the Debian mirrors apt already uses.  The result is cached: a second run with the same script
-# and the same source versions does nothing.
+# libconfig, expat for the ec2 plugin and PCRE2 for patterns.  Nothing is
+# downloaded from anywhere but the Debian mirrors apt already uses.
 #
-#   win/build-deps.sh [PREFIX]      default /var/cache/saba-agent-win/prefix
+#   win/build-deps.sh [PREFIX]
 #
-# Then: PKG_CONFIG_LIBDIR=PREFIX/lib/pkgconfig ./configure --host=x86_64-w64-mingw32
+# prints the prefix the libraries are in (its only output on stdout):
+# PREFIX, else CACHE/prefix-KEY where KEY names this script and the source
+# versions, so checkouts with different scripts each keep their own and a
+# second run with the same ones does nothing.  Runs one at a time per cache
+# (flock); a prefix is complete once its .saba-deps stamp is written.  Then:
+#   PKG_CONFIG_LIBDIR=PREFIX/lib/pkgconfig ./configure --host=x86_64-w64-mingw32
 #
 # Needs (Debian): gcc-mingw-w64-x86-64 cmake dpkg-dev make.
 set -eu
@@ -15,16 +19,21 @@ trap 'echo "build-deps: failed (rerun without >/dev/null redirections in the ste
 
 HOST=x86_64-w64-mingw32
 CACHE=${SABA_WIN_CACHE:-/var/cache/saba-agent-win}
-PREFIX=${1:-$CACHE/prefix}
-PKGS="curl jansson libconfig expat"
+PKGS="curl jansson libconfig expat pcre2"
 JOBS=${JOBS:-2}
 
-for tool in $HOST-gcc cmake dpkg-source apt-get; do
+for tool in $HOST-gcc cmake dpkg-source apt-get flock; do
 	command -v "$tool" >/dev/null 2>&1 || {
 		echo "build-deps: $tool not found: apt-get install gcc-mingw-w64-x86-64 cmake dpkg-dev" >&2
 		exit 1
 	}
 done
+
+mkdir -p "$CACHE"
+# one run at a time: apt's lists, the sources and the build dir are shared
+exec 9>"$CACHE/.lock"
+flock 9
+exec 3>&1 1>&2 # progress on stderr; stdout is the prefix alone
 
 mkdir -p "$CACHE/apt/lists/partial" "$CACHE/apt/archives/partial" "$CACHE/src"
 
@@ -88,8 +97,10 @@ for p in $PKGS; do
 	versions="$versions $p=$got"
 done
 stamp="$(md5sum < "$0" | cut -c1-12)$versions"
+PREFIX=${1:-$CACHE/prefix-$(echo "$stamp" | md5sum | cut -c1-12)}
 if [ -f "$PREFIX/.saba-deps" ] && [ "$(cat "$PREFIX/.saba-deps")" = "$stamp" ]; then
 	echo "build-deps: $PREFIX is up to date ($versions )"
+	echo "$PREFIX" >&3
 	trap - EXIT
 	exit 0
 fi
@@ -141,7 +152,19 @@ echo "build-deps: expat"
   make -C lib -j"$JOBS" >/dev/null && make -C lib install >/dev/null &&
   make install-pkgconfigDATA >/dev/null )
 
+echo "build-deps: pcre2"
+# the 8-bit library only; patterns are matched without JIT
+( cd "$CACHE/build/pcre2" &&
+  ./configure -q --host=$HOST --prefix="$PREFIX" --disable-shared --enable-static \
+	--enable-pcre2-8 --disable-pcre2-16 --disable-pcre2-32 --disable-jit \
+	--disable-pcre2grep-libz --disable-pcre2grep-libbz2 >/dev/null &&
+  make -j"$JOBS" libpcre2-8.la >/dev/null &&
+  make install-libLTLIBRARIES install-includeHEADERS install-nodist_includeHEADERS \
+	install-pkgconfigDATA >/dev/null )
+
+# the stamp last: a prefix without it is an unfinished build
 echo "$stamp" > "$PREFIX/.saba-deps"
 rm -rf "$CACHE/build"
 trap - EXIT
 echo "build-deps: done: PKG_CONFIG_LIBDIR=$PREFIX/lib/pkgconfig"
+echo "$PREFIX" >&3

@@ -51,6 +51,16 @@ int saba_azure_resource_id_ok(const char *id)
 	       strstr(id, "//") == NULL && id[strlen(id) - 1] != '/';
 }
 
+int saba_azure_name_ok(const char *name)
+{
+	/* ARM VM names: letters, digits, "-" and "."; a scale set's instance
+	 * adds "_<n>".  Anything else is not a name IMDS gives, and it would go
+	 * into the log and a retire reason as it is. */
+	return saba_cloud_token_ok(name, 79,
+				   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+				   "-_.");
+}
+
 const char *saba_azure_arm_endpoint(const char *environment)
 {
 	static const struct {
@@ -101,7 +111,7 @@ int saba_azure_parse_compute(const char *body, size_t len, struct saba_azure_sel
 		snprintf(err, err_len, "IMDS compute: the answer is not a compute document");
 		goto out;
 	}
-	if (!saba_azure_vmid_ok(self->vm_id) || self->name[0] == '\0' ||
+	if (!saba_azure_vmid_ok(self->vm_id) || !saba_azure_name_ok(self->name) ||
 	    !saba_azure_resource_id_ok(self->resource_id)) {
 		snprintf(err, err_len, "IMDS compute: no usable vmId, name or resourceId");
 		goto out;

@@ -48,6 +48,9 @@ int saba_azure_parse_compute(const char *body, size_t len, struct saba_azure_sel
 /* A resource id safe to put into a URL path as it is. */
 int saba_azure_resource_id_ok(const char *id);
 
+/* A VM name as IMDS and Scheduled Events give it (ARM's characters). */
+int saba_azure_name_ok(const char *name);
+
 /* The ARM endpoint of an azEnvironment (the public cloud's for an unknown
  * or empty one), without a trailing slash. */
 const char *saba_azure_arm_endpoint(const char *environment);

@@ -211,9 +211,11 @@ static int saba_check_read_settings(struct saba_check *ck)
 		if (s[n] != '\0')
 			host->log(ck->ctx, SABA_LOG_WARNING, "memo is cut to %d characters",
 				  SABA_CHECK_MEMO_CHARS);
-		ck->memo = strndup(s, n);
+		ck->memo = malloc(n + 1);
 		if (ck->memo == NULL)
 			return SABA_ERROR;
+		memcpy(ck->memo, s, n);
+		ck->memo[n] = '\0';
 	} else if (rc != SABA_NOTFOUND) {
 		return rc;
 	}

@@ -6,7 +6,13 @@ plugin_LTLIBRARIES += plugins/check.la
 plugins_check_la_SOURCES = plugins/check/check.c
 plugins_check_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 plugins_check_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_check_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 plugins_check_la_LIBADD = plugins/lib/libsabacommand.la $(JANSSON_LIBS)
+
+if SABA_WINDOWS
+# no libgcc or winpthread DLL beside check.dll
+plugins_check_la_LDFLAGS += $(SABA_WIN_DLL_LDFLAGS) -Wc,-static
+endif
 
 if HAVE_CUNIT
 check_PROGRAMS += tests/plugins/check/test_check

@@ -62,6 +62,8 @@ struct saba_disk {
 	int have_prev;
 };
 
+static const char *const saba_disk_suffix[2] = {".reads.delta", ".writes.delta"};
+
 static const struct saba_setting saba_disk_settings[] = {
 	SABA_PROCFS_SETTING,
 	{.name = "sysfs",
@@ -131,31 +133,6 @@ static int saba_disk_line(struct saba_disk *disk, char *line, unsigned lineno)
 	return saba_samples_add(&disk->cur, name, v[0], v[4]);
 }
 
-static void saba_disk_emit(struct saba_disk *disk)
-{
-	static const char *const suffix[2] = {".reads.delta", ".writes.delta"};
-	double elapsed = disk->cur.at - disk->prev.at;
-	char metric[SABA_DISK_NAME_MAX + 32];
-	size_t hint = 0;
-
-	for (size_t i = 0; i < disk->cur.n; i++) {
-		const struct saba_sample *c = &disk->cur.v[i];
-		const struct saba_sample *p = saba_samples_find(&disk->prev, c->name, &hint);
-		double rate[2];
-
-		/* new device, or a counter went back: no delta this round */
-		if (p == NULL ||
-		    saba_counter_rate(p->v[0], c->v[0], elapsed, &rate[0]) != SABA_OK ||
-		    saba_counter_rate(p->v[1], c->v[1], elapsed, &rate[1]) != SABA_OK)
-			continue;
-		for (int k = 0; k < 2; k++) {
-			if (saba_metric_name(metric, sizeof(metric), "disk.", c->name, suffix[k]) ==
-			    SABA_OK)
-				disk->host->emit(disk->ctx, metric, rate[k]);
-		}
-	}
-}
-
 static int saba_disk_collect(void *instance)
 {
 	struct saba_disk *disk = instance;
@@ -188,7 +165,8 @@ static int saba_disk_collect(void *instance)
 		goto out;
 	}
 	if (disk->have_prev)
-		saba_disk_emit(disk);
+		saba_samples_emit(disk->host, disk->ctx, &disk->prev, &disk->cur, "disk.",
+				  saba_disk_suffix, 1);
 	/* this sample becomes the previous one; reuse the old arrays */
 	tmp = disk->prev;
 	disk->prev = disk->cur;

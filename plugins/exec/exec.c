@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -32,6 +31,20 @@
 #define SABA_EXEC_NAME_MAX 400
 #define SABA_EXEC_PREFIX   "custom."
 #define SABA_EXEC_META_VAR "MACKEREL_AGENT_PLUGIN_META"
+#ifdef _WIN32
+#define SABA_EXEC_WORKDIR_HELP                                                                     \
+	"MACKEREL_PLUGIN_WORKDIR for the command; absent: the agent's own, else none (plugins "    \
+	"use %TEMP%)"
+/* the C runtime's locale objects */
+#define locale_t		 _locale_t
+#define saba_exec_c_locale()	 _create_locale(LC_NUMERIC, "C")
+#define strtod_l(s, end, locale) _strtod_l(s, end, locale)
+#define freelocale(locale)	 _free_locale(locale)
+#else
+#define SABA_EXEC_WORKDIR_HELP                                                                     \
+	"MACKEREL_PLUGIN_WORKDIR for the command; absent: the agent's own, else " SABA_CMD_WORKDIR
+#define saba_exec_c_locale() newlocale(LC_NUMERIC_MASK, "C", (locale_t)0)
+#endif
 
 struct saba_exec {
 	const struct saba_host *host;
@@ -42,8 +55,8 @@ struct saba_exec {
 	struct saba_regex *include, *exclude; /* NULL: not set */
 	char *custom_identifier;	      /* NULL: this host */
 	int use_plugin_timestamp;
-	char *workdir;
-	char *workdir_env; /* "MACKEREL_PLUGIN_WORKDIR=..." */
+	char *workdir;	   /* NULL: none (Windows) */
+	char *workdir_env; /* "MACKEREL_PLUGIN_WORKDIR=...", or NULL */
 	locale_t c_locale; /* values parse the same whatever the agent's locale */
 	pthread_mutex_t lock;
 	int meta_pending; /* start() asks collect() for the meta run */
@@ -73,8 +86,7 @@ static const struct saba_setting saba_exec_settings[] = {
 	{.name = "workdir",
 	 .type = SABA_CFG_STRING,
 	 .flags = SABA_SETTING_NONEMPTY,
-	 .description = "MACKEREL_PLUGIN_WORKDIR for the command; absent: the agent's own, "
-			"else " SABA_CMD_WORKDIR},
+	 .description = SABA_EXEC_WORKDIR_HELP},
 	{.name = NULL},
 };
 
@@ -131,6 +143,8 @@ static int saba_exec_read_settings(struct saba_exec *ex)
 	rc = host->config_string(ex->ctx, "workdir", &s);
 	if (rc != SABA_OK && rc != SABA_NOTFOUND)
 		return rc;
+	if (s == NULL)
+		return SABA_OK;
 	ex->workdir = strdup(s);
 	if (ex->workdir == NULL || asprintf(&ex->workdir_env, "%s=%s", SABA_CMD_WORKDIR_VAR, s) < 0)
 		return SABA_ERROR;
@@ -155,7 +169,7 @@ static int saba_exec_create(const struct saba_host *host, saba_ctx *ctx, void **
 		free(ex);
 		return SABA_ERROR;
 	}
-	ex->c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+	ex->c_locale = saba_exec_c_locale();
 	if (ex->c_locale == (locale_t)0) {
 		host->log(ctx, SABA_LOG_ERR, "cannot create the C locale: %s", strerror(errno));
 		rc = SABA_ERROR;
@@ -180,7 +194,7 @@ static int saba_exec_start(void *instance)
 	ex->meta_pending = 1;
 	pthread_mutex_unlock(&ex->lock);
 	/* plugins keep state there */
-	if (!ex->host->dry_run(ex->ctx))
+	if (ex->workdir != NULL && !ex->host->dry_run(ex->ctx))
 		saba_cmd_make_workdir(ex->workdir);
 	return SABA_OK;
 }

@@ -6,8 +6,17 @@ plugin_LTLIBRARIES += plugins/exec.la
 plugins_exec_la_SOURCES = plugins/exec/exec.c
 plugins_exec_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 plugins_exec_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_exec_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 plugins_exec_la_LIBADD = plugins/lib/libsabacommand.la plugins/lib/libsabapattern.la \
 	$(JANSSON_LIBS)
+
+if SABA_WINDOWS
+# PCRE2 named again (libtool leaves a convenience library's static
+# libraries off a DLL's link line); no libgcc or winpthread DLL beside
+# exec.dll
+plugins_exec_la_LIBADD += $(PCRE2_LIBS)
+plugins_exec_la_LDFLAGS += $(SABA_WIN_DLL_LDFLAGS) -Wc,-static
+endif
 
 if HAVE_CUNIT
 check_PROGRAMS += tests/plugins/exec/test_exec

@@ -47,6 +47,8 @@ struct saba_iface {
 	int have_prev;
 };
 
+static const char *const saba_iface_suffix[2] = {".rxBytes.delta", ".txBytes.delta"};
+
 static const struct saba_setting saba_iface_settings[] = {
 	SABA_PROCFS_SETTING,
 	{.name = "ignore",
@@ -86,37 +88,6 @@ static int saba_iface_line(struct saba_iface *ifc, char *line, unsigned lineno)
 	return saba_samples_add(&ifc->cur, clean, rx, tx);
 }
 
-static void saba_iface_emit(struct saba_iface *ifc)
-{
-	static const char *const suffix[2] = {".rxBytes.delta", ".txBytes.delta"};
-	double elapsed = ifc->cur.at - ifc->prev.at;
-	char metric[SABA_IF_NAME_MAX + 32];
-	size_t hint = 0;
-
-	for (size_t i = 0; i < ifc->cur.n; i++) {
-		const struct saba_sample *c = &ifc->cur.v[i];
-		const struct saba_sample *p = saba_samples_find(&ifc->prev, c->name, &hint);
-
-		if (p == NULL)
-			continue;
-		/* rx and tx independently, as upstream: a reset of one
-		 * direction keeps the other */
-		for (int k = 0; k < 2; k++) {
-			double rate;
-
-			if (saba_counter_rate(p->v[k], c->v[k], elapsed, &rate) != SABA_OK) {
-				ifc->host->log(ifc->ctx, SABA_LOG_DEBUG,
-					       "%s: counter went back; skipped this round",
-					       c->name);
-				continue;
-			}
-			if (saba_metric_name(metric, sizeof(metric), "interface.", c->name,
-					     suffix[k]) == SABA_OK)
-				ifc->host->emit(ifc->ctx, metric, rate);
-		}
-	}
-}
-
 static int saba_iface_collect(void *instance)
 {
 	struct saba_iface *ifc = instance;
@@ -144,7 +115,8 @@ static int saba_iface_collect(void *instance)
 		goto out;
 	}
 	if (ifc->have_prev)
-		saba_iface_emit(ifc);
+		saba_samples_emit(ifc->host, ifc->ctx, &ifc->prev, &ifc->cur, "interface.",
+				  saba_iface_suffix, 0);
 	tmp = ifc->prev;
 	ifc->prev = ifc->cur;
 	ifc->cur = tmp;

@@ -1,17 +1,14 @@
 /*
  * cmdconf: prepare a struct saba_cmd from an instance's settings (see
- * cmdconf.h); command.c runs it.
+ * cmdconf.h); command.h runs it.  The system's shell and accounts are
+ * command.c's or command_win32.c's.
  */
-#define _GNU_SOURCE /* getgrouplist */
-
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmdconf.h"
+#include "command_os.h"
 
 static char *saba_cmd_strdup(const char *s)
 {
@@ -42,6 +39,7 @@ static void saba_cmd_free_argv(struct saba_cmd *cmd)
 	free(cmd->display);
 	cmd->argv = NULL;
 	cmd->display = NULL;
+	cmd->argc = 0;
 }
 
 int saba_cmd_set_argv(struct saba_cmd *cmd, const char *const *argv, size_t argc)
@@ -54,6 +52,8 @@ int saba_cmd_set_argv(struct saba_cmd *cmd, const char *const *argv, size_t argc
 	cmd->argv = calloc(argc + 1, sizeof(*cmd->argv));
 	if (cmd->argv == NULL)
 		return SABA_ERROR;
+	cmd->argc = argc;
+	cmd->shell = 0;
 	for (size_t i = 0; i < argc; i++) {
 		cmd->argv[i] = saba_cmd_strdup(argv[i]);
 		if (cmd->argv[i] == NULL)
@@ -74,11 +74,11 @@ int saba_cmd_set_argv(struct saba_cmd *cmd, const char *const *argv, size_t argc
 
 int saba_cmd_set_shell(struct saba_cmd *cmd, const char *line)
 {
-	const char *argv[] = {"/bin/sh", "-c", line};
-	int rc = saba_cmd_set_argv(cmd, argv, 3);
+	int rc = saba_cmd_os_shell(cmd, line);
 
 	/* log lines show what the operator wrote */
 	if (rc == SABA_OK) {
+		cmd->shell = 1;
 		free(cmd->display);
 		cmd->display = saba_cmd_strdup(line);
 		rc = cmd->display != NULL ? SABA_OK : SABA_ERROR;
@@ -119,86 +119,13 @@ int saba_cmd_add_env(struct saba_cmd *cmd, const char *name, const char *value, 
 	return SABA_OK;
 }
 
-int saba_cmd_set_user(struct saba_cmd *cmd, const char *user, char *err, size_t errlen)
-{
-	struct passwd pw, *res = NULL;
-	long size = sysconf(_SC_GETPW_R_SIZE_MAX);
-	char *buf = NULL;
-	gid_t *groups = NULL;
-	int n = 32, rc = SABA_INVALID, e;
-
-	if (size < 1024)
-		size = 16384;
-	buf = malloc((size_t)size);
-	if (buf == NULL)
-		goto oom;
-	e = getpwnam_r(user, &pw, buf, (size_t)size, &res);
-	if (res == NULL) {
-		snprintf(err, errlen, "no such user \"%s\"%s%s", user, e ? ": " : "",
-			 e ? strerror(e) : "");
-		goto out;
-	}
-	if (geteuid() != 0) {
-		/* switching needs root; running as ourselves needs nothing */
-		if (pw.pw_uid != geteuid()) {
-			snprintf(err, errlen,
-				 "cannot run commands as \"%s\": the agent does not run as root",
-				 user);
-			goto out;
-		}
-		rc = SABA_OK;
-		goto out;
-	}
-	/* resolved here, not in the child: NSS lookups are not safe after
-	 * fork() in a multi-threaded process */
-	for (;;) {
-		int want = n;
-		gid_t *g = realloc(groups, (size_t)n * sizeof(*groups));
-
-		if (g == NULL)
-			goto oom;
-		groups = g;
-		if (getgrouplist(user, pw.pw_gid, groups, &want) >= 0) {
-			n = want;
-			break;
-		}
-		n = want > n ? want : n * 2;
-	}
-	free(cmd->groups);
-	for (int i = 0; i < 3; i++)
-		free(cmd->user_env[i]);
-	cmd->groups = groups;
-	groups = NULL;
-	cmd->ngroups = n;
-	cmd->uid = pw.pw_uid;
-	cmd->gid = pw.pw_gid;
-	cmd->switch_user = 1;
-	cmd->user_env[0] = saba_cmd_join("USER", "=", pw.pw_name);
-	cmd->user_env[1] = saba_cmd_join("LOGNAME", "=", pw.pw_name);
-	cmd->user_env[2] = saba_cmd_join("HOME", "=", pw.pw_dir);
-	cmd->user_env[3] = NULL;
-	if (cmd->user_env[0] == NULL || cmd->user_env[1] == NULL || cmd->user_env[2] == NULL)
-		goto oom;
-	rc = SABA_OK;
-	goto out;
-oom:
-	snprintf(err, errlen, "out of memory");
-	rc = SABA_ERROR;
-out:
-	free(groups);
-	free(buf);
-	return rc;
-}
-
 void saba_cmd_free(struct saba_cmd *cmd)
 {
 	saba_cmd_free_argv(cmd);
 	for (size_t i = 0; i < cmd->nenv; i++)
 		free(cmd->env[i]);
 	free(cmd->env);
-	free(cmd->groups);
-	for (int i = 0; i < 3; i++)
-		free(cmd->user_env[i]);
+	saba_cmd_os_free(cmd);
 	memset(cmd, 0, sizeof(*cmd));
 }
 
@@ -219,6 +146,7 @@ static int saba_cmd_read_command(const struct saba_host *host, saba_ctx *ctx, co
 {
 	int n = host->config_count(ctx, key), rc;
 	const char **argv;
+	char err[256];
 	const char *name = NULL, *value = NULL;
 
 	/* (a top-level command the agent requires; one in a table it cannot) */
@@ -235,7 +163,10 @@ static int saba_cmd_read_command(const struct saba_host *host, saba_ctx *ctx, co
 			host->config_error(ctx, key, "must not be empty");
 			return SABA_INVALID;
 		}
-		return saba_cmd_set_shell(cmd, value);
+		rc = saba_cmd_set_shell(cmd, value);
+		if (rc == SABA_INVALID)
+			host->config_error(ctx, key, "%s", SABA_CMD_SHELL_REFUSED);
+		return rc;
 	}
 	argv = calloc((size_t)n, sizeof(*argv));
 	if (argv == NULL)
@@ -250,6 +181,10 @@ static int saba_cmd_read_command(const struct saba_host *host, saba_ctx *ctx, co
 	}
 	if (rc == SABA_OK)
 		rc = saba_cmd_set_argv(cmd, argv, (size_t)n);
+	if (rc == SABA_OK && saba_cmd_os_check(cmd, err, sizeof(err)) != SABA_OK) {
+		host->config_error(ctx, key, "%s", err);
+		rc = SABA_INVALID;
+	}
 	free(argv);
 	return rc;
 }
@@ -326,7 +261,9 @@ int saba_cmd_from_table(const struct saba_host *host, saba_ctx *ctx, const char 
 	rc = host->config_string(ctx, key, &user);
 	if (rc == SABA_OK && *user != '\0') {
 		rc = saba_cmd_set_user(cmd, user, err, sizeof(err));
-		if (rc != SABA_OK) {
+		if (rc == SABA_NOTFOUND) {
+			host->log(ctx, SABA_LOG_WARNING, "%s", err);
+		} else if (rc != SABA_OK) {
 			host->config_error(ctx, key, "%s", err);
 			return rc;
 		}

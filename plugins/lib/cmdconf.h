@@ -1,8 +1,9 @@
 /*
  * cmdconf: a command for the exec and check plugins, prepared once from an
  * instance's settings in create(): the argv (a string runs through
- * /bin/sh -c, a list is executed directly), extra environment, the user to
- * run as and the timeout.  command.h runs it.
+ * /bin/sh -c, on Windows cmd.exe /U /S /C; a list is executed directly),
+ * extra environment, the user to run as and the timeout.  command.h runs
+ * it.
  */
 #ifndef SABA_PLUGIN_CMDCONF_H
 #define SABA_PLUGIN_CMDCONF_H
@@ -15,6 +16,17 @@
 #define SABA_CMD_DEFAULT_TIMEOUT 30 /* seconds, as mackerel-agent */
 #define SABA_CMD_MAX_TIMEOUT	 3600
 
+#ifdef _WIN32
+#define SABA_CMD_SHELL_HELP "a string runs through cmd.exe /U /S /C; a list is executed directly"
+#define SABA_CMD_USER_HELP  "ignored on Windows, as by mackerel-agent (a warning)"
+#define SABA_CMD_SHELL_REFUSED                                                                     \
+	"a line break inside the command would end it there for cmd.exe: use one line"
+#else
+#define SABA_CMD_SHELL_HELP    "a string runs through /bin/sh -c; a list is executed directly"
+#define SABA_CMD_USER_HELP     "run as this user (the agent must run as root)"
+#define SABA_CMD_SHELL_REFUSED "/bin/sh cannot run it"
+#endif
+
 #define SABA_CMD_STR(x)	 #x
 #define SABA_CMD_XSTR(x) SABA_CMD_STR(x)
 
@@ -26,13 +38,11 @@
 	{.name = "command",                                                                        \
 	 .type = SABA_CFG_STRING_OR_LIST,                                                          \
 	 .flags = SABA_SETTING_REQUIRED,                                                           \
-	 .description = "a string runs through /bin/sh -c; a list is executed directly"},          \
+	 .description = SABA_CMD_SHELL_HELP},                                                      \
 		{.name = "env",                                                                    \
 		 .type = SABA_CFG_GROUP,                                                           \
 		 .description = "extra environment { NAME = \"value\"; }"},                        \
-		{.name = "user",                                                                   \
-		 .type = SABA_CFG_STRING,                                                          \
-		 .description = "run as this user (the agent must run as root)"},                  \
+		{.name = "user", .type = SABA_CFG_STRING, .description = SABA_CMD_USER_HELP},      \
 		{.name = "timeout",                                                                \
 		 .type = SABA_CFG_INT,                                                             \
 		 .min = 1,                                                                         \
@@ -45,20 +55,20 @@
 		.description = "timeout under mackerel-agent's name"                               \
 	}
 
+/* The account a command runs as (command.c; never on Windows). */
+struct saba_cmd_user;
+
 /* A prepared command. */
 struct saba_cmd {
-	char **argv;   /* NULL-terminated */
-	char *display; /* argv as one line, for log messages */
+	char **argv; /* NULL-terminated; a string: the shell's (POSIX) or the
+		      * line alone (Windows, with shell set) */
+	size_t argc;
+	int shell;     /* a string for the shell */
+	char *display; /* what the operator wrote, for log messages */
 	char **env;    /* "NAME=value", NULL-terminated, from the config */
 	size_t nenv;
 	int timeout_ms;
-	/* set by saba_cmd_set_user() when the child must switch users */
-	int switch_user;
-	uid_t uid;
-	gid_t gid;
-	gid_t *groups;
-	int ngroups;
-	char *user_env[4]; /* USER=, LOGNAME=, HOME= of that user */
+	struct saba_cmd_user *user; /* set by saba_cmd_set_user(): switch users */
 };
 
 /* Read the settings command, env, user and timeout (or timeout_seconds) of
@@ -78,7 +88,10 @@ int saba_cmd_read_env(const struct saba_host *host, saba_ctx *ctx, const char *k
 		      struct saba_cmd *cmd);
 
 /* The pieces, for commands described otherwise.  Each returns SABA_OK, or
- * SABA_INVALID with a message in err. */
+ * SABA_INVALID with a message in err; saba_cmd_set_shell() SABA_INVALID for
+ * a line the shell cannot take (on Windows, one with a line break inside),
+ * and saba_cmd_set_user() SABA_NOTFOUND when the setting is ignored
+ * (Windows), err saying so. */
 int saba_cmd_set_shell(struct saba_cmd *cmd, const char *line);
 int saba_cmd_set_argv(struct saba_cmd *cmd, const char *const *argv, size_t argc);
 int saba_cmd_add_env(struct saba_cmd *cmd, const char *name, const char *value, char *err,

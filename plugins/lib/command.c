@@ -1,13 +1,16 @@
 /*
- * command: run an external command for the exec and check plugins (see
- * command.h); cmdconf.c prepares the command.
+ * command (POSIX): run a prepared command with fork/exec (see command.h):
+ * its own process group, poll() on the output pipes and a pidfd, SIGTERM
+ * to the group at the timeout and SIGKILL SABA_CMD_GRACE_MS later.  Also
+ * the POSIX shell (/bin/sh -c) and the account a command runs as.
  */
-#define _GNU_SOURCE /* pipe2, asprintf, close_range */
+#define _GNU_SOURCE /* pipe2, asprintf, close_range, getgrouplist */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h> /* setgroups */
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,111 +24,173 @@
 
 #include "clock.h"
 #include "command.h"
+#include "command_os.h"
+#include "cmdtree.h"
 
 extern char **environ;
 
 #define SABA_CMD_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define SABA_CMD_LOG_LINES    10    /* stderr lines per window */
-#define SABA_CMD_LOG_WINDOW   60000 /* ms */
-#define SABA_CMD_LOG_WIDTH    512   /* characters of one stderr line */
+
+/* ------------------------------------------------------------------ */
+/* the shell and the account                                            */
+
+/* What saba_cmd_set_user() found: the child switches to it. */
+struct saba_cmd_user {
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	int ngroups;
+	char *env[4]; /* USER=, LOGNAME=, HOME= of that user */
+};
+
+int saba_cmd_os_shell(struct saba_cmd *cmd, const char *line)
+{
+	const char *argv[] = {"/bin/sh", "-c", line};
+
+	return saba_cmd_set_argv(cmd, argv, 3);
+}
+
+int saba_cmd_os_check(const struct saba_cmd *cmd, char *err, size_t errlen)
+{
+	(void)cmd;
+	(void)err;
+	(void)errlen;
+	return SABA_OK;
+}
+
+void saba_cmd_os_free(struct saba_cmd *cmd)
+{
+	struct saba_cmd_user *u = cmd->user;
+
+	if (u == NULL)
+		return;
+	free(u->groups);
+	for (int i = 0; i < 3; i++)
+		free(u->env[i]);
+	free(u);
+	cmd->user = NULL;
+}
+
+int saba_cmd_set_user(struct saba_cmd *cmd, const char *user, char *err, size_t errlen)
+{
+	struct passwd pw, *res = NULL;
+	long size = sysconf(_SC_GETPW_R_SIZE_MAX);
+	struct saba_cmd_user *u = NULL;
+	char *buf = NULL;
+	gid_t *groups = NULL;
+	int n = 32, rc = SABA_INVALID, e;
+
+	if (size < 1024)
+		size = 16384;
+	buf = malloc((size_t)size);
+	if (buf == NULL)
+		goto oom;
+	e = getpwnam_r(user, &pw, buf, (size_t)size, &res);
+	if (res == NULL) {
+		snprintf(err, errlen, "no such user \"%s\"%s%s", user, e ? ": " : "",
+			 e ? strerror(e) : "");
+		goto out;
+	}
+	if (geteuid() != 0) {
+		/* switching needs root; running as ourselves needs nothing */
+		if (pw.pw_uid != geteuid()) {
+			snprintf(err, errlen,
+				 "cannot run commands as \"%s\": the agent does not run as root",
+				 user);
+			goto out;
+		}
+		rc = SABA_OK;
+		goto out;
+	}
+	/* resolved here, not in the child: NSS lookups are not safe after
+	 * fork() in a multi-threaded process */
+	for (;;) {
+		int want = n;
+		gid_t *g = realloc(groups, (size_t)n * sizeof(*groups));
+
+		if (g == NULL)
+			goto oom;
+		groups = g;
+		if (getgrouplist(user, pw.pw_gid, groups, &want) >= 0) {
+			n = want;
+			break;
+		}
+		n = want > n ? want : n * 2;
+	}
+	u = calloc(1, sizeof(*u));
+	if (u == NULL)
+		goto oom;
+	u->groups = groups;
+	groups = NULL;
+	u->ngroups = n;
+	u->uid = pw.pw_uid;
+	u->gid = pw.pw_gid;
+	if (asprintf(&u->env[0], "USER=%s", pw.pw_name) < 0)
+		u->env[0] = NULL;
+	if (asprintf(&u->env[1], "LOGNAME=%s", pw.pw_name) < 0)
+		u->env[1] = NULL;
+	if (asprintf(&u->env[2], "HOME=%s", pw.pw_dir) < 0)
+		u->env[2] = NULL;
+	saba_cmd_os_free(cmd);
+	cmd->user = u;
+	if (u->env[0] == NULL || u->env[1] == NULL || u->env[2] == NULL)
+		goto oom;
+	rc = SABA_OK;
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+	rc = SABA_ERROR;
+out:
+	free(groups);
+	free(buf);
+	return rc;
+}
 
 /* ------------------------------------------------------------------ */
 /* cancel                                                               */
 
-int saba_cmd_cancel_init(struct saba_cmd_cancel *c)
+int saba_cmd_os_cancel_init(struct saba_cmd_cancel *c)
 {
-
-	memset(c, 0, sizeof(*c));
-	if (pipe2(c->fd, O_CLOEXEC | O_NONBLOCK) != 0)
-		return SABA_ERROR;
-	pthread_mutex_init(&c->lock, NULL);
-	saba_clock_cond_init(&c->idle);
-	return SABA_OK;
+	return pipe2(c->fd, O_CLOEXEC | O_NONBLOCK) == 0 ? SABA_OK : SABA_ERROR;
 }
 
-void saba_cmd_cancel_destroy(struct saba_cmd_cancel *c)
+void saba_cmd_os_cancel_destroy(struct saba_cmd_cancel *c)
 {
 	close(c->fd[0]);
 	close(c->fd[1]);
-	pthread_mutex_destroy(&c->lock);
-	pthread_cond_destroy(&c->idle);
 }
 
-void saba_cmd_cancel(struct saba_cmd_cancel *c)
+void saba_cmd_os_interrupt(struct saba_cmd_cancel *c)
 {
-	pthread_mutex_lock(&c->lock);
-	if (!c->cancelled) {
-		c->cancelled = 1;
-		/* at once, even if the agent exits before the run's thread
-		 * gets to it; pgid is cleared before the leader is reaped, so
-		 * it cannot name a recycled group */
-		if (c->pgid > 0) {
-			kill(-c->pgid, SIGTERM);
-			kill(-c->pgid, SIGCONT);
-		}
-		/* wakes the poll() of a running command */
-		if (write(c->fd[1], "x", 1) < 0) {
-			/* full pipe: already awake */
-		}
+	/* at once, even if the agent exits before the run's thread gets
+	 * to it; pgid is cleared before the leader is reaped, so it cannot
+	 * name a recycled group */
+	if (c->pgid > 0) {
+		kill(-c->pgid, SIGTERM);
+		kill(-c->pgid, SIGCONT);
 	}
-	pthread_mutex_unlock(&c->lock);
-}
-
-int saba_cmd_cancel_wait(struct saba_cmd_cancel *c, int timeout_ms)
-{
-	int64_t deadline = saba_clock_ms() + timeout_ms;
-	int idle;
-
-	pthread_mutex_lock(&c->lock);
-	while (c->busy && saba_clock_ms() < deadline) {
-		struct timespec ts;
-
-		saba_clock_cond_deadline(deadline - saba_clock_ms(), &ts);
-		pthread_cond_timedwait(&c->idle, &c->lock, &ts);
+	/* wakes the poll() of a running command */
+	if (write(c->fd[1], "x", 1) < 0) {
+		/* full pipe: already awake */
 	}
-	idle = !c->busy;
-	pthread_mutex_unlock(&c->lock);
-	return idle;
 }
 
-/* Track the run in c (NULL: no cancel): busy, and the group to signal. */
-static int saba_cmd_track(struct saba_cmd_cancel *c, int busy, pid_t pgid)
-{
-	int cancelled;
-
-	if (c == NULL)
-		return 0;
-	pthread_mutex_lock(&c->lock);
-	c->busy = busy;
-	c->pgid = pgid;
-	cancelled = c->cancelled;
-	if (!busy)
-		pthread_cond_broadcast(&c->idle);
-	pthread_mutex_unlock(&c->lock);
-	return cancelled;
-}
-
-void saba_cmd_cancel_reset(struct saba_cmd_cancel *c)
+void saba_cmd_os_rearm(struct saba_cmd_cancel *c)
 {
 	char buf[16];
 
-	pthread_mutex_lock(&c->lock);
-	c->cancelled = 0;
 	while (read(c->fd[0], buf, sizeof(buf)) > 0)
 		;
-	pthread_mutex_unlock(&c->lock);
 }
 
-int saba_cmd_cancelled(struct saba_cmd_cancel *c)
+/* The running command's group in c (0: none), for saba_cmd_os_interrupt(). */
+static void saba_cmd_track_group(struct saba_cmd_cancel *c, pid_t pgid)
 {
-	int v;
-
 	if (c == NULL)
-		return 0;
+		return;
 	pthread_mutex_lock(&c->lock);
-	v = c->cancelled;
+	c->pgid = pgid;
 	pthread_mutex_unlock(&c->lock);
-	return v;
 }
 
 /* ------------------------------------------------------------------ */
@@ -134,17 +199,8 @@ int saba_cmd_cancelled(struct saba_cmd_cancel *c)
 /* Where one of the two output streams goes. */
 struct saba_cmd_sink {
 	int fd; /* -1 at EOF */
-	char *buf;
-	size_t len, size, cap;
-	int truncated;
+	struct saba_cmd_buf b;
 };
-
-const char *saba_cmd_default_workdir(void)
-{
-	const char *env = getenv(SABA_CMD_WORKDIR_VAR);
-
-	return env != NULL && *env != '\0' ? env : SABA_CMD_WORKDIR;
-}
 
 void saba_cmd_make_workdir(const char *dir)
 {
@@ -178,8 +234,9 @@ static void saba_cmd_upstream_env(char **env)
 static const char **saba_cmd_environ(const struct saba_cmd *cmd, char **upstream,
 				     const char *const *extra)
 {
-	const char *const *lists[4] = {(const char *const *)upstream, (const char *const *)cmd->env,
-				       (const char *const *)cmd->user_env, extra};
+	const char *const *lists[4] = {
+		(const char *const *)upstream, (const char *const *)cmd->env,
+		cmd->user != NULL ? (const char *const *)cmd->user->env : NULL, extra};
 	size_t n = 0, cap = 1;
 	const char **env;
 
@@ -255,6 +312,8 @@ static void saba_cmd_child(const struct saba_cmd *cmd, const char *file, const c
 	int e;
 
 	setpgid(0, 0);
+	/* what leaves the group (setsid) stays in the command's tree */
+	saba_cmd_tree_adopt();
 	/* the agent blocks and ignores signals; the command must not inherit that */
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
@@ -279,9 +338,9 @@ static void saba_cmd_child(const struct saba_cmd *cmd, const char *file, const c
 			if (fd != errfd)
 				fcntl(fd, F_SETFD, FD_CLOEXEC);
 	}
-	if (cmd->switch_user) {
-		if (setgroups((size_t)cmd->ngroups, cmd->groups) != 0 || setgid(cmd->gid) != 0 ||
-		    setuid(cmd->uid) != 0)
+	if (cmd->user != NULL) {
+		if (setgroups((size_t)cmd->user->ngroups, cmd->user->groups) != 0 ||
+		    setgid(cmd->user->gid) != 0 || setuid(cmd->user->uid) != 0)
 			goto fail;
 	}
 	execve(file, cmd->argv, (char *const *)env);
@@ -306,28 +365,7 @@ static void saba_cmd_drain(struct saba_cmd_sink *s)
 		s->fd = -1;
 		return;
 	}
-	if (s->len + (size_t)n > s->cap) {
-		s->truncated = 1;
-		n = (ssize_t)(s->cap - s->len);
-	}
-	if (n > 0 && s->len + (size_t)n + 1 > s->size) {
-		size_t size = s->size ? s->size : 4096;
-		char *p;
-
-		while (size < s->len + (size_t)n + 1)
-			size *= 2;
-		p = realloc(s->buf, size);
-		if (p == NULL) {
-			s->truncated = 1;
-			return;
-		}
-		s->buf = p;
-		s->size = size;
-	}
-	if (n > 0) {
-		memcpy(s->buf + s->len, chunk, (size_t)n);
-		s->len += (size_t)n;
-	}
+	saba_cmd_buf_add(&s->b, chunk, (size_t)n);
 }
 
 /* Has the child exited?  Leaves it a zombie (WNOWAIT) so its process
@@ -347,13 +385,22 @@ static void saba_cmd_signal_group(pid_t pgid, int sig)
 		kill(-pgid, SIGCONT); /* a stopped process cannot act on TERM */
 }
 
+/* A timeout or a stop ends all the command started: its group, and what
+ * left the group (tree: found while the command runs, kept for the KILL). */
+static void saba_cmd_end(pid_t pid, struct saba_cmd_tree *tree, int sig)
+{
+	saba_cmd_tree_end(tree, pid, sig);
+	saba_cmd_signal_group(pid, sig);
+}
+
 /* Read both streams until EOF with the child gone, the deadline, or a
- * cancel; signals the group as the timeout rules say. */
+ * cancel; signals all the command started as the timeout rules say. */
 static void saba_cmd_wait(const struct saba_cmd *cmd, pid_t pid, struct saba_cmd_sink *sinks,
 			  struct saba_cmd_cancel *cancel, struct saba_cmd_result *res)
 {
 	enum { RUNNING, TERMINATING } phase = RUNNING;
 	int64_t deadline = saba_clock_ms() + cmd->timeout_ms;
+	struct saba_cmd_tree tree = {0};
 	int pidfd = -1, exited = 0;
 
 #ifdef SYS_pidfd_open
@@ -365,19 +412,21 @@ static void saba_cmd_wait(const struct saba_cmd *cmd, pid_t pid, struct saba_cmd
 		int64_t now;
 
 		exited = exited || saba_cmd_exited(pid);
+		if (exited && phase == TERMINATING) {
+			/* the command is gone: what it left (holding the
+			 * pipes or not) goes with it */
+			saba_cmd_end(pid, &tree, SIGKILL);
+			break;
+		}
 		if (exited && sinks[0].fd < 0 && sinks[1].fd < 0)
 			break;
 		now = saba_clock_ms();
 		if (phase == RUNNING && saba_cmd_cancelled(cancel)) {
 			res->cancelled = 1;
-			saba_cmd_signal_group(pid, SIGTERM);
+			saba_cmd_end(pid, &tree, SIGTERM);
 			phase = TERMINATING;
 			deadline = now + 1000; /* stop() must be prompt */
-		}
-		if (exited && phase == TERMINATING) {
-			/* only leftovers of the group hold the pipes */
-			saba_cmd_signal_group(pid, SIGKILL);
-			break;
+			continue;
 		}
 		if (now >= deadline) {
 			if (exited) {
@@ -387,11 +436,11 @@ static void saba_cmd_wait(const struct saba_cmd *cmd, pid_t pid, struct saba_cmd
 				break;
 			}
 			if (phase == TERMINATING) {
-				saba_cmd_signal_group(pid, SIGKILL);
+				saba_cmd_end(pid, &tree, SIGKILL);
 				break;
 			}
 			res->timed_out = 1;
-			saba_cmd_signal_group(pid, SIGTERM);
+			saba_cmd_end(pid, &tree, SIGTERM);
 			phase = TERMINATING;
 			deadline = now + SABA_CMD_GRACE_MS;
 			continue;
@@ -416,12 +465,14 @@ static void saba_cmd_wait(const struct saba_cmd *cmd, pid_t pid, struct saba_cmd
 	}
 	if (pidfd >= 0)
 		close(pidfd);
+	saba_cmd_tree_free(&tree);
 }
 
 int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_t out_cap,
 		 size_t err_cap, struct saba_cmd_cancel *cancel, struct saba_cmd_result *res)
 {
-	struct saba_cmd_sink sinks[2] = {{.fd = -1, .cap = out_cap}, {.fd = -1, .cap = err_cap}};
+	struct saba_cmd_sink sinks[2] = {{.fd = -1, .b.cap = out_cap},
+					 {.fd = -1, .b.cap = err_cap}};
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, errfd[2] = {-1, -1}, devnull = -1;
 	int64_t t0 = saba_clock_ms();
 	const char **env = NULL;
@@ -430,7 +481,7 @@ int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_
 	pid_t pid = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (saba_cmd_track(cancel, 1, 0)) {
+	if (saba_cmd_track(cancel, 1)) {
 		snprintf(res->error, sizeof(res->error), "the agent is stopping");
 		goto out;
 	}
@@ -463,7 +514,7 @@ int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_
 		saba_cmd_child(cmd, file, env, devnull, outp[1], errp[1], errfd[1]);
 	/* also here: no race with the child's own setpgid before a kill */
 	setpgid(pid, pid);
-	saba_cmd_track(cancel, 1, pid);
+	saba_cmd_track_group(cancel, pid);
 	close(outp[1]);
 	close(errp[1]);
 	close(errfd[1]);
@@ -489,7 +540,7 @@ out:
 		if (sinks[i].fd >= 0)
 			close(sinks[i].fd);
 	if (pid > 0) {
-		saba_cmd_track(cancel, 1, 0);
+		saba_cmd_track_group(cancel, 0);
 		/* killed or exited by now: reaping does not block for long */
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
@@ -500,23 +551,16 @@ out:
 			res->signal = WTERMSIG(status);
 		}
 	}
-	if (res->started && res->error[0] == '\0') {
-		if (res->cancelled)
-			snprintf(res->error, sizeof(res->error),
-				 "interrupted: the agent is stopping");
-		else if (res->timed_out)
-			snprintf(res->error, sizeof(res->error), "command timed out after %d s",
-				 cmd->timeout_ms / 1000);
-		else if (res->signal != 0)
-			snprintf(res->error, sizeof(res->error), "killed by signal %d (%s)",
-				 res->signal, strsignal(res->signal));
-	}
-	res->out = sinks[0].buf != NULL ? sinks[0].buf : calloc(1, 1);
-	res->out_len = sinks[0].len;
-	res->out_truncated = sinks[0].truncated;
-	res->err = sinks[1].buf != NULL ? sinks[1].buf : calloc(1, 1);
-	res->err_len = sinks[1].len;
-	res->err_truncated = sinks[1].truncated;
+	saba_cmd_finish(cmd, res);
+	if (res->started && res->error[0] == '\0' && res->signal != 0)
+		snprintf(res->error, sizeof(res->error), "killed by signal %d (%s)", res->signal,
+			 strsignal(res->signal));
+	res->out = sinks[0].b.buf != NULL ? sinks[0].b.buf : calloc(1, 1);
+	res->out_len = sinks[0].b.len;
+	res->out_truncated = sinks[0].b.truncated;
+	res->err = sinks[1].b.buf != NULL ? sinks[1].b.buf : calloc(1, 1);
+	res->err_len = sinks[1].b.len;
+	res->err_truncated = sinks[1].b.truncated;
 	if (res->out != NULL)
 		res->out[res->out_len] = '\0';
 	if (res->err != NULL)
@@ -538,94 +582,6 @@ out:
 	free(env);
 	free(upstream[0]);
 	free(upstream[3]);
-	saba_cmd_track(cancel, 0, 0);
+	saba_cmd_track(cancel, 0);
 	return rc;
-}
-
-void saba_cmd_result_free(struct saba_cmd_result *res)
-{
-	free(res->out);
-	free(res->err);
-	res->out = res->err = NULL;
-}
-
-/* ------------------------------------------------------------------ */
-/* stderr to the log                                                    */
-
-static int saba_cmd_may_log(struct saba_cmd_ratelimit *rl, const struct saba_host *host,
-			    saba_ctx *ctx, int level)
-{
-	int64_t now = saba_clock_ms();
-
-	if (rl->window_start == 0 || now - rl->window_start >= SABA_CMD_LOG_WINDOW) {
-		if (rl->suppressed > 0)
-			host->log(ctx, level, "stderr: %lu more lines were not logged",
-				  rl->suppressed);
-		rl->window_start = now;
-		rl->lines = 0;
-		rl->suppressed = 0;
-	}
-	if (rl->lines >= SABA_CMD_LOG_LINES) {
-		rl->suppressed++;
-		return 0;
-	}
-	rl->lines++;
-	return 1;
-}
-
-/* Bytes of the valid UTF-8 sequence at s[0..n), or 0. */
-static size_t saba_cmd_utf8(const unsigned char *s, size_t n)
-{
-	size_t len = s[0] < 0x80	     ? 1
-		     : (s[0] & 0xe0) == 0xc0 ? 2
-		     : (s[0] & 0xf0) == 0xe0 ? 3
-		     : (s[0] & 0xf8) == 0xf0 ? 4
-					     : 0;
-
-	if (len == 0 || len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
-/* Copy n bytes of s to line, control characters and invalid UTF-8 as
- * '?': the log is text. */
-static void saba_cmd_printable(char *line, const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		const unsigned char *c = (const unsigned char *)s + i;
-		size_t len = saba_cmd_utf8(c, n - i);
-
-		if (len == 0 || (len == 1 && ((*c < 0x20 && *c != '\t') || *c == 0x7f))) {
-			line[i++] = '?';
-			continue;
-		}
-		memcpy(line + i, c, len);
-		i += len;
-	}
-	line[n] = '\0';
-}
-
-void saba_cmd_log_stderr(const struct saba_host *host, saba_ctx *ctx, int level,
-			 struct saba_cmd_ratelimit *rl, const struct saba_cmd_result *res)
-{
-	const char *s = res->err, *end = res->err + res->err_len;
-
-	while (s != NULL && s < end) {
-		const char *nl = memchr(s, '\n', (size_t)(end - s));
-		size_t len = nl != NULL ? (size_t)(nl - s) : (size_t)(end - s);
-		char line[SABA_CMD_LOG_WIDTH + 1];
-		size_t n = len < SABA_CMD_LOG_WIDTH ? len : SABA_CMD_LOG_WIDTH;
-
-		saba_cmd_printable(line, s, n);
-		if (n > 0 && saba_cmd_may_log(rl, host, ctx, level))
-			host->log(ctx, level, "stderr: %s%s", line, len > n ? " [...]" : "");
-		s += len + 1;
-	}
-	if (res->err_truncated && saba_cmd_may_log(rl, host, ctx, level))
-		host->log(ctx, level, "stderr: more output was discarded");
 }

@@ -3,12 +3,15 @@
  * convenience library linked into both modules, never into the agent).
  *
  * A struct saba_cmd (cmdconf.h) is prepared once from an instance's
- * settings in create(); saba_cmd_run() then runs it: its own process
- * group, stdin /dev/null, stdout and stderr read with poll() up to a cap
- * (the rest is drained and discarded), SIGTERM to the group at the timeout
- * and SIGKILL after SABA_CMD_GRACE_MS, always reaped.  Everything the
- * child needs is built before fork(): the agent is multi-threaded, so the
- * child only makes async-signal-safe calls.
+ * settings in create(); saba_cmd_run() then runs it with stdin empty,
+ * stdout and stderr read up to a cap (the rest is drained and discarded),
+ * and everything it started ended at the timeout.  command_shared.c holds
+ * what is the same on every system; the rest is command.c (POSIX: its own
+ * process group, poll(), SIGTERM at the timeout to the group and to what
+ * left it (cmdtree.h), SIGKILL after SABA_CMD_GRACE_MS or as soon as the
+ * command has ended, always reaped) or command_win32.c (a job
+ * object ended at the timeout, overlapped pipes, output of `cmd /U` read
+ * as UTF-16).
  */
 #ifndef SABA_PLUGIN_COMMAND_H
 #define SABA_PLUGIN_COMMAND_H
@@ -17,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <saba/plugin.h>
 
@@ -25,7 +29,11 @@
 /* The plugins' state directory (MACKEREL_PLUGIN_WORKDIR) unless the agent
  * runs with one, and where `mkr plugin install` puts plugins (last in the
  * commands' PATH, as mackerel-agent has it). */
-#define SABA_CMD_WORKDIR     "/var/tmp/saba-agent"
+#ifdef _WIN32
+#define SABA_CMD_WORKDIR NULL
+#else
+#define SABA_CMD_WORKDIR "/var/tmp/saba-agent"
+#endif
 #define SABA_CMD_WORKDIR_VAR "MACKEREL_PLUGIN_WORKDIR"
 #define SABA_CMD_PLUGIN_BIN  "/opt/mackerel-agent/plugins/bin"
 
@@ -35,11 +43,16 @@
  * time per cancel object. */
 struct saba_cmd_cancel {
 	pthread_mutex_t lock;
-	pthread_cond_t idle; /* CLOCK_MONOTONIC; busy went 0 */
+	pthread_cond_t idle; /* busy went 0 */
 	int cancelled;
+	int busy; /* a run is in progress */
+#ifdef _WIN32
+	void *event; /* set on cancel; the run waits on it */
+	void *job;   /* the running command's job object, until closed */
+#else
 	int fd[2];  /* self-pipe the run polls */
 	pid_t pgid; /* the running command's group, until it is reaped */
-	int busy;   /* a run is in progress */
+#endif
 };
 
 struct saba_cmd_result {
@@ -68,8 +81,9 @@ struct saba_cmd_ratelimit {
 
 int saba_cmd_cancel_init(struct saba_cmd_cancel *c);
 void saba_cmd_cancel_destroy(struct saba_cmd_cancel *c);
-/* Interrupt the current run (SIGTERM to its group at once, SIGKILL a
- * second later) and refuse new ones until reset. */
+/* Interrupt the current run (POSIX: SIGTERM to its group at once, SIGKILL
+ * a second later; Windows: its job ended at once) and refuse new ones
+ * until reset. */
 void saba_cmd_cancel(struct saba_cmd_cancel *c);
 /* Wait up to timeout_ms for the current run to end; 1 when none runs. */
 int saba_cmd_cancel_wait(struct saba_cmd_cancel *c, int timeout_ms);
@@ -96,9 +110,11 @@ void saba_cmd_result_free(struct saba_cmd_result *res);
 void saba_cmd_log_stderr(const struct saba_host *host, saba_ctx *ctx, int level,
 			 struct saba_cmd_ratelimit *rl, const struct saba_cmd_result *res);
 
-/* $MACKEREL_PLUGIN_WORKDIR of the agent, else SABA_CMD_WORKDIR. */
+/* $MACKEREL_PLUGIN_WORKDIR of the agent, else SABA_CMD_WORKDIR (NULL on
+ * Windows: none, and plugins use %TEMP%, as mackerel-agent has it). */
 const char *saba_cmd_default_workdir(void);
-/* Create a workdir (mode 01777) if it is missing. */
+/* Create a workdir if it is missing (POSIX: mode 01777, shared by commands
+ * running as any user, like /var/tmp). */
 void saba_cmd_make_workdir(const char *dir);
 
 #endif /* SABA_PLUGIN_COMMAND_H */

@@ -25,14 +25,24 @@ plugins_lib_libsabatrigger_la_SOURCES = plugins/lib/retire_on.c plugins/lib/reti
 noinst_LTLIBRARIES += plugins/lib/libsabaplugconf.la
 plugins_lib_libsabaplugconf_la_SOURCES = plugins/lib/plugconf.c plugins/lib/plugconf.h
 
-# The process-running code the command plugins (exec, check) share.
-# (fork/exec: not in the Windows build.)
-if !SABA_WINDOWS
+# The process-running code the command plugins (exec, check) share: the
+# shared part and the system's (command.c on POSIX, command_win32.c with
+# cmdline.c, the Windows command line, on Windows).
 noinst_LTLIBRARIES += plugins/lib/libsabacommand.la
+plugins_lib_libsabacommand_la_SOURCES = plugins/lib/command_shared.c plugins/lib/command.h \
+	plugins/lib/command_os.h plugins/lib/cmdconf.c plugins/lib/cmdconf.h
+if SABA_WINDOWS
+plugins_lib_libsabacommand_la_SOURCES += plugins/lib/command_win32.c plugins/lib/cmdline.c \
+	plugins/lib/cmdline.h
+else
+plugins_lib_libsabacommand_la_SOURCES += plugins/lib/command.c plugins/lib/cmdtree.c \
+	plugins/lib/cmdtree.h
 endif
-plugins_lib_libsabacommand_la_SOURCES = plugins/lib/command.c plugins/lib/command.h \
-	plugins/lib/cmdconf.c plugins/lib/cmdconf.h
 plugins_lib_libsabacommand_la_LIBADD = plugins/lib/libsabaclock.la
+plugins_lib_libsabacommand_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
+EXTRA_DIST += plugins/lib/command.c plugins/lib/cmdtree.c plugins/lib/cmdtree.h \
+	plugins/lib/command_win32.c plugins/lib/cmdline.c \
+	plugins/lib/cmdline.h
 
 # The /proc helpers' fuzz target (tests/fuzz/fuzz_procfs.c: the procfs
 # setting, textfile, metricname, jsontext, samples): make fuzz runs it, make
@@ -54,18 +64,32 @@ endif
 # What the cpu, disk, interface and filesystem plugins share, one concern a
 # file: small text files (textfile), metric names (metricname), counter
 # samples and rates (samples), JSON text for spec_set() (jsontext), the
-# mount table as df lists it (mounts); beside libsabaprocfs for the
-# directory settings.  (Not in the Windows build, whose plugins are
-# windows_metrics/.)
-if !SABA_WINDOWS
+# mount table as df lists it (mounts; these three not on Windows); beside
+# libsabaprocfs for the directory settings (Linux) and libsabapattern for
+# the ignore settings.
 noinst_LTLIBRARIES += plugins/lib/libsabametric.la
+plugins_lib_libsabametric_la_SOURCES = plugins/lib/metricname.c plugins/lib/metricname.h \
+	plugins/lib/samples.c plugins/lib/samples.h
+if !SABA_WINDOWS
+plugins_lib_libsabametric_la_SOURCES += plugins/lib/textfile.c plugins/lib/textfile.h \
+	plugins/lib/jsontext.c plugins/lib/jsontext.h plugins/lib/mounts.c plugins/lib/mounts.h
 endif
-plugins_lib_libsabametric_la_SOURCES = plugins/lib/textfile.c plugins/lib/textfile.h \
-	plugins/lib/metricname.c plugins/lib/metricname.h plugins/lib/samples.c \
-	plugins/lib/samples.h plugins/lib/jsontext.c plugins/lib/jsontext.h plugins/lib/mounts.c \
-	plugins/lib/mounts.h
+EXTRA_DIST += plugins/lib/textfile.c plugins/lib/textfile.h plugins/lib/jsontext.c \
+	plugins/lib/jsontext.h plugins/lib/mounts.c plugins/lib/mounts.h
 plugins_lib_libsabametric_la_LIBADD = plugins/lib/libsabaclock.la
+plugins_lib_libsabametric_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 SABA_METRIC_LIBADD = plugins/lib/libsabametric.la plugins/lib/libsabaprocfs.la
+
+# Windows' command line, natively
+if HAVE_CUNIT
+check_PROGRAMS += tests/plugins/lib/test_cmdline
+TESTS += tests/plugins/lib/test_cmdline
+tests_plugins_lib_test_cmdline_SOURCES = tests/plugins/lib/test_cmdline.c tests/lib/unit.h \
+	plugins/lib/cmdline.c plugins/lib/cmdline.h
+tests_plugins_lib_test_cmdline_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_plugins_lib_test_cmdline_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_plugins_lib_test_cmdline_LDADD = $(CUNIT_LIBS)
+endif
 
 # Regular expression settings with PCRE2 (the ignore of disk, interface and
 # filesystem, exec's include/exclude_pattern), and its test.
@@ -84,6 +108,7 @@ endif
 endif
 plugins_lib_libsabapattern_la_SOURCES = plugins/lib/pattern.c plugins/lib/pattern.h
 plugins_lib_libsabapattern_la_CFLAGS = $(AM_CFLAGS) $(PCRE2_CFLAGS)
+plugins_lib_libsabapattern_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 plugins_lib_libsabapattern_la_LIBADD = $(PCRE2_LIBS)
 
 # the plugins' shared config readers, through the fake host (no agent)

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <saba/plugin.h>
+
 struct saba_sample {
 	char *name;    /* sanitised device name */
 	uint64_t v[2]; /* the two counters of the device */
@@ -31,5 +33,15 @@ void saba_samples_free(struct saba_samples *s);
  * the counter went back (reset, wrap, device replaced) or no time passed:
  * such a sample is skipped rather than reported negative or huge. */
 int saba_counter_rate(uint64_t prev, uint64_t cur, double elapsed, double *rate);
+
+/* For each device of cur that prev has too, emit
+ * "<prefix><name><suffix[k]>" as the per-second rate of its counter k
+ * between the two.  A counter that went back skips that counter this
+ * round, or with both set the device's two counters (a disk's reads and
+ * writes go together; an interface's rx and tx do not, as upstream). */
+#define SABA_SAMPLES_METRIC_MAX 640
+void saba_samples_emit(const struct saba_host *host, saba_ctx *ctx, const struct saba_samples *prev,
+		       const struct saba_samples *cur, const char *prefix,
+		       const char *const suffix[2], int both);
 
 #endif

@@ -2,6 +2,8 @@
  * filesystem (Windows): filesystem.<drive>.size and filesystem.<drive>.used
  * in bytes for every fixed drive (GetDriveType DRIVE_FIXED), named by its
  * letter as upstream does ("filesystem.C.size").  used = size - free.
+ * `use_mountpoint` is accepted as on Linux (one config, or `import`'s,
+ * serves both), and changes nothing: a drive's letter is its mount point.
  *
  * Settings: saba_wfs_settings below (`saba-agent plugins filesystem` lists them
  * with their defaults).
@@ -25,6 +27,10 @@ static const struct saba_setting saba_wfs_settings[] = {
 	{.name = "ignore",
 	 .type = SABA_CFG_STRING_LIST,
 	 .description = "drive letters to leave out ([\"D\"])"},
+	{.name = "use_mountpoint",
+	 .type = SABA_CFG_BOOL,
+	 .def = "false",
+	 .description = "as on Linux; a drive is named by its letter, its mount point, either way"},
 	{.name = NULL},
 };
 

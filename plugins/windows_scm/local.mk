@@ -38,7 +38,8 @@ EXTRA_DIST += plugins/windows_scm/windows_scm.c plugins/windows_scm/event.c \
 if !SABA_WINDOWS
 TESTS += tests/windows/test_service.py
 endif
-EXTRA_DIST += tests/windows/test_service.py tests/windows/keeper.c tests/windows/control.c
+EXTRA_DIST += tests/windows/test_service.py tests/windows/keeper.c tests/windows/control.c \
+	tests/windows/cmdhelper.c
 
 clean-local: clean-win-build
 clean-win-build:

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -290,10 +291,26 @@ static void test_apikey_env(void)
 	free(err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	setenv("SABA_AGENT_APIKEY", "env-key", 1);
+	CU_ASSERT_EQUAL(saba_conf_take_env_apikey(), 0);
 	CU_ASSERT_STRING_EQUAL(saba_conf_apikey(c), "env-key");
+	/* taken: no command the agent runs inherits it */
+	CU_ASSERT_PTR_NULL(getenv("SABA_AGENT_APIKEY"));
 	setenv("SABA_AGENT_APIKEY", "", 1); /* empty: not set */
+	CU_ASSERT_EQUAL(saba_conf_take_env_apikey(), 0);
 	CU_ASSERT_STRING_EQUAL(saba_conf_apikey(c), "conf-key");
-	unsetenv("SABA_AGENT_APIKEY");
+	/* trimmed as a header would be, a line end included */
+	setenv("SABA_AGENT_APIKEY", " env-key2\n", 1);
+	CU_ASSERT_EQUAL(saba_conf_take_env_apikey(), 0);
+	CU_ASSERT_STRING_EQUAL(saba_conf_apikey(c), "env-key2");
+	/* a control character inside: refused, naming the variable */
+	setenv("SABA_AGENT_APIKEY", "abc\r\nX-Injected: yes", 1);
+	capture_begin();
+	CU_ASSERT_EQUAL(saba_conf_take_env_apikey(), -1);
+	err = capture_end();
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "SABA_AGENT_APIKEY"));
+	CU_ASSERT_PTR_NULL(strstr(err, "X-Injected"));
+	CU_ASSERT_PTR_NULL(getenv("SABA_AGENT_APIKEY"));
+	free(err);
 	CU_ASSERT_STRING_EQUAL(saba_conf_apikey(c), "conf-key");
 	saba_conf_free(c);
 
@@ -309,6 +326,168 @@ static void test_apikey_env(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "API key"));
 	free(err);
 	saba_conf_free(c);
+}
+
+/* A key with a line end or a control character would end the header
+ * block or add a header: refused with FILE:LINE, never quoted. */
+static void test_apikey_control_characters(void)
+{
+	static const char *const bad[] = {
+		"apikey = \"abc\\r\\nX-Injected: yes\";\n",
+		"interval = 60;\napikey = \"abc\\x01def\";\n",
+		"apikey = \"abc\\tdef\";\n",
+	};
+	struct saba_conf *c = NULL;
+	char *err, where[sizeof(conf_path) + 16];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL(load(bad[i], NULL, &c, &err), 1);
+		CU_ASSERT_PTR_NULL(c);
+		snprintf(where, sizeof(where), "%s:%d:", conf_path, i == 1 ? 2 : 1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, where));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "apikey"));
+		CU_ASSERT_PTR_NULL(strstr(err, "X-Injected"));
+		CU_ASSERT_PTR_NULL(strstr(err, "def"));
+		free(err);
+	}
+	/* blanks and line ends around it are trimmed */
+	CU_ASSERT_EQUAL(load("apikey = \" key-1 \\n\";\n", NULL, &c, &err), 0);
+	free(err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(saba_conf_apikey(c), "key-1");
+	saba_conf_free(c);
+}
+
+/* apikey_file: one line, a regular file only root or the agent may
+ * write; readable by others is worth a warning. */
+static void test_apikey_file_checks(void)
+{
+	char text[sizeof(key_path) + 64], *err;
+	struct saba_conf *c = NULL;
+
+	snprintf(text, sizeof(text), "apikey_file = \"%s\";\n", key_path);
+	CU_ASSERT_EQUAL_FATAL(write_file(key_path, "file-key\nsecond-line\n"), 0);
+	CU_ASSERT_EQUAL(load(text, NULL, &c, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "more than one line"));
+	CU_ASSERT_PTR_NULL(strstr(err, "second-line"));
+	free(err);
+
+	CU_ASSERT_EQUAL_FATAL(write_file(key_path, "file-key\n"), 0);
+	CU_ASSERT_EQUAL(chmod(key_path, 0622), 0);
+	CU_ASSERT_EQUAL(load(text, NULL, &c, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "writable by group or others"));
+	free(err);
+
+	CU_ASSERT_EQUAL(chmod(key_path, 0644), 0);
+	CU_ASSERT_EQUAL(load(text, NULL, &c, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "warning"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "readable by group or others"));
+	free(err);
+	saba_conf_free(c);
+
+	CU_ASSERT_EQUAL(chmod(key_path, 0600), 0);
+	CU_ASSERT_EQUAL(load(text, NULL, &c, &err), 0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	free(err);
+	saba_conf_free(c);
+
+	/* a FIFO never blocks: refused at once */
+	unlink(key_path);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(key_path, 0600), 0);
+	CU_ASSERT_EQUAL(load(text, NULL, &c, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a regular file"));
+	free(err);
+	unlink(key_path);
+}
+
+/* The config itself: only root or the agent may write it. */
+static void test_config_writable_by_others(void)
+{
+	struct saba_conf *c = NULL;
+	char *err;
+
+	CU_ASSERT_EQUAL(load("interval = 60;\n", NULL, &c, &err), 0);
+	free(err);
+	saba_conf_free(c);
+	CU_ASSERT_EQUAL(chmod(conf_path, 0666), 0);
+	capture_begin();
+	CU_ASSERT_EQUAL(saba_conf_load(conf_path, NULL, &c), 1);
+	err = capture_end();
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, conf_path));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "writable by group or others"));
+	free(err);
+	CU_ASSERT_EQUAL(chmod(conf_path, 0644), 0);
+}
+
+/* root = "" named no directory, and the id file code read before it. */
+static void test_empty_directories(void)
+{
+	struct saba_conf_overrides ov = {.root = ""};
+	struct saba_conf *c = NULL;
+	char *err, where[sizeof(conf_path) + 16];
+
+	CU_ASSERT_EQUAL(load("interval = 60;\nroot = \"\";\nplugin_dir = \"\";\n", NULL, &c, &err),
+			2);
+	CU_ASSERT_PTR_NULL(c);
+	snprintf(where, sizeof(where), "%s:2:", conf_path);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, where));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "root must name a directory"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "plugin_dir must name a directory"));
+	free(err);
+	CU_ASSERT_EQUAL(load("interval = 60;\n", &ov, &c, &err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--root"));
+	free(err);
+}
+
+/* libconfig wraps a plain integer past 32 bits: refused before parsing. */
+static void test_integers_past_32_bits(void)
+{
+	struct saba_conf *c = NULL;
+	char *err, where[sizeof(conf_path) + 16];
+
+	CU_ASSERT_EQUAL(load("# 4294967357 in a comment\nname = \"x 4294967357\";\n"
+			     "interval = 4294967357;\n",
+			     NULL, &c, &err),
+			1);
+	CU_ASSERT_PTR_NULL(c);
+	snprintf(where, sizeof(where), "%s:3:", conf_path);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, where));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "4294967357 does not fit in 32 bits"));
+	free(err);
+	/* the edges of int32, hex too */
+	CU_ASSERT_EQUAL(
+		load("a = 2147483648;\nb = -2147483649;\nc = 0x80000000;\n", NULL, &c, &err), 3);
+	free(err);
+	/* what fits, 64-bit and floats are libconfig's own */
+	CU_ASSERT_EQUAL(
+		load("interval = 60;\nplugins = { p = { a = 2147483647; b = -2147483648; "
+		     "c = 0x7fffffff; d = 4294967357L; e = 1.5e300; f = 4294967357.0; }; };\n"
+		     "display_name = \"disk2\";\n",
+		     NULL, &c, &err),
+		0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	free(err);
+	saba_conf_free(c);
+}
+
+/* A config above the size cap is not parsed at all (libconfig's scanner
+ * is quadratic in a line's length). */
+static void test_size_cap(void)
+{
+	size_t n = 2 * 1024 * 1024;
+	char *big = malloc(n + 64), *err;
+	struct saba_conf *c = NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	strcpy(big, "display_name = \"");
+	memset(big + strlen(big), 'x', n);
+	strcpy(big + 16 + n, "\";\n");
+	CU_ASSERT_EQUAL(load(big, NULL, &c, &err), 1);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "larger than"));
+	free(err);
+	free(big);
 }
 
 /* ------------------------------------------------------------------ */
@@ -376,6 +555,25 @@ static void test_role(void)
 	CU_ASSERT_FALSE(saba_conf_role_valid("\xc3\xa9:b"));
 }
 
+/* Roles from the file get the -role check: invalid ones dropped, named. */
+static void test_roles_validated(void)
+{
+	struct saba_conf *c = NULL;
+	char *err;
+
+	CU_ASSERT_EQUAL(load("roles = [ \"Web:app\", \"Web:bad role\", \"_x:y\", \"db:main\" ];",
+			     NULL, &c, &err),
+			0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->nroles, 2);
+	CU_ASSERT_STRING_EQUAL(c->roles[0], "Web:app");
+	CU_ASSERT_STRING_EQUAL(c->roles[1], "db:main");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":1: error: role \"Web:bad role\" dropped"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "role \"_x:y\" dropped"));
+	free(err);
+	saba_conf_free(c);
+}
+
 static void test_libconfig_only(void)
 {
 	CU_ASSERT_TRUE(saba_conf_libconfig_only("a = 1;"));
@@ -388,12 +586,15 @@ static void test_libconfig_only(void)
 }
 
 static const struct unit_test tests[] = {
-	UNIT_TEST(test_full_config),	UNIT_TEST(test_defaults),
-	UNIT_TEST(test_problems),	UNIT_TEST(test_problems_all_counted),
-	UNIT_TEST(test_missing_file),	UNIT_TEST(test_apikey_file),
-	UNIT_TEST(test_apikey_env),	UNIT_TEST(test_overrides),
-	UNIT_TEST(test_instances),	UNIT_TEST(test_role),
-	UNIT_TEST(test_libconfig_only),
+	UNIT_TEST(test_full_config),	    UNIT_TEST(test_defaults),
+	UNIT_TEST(test_problems),	    UNIT_TEST(test_problems_all_counted),
+	UNIT_TEST(test_missing_file),	    UNIT_TEST(test_apikey_file),
+	UNIT_TEST(test_apikey_env),	    UNIT_TEST(test_overrides),
+	UNIT_TEST(test_instances),	    UNIT_TEST(test_role),
+	UNIT_TEST(test_libconfig_only),	    UNIT_TEST(test_apikey_control_characters),
+	UNIT_TEST(test_apikey_file_checks), UNIT_TEST(test_config_writable_by_others),
+	UNIT_TEST(test_empty_directories),  UNIT_TEST(test_integers_past_32_bits),
+	UNIT_TEST(test_size_cap),	    UNIT_TEST(test_roles_validated),
 };
 
 int main(void)

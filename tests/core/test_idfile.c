@@ -129,12 +129,48 @@ static void test_read_trims_crlf(void)
 	CU_ASSERT_STRING_EQUAL(id, "abc");
 	free(id);
 
-	/* only CR/LF: other whitespace is part of the id, as upstream */
+	/* only CR/LF, as upstream: other whitespace stays, and an id with
+	 * it is no Mackerel id */
 	CU_ASSERT_EQUAL_FATAL(write_raw(idpath, "abc \n"), 0);
+	CU_ASSERT_EQUAL(saba_idfile_read(root, &id, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NULL(id);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a Mackerel host id"));
+}
+
+/* The id becomes a path of every request: what a Mackerel id is not made
+ * of ("h#x" retires /hosts/h, "h?x=" poisons posts) is refused, the file
+ * named, its content escaped by the log, never used. */
+static void test_read_refuses_foreign_ids(void)
+{
+	static const char *const bad[] = {"HOSTID#x", "HOSTID?x=", "../h", "h/retire",
+					  "h\x1b[2J", "h%00",	   "h x"};
+	char err[512], *id = (char *)"unset";
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL_FATAL(write_raw(idpath, bad[i]), 0);
+		CU_ASSERT_EQUAL(saba_idfile_read(root, &id, err, sizeof(err)), -1);
+		CU_ASSERT_PTR_NULL(id);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, idpath));
+	}
+	CU_ASSERT_EQUAL_FATAL(write_raw(idpath, "3Ab_c-9"), 0);
 	CU_ASSERT_EQUAL(saba_idfile_read(root, &id, err, sizeof(err)), 0);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(id);
-	CU_ASSERT_STRING_EQUAL(id, "abc ");
+	CU_ASSERT_STRING_EQUAL(id, "3Ab_c-9");
 	free(id);
+	CU_ASSERT(saba_host_id_valid("3Ab_c-9"));
+	CU_ASSERT(!saba_host_id_valid(""));
+	CU_ASSERT(!saba_host_id_valid(NULL));
+}
+
+/* A FIFO planted as the id never blocks the read. */
+static void test_read_fifo(void)
+{
+	char err[512], *id = NULL;
+
+	unlink(idpath);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(idpath, 0644), 0);
+	CU_ASSERT_EQUAL(saba_idfile_read(root, &id, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a regular file"));
+	unlink(idpath);
 }
 
 static void test_empty_and_missing(void)
@@ -386,7 +422,8 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_write_creates_root), UNIT_TEST(test_write_read_only_dir),
 	UNIT_TEST(test_write_root_is_file), UNIT_TEST(test_write_no_fds_keeps_old),
 	UNIT_TEST(test_pending_round_trip), UNIT_TEST(test_pending_rejects_foreign_content),
-	UNIT_TEST(test_clean_temps),
+	UNIT_TEST(test_clean_temps),	    UNIT_TEST(test_read_refuses_foreign_ids),
+	UNIT_TEST(test_read_fifo),
 };
 
 int main(void)

@@ -8,10 +8,13 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -55,6 +58,14 @@ static int copy_file(const char *from, const char *to, mode_t mode)
 	if (out != NULL && fclose(out) != 0)
 		rc = -1;
 	return rc == 0 ? chmod(to, mode) : -1;
+}
+
+static int64_t unit_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int saved_stderr = -1;
@@ -217,6 +228,114 @@ static void test_open_file_checks(void)
 	unlink(copy);
 }
 
+/* The directories: the plugin directory and every one above it must be
+ * writable by nobody but root and the agent (a sticky /tmp excepted). */
+static void test_open_dir_checks(void)
+{
+	char src[PATH_MAX + 32], sub[sizeof(tmpdir) + 32], dir[sizeof(tmpdir) + 64];
+	char copy[sizeof(tmpdir) + 96], err[1024] = "";
+	const char *dir_writable[] = {dir, "writable", NULL};
+	const char *sub_writable[] = {sub, "writable", NULL};
+	const char *dir_owned[] = {dir, "owned by", NULL};
+	struct saba_module *m;
+
+	snprintf(src, sizeof(src), "%s/good.so", plugdir);
+	unit_path(sub, sizeof(sub), tmpdir, "sub");
+	unit_path(dir, sizeof(dir), sub, "plugins");
+	unit_path(copy, sizeof(copy), dir, "copy.so");
+	CU_ASSERT_EQUAL_FATAL(mkdir(sub, 0755), 0);
+	CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0755), 0);
+	CU_ASSERT_EQUAL_FATAL(copy_file(src, copy, 0644), 0);
+
+	/* control: below a sticky /tmp and 0755 directories it loads */
+	m = saba_module_open(dir, "copy", err, sizeof(err));
+	if (m == NULL)
+		fprintf(stderr, "copy: %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL(m);
+	saba_module_close(m);
+
+	CU_ASSERT_EQUAL(chmod(dir, 0775), 0);
+	expect_refused(dir, "copy", dir_writable);
+	/* sticky is no excuse for the plugin directory itself */
+	CU_ASSERT_EQUAL(chmod(dir, 01777), 0);
+	expect_refused(dir, "copy", dir_writable);
+	CU_ASSERT_EQUAL(chmod(dir, 0755), 0);
+	/* a directory above that others may write: they could swap ours */
+	CU_ASSERT_EQUAL(chmod(sub, 0777), 0);
+	expect_refused(dir, "copy", sub_writable);
+	CU_ASSERT_EQUAL(chmod(sub, 0755), 0);
+	if (geteuid() == 0) {
+		CU_ASSERT_EQUAL(chown(dir, 65534, 65534), 0);
+		expect_refused(dir, "copy", dir_owned);
+		CU_ASSERT_EQUAL(chown(dir, 0, 0), 0);
+	} else {
+		fprintf(stderr, "not root: cannot chown; \"owned by\" check skipped\n");
+	}
+	unlink(copy);
+	rmdir(dir);
+	rmdir(sub);
+}
+
+struct swapper {
+	const char *dir;
+	volatile int stop;
+	unsigned long swaps;
+};
+
+/* What a user who can write the directory does: swap good.so and a link
+ * to another plugin, as fast as it can. */
+static void *swap_main(void *arg)
+{
+	struct swapper *sw = arg;
+
+	while (!sw->stop) {
+		if (renameat2(AT_FDCWD, "swap.so", AT_FDCWD, "evil.so", RENAME_EXCHANGE) == 0)
+			sw->swaps++;
+	}
+	return NULL;
+}
+
+/* The file checked is the file loaded: a swap between the check and the
+ * load never loads what was not checked. */
+static void test_open_swap_race(void)
+{
+	char src[PATH_MAX + 32], evil[PATH_MAX + 32], cwd[PATH_MAX], err[1024];
+	struct swapper sw = {.dir = tmpdir};
+	int loaded_good = 0, loaded_evil = 0, refused = 0;
+	int64_t until;
+	pthread_t t;
+
+	snprintf(src, sizeof(src), "%s/good.so", plugdir);
+	snprintf(evil, sizeof(evil), "%s/short_struct.so", plugdir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof(cwd)));
+	CU_ASSERT_EQUAL_FATAL(chdir(tmpdir), 0);
+	CU_ASSERT_EQUAL_FATAL(copy_file(src, "swap.so", 0644), 0);
+	CU_ASSERT_EQUAL_FATAL(symlink(evil, "evil.so"), 0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, swap_main, &sw), 0);
+	until = unit_now_ms() + 3000;
+	for (int i = 0; i < 20000 && unit_now_ms() < until; i++) {
+		struct saba_module *m = saba_module_open(tmpdir, "swap", err, sizeof(err));
+
+		if (m == NULL)
+			refused++;
+		else if (strcmp(m->desc.name, "good") == 0)
+			loaded_good++;
+		else
+			loaded_evil++;
+		saba_module_close(m);
+	}
+	sw.stop = 1;
+	pthread_join(t, NULL);
+	fprintf(stderr, "swap race: %lu swaps, good %d, refused %d, other %d\n", sw.swaps,
+		loaded_good, refused, loaded_evil);
+	CU_ASSERT(sw.swaps > 100);
+	CU_ASSERT(loaded_good > 0);
+	CU_ASSERT_EQUAL(loaded_evil, 0);
+	unlink("swap.so");
+	unlink("evil.so");
+	CU_ASSERT_EQUAL(chdir(cwd), 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* saba_instances_create                                                */
 
@@ -353,6 +472,8 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_open_short_struct),
 	UNIT_TEST(test_open_missing),
 	UNIT_TEST(test_open_file_checks),
+	UNIT_TEST(test_open_dir_checks),
+	UNIT_TEST(test_open_swap_race),
 	UNIT_TEST(test_create_two_share_module),
 	UNIT_TEST(test_create_fails_cleans_up),
 	UNIT_TEST(test_create_unknown_key),

@@ -205,6 +205,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h.cfg = hc;
 	memset(&conf, 0, sizeof(conf));
 	conf.root = (char *)fuzz_dir();
+	conf.refs = 1; /* the stack owns it */
 	memset(&rt, 0, sizeof(rt));
 	saba_runtime_init(&rt);
 	rt.conf = &conf;

@@ -91,7 +91,8 @@ class Registration(AgentTestCase):
         self.assertEqual(len(api.requests(route="create_host")), 1)
         self.assertEqual(a.stdout(), "", "logs go to stderr; run prints nothing")
         # the id file was written atomically: no temp file left behind
-        self.assertEqual(sorted(os.listdir(self.root)), ["id"])
+        # (the lock file stays: removing it would race the next agent)
+        self.assertEqual(sorted(os.listdir(self.root)), ["id", "saba-agent.lock"])
         ua = api.requests()[0].header("User-Agent")
         self.assertIn(meta["agent-version"], ua)
 

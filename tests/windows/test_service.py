@@ -17,6 +17,17 @@ last user process exits), and per scenario a fresh API and root:
     stop         sc create, sc start -> registration, memory/cpu/filesystem
                  metrics; sc stop -> STOPPED, no retire (with
                  require_event_1074 off, the config most ready to retire)
+    commands     exec.dll with a .bat (a string: cmd /U /S /C) and an .exe
+                 (a list: its arguments quoted for CommandLineToArgvW, env
+                 from the config) posts custom.* values and graph
+                 definitions; check.dll's exit codes 0/1/2/3/7 reach
+                 checks/report as OK/WARNING/CRITICAL/UNKNOWN/UNKNOWN; a
+                 command that never ends (and its child) is ended within
+                 timeout + 1 s; sc stop during such a run -> STOPPED, exit 0,
+                 nothing of it left running
+    once         `saba-agent once` with interface.dll, disk.dll and
+                 processor_queue_length.dll: every value numeric, the deltas
+                 from the second round
     control      control 200 (PRESHUTDOWN path) -> exactly one retire, for
                  the registered host; the id file is gone
     no event     control 200 with require_event_1074 on: Wine has no event
@@ -38,6 +49,7 @@ checkout (unless SABA_WIN_BUILDDIR is given), or with SABA_SKIP_WINE_TESTS=1;
 the ec2 confirmation scenarios skip without Node.js (the fake EC2).
 """
 
+import json
 import os
 import re
 import shutil
@@ -67,6 +79,22 @@ ROLE = "saba-wine-test"
 AKID, SECRET, TOKEN = "ASIASABAWINETEST", "saba-wine-test-secret-not-real", "saba-wine-token"
 
 W = {}  # the module's Wine environment, set up once
+
+# A metric plugin as a batch file (its echo goes through cmd /U: UTF-16).
+METRIC_BAT = """@echo off
+if "%MACKEREL_AGENT_PLUGIN_META%"=="1" (
+  echo # mackerel-agent-plugin
+  echo {"graphs": {"wine.bat": {"label": "Wine bat", "unit": "integer", "metrics": [{"name": "value", "label": "Value"}]}}}
+  exit /b 0
+)
+echo wine.bat.value 42 0
+echo wine.bat.env %SABA_TEST_NUM% 0
+"""
+# The arguments cmdhelper.c's metric mode expects, as the config gives them.
+HELPER_ARGS = ["a b", "q\"uote", "back\\slash\\", "", "tab\there", "x\\\\\"y", "caf\u00e9"]
+# A check's exit code -> the status reported.
+CHECKS = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN", 7: "UNKNOWN"}
+HANG_TIMEOUT = 2
 
 
 def log(msg):
@@ -215,13 +243,18 @@ def setUpModule():
     os.makedirs(os.path.join(inst, "plugins"))
     shutil.copy(os.path.join(bdir, "core", "saba-agent.exe"), inst)
     for dll in ("plugins/.libs/windows_scm.dll", "plugins/.libs/ec2.dll",
+                "plugins/.libs/exec.dll", "plugins/.libs/check.dll",
                 "plugins/win/.libs/memory.dll", "plugins/win/.libs/cpu.dll",
-                "plugins/win/.libs/filesystem.dll"):
+                "plugins/win/.libs/filesystem.dll", "plugins/win/.libs/interface.dll",
+                "plugins/win/.libs/disk.dll",
+                "plugins/win/.libs/processor_queue_length.dll"):
         shutil.copy(os.path.join(bdir, dll), os.path.join(inst, "plugins"))
-    for helper in ("keeper", "control"):
+    for helper, libs in (("keeper", []), ("control", []), ("cmdhelper", ["-lshell32"])):
         subprocess.run([HOST + "-gcc", "-O2", "-Wall", "-static", "-o",
                         os.path.join(inst, helper + ".exe"),
-                        os.path.join(HERE, helper + ".c")], check=True, timeout=120)
+                        os.path.join(HERE, helper + ".c")] + libs, check=True, timeout=120)
+    with open(os.path.join(inst, "metric.bat"), "w", newline="\r\n") as f:
+        f.write(METRIC_BAT)
     W["keeper"] = subprocess.Popen(["wine", WIN_DIR + "\\keeper.exe", "3600"], env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1)
@@ -267,9 +300,10 @@ class WineService(unittest.TestCase):
         except OSError:
             pass
 
-    def write_config(self, require_event=False, ec2=None):
+    def write_config(self, require_event=False, ec2=None, extra=None, retire_timeout=10):
         """ec2: the ec2 plugin's settings; with them, retire.confirm =
-        "always" (only its word retires on a shutdown)."""
+        "always" (only its word retires on a shutdown).  extra: more
+        plugin instances."""
         plugins = {
             "memory": {},
             "cpu": {},
@@ -278,7 +312,8 @@ class WineService(unittest.TestCase):
                             "require_event_1074": require_event,
                             "preshutdown_timeout": 60},
         }
-        retire = {"timeout": 10}
+        plugins.update(extra or {})
+        retire = {"timeout": retire_timeout}
         if ec2 is not None:
             plugins["ec2"] = ec2
             retire["confirm"] = "always"
@@ -379,6 +414,159 @@ class WineService(unittest.TestCase):
         self.assertEqual(ec2.region_stats(REGION)["authFailures"], 0)
         self.assertTrue(imds.requests(path="meta-data/iam/security-credentials/" + ROLE))
 
+    # ------------------------------------------------------------ commands
+    def command_plugins(self, hang_dir):
+        helper = WIN_DIR + "\\cmdhelper.exe"
+        plugins = {
+            "wine_bat": {"module": "exec", "command": WIN_DIR + "\\metric.bat",
+                         "env": {"SABA_TEST_NUM": "7"}},
+            "wine_exe": {"module": "exec", "command": [helper, "metric"] + HELPER_ARGS,
+                         "env": {"SABA_TEST_ENV": "from config"}},
+            "hang": {"module": "exec", "command": [helper, "hang", hang_dir],
+                     "timeout": HANG_TIMEOUT},
+        }
+        for code in CHECKS:
+            plugins["check_%d" % code] = {"module": "check",
+                                          "command": [helper, "check", str(code)]}
+        return plugins
+
+    def hang_runs(self, hang_dir):
+        """{run dir: {"start": ms, "parent": ms, "child": ms}} of the
+        never-ending command's runs (a beat not yet written is absent)."""
+        runs = {}
+        top = host_path(hang_dir)
+        for d in sorted(os.listdir(top)) if os.path.isdir(top) else []:
+            times = {}
+            for k in ("start", "parent", "child"):
+                try:
+                    with open(os.path.join(top, d, k + ".txt")) as f:
+                        times[k] = int(f.read().strip())
+                except (OSError, ValueError):
+                    pass
+            runs[d] = times
+        return runs
+
+    def finished_hang_runs(self, hang_dir):
+        """hang_runs() but the newest run, which may still be going."""
+        runs = sorted(self.hang_runs(hang_dir).items(), key=lambda r: r[1].get("start", 0))
+        return dict(runs[:-1])
+
+    def assert_hang_ended(self, hang_dir, runs, min_children=2):
+        """Each run's parent and child stopped beating within timeout + 1 s
+        of its start, and stay stopped; at least min_children runs had a
+        beating child.  (The parent beats only once its child is created:
+        on a loaded machine a child can be ended before its first beat,
+        and then must never beat.)"""
+        time.sleep(1.5)
+        later = self.hang_runs(hang_dir)
+        for d, t in runs.items():
+            for k in ("parent", "child"):
+                if k in t:
+                    self.assertLessEqual(t[k] - t["start"], (HANG_TIMEOUT + 1) * 1000,
+                                         "%s of %s lived on: %r\n%s"
+                                         % (k, d, t, self.agent_log()))
+                self.assertEqual(later[d].get(k), t.get(k), "%s of %s still runs" % (k, d))
+        self.assertGreaterEqual(sum("child" in t for t in runs.values()), min_children,
+                                "runs with a beating child: %r" % runs)
+
+    def test_2b_commands(self):
+        hang_dir = self.root + "\\hang"
+        os.makedirs(host_path(hang_dir))
+        self.write_config(extra=self.command_plugins(hang_dir))
+        self.create_service()
+        start_service()
+        self.wait_working()
+        want = {"custom.wine.bat.value": 42, "custom.wine.bat.env": 7,
+                "custom.wine.exe.argv_ok": 1, "custom.wine.exe.env_ok": 1}
+        for name, value in want.items():
+            pts = self.api.wait_for(lambda n=name: self.api.points_named(n), timeout=30)
+            self.assertTrue(pts, "no %s posted:\n%s" % (name, self.agent_log()))
+            self.assertEqual(pts[-1]["value"], value, name)
+        self.assertTrue(self.api.wait_for(
+            lambda: {"custom.wine.bat", "custom.wine.exe"} <= {
+                g["name"] for g in self.api.graph_defs()}, timeout=30),
+            "graph definitions: %r" % self.api.graph_defs())
+        defs = {g["name"]: g for g in self.api.graph_defs()}
+        self.assertEqual(defs["custom.wine.bat"]["unit"], "integer")
+        self.assertEqual([m["name"] for m in defs["custom.wine.exe"]["metrics"]],
+                         ["custom.wine.exe.argv_ok", "custom.wine.exe.env_ok"])
+
+        def statuses():
+            got = {}
+            for r in self.api.check_reports():
+                got[r["name"]] = r["status"]
+            return got
+        want_checks = {"check_%d" % c: st for c, st in CHECKS.items()}
+        self.assertTrue(self.api.wait_for(lambda: statuses() == want_checks, timeout=30),
+                        "check reports: %r\n%s" % (statuses(), self.agent_log()))
+        for r in self.api.check_reports():
+            self.assertIn("cmdhelper check", r["message"])
+            self.assertEqual(r["source"]["type"], "host")
+
+        # The never-ending command: two whole runs, children and all,
+        # ended in time.
+        self.assertTrue(self.api.wait_for(
+            lambda: sum("child" in t for t in self.finished_hang_runs(hang_dir).values()) >= 2,
+            timeout=(HANG_TIMEOUT + 2) * 6),
+            "the hang command did not run again:\n" + self.agent_log())
+        self.assert_hang_ended(hang_dir, self.finished_hang_runs(hang_dir))
+        self.assertRegex(self.agent_log(), r"timed out after %d s" % HANG_TIMEOUT)
+
+        # sc stop during a run: the service stops cleanly, nothing left.
+        seen = set(self.hang_runs(hang_dir))
+        self.assertTrue(self.api.wait_for(
+            lambda: any("child" in t for d, t in self.hang_runs(hang_dir).items()
+                        if d not in seen), timeout=(HANG_TIMEOUT + 2) * 2),
+            "no new run of the hang command:\n" + self.agent_log())
+        t0 = time.monotonic()
+        wine(["sc", "stop", SERVICE])
+        self.assertEqual(wait_state("STOPPED"), "STOPPED", self.agent_log())
+        self.assertLess(time.monotonic() - t0, 15)
+        self.assertEqual(service_status()["WIN32_EXIT_CODE"], 0, self.agent_log())
+        self.assert_hang_ended(hang_dir, self.hang_runs(hang_dir))
+        self.assert_no_retire(settle=0)
+
+    def test_2c_once_metrics(self):
+        """interface, disk and processor_queue_length in `once`: the values
+        present and numeric, the deltas from its second round.  Wine 8
+        implements neither IOCTL_DISK_PERFORMANCE nor PDH's Processor
+        Queue Length: where a source does not answer, the plugin must say
+        so (and then post nothing rather than a made-up value).
+        use_mountpoint, a Linux setting of disk and filesystem, is taken
+        and names drives by their letter all the same."""
+        text = cfg_text({
+            "apikey": harness.API_KEY,
+            "root": self.root,
+            "plugin_dir": WIN_DIR + "\\plugins",
+            "plugins": {"interface": {}, "disk": {"use_mountpoint": True},
+                        "processor_queue_length": {},
+                        "filesystem": {"use_mountpoint": True}},
+        })
+        with open(host_path(self.config), "w") as f:
+            f.write(text)
+        p = wine([WIN_DIR + "\\saba-agent.exe", "once", "-c", self.config], timeout=120)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        values = {m["name"]: m["value"] for m in json.loads(p.stdout)["metrics"]}
+        checks = (
+            (r"filesystem\.C\.size$", None),
+            (r"interface\.[A-Za-z0-9_-]+\.rxBytes\.delta$", None),
+            (r"interface\.[A-Za-z0-9_-]+\.txBytes\.delta$", None),
+            (r"disk\.[A-Z]\.reads\.delta$", r"IOCTL_DISK_PERFORMANCE failed: .*no disk\.C values"),
+            (r"disk\.[A-Z]\.writes\.delta$", r"IOCTL_DISK_PERFORMANCE failed: .*no disk\.C values"),
+            (r"processor_queue_length$",
+             r"PDH has no counter \\System\\Processor Queue Length .*no processor_queue_length"),
+        )
+        for pattern, unsupported in checks:
+            names = [n for n in values if re.match(pattern, n)]
+            for n in names:
+                self.assertIsInstance(values[n], (int, float), n)
+                self.assertGreaterEqual(values[n], 0, n)
+            if not names:
+                self.assertIsNotNone(unsupported, "no %s in %r\n%s" % (pattern, values,
+                                                                       p.stderr[-3000:]))
+                self.assertRegex(p.stderr, unsupported)
+                log("%s: not offered here (%s)" % (pattern, unsupported))
+
     # ------------------------------------------------------------ scenarios
     def test_1_install_uninstall(self):
         self.write_config()
@@ -421,12 +609,16 @@ class WineService(unittest.TestCase):
         self.assertEqual(host["meta"]["kernel"]["name"], "Microsoft Windows")
 
     def test_3_test_control_retires_once(self):
-        self.write_config(require_event=False)
+        # A slow retire: the stop stays pending long enough for `sc query`
+        # (seconds apiece on a loaded machine) to see it several times.
+        t0 = time.monotonic()
+        service_status()
+        delay = min(40.0, max(4.0, 6 * (time.monotonic() - t0)))
+        self.write_config(require_event=False, retire_timeout=int(delay) + 10)
         self.create_service()
         start_service()
         host_id = self.wait_working()
-        # A slow retire: the stop stays pending for a while.
-        self.api.set_fault("retire_host", "delay", delay=4.0)
+        self.api.set_fault("retire_host", "delay", delay=delay)
         t0 = time.monotonic()
         p = wine([WIN_DIR + "\\control.exe", SERVICE, str(TEST_CONTROL)])
         took = time.monotonic() - t0
@@ -436,7 +628,7 @@ class WineService(unittest.TestCase):
         # A second one while stopping must change nothing.
         wine([WIN_DIR + "\\control.exe", SERVICE, str(TEST_CONTROL)])
         pending = []
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + delay + 30
         while time.monotonic() < deadline:
             st = service_status()
             if st is None or st["STATE"] == "STOPPED":

@@ -12,6 +12,13 @@
 #ifndef O_CLOEXEC
 #define O_CLOEXEC (O_BINARY | O_NOINHERIT)
 #endif
+/* No FIFOs or terminals to guard against when opening a file. */
+#ifndef O_NONBLOCK
+#define O_NONBLOCK 0
+#endif
+#ifndef O_NOCTTY
+#define O_NOCTTY 0
+#endif
 
 /* glibc's pthread_timedjoin_np (abstime on CLOCK_REALTIME). */
 #define pthread_timedjoin_np saba_pthread_timedjoin_np

@@ -60,6 +60,16 @@ static void test_compute(void)
 						 &s, err, sizeof(err)),
 			-1);
 	CU_ASSERT_EQUAL(saba_azure_parse_compute(S("[]"), &s, err, sizeof(err)), -1);
+	/* the name goes into the log and a retire reason: no escape codes */
+	CU_ASSERT_EQUAL(
+		saba_azure_parse_compute(S("{\"vmId\": \"" VMID "\", \"name\": "
+					   "\"vm\\u001b[2K-1\", \"resourceId\": \"" RID "\"}"),
+					 &s, err, sizeof(err)),
+		-1);
+	CU_ASSERT(saba_azure_name_ok("ss_3"));
+	CU_ASSERT(saba_azure_name_ok("saba-vm.1"));
+	CU_ASSERT(!saba_azure_name_ok(""));
+	CU_ASSERT(!saba_azure_name_ok("vm 1"));
 	CU_ASSERT(saba_azure_resource_id_ok(RID));
 	CU_ASSERT(saba_azure_resource_id_ok("/subscriptions/s/resourceGroups/rg(1)/providers/"
 					    "Microsoft.Compute/virtualMachineScaleSets/ss/"
