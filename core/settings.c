@@ -134,7 +134,7 @@ int saba_settings_int(const struct saba_setting *k, const config_setting_t *v, l
 		      char *msg, size_t len)
 {
 	const char *text;
-	char why[160];
+	char why[256];
 	int rc;
 
 	if (config_setting_type(v) != CONFIG_TYPE_STRING) {
@@ -161,7 +161,8 @@ static int saba_check_number(const struct saba_setting *k, const config_setting_
 		if (saba_settings_int(k, v, &i, msg, len) != 0)
 			return -1;
 		d = (double)i;
-		snprintf(value, sizeof(value), "\"%s\" (%lld)", config_setting_get_string(v), i);
+		snprintf(value, sizeof(value), "\"%.*s\" (%lld)", SABA_SETTINGS_SHOW,
+			 config_setting_get_string(v), i);
 	} else if (config_setting_type(v) == CONFIG_TYPE_FLOAT) {
 		d = config_setting_get_float(v);
 		snprintf(value, sizeof(value), "%g", d);

@@ -14,6 +14,14 @@
 
 static const char *const colours[] = {"red", "green", NULL};
 
+/* What every refused duration adds. */
+#define MINUTES_ALLOWED                                                                            \
+	" (allowed: an integer of minutes or a duration of whole minutes such as \"1h30m\", 0 to " \
+	"2147483647)"
+#define SECONDS_ALLOWED                                                                            \
+	" (allowed: an integer of seconds or a duration of whole seconds such as \"1m30s\", 0 to " \
+	"2147483647)"
+
 static const struct saba_setting good[] = {
 	{.name = "timeout", .type = SABA_CFG_INT, .def = "30", .min = 1, .max = 3600},
 	{.name = "ratio", .type = SABA_CFG_FLOAT, .def = "0.5", .min = 0, .max = 1},
@@ -178,7 +186,7 @@ static void test_bad_tables(void)
 		 "setting \"a\": a duration is an integer of minutes or seconds"},
 		{both_units, "setting \"a\": a duration is an integer of minutes or seconds"},
 		{bad_duration_default, "setting \"a\": its default does not pass: a = \"90s\": "
-				       "duration not multiple of 1m: 90s"},
+				       "duration not multiple of 1m: 90s" MINUTES_ALLOWED},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -247,13 +255,24 @@ static void test_values(void)
 		{"at_least = 9;", "at_least = 9 is out of range (allowed: 10 or more)"},
 		{"command = 5;", "\"command\" must be a string or a list of strings"},
 		{"on = 1;", "\"on\" must be true or false"},
-		{"every = \"90s\";", "every = \"90s\": duration not multiple of 1m: 90s"},
+		{"every = \"90s\";",
+		 "every = \"90s\": duration not multiple of 1m: 90s" MINUTES_ALLOWED},
 		{"every = \"2h\";", "every = \"2h\" (120) is out of range (allowed: 1 to 60)"},
-		{"every = \"-1m\";", "every = \"-1m\": duration out of range: -1m"},
+		{"every = \"-1m\";", "every = \"-1m\": duration out of range: -1m" MINUTES_ALLOWED},
+		{"every = \"-5\";", "every = \"-5\": duration out of range: -5" MINUTES_ALLOWED},
+		{"every = \"\";",
+		 "every = \"\": \"\" is neither an integer nor a duration" MINUTES_ALLOWED},
+		{"every = \"3000000000\";",
+		 "every = \"3000000000\": \"3000000000\" is out of range" MINUTES_ALLOWED},
 		{"every = true;", "\"every\" must be an integer"},
-		{"wait = \"soon\";", "wait = \"soon\": \"soon\" is neither a number of seconds nor "
-				     "a duration such as \"90m\""},
-		{"wait = \"1500ms\";", "wait = \"1500ms\": duration not multiple of 1s: 1500ms"},
+		{"wait = \"soon\";",
+		 "wait = \"soon\": \"soon\" is neither an integer nor a duration" SECONDS_ALLOWED},
+		{"wait = \"5d\";",
+		 "wait = \"5d\": \"5d\" is neither an integer nor a duration" SECONDS_ALLOWED},
+		{"wait = \"1500ms\";",
+		 "wait = \"1500ms\": duration not multiple of 1s: 1500ms" SECONDS_ALLOWED},
+		{"wait = \"2147483648s\";",
+		 "wait = \"2147483648s\": duration out of range: 2147483648s" SECONDS_ALLOWED},
 	};
 	char msg[512];
 

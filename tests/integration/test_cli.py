@@ -239,7 +239,9 @@ class ConfigTest(AgentTestCase):
         bad = good.replace('"1h30m"', '"90s"')
         path, p = self.configtest(bad)
         self.assertProblem(p, path, lineno(bad, "90s"),
-                           'notification_interval = "90s": duration not multiple of 1m: 90s')
+                           'notification_interval = "90s": duration not multiple of 1m: 90s '
+                           '(allowed: an integer of minutes or a duration of whole minutes '
+                           'such as "1h30m", 0 to 2147483647)')
 
     def test_required_setting(self):
         self.plugin_dir("loadavg", "memory", "good", "exec")
