@@ -78,6 +78,18 @@ endif
 EXTRA_DIST += plugins/lib/textfile.c plugins/lib/textfile.h plugins/lib/jsontext.c \
 	plugins/lib/jsontext.h plugins/lib/mounts.c plugins/lib/mounts.h
 plugins_lib_libsabametric_la_LIBADD = plugins/lib/libsabaclock.la
+# the kept-open small files (textfile), on their own
+if HAVE_CUNIT
+if !SABA_WINDOWS
+check_PROGRAMS += tests/plugins/lib/test_textfile
+TESTS += tests/plugins/lib/test_textfile
+tests_plugins_lib_test_textfile_SOURCES = tests/plugins/lib/test_textfile.c tests/lib/unit.h \
+	plugins/lib/textfile.c plugins/lib/textfile.h
+tests_plugins_lib_test_textfile_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_plugins_lib_test_textfile_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_plugins_lib_test_textfile_LDADD = $(CUNIT_LIBS)
+endif
+endif
 plugins_lib_libsabametric_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 SABA_METRIC_LIBADD = plugins/lib/libsabametric.la plugins/lib/libsabaprocfs.la
 
