@@ -22,9 +22,14 @@
 #
 # CPU counts only the window, which starts once every process has collected
 # at least twice (delta plugins prime on their first round) and at the same
-# point of the wall-clock interval as it ends.  Needs collectd-core
-# (libyajl2, libcurl3-gnutls) and prometheus-node-exporter.  Run from a
-# built tree (make first).  Loopback traffic only.
+# point of the wall-clock interval as it ends.  With --full, one more
+# saba-agent dry-run runs under `strace -f -y` through the same window and
+# its system calls per collection are printed: the plugins' part (every
+# call on the six /proc files, every statfs) next to its floor (one read
+# of each file and one statfs per filesystem reported), and the rest (the
+# core, the output).  Needs collectd-core (libyajl2, libcurl3-gnutls),
+# prometheus-node-exporter and, for --full, strace.  Run from a built tree
+# (make first).  Loopback traffic only.
 set -eu
 
 full=no
@@ -62,6 +67,10 @@ LoadPlugin memory"
 fi
 . "$(dirname "$0")/common.sh"
 bench_need_peers
+if [ $full = yes ] && ! command -v strace > /dev/null; then
+	echo "strace not found: apt-get install strace" >&2
+	exit 1
+fi
 
 bench_saba_conf "$work/sd" 9 "$interval" "$plugins" "$saba_plugins"
 bench_sink sh
@@ -99,11 +108,22 @@ python3 "$top/bench/scrape.py" "http://127.0.0.1:$ne_port/metrics" "$interval" "
 	"$work/ne.first" &
 bench_kill_later $p_sd $p_sh $p_cc $p_ch $p_ne $!
 all="$p_sd $p_sh $p_cc $p_ch $p_ne"
+if [ $full = yes ]; then
+	bench_saba_conf "$work/st" 9 "$interval" "$plugins" "$saba_plugins"
+	"$agent" -q -c "$work/st/saba.conf" run --dry-run > "$work/st.out" &
+	p_st=$!
+	bench_kill_later $p_st
+fi
 
 sleep $((2 * interval + 2))
 half=$(awk -v i="$interval" 'BEGIN {print i / 2}')
 bench_sleep_to "$interval" "$half"
 for p in $all; do eval "c0_$p=$(bench_cpu_ns $p)"; done
+if [ $full = yes ]; then
+	strace -f -y -qq -o "$work/st.trace" -p $p_st &
+	p_strace=$!
+	bench_kill_later $p_strace
+fi
 i=0
 while [ $i -lt $n ]; do
 	bench_sleep_to "$interval" "$half"
@@ -116,6 +136,10 @@ for p in $all; do
 	}
 	eval "m_$p=\"$(bench_mem $p) \$(($(bench_cpu_ns $p) - \$c0_$p))\""
 done
+if [ $full = yes ]; then
+	kill -INT $p_strace # detaches
+	wait $p_strace || true
+fi
 
 echo "$set_name every $interval s; CPU over $n intervals; measured at the end, one run"
 printf '%-22s %8s %8s %12s %8s %14s\n' "" "RSS kB" "anon kB" "CPU ms/coll" "threads" \
@@ -144,3 +168,30 @@ row "node-exporter scraped" $p_ne "$f_ne (scrape)"
 ratio "dry-run/collectd csv" $p_sd $p_cc - -
 ratio "http/collectd http" $p_sh $p_ch "$f_sh" "$f_ch"
 ratio "http/node-exporter" $p_sh $p_ne "$f_sh" "$f_ne"
+[ $full = yes ] || exit 0
+
+# A call is counted where it starts ("<... resumed>" lines are its end).
+# The plugins' files by name (an open) or by descriptor (-y: "5</proc/stat>";
+# /proc/net and /proc/self resolve to /proc/<pid>).
+nfs=$(grep -o '"name":"filesystem\.[^"]*\.size"' "$work/st.out" | sort -u | wc -l)
+echo
+echo "system calls per collection, saba-agent dry-run under strace -f over $n intervals"
+awk -v n="$n" -v nfs="$nfs" '
+	/resumed>/ || $2 ~ /^(---|\+\+\+)/ { next }
+	{ all++ }
+	/\/proc\/(loadavg|meminfo|stat|diskstats)[>"]/ ||
+	/\/proc\/((self|[0-9]+)\/)?(net\/dev|mounts)[>"]/ || $2 ~ /^f?statfs\(/ {
+		plug++
+		split($2, name, "(")
+		calls[name[1]]++
+	}
+	END {
+		floor = 6 + nfs
+		detail = ""
+		for (c in calls)
+			detail = detail sprintf(" %s %.1f", c, calls[c] / n)
+		printf "%-22s %8.1f   floor %d (6 reads, %d statfs): %.2fx\n", "plugins (/proc, statfs)",
+			plug / n, floor, nfs, (plug / n) / floor
+		printf "%-22s %8s  %s\n", "", "", detail
+		printf "%-22s %8.1f\n", "rest (core, output)", (all - plug) / n
+	}' "$work/st.trace"

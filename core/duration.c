@@ -6,7 +6,8 @@
 
 #include "duration.h"
 
-#define SABA_NS_PER_MINUTE (60ULL * 1000000000ULL)
+#define SABA_NS_PER_SECOND 1000000000ULL
+#define SABA_NS_PER_MINUTE (60ULL * SABA_NS_PER_SECOND)
 #define SABA_INT32_MAX	   2147483647LL
 
 /* strconv.ParseInt(s, 10, 32): an optional sign and decimal digits only. */
@@ -130,36 +131,50 @@ static int saba_go_duration(const char *s, int64_t *out)
 	return 0;
 }
 
-int saba_duration_minutes(const char *text, long long *minutes, char *err, size_t errlen)
+/* text as a whole number of units of ns nanoseconds ("1m", "1s"); every
+ * refusal ends with what is accepted. */
+static int saba_duration_in(const char *text, uint64_t unit_ns, const char *unit, const char *what,
+			    const char *example, long long *out, char *err, size_t errlen)
 {
+	char why[96];
 	long long i;
 	int64_t ns;
 	int range;
 
 	if (saba_parse_int32(text, &i, &range) == 0) {
-		if (i < 0) {
-			snprintf(err, errlen, "duration out of range: %lld", i);
-			return -1;
+		if (i >= 0) {
+			*out = i;
+			return 0;
 		}
-		*minutes = i;
+		snprintf(why, sizeof(why), "duration out of range: %lld", i);
+	} else if (saba_go_duration(text, &ns) != 0) {
+		snprintf(why, sizeof(why),
+			 range ? "\"%.40s\" is out of range"
+			       : "\"%.40s\" is neither an integer nor a duration",
+			 text);
+	} else if (ns < 0 || (uint64_t)ns / unit_ns > (uint64_t)SABA_INT32_MAX) {
+		snprintf(why, sizeof(why), "duration out of range: %.40s", text);
+	} else if ((uint64_t)ns % unit_ns != 0) {
+		snprintf(why, sizeof(why), "duration not multiple of %s: %.40s", unit, text);
+	} else {
+		*out = (long long)((uint64_t)ns / unit_ns);
 		return 0;
 	}
-	if (saba_go_duration(text, &ns) != 0) {
-		snprintf(err, errlen,
-			 range ? "\"%s\" is out of range"
-			       : "\"%s\" is neither a number of minutes nor a duration such as "
-				 "\"90m\"",
-			 text);
-		return -1;
-	}
-	if (ns < 0 || (uint64_t)ns / SABA_NS_PER_MINUTE > (uint64_t)SABA_INT32_MAX) {
-		snprintf(err, errlen, "duration out of range: %s", text);
-		return -1;
-	}
-	if ((uint64_t)ns % SABA_NS_PER_MINUTE != 0) {
-		snprintf(err, errlen, "duration not multiple of 1m: %s", text);
-		return -1;
-	}
-	*minutes = (long long)((uint64_t)ns / SABA_NS_PER_MINUTE);
-	return 0;
+	snprintf(err, errlen,
+		 "%s (allowed: an integer of %s or a duration of whole %s such as \"%s\", "
+		 "0 to %lld)",
+		 why, what, what, example, SABA_INT32_MAX);
+	return -1;
+}
+
+int saba_duration_minutes(const char *text, long long *minutes, char *err, size_t errlen)
+{
+	return saba_duration_in(text, SABA_NS_PER_MINUTE, "1m", "minutes", "1h30m", minutes, err,
+				errlen);
+}
+
+int saba_duration_seconds(const char *text, long long *seconds, char *err, size_t errlen)
+{
+	return saba_duration_in(text, SABA_NS_PER_SECOND, "1s", "seconds", "1m30s", seconds, err,
+				errlen);
 }

@@ -205,6 +205,21 @@ static int saba_h_table_int(const char *key, config_setting_t *s, long long *out
 	return errno == 0 && *end == '\0' ? 0 : -1;
 }
 
+/* A duration setting written as a string ("90m"): its whole number of
+ * minutes or seconds.  The value passed the settings check before
+ * create(), so this fails only for a setting that is no duration. */
+static int saba_h_duration(saba_ctx *ctx, const char *key, config_setting_t *s, long long *out)
+{
+	const struct saba_setting *k =
+		ctx->mod != NULL ? saba_settings_find(&ctx->mod->settings, key) : NULL;
+	char msg[256];
+
+	if (k == NULL || k->type != SABA_CFG_INT ||
+	    !(k->flags & (SABA_SETTING_MINUTES | SABA_SETTING_SECONDS)))
+		return -1;
+	return saba_settings_int(k, s, out, msg, sizeof(msg));
+}
+
 static int saba_h_config_int(saba_ctx *ctx, const char *key, long long *out)
 {
 	config_setting_t *s = saba_h_setting(ctx, key);
@@ -216,6 +231,8 @@ static int saba_h_config_int(saba_ctx *ctx, const char *key, long long *out)
 		*out = v;
 		return SABA_OK;
 	}
+	if (config_setting_type(s) == CONFIG_TYPE_STRING && saba_h_duration(ctx, key, s, out) == 0)
+		return SABA_OK;
 	if (config_setting_type(s) != CONFIG_TYPE_INT &&
 	    config_setting_type(s) != CONFIG_TYPE_INT64)
 		return saba_h_bad_type(ctx, s, "an integer");

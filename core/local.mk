@@ -11,7 +11,7 @@ core_libsabacore_la_SOURCES = \
 	core/conf.c core/conf.h \
 	core/conftext.c core/conftext.h \
 	core/loader.c core/loader.h \
-	core/settings.c core/settings.h \
+	core/settings.c core/settings.h core/duration.c core/duration.h \
 	core/instance.c core/instance.h \
 	core/hook.c core/hook.h \
 	core/host_api.c core/host_api.h \
@@ -66,7 +66,7 @@ EXTRA_DIST += core/http_curl.c
 # (core/import_toml.h), so libstdc++ never maps into the running agent.
 SABA_IMPORT_SOURCES = core/import.c core/import.h core/import_map.c core/import_map.h \
 	core/import_plugins.c core/import_plugins.h core/import_env.c core/import_env.h \
-	core/duration.c core/duration.h core/import_toml.h
+	core/import_toml.h
 SABA_TOML_CXXFLAGS = $(SAN_CFLAGS) -std=c++17 -fvisibility=hidden -Wall -Wextra \
 	-Wno-unused-parameter
 if HAVE_TOML

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "duration.h"
 #include "settings.h"
 
 /* How much of an operator's string a message repeats. */
@@ -43,15 +44,23 @@ static int saba_all_strings(const config_setting_t *s)
 	return 1;
 }
 
-static int saba_type_matches(int want, const config_setting_t *s)
+/* An integer setting that also takes a Go duration string. */
+static int saba_is_duration(const struct saba_setting *k)
+{
+	return k->type == SABA_CFG_INT &&
+	       (k->flags & (SABA_SETTING_MINUTES | SABA_SETTING_SECONDS)) != 0;
+}
+
+static int saba_type_matches(const struct saba_setting *k, const config_setting_t *s)
 {
 	int t = config_setting_type(s);
 
-	switch (want) {
+	switch (k->type) {
 	case SABA_CFG_STRING:
 		return t == CONFIG_TYPE_STRING;
 	case SABA_CFG_INT:
-		return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
+		return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 ||
+		       (t == CONFIG_TYPE_STRING && saba_is_duration(k));
 	case SABA_CFG_FLOAT:
 		return t == CONFIG_TYPE_FLOAT || t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
 	case SABA_CFG_BOOL:
@@ -121,13 +130,40 @@ static void saba_allowed_text(const struct saba_setting *k, char *buf, size_t le
 		saba_cat(buf, len, "%s\"%s\"", a == k->allowed ? "" : ", ", *a);
 }
 
+int saba_settings_int(const struct saba_setting *k, const config_setting_t *v, long long *out,
+		      char *msg, size_t len)
+{
+	const char *text;
+	char why[256];
+	int rc;
+
+	if (config_setting_type(v) != CONFIG_TYPE_STRING) {
+		*out = config_setting_get_int64(v);
+		return 0;
+	}
+	text = config_setting_get_string(v);
+	rc = k->flags & SABA_SETTING_MINUTES ? saba_duration_minutes(text, out, why, sizeof(why))
+					     : saba_duration_seconds(text, out, why, sizeof(why));
+	if (rc != 0)
+		snprintf(msg, len, "%s = \"%.*s\": %s", k->name, SABA_SETTINGS_SHOW, text, why);
+	return rc;
+}
+
 static int saba_check_number(const struct saba_setting *k, const config_setting_t *v, char *msg,
 			     size_t len)
 {
-	char value[64], range[96];
+	char value[64 + SABA_SETTINGS_SHOW], range[96];
 	double d;
 
-	if (config_setting_type(v) == CONFIG_TYPE_FLOAT) {
+	if (config_setting_type(v) == CONFIG_TYPE_STRING) {
+		long long i;
+
+		if (saba_settings_int(k, v, &i, msg, len) != 0)
+			return -1;
+		d = (double)i;
+		snprintf(value, sizeof(value), "\"%.*s\" (%lld)", SABA_SETTINGS_SHOW,
+			 config_setting_get_string(v), i);
+	} else if (config_setting_type(v) == CONFIG_TYPE_FLOAT) {
 		d = config_setting_get_float(v);
 		snprintf(value, sizeof(value), "%g", d);
 	} else {
@@ -170,7 +206,7 @@ static int saba_check_string(const struct saba_setting *k, const char *s, int in
 int saba_settings_check(const struct saba_setting *k, const config_setting_t *v, char *msg,
 			size_t len)
 {
-	if (!saba_type_matches(k->type, v)) {
+	if (!saba_type_matches(k, v)) {
 		snprintf(msg, len, "\"%s\" must be %s", k->name, saba_type_name(k->type));
 		return -1;
 	}
@@ -191,6 +227,10 @@ void saba_settings_describe(const struct saba_setting *k, char *buf, size_t len)
 	char more[512];
 
 	snprintf(buf, len, "%s", saba_type_name(k->type));
+	if (saba_is_duration(k))
+		saba_cat(buf, len, " of %s or a duration (\"%s\")",
+			 k->flags & SABA_SETTING_MINUTES ? "minutes" : "seconds",
+			 k->flags & SABA_SETTING_MINUTES ? "1h30m" : "1m30s");
 	if (saba_has_range(k)) {
 		saba_range_text(k, more, sizeof(more));
 		saba_cat(buf, len, ", %s", more);
@@ -256,6 +296,14 @@ static int saba_check_entry(const struct saba_setting *v, int i, char *err, size
 	}
 	if (k->allowed != NULL && !saba_is_strings(k->type)) {
 		snprintf(err, len, "setting \"%s\": allowed values need a string type", k->name);
+		return -1;
+	}
+	if ((k->flags & (SABA_SETTING_MINUTES | SABA_SETTING_SECONDS)) != 0 &&
+	    (k->type != SABA_CFG_INT ||
+	     (k->flags & (SABA_SETTING_MINUTES | SABA_SETTING_SECONDS)) ==
+		     (SABA_SETTING_MINUTES | SABA_SETTING_SECONDS))) {
+		snprintf(err, len, "setting \"%s\": a duration is an integer of minutes or seconds",
+			 k->name);
 		return -1;
 	}
 	if ((k->flags & SABA_SETTING_REQUIRED) && k->def != NULL) {

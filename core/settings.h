@@ -41,6 +41,13 @@ config_setting_t *saba_settings_default(const struct saba_settings *s, const cha
 int saba_settings_check(const struct saba_setting *k, const config_setting_t *v, char *msg,
 			size_t len);
 
+/* The value v of an integer setting k: an integer, or for a duration
+ * setting (SABA_SETTING_MINUTES, _SECONDS) a Go duration string such as
+ * "1h30m" in k's unit.  Returns 0, or -1 with why in msg ("check_interval =
+ * \"90s\": duration not multiple of 1m"). */
+int saba_settings_int(const struct saba_setting *k, const config_setting_t *v, long long *out,
+		      char *msg, size_t len);
+
 /* What k allows and its default, in words: "an integer, 1 to 60; default
  * 2" (for `saba-agent plugins -v`). */
 void saba_settings_describe(const struct saba_setting *k, char *buf, size_t len);

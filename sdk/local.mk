@@ -39,8 +39,8 @@ sdk/saba-plugin-test.pc: $(srcdir)/sdk/saba-plugin-test.pc.in $(srcdir)/include/
 # Installed for plugin authors; the in-tree plugin tests link the same
 # library (SABA_TEST_* below), so there is one fake host, not two.  It
 # needs only <saba/plugin.h>, libconfig and jansson, and of core/ only
-# core/settings.c (the settings rules, libconfig only: the fake host checks
-# a plugin's settings exactly as the agent does).  POSIX
+# core/settings.c and core/duration.c (the settings rules, libconfig only:
+# the fake host checks a plugin's settings exactly as the agent does).  POSIX
 # only (it loads modules with dlopen); not part of the Windows build.
 if !SABA_WINDOWS
 lib_LTLIBRARIES = sdk/libsaba-plugin-test.la
@@ -50,7 +50,7 @@ sdk_libsaba_plugin_test_la_SOURCES = \
 	sdk/testlib/api.c sdk/testlib/api.h \
 	sdk/testlib/drive.c \
 	sdk/testlib/query.c \
-	core/settings.c core/settings.h
+	core/settings.c core/settings.h core/duration.c core/duration.h
 sdk_libsaba_plugin_test_la_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/sdk/include
 sdk_libsaba_plugin_test_la_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBCONFIG_CFLAGS)
 sdk_libsaba_plugin_test_la_LIBADD = $(JANSSON_LIBS) $(LIBCONFIG_LIBS)

@@ -31,7 +31,9 @@
  *   1.4  host: put_metadata (host metadata, as mackerel-agent's metadata
  *        plugins send it).  Settings: SABA_CFG_TABLE (a group of any
  *        settings), read through dotted keys ("action.command");
- *        config_element() with value NULL names an element of any type.
+ *        config_element() with value NULL names an element of any type;
+ *        SABA_SETTING_MINUTES / _SECONDS (an integer also written as a Go
+ *        duration string, "1h30m").
  *
  * Threading rules
  *   - entry() must only return a pointer to static const data.
@@ -144,6 +146,11 @@ struct saba_setting {
 #define SABA_SETTING_UNBOUNDED 1e300 /* as max: no upper bound */
 #define SABA_SETTING_REQUIRED  0x1u  /* must be configured (has no default) */
 #define SABA_SETTING_NONEMPTY  0x2u  /* a string, or each element, is not "" */
+/* SABA_CFG_INT that may also be written as a Go duration string, as
+ * mackerel-agent's durations are: "90m", "1h30m" (ABI 1.4; config_int
+ * hands the plugin the whole number in this unit, min and max apply to it) */
+#define SABA_SETTING_MINUTES 0x4u /* an integer is minutes; "90s" is refused */
+#define SABA_SETTING_SECONDS 0x8u /* an integer is seconds; "1500ms" is refused */
 
 /* How a trigger classified a stop of the agent. */
 enum saba_stop_kind {

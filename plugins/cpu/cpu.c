@@ -44,8 +44,9 @@ struct saba_cpu_stat {
 struct saba_cpu {
 	const struct saba_host *host;
 	saba_ctx *ctx;
-	char *stat_path;    /* <procfs>/stat */
-	char *cpuinfo_path; /* <procfs>/cpuinfo */
+	char *stat_path;	   /* <procfs>/stat */
+	char *cpuinfo_path;	   /* <procfs>/cpuinfo */
+	struct saba_textfile stat; /* stat_path, kept open */
 	struct saba_cpu_stat prev;
 	int have_prev;
 };
@@ -148,11 +149,11 @@ static int saba_cpu_collect(void *instance)
 {
 	struct saba_cpu *cpu = instance;
 	struct saba_cpu_stat cur;
-	char *text = NULL;
+	char *text;
 	size_t len;
 	int err, rc;
 
-	err = saba_textfile_read(cpu->stat_path, &text, &len);
+	err = saba_textfile_reread(&cpu->stat, cpu->stat_path, &text, &len);
 	if (err != 0) {
 		cpu->host->log(cpu->ctx, SABA_LOG_ERR, "cannot read %s: %s", cpu->stat_path,
 			       strerror(err));
@@ -160,14 +161,12 @@ static int saba_cpu_collect(void *instance)
 	}
 	rc = saba_cpu_parse(cpu, text, &cur);
 	if (rc != SABA_OK)
-		goto out;
+		return rc;
 	if (cpu->have_prev)
 		saba_cpu_emit(cpu, &cpu->prev, &cur);
 	cpu->prev = cur;
 	cpu->have_prev = 1;
-out:
-	free(text);
-	return rc;
+	return SABA_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -305,6 +304,7 @@ static void saba_cpu_destroy(void *instance)
 
 	if (cpu == NULL)
 		return;
+	saba_textfile_close(&cpu->stat);
 	free(cpu->stat_path);
 	free(cpu->cpuinfo_path);
 	free(cpu);
@@ -321,6 +321,7 @@ static int saba_cpu_create(const struct saba_host *host, saba_ctx *ctx, void **i
 	}
 	cpu->host = host;
 	cpu->ctx = ctx;
+	cpu->stat = (struct saba_textfile)SABA_TEXTFILE_INIT;
 	rc = saba_procfs_path(host, ctx, "stat", &cpu->stat_path);
 	if (rc == SABA_OK)
 		rc = saba_procfs_path(host, ctx, "cpuinfo", &cpu->cpuinfo_path);

@@ -57,7 +57,8 @@ struct saba_disk {
 	char *mounts; /* <procfs>/self/mounts, with use_mountpoint */
 	struct saba_regex *ignore;
 	int use_mountpoint;
-	struct saba_mounts table; /* during a collect() with use_mountpoint */
+	struct saba_textfile stats, mtab; /* path and mounts, kept open */
+	struct saba_mounts table;	  /* during a collect() with use_mountpoint */
 	struct saba_samples prev, cur;
 	int have_prev;
 };
@@ -137,20 +138,20 @@ static int saba_disk_collect(void *instance)
 {
 	struct saba_disk *disk = instance;
 	struct saba_samples tmp;
-	char *text = NULL, *cursor, *line;
+	char *text, *cursor, *line;
 	unsigned lineno = 0;
 	size_t len;
 	int err, rc = SABA_OK;
 
-	err = saba_textfile_read(disk->path, &text, &len);
+	err = saba_textfile_reread(&disk->stats, disk->path, &text, &len);
 	if (err != 0) {
 		disk->host->log(disk->ctx, SABA_LOG_ERR, "cannot read %s: %s", disk->path,
 				strerror(err));
 		return SABA_ERROR;
 	}
 	/* unreadable: device names this round, as upstream (the scan logs) */
-	if (disk->use_mountpoint &&
-	    saba_mounts_scan(disk->host, disk->ctx, disk->mounts, &disk->table) != SABA_OK)
+	if (disk->use_mountpoint && saba_mounts_scan(disk->host, disk->ctx, &disk->mtab,
+						     disk->mounts, &disk->table) != SABA_OK)
 		saba_mounts_free(&disk->table);
 	disk->cur.at = saba_clock_seconds();
 	saba_samples_clear(&disk->cur);
@@ -174,7 +175,6 @@ static int saba_disk_collect(void *instance)
 	disk->have_prev = 1;
 out:
 	saba_mounts_free(&disk->table);
-	free(text);
 	return rc;
 }
 
@@ -312,6 +312,8 @@ static void saba_disk_destroy(void *instance)
 	saba_samples_free(&disk->prev);
 	saba_samples_free(&disk->cur);
 	saba_regex_free(disk->ignore);
+	saba_textfile_close(&disk->stats);
+	saba_textfile_close(&disk->mtab);
 	free(disk->sysfs);
 	free(disk->mounts);
 	free(disk->path);
@@ -329,6 +331,7 @@ static int saba_disk_create(const struct saba_host *host, saba_ctx *ctx, void **
 	}
 	disk->host = host;
 	disk->ctx = ctx;
+	disk->stats = disk->mtab = (struct saba_textfile)SABA_TEXTFILE_INIT;
 	rc = saba_procfs_path(host, ctx, "diskstats", &disk->path);
 	if (rc == SABA_OK)
 		rc = saba_dir_setting(host, ctx, "sysfs", &disk->sysfs);

@@ -51,7 +51,8 @@
 struct saba_fs {
 	const struct saba_host *host;
 	saba_ctx *ctx;
-	char *path; /* <procfs>/self/mounts */
+	char *path;		   /* <procfs>/self/mounts */
+	struct saba_textfile mtab; /* path, kept open for collect() */
 	struct saba_regex *ignore;
 	int use_mountpoint;
 };
@@ -89,7 +90,7 @@ static int saba_fs_collect(void *instance)
 	struct saba_fs *fs = instance;
 	struct saba_mounts t;
 	char metric[SABA_FS_NAME_MAX + 32];
-	int rc = saba_mounts_scan(fs->host, fs->ctx, fs->path, &t);
+	int rc = saba_mounts_scan(fs->host, fs->ctx, &fs->mtab, fs->path, &t);
 
 	for (size_t i = 0; rc == SABA_OK && i < t.n; i++) {
 		const struct saba_mount *m = &t.v[i];
@@ -148,8 +149,10 @@ static int saba_fs_host_spec(void *instance)
 {
 	struct saba_fs *fs = instance;
 	struct saba_json j = {0};
+	/* a file of its own: it may run while collect() reads */
+	struct saba_textfile mtab = SABA_TEXTFILE_INIT;
 	struct saba_mounts t;
-	int rc = saba_mounts_scan(fs->host, fs->ctx, fs->path, &t), first = 1;
+	int rc = saba_mounts_scan(fs->host, fs->ctx, &mtab, fs->path, &t), first = 1;
 
 	if (rc != SABA_OK)
 		goto out;
@@ -172,6 +175,7 @@ static int saba_fs_host_spec(void *instance)
 out:
 	saba_json_free(&j);
 	saba_mounts_free(&t);
+	saba_textfile_close(&mtab);
 	return rc;
 }
 
@@ -182,6 +186,7 @@ static void saba_fs_destroy(void *instance)
 	if (fs == NULL)
 		return;
 	saba_regex_free(fs->ignore);
+	saba_textfile_close(&fs->mtab);
 	free(fs->path);
 	free(fs);
 }
@@ -197,6 +202,7 @@ static int saba_fs_create(const struct saba_host *host, saba_ctx *ctx, void **in
 	}
 	fs->host = host;
 	fs->ctx = ctx;
+	fs->mtab = (struct saba_textfile)SABA_TEXTFILE_INIT;
 	rc = saba_procfs_path(host, ctx, "self/mounts", &fs->path);
 	if (rc == SABA_OK)
 		rc = saba_regex_setting(host, ctx, "ignore", &fs->ignore);

@@ -41,7 +41,8 @@
 struct saba_iface {
 	const struct saba_host *host;
 	saba_ctx *ctx;
-	char *path; /* <procfs>/net/dev */
+	char *path;		   /* <procfs>/net/dev */
+	struct saba_textfile file; /* path, kept open */
 	struct saba_regex *ignore;
 	struct saba_samples prev, cur;
 	int have_prev;
@@ -92,12 +93,12 @@ static int saba_iface_collect(void *instance)
 {
 	struct saba_iface *ifc = instance;
 	struct saba_samples tmp;
-	char *text = NULL, *cursor, *line;
+	char *text, *cursor, *line;
 	unsigned lineno = 0;
 	size_t len;
 	int err, rc = SABA_OK;
 
-	err = saba_textfile_read(ifc->path, &text, &len);
+	err = saba_textfile_reread(&ifc->file, ifc->path, &text, &len);
 	if (err != 0) {
 		ifc->host->log(ifc->ctx, SABA_LOG_ERR, "cannot read %s: %s", ifc->path,
 			       strerror(err));
@@ -112,7 +113,7 @@ static int saba_iface_collect(void *instance)
 		ifc->host->log(ifc->ctx, SABA_LOG_ERR, "out of memory");
 		saba_samples_clear(&ifc->cur);
 		ifc->have_prev = 0;
-		goto out;
+		return rc;
 	}
 	if (ifc->have_prev)
 		saba_samples_emit(ifc->host, ifc->ctx, &ifc->prev, &ifc->cur, "interface.",
@@ -121,8 +122,6 @@ static int saba_iface_collect(void *instance)
 	ifc->prev = ifc->cur;
 	ifc->cur = tmp;
 	ifc->have_prev = 1;
-out:
-	free(text);
 	return rc;
 }
 
@@ -135,6 +134,7 @@ static void saba_iface_destroy(void *instance)
 	saba_samples_free(&ifc->prev);
 	saba_samples_free(&ifc->cur);
 	saba_regex_free(ifc->ignore);
+	saba_textfile_close(&ifc->file);
 	free(ifc->path);
 	free(ifc);
 }
@@ -150,6 +150,7 @@ static int saba_iface_create(const struct saba_host *host, saba_ctx *ctx, void *
 	}
 	ifc->host = host;
 	ifc->ctx = ctx;
+	ifc->file = (struct saba_textfile)SABA_TEXTFILE_INIT;
 	rc = saba_procfs_path(host, ctx, "net/dev", &ifc->path);
 	if (rc == SABA_OK)
 		rc = saba_regex_setting(host, ctx, "ignore", &ifc->ignore);

@@ -47,10 +47,12 @@
 		 .type = SABA_CFG_INT,                                                             \
 		 .min = 1,                                                                         \
 		 .max = SABA_CMD_MAX_TIMEOUT,                                                      \
+		 .flags = SABA_SETTING_SECONDS,                                                    \
 		 .description = "seconds before the command is killed (absent: 30)"},              \
 	{                                                                                          \
 		.name = "timeout_seconds", .type = SABA_CFG_INT, .min = 1,                         \
-		.max = SABA_CMD_MAX_TIMEOUT, .description = "timeout under mackerel-agent's name"  \
+		.max = SABA_CMD_MAX_TIMEOUT, .flags = SABA_SETTING_SECONDS,                        \
+		.description = "timeout under mackerel-agent's name"                               \
 	}
 
 /* The account a command runs as (command.c; never on Windows). */

@@ -22,7 +22,7 @@ struct saba_cmd_tree {
 	size_t n, cap;
 };
 
-/* In the child between fork() and exec (async-signal-safe). */
+/* In the child between vfork() and exec (one system call). */
 void saba_cmd_tree_adopt(void);
 
 /* Add root's descendants running now (root itself not) to t; returns how

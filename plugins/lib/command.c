@@ -1,10 +1,10 @@
 /*
- * command (POSIX): run a prepared command with fork/exec (see command.h):
+ * command (POSIX): run a prepared command, started by spawn.h (see command.h):
  * its own process group, poll() on the output pipes and a pidfd, SIGTERM
  * to the group at the timeout and SIGKILL SABA_CMD_GRACE_MS later.  Also
  * the POSIX shell (/bin/sh -c) and the account a command runs as.
  */
-#define _GNU_SOURCE /* pipe2, asprintf, close_range, getgrouplist */
+#define _GNU_SOURCE /* pipe2, asprintf, getgrouplist */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -26,6 +25,7 @@
 #include "command.h"
 #include "command_os.h"
 #include "cmdtree.h"
+#include "spawn.h"
 
 extern char **environ;
 
@@ -102,8 +102,8 @@ int saba_cmd_set_user(struct saba_cmd *cmd, const char *user, char *err, size_t 
 		rc = SABA_OK;
 		goto out;
 	}
-	/* resolved here, not in the child: NSS lookups are not safe after
-	 * fork() in a multi-threaded process */
+	/* resolved here, not in the child: it may only make system calls
+	 * (spawn.h) */
 	for (;;) {
 		int want = n;
 		gid_t *g = realloc(groups, (size_t)n * sizeof(*groups));
@@ -294,64 +294,6 @@ static char *saba_cmd_resolve(const char *prog, const char **env)
 	return NULL;
 }
 
-/* Put fd on target in the child (async-signal-safe). */
-static int saba_cmd_move_fd(int fd, int target)
-{
-	if (fd == target)
-		return fcntl(target, F_SETFD, 0); /* keep it across exec */
-	return dup2(fd, target) < 0 ? -1 : 0;
-}
-
-/* The child: everything here is async-signal-safe.  errfd reports the
- * errno of a failed setup or exec. */
-static void saba_cmd_child(const struct saba_cmd *cmd, const char *file, const char **env,
-			   int devnull, int out, int err, int errfd)
-{
-	struct sigaction dfl;
-	sigset_t none;
-	int e;
-
-	setpgid(0, 0);
-	/* what leaves the group (setsid) stays in the command's tree */
-	saba_cmd_tree_adopt();
-	/* the agent blocks and ignores signals; the command must not inherit that */
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &dfl, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (saba_cmd_move_fd(devnull, 0) < 0 || saba_cmd_move_fd(out, 1) < 0 ||
-	    saba_cmd_move_fd(err, 2) < 0)
-		goto fail;
-		/* descriptors the agent's libraries opened without O_CLOEXEC */
-#if defined(SYS_close_range) && defined(CLOSE_RANGE_CLOEXEC)
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
-#endif
-	{
-		struct rlimit rl;
-		int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536
-				  ? (int)rl.rlim_cur
-				  : 65536;
-
-		for (int fd = 3; fd < max; fd++)
-			if (fd != errfd)
-				fcntl(fd, F_SETFD, FD_CLOEXEC);
-	}
-	if (cmd->user != NULL) {
-		if (setgroups((size_t)cmd->user->ngroups, cmd->user->groups) != 0 ||
-		    setgid(cmd->user->gid) != 0 || setuid(cmd->user->uid) != 0)
-			goto fail;
-	}
-	execve(file, cmd->argv, (char *const *)env);
-fail:
-	e = errno;
-	if (write(errfd, &e, sizeof(e)) < 0) {
-		/* nobody to tell */
-	}
-	_exit(127);
-}
-
 /* Append what fd has to s; discard beyond its cap. */
 static void saba_cmd_drain(struct saba_cmd_sink *s)
 {
@@ -473,11 +415,12 @@ int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_
 {
 	struct saba_cmd_sink sinks[2] = {{.fd = -1, .b.cap = out_cap},
 					 {.fd = -1, .b.cap = err_cap}};
-	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, errfd[2] = {-1, -1}, devnull = -1;
+	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, devnull = -1;
 	int64_t t0 = saba_clock_ms();
+	struct saba_spawn sp;
 	const char **env = NULL;
 	char *file = NULL, *upstream[5] = {NULL};
-	int rc = SABA_ERROR, status = 0, child_errno = 0;
+	int rc = SABA_ERROR, status = 0, e;
 	pid_t pid = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -499,34 +442,34 @@ int saba_cmd_run(const struct saba_cmd *cmd, const char *const *extra_env, size_
 		goto out;
 	}
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (devnull < 0 || pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0 ||
-	    pipe2(errfd, O_CLOEXEC) != 0) {
+	if (devnull < 0 || pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0) {
 		snprintf(res->error, sizeof(res->error), "cannot set up pipes: %s",
 			 strerror(errno));
 		goto out;
 	}
-	pid = fork();
+	sp = (struct saba_spawn){
+		.file = file,
+		.argv = cmd->argv,
+		.envp = (char *const *)env,
+		.fd = {devnull, outp[1], errp[1]},
+	};
+	if (cmd->user != NULL) {
+		sp.switch_user = 1;
+		sp.uid = cmd->user->uid;
+		sp.gid = cmd->user->gid;
+		sp.groups = cmd->user->groups;
+		sp.ngroups = (size_t)cmd->user->ngroups;
+	}
+	pid = saba_spawn(&sp, &e);
 	if (pid < 0) {
-		snprintf(res->error, sizeof(res->error), "fork: %s", strerror(errno));
+		snprintf(res->error, sizeof(res->error), "cannot run %s: %s", file, strerror(e));
 		goto out;
 	}
-	if (pid == 0)
-		saba_cmd_child(cmd, file, env, devnull, outp[1], errp[1], errfd[1]);
-	/* also here: no race with the child's own setpgid before a kill */
-	setpgid(pid, pid);
+	/* the child leads its own group (and has exec'd) by now */
 	saba_cmd_track_group(cancel, pid);
 	close(outp[1]);
 	close(errp[1]);
-	close(errfd[1]);
-	outp[1] = errp[1] = errfd[1] = -1;
-	/* EOF once the exec succeeded (CLOEXEC), an errno if it failed */
-	while (read(errfd[0], &child_errno, sizeof(child_errno)) < 0 && errno == EINTR)
-		;
-	if (child_errno != 0) {
-		snprintf(res->error, sizeof(res->error), "cannot run %s: %s", file,
-			 strerror(child_errno));
-		goto out;
-	}
+	outp[1] = errp[1] = -1;
 	res->started = 1;
 	sinks[0].fd = outp[0];
 	sinks[1].fd = errp[0];
@@ -573,8 +516,6 @@ out:
 			close(outp[i]);
 		if (errp[i] >= 0)
 			close(errp[i]);
-		if (errfd[i] >= 0)
-			close(errfd[i]);
 	}
 	if (devnull >= 0)
 		close(devnull);

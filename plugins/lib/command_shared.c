@@ -2,7 +2,7 @@
  * command_shared: what the command runner does the same way on every
  * system (see command.h): the cancel object's bookkeeping, how a run's end
  * reads in the log, and stderr lines to the log.  Starting, watching and
- * ending the process is the system's part: command.c (POSIX: fork/exec,
+ * ending the process is the system's part: command.c (POSIX: vfork/exec,
  * process groups, signals) or command_win32.c (CreateProcess, job
  * objects).
  */

@@ -36,11 +36,12 @@ plugins_lib_libsabacommand_la_SOURCES += plugins/lib/command_win32.c plugins/lib
 	plugins/lib/cmdline.h
 else
 plugins_lib_libsabacommand_la_SOURCES += plugins/lib/command.c plugins/lib/cmdtree.c \
-	plugins/lib/cmdtree.h
+	plugins/lib/cmdtree.h plugins/lib/spawn.c plugins/lib/spawn.h
 endif
 plugins_lib_libsabacommand_la_LIBADD = plugins/lib/libsabaclock.la
 plugins_lib_libsabacommand_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 EXTRA_DIST += plugins/lib/command.c plugins/lib/cmdtree.c plugins/lib/cmdtree.h \
+	plugins/lib/spawn.c plugins/lib/spawn.h \
 	plugins/lib/command_win32.c plugins/lib/cmdline.c \
 	plugins/lib/cmdline.h
 
@@ -61,8 +62,8 @@ tests_fuzz_replay_procfs_LDADD = $(FUZZ_PLUGIN_LDADD)
 tests_fuzz_replay_procfs_LDFLAGS = $(FUZZ_REPLAY_LINK_FLAGS)
 endif
 
-# What the cpu, disk, interface and filesystem plugins share, one concern a
-# file: small text files (textfile), metric names (metricname), counter
+# What the /proc plugins share, one concern a file: small text files kept
+# open (textfile; loadavg and memory use only this), metric names (metricname), counter
 # samples and rates (samples), JSON text for spec_set() (jsontext), the
 # mount table as df lists it (mounts; these three not on Windows); beside
 # libsabaprocfs for the directory settings (Linux) and libsabapattern for
@@ -77,6 +78,18 @@ endif
 EXTRA_DIST += plugins/lib/textfile.c plugins/lib/textfile.h plugins/lib/jsontext.c \
 	plugins/lib/jsontext.h plugins/lib/mounts.c plugins/lib/mounts.h
 plugins_lib_libsabametric_la_LIBADD = plugins/lib/libsabaclock.la
+# the kept-open small files (textfile), on their own
+if HAVE_CUNIT
+if !SABA_WINDOWS
+check_PROGRAMS += tests/plugins/lib/test_textfile
+TESTS += tests/plugins/lib/test_textfile
+tests_plugins_lib_test_textfile_SOURCES = tests/plugins/lib/test_textfile.c tests/lib/unit.h \
+	plugins/lib/textfile.c plugins/lib/textfile.h
+tests_plugins_lib_test_textfile_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_plugins_lib_test_textfile_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_plugins_lib_test_textfile_LDADD = $(CUNIT_LIBS)
+endif
+endif
 plugins_lib_libsabametric_la_CPPFLAGS = $(AM_CPPFLAGS) $(SABA_WIN_STATIC_PTHREAD)
 SABA_METRIC_LIBADD = plugins/lib/libsabametric.la plugins/lib/libsabaprocfs.la
 

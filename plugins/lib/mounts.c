@@ -55,20 +55,19 @@ static int saba_mounts_below(const char *dir, const char *top)
 
 void saba_mounts_free(struct saba_mounts *t)
 {
-	free(t->text);
 	free(t->v);
 	memset(t, 0, sizeof(*t));
 }
 
-int saba_mounts_scan(const struct saba_host *host, saba_ctx *ctx, const char *path,
-		     struct saba_mounts *t)
+int saba_mounts_scan(const struct saba_host *host, saba_ctx *ctx, struct saba_textfile *f,
+		     const char *path, struct saba_mounts *t)
 {
 	char *cursor, *line, *col[4];
 	size_t len, cap = 0;
 	int err;
 
 	memset(t, 0, sizeof(*t));
-	err = saba_textfile_read(path, &t->text, &len);
+	err = saba_textfile_reread(f, path, &t->text, &len);
 	if (err != 0) {
 		host->log(ctx, SABA_LOG_ERR, "cannot read %s: %s", path, strerror(err));
 		return SABA_ERROR;

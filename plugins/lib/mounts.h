@@ -9,6 +9,8 @@
 
 #include <saba/plugin.h>
 
+#include "lib/textfile.h"
+
 /* One mount line, cut in place from the table's text. */
 struct saba_mount {
 	char *dev, *dir, *type;
@@ -17,19 +19,20 @@ struct saba_mount {
 };
 
 struct saba_mounts {
-	char *text;
+	char *text; /* the table's text, in the saba_textfile it was read with */
 	struct saba_mount *v;
 	size_t n;
 };
 
-/* Read the mount table at path and statvfs the mounts df would list: a
+/* Read the mount table at path (kept open in f) and statvfs the mounts df would list: a
  * /dev/ source of a local type, not below a network mount point (the path
  * walk could hang), a device mounted several times once at its shortest
  * mount point, a mount point mounted over once (the last), no zero-size
  * filesystem.  Those have keep set.  SABA_OK or SABA_ERROR (logged);
- * saba_mounts_free() either way (it leaves an empty table). */
-int saba_mounts_scan(const struct saba_host *host, saba_ctx *ctx, const char *path,
-		     struct saba_mounts *t);
+ * saba_mounts_free() either way (it leaves an empty table), before f's
+ * next read. */
+int saba_mounts_scan(const struct saba_host *host, saba_ctx *ctx, struct saba_textfile *f,
+		     const char *path, struct saba_mounts *t);
 
 void saba_mounts_free(struct saba_mounts *t);
 

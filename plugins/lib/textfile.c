@@ -12,52 +12,87 @@
 /* a bigger "small file" is not procfs or sysfs we know */
 #define SABA_READ_MAX (64u << 20)
 
-int saba_textfile_read(const char *path, char **buf, size_t *len)
+/* One pread() of the whole file from offset 0: a read shorter than the
+ * buffer is the whole file (procfs fills the buffer as far as the text
+ * goes); a full one grows the buffer and reads again. */
+static int saba_textfile_fill(struct saba_textfile *f, size_t *len)
 {
-	size_t cap = 4096, n = 0;
-	char *b = NULL, *nb;
-	int fd, err = 0;
-
-	*buf = NULL;
-	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
 	for (;;) {
 		ssize_t r;
 
-		if (b == NULL || n + 1 >= cap) {
-			if (b != NULL)
-				cap *= 2;
-			if (cap > SABA_READ_MAX) {
-				err = EFBIG;
-				goto out;
-			}
-			nb = realloc(b, cap);
-			if (nb == NULL) {
-				err = ENOMEM;
-				goto out;
-			}
-			b = nb;
+		if (f->buf == NULL || f->cap == 0) {
+			f->buf = malloc(4096);
+			if (f->buf == NULL)
+				return ENOMEM;
+			f->cap = 4096;
 		}
-		r = read(fd, b + n, cap - n - 1);
+		r = pread(f->fd, f->buf, f->cap - 1, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
-			err = errno;
-			goto out;
+		if (r < 0)
+			return errno;
+		if ((size_t)r < f->cap - 1) {
+			f->buf[r] = '\0';
+			*len = (size_t)r;
+			return 0;
 		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
+		if (f->cap >= SABA_READ_MAX)
+			return EFBIG;
+		{
+			char *nb = realloc(f->buf, f->cap * 2);
+
+			if (nb == NULL)
+				return ENOMEM;
+			f->buf = nb;
+			f->cap *= 2;
+		}
 	}
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	b = NULL;
-out:
-	free(b);
-	close(fd);
+}
+
+int saba_textfile_reread(struct saba_textfile *f, const char *path, char **text, size_t *len)
+{
+	int err = 0;
+
+	*text = NULL;
+	*len = 0;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (f->fd < 0) {
+			f->fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (f->fd < 0)
+				return errno;
+		}
+		err = saba_textfile_fill(f, len);
+		if (err == 0) {
+			*text = f->buf;
+			return 0;
+		}
+		if (err == ENOMEM || err == EFBIG)
+			return err;
+		/* the next read opens it afresh */
+		close(f->fd);
+		f->fd = -1;
+	}
+	return err;
+}
+
+void saba_textfile_close(struct saba_textfile *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->buf);
+	f->fd = -1;
+	f->buf = NULL;
+	f->cap = 0;
+}
+
+int saba_textfile_read(const char *path, char **buf, size_t *len)
+{
+	struct saba_textfile f = SABA_TEXTFILE_INIT;
+	int err = saba_textfile_reread(&f, path, buf, len);
+
+	if (err == 0)
+		f.buf = NULL; /* now the caller's */
+	saba_textfile_close(&f);
 	return err;
 }
 

@@ -13,11 +13,13 @@
 #include <saba/plugin.h>
 
 #include "lib/procfs.h"
+#include "lib/textfile.h"
 
 struct saba_loadavg {
 	const struct saba_host *host;
 	saba_ctx *ctx;
-	char *path; /* <procfs>/loadavg */
+	char *path;		   /* <procfs>/loadavg */
+	struct saba_textfile file; /* path, kept open */
 };
 
 static const struct saba_setting saba_loadavg_settings[] = {
@@ -100,6 +102,7 @@ static int saba_loadavg_create(const struct saba_host *host, saba_ctx *ctx, void
 	la->host = host;
 	la->ctx = ctx;
 	la->path = path;
+	la->file = (struct saba_textfile)SABA_TEXTFILE_INIT;
 	*instance = la;
 	return SABA_OK;
 }
@@ -110,6 +113,7 @@ static void saba_loadavg_destroy(void *instance)
 
 	if (la == NULL)
 		return;
+	saba_textfile_close(&la->file);
 	free(la->path);
 	free(la);
 }
@@ -117,40 +121,31 @@ static void saba_loadavg_destroy(void *instance)
 static int saba_loadavg_collect(void *instance)
 {
 	struct saba_loadavg *la = instance;
-	char line[256];
+	char *line;
 	double avg[3];
-	FILE *fp;
-	int rc;
+	size_t len;
+	int err;
 
-	/* reopened every time: procfs files must be reread from offset 0 and
-	 * a bind mount of the root may come and go */
-	fp = fopen(la->path, "r");
-	if (fp == NULL) {
-		la->host->log(la->ctx, SABA_LOG_ERR, "cannot open %s: %s", la->path,
-			      strerror(errno));
+	err = saba_textfile_reread(&la->file, la->path, &line, &len);
+	if (err != 0) {
+		la->host->log(la->ctx, SABA_LOG_ERR, "cannot read %s: %s", la->path, strerror(err));
 		return SABA_ERROR;
 	}
-	if (fgets(line, sizeof(line), fp) == NULL) {
-		la->host->log(la->ctx, SABA_LOG_ERR, "%s: %s", la->path,
-			      ferror(fp) ? strerror(errno) : "empty file");
-		rc = SABA_ERROR;
-		goto out;
+	line[strcspn(line, "\n")] = '\0';
+	if (len == 0) {
+		la->host->log(la->ctx, SABA_LOG_ERR, "%s: empty file", la->path);
+		return SABA_ERROR;
 	}
 	if (saba_loadavg_parse(line, avg) != SABA_OK) {
-		line[strcspn(line, "\n")] = '\0';
 		la->host->log(la->ctx, SABA_LOG_ERR,
 			      "%s: malformed, expected three load averages, got \"%.64s\"",
 			      la->path, line);
-		rc = SABA_ERROR;
-		goto out;
+		return SABA_ERROR;
 	}
 	la->host->emit(la->ctx, "loadavg1", avg[0]);
 	la->host->emit(la->ctx, "loadavg5", avg[1]);
 	la->host->emit(la->ctx, "loadavg15", avg[2]);
-	rc = SABA_OK;
-out:
-	fclose(fp);
-	return rc;
+	return SABA_OK;
 }
 
 static const struct saba_plugin saba_loadavg_plugin = {

@@ -4,7 +4,7 @@ if BUILD_PLUGIN_LOADAVG
 plugin_LTLIBRARIES += plugins/loadavg.la
 plugins_loadavg_la_SOURCES = plugins/loadavg/loadavg.c
 plugins_loadavg_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_loadavg_la_LIBADD = plugins/lib/libsabaprocfs.la
+plugins_loadavg_la_LIBADD = $(SABA_METRIC_LIBADD)
 
 if HAVE_CUNIT
 check_PROGRAMS += tests/plugins/loadavg/test_loadavg

@@ -4,7 +4,7 @@ if BUILD_PLUGIN_MEMORY
 plugin_LTLIBRARIES += plugins/memory.la
 plugins_memory_la_SOURCES = plugins/memory/memory.c
 plugins_memory_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_memory_la_LIBADD = plugins/lib/libsabaprocfs.la
+plugins_memory_la_LIBADD = $(SABA_METRIC_LIBADD)
 
 if HAVE_CUNIT
 check_PROGRAMS += tests/plugins/memory/test_memory

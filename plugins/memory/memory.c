@@ -22,6 +22,7 @@
 #include <saba/plugin.h>
 
 #include "lib/procfs.h"
+#include "lib/textfile.h"
 
 /* meta.memory is at most 28 short pairs; this leaves ample room */
 #define SABA_MEMORY_SPEC_MAX 4096
@@ -29,7 +30,8 @@
 struct saba_memory {
 	const struct saba_host *host;
 	saba_ctx *ctx;
-	char *path; /* <procfs>/meminfo */
+	char *path;		   /* <procfs>/meminfo */
+	struct saba_textfile file; /* path, kept open for collect() */
 };
 
 static const struct saba_setting saba_memory_settings[] = {
@@ -195,21 +197,22 @@ static int saba_memory_field(const char *name)
  * file malformed, for the metrics and the spec alike: better no values than
  * wrong ones.
  */
-static int saba_memory_scan(struct saba_memory *mem, saba_memory_line_fn fn, void *arg)
+static int saba_memory_scan(struct saba_memory *mem, struct saba_textfile *file,
+			    saba_memory_line_fn fn, void *arg)
 {
-	char line[512];
-	FILE *fp;
-	int rc = SABA_OK;
+	char *text, *cursor, *line;
+	size_t len;
+	int rc = SABA_OK, err;
 	unsigned lineno = 0;
 
-	/* reopened every time: procfs files must be reread from offset 0 */
-	fp = fopen(mem->path, "r");
-	if (fp == NULL) {
-		mem->host->log(mem->ctx, SABA_LOG_ERR, "cannot open %s: %s", mem->path,
-			       strerror(errno));
+	err = saba_textfile_reread(file, mem->path, &text, &len);
+	if (err != 0) {
+		mem->host->log(mem->ctx, SABA_LOG_ERR, "cannot read %s: %s", mem->path,
+			       strerror(err));
 		return SABA_ERROR;
 	}
-	while (fgets(line, sizeof(line), fp) != NULL) {
+	cursor = text;
+	while ((line = saba_next_line(&cursor)) != NULL) {
 		struct saba_memory_line l;
 		char name[64];
 		int ok;
@@ -237,13 +240,7 @@ static int saba_memory_scan(struct saba_memory *mem, saba_memory_line_fn fn, voi
 		if (rc != SABA_OK)
 			goto out;
 	}
-	if (ferror(fp)) {
-		mem->host->log(mem->ctx, SABA_LOG_ERR, "reading %s: %s", mem->path,
-			       strerror(errno));
-		rc = SABA_ERROR;
-	}
 out:
-	fclose(fp);
 	return rc;
 }
 
@@ -308,6 +305,7 @@ static int saba_memory_create(const struct saba_host *host, saba_ctx *ctx, void 
 	mem->host = host;
 	mem->ctx = ctx;
 	mem->path = path;
+	mem->file = (struct saba_textfile)SABA_TEXTFILE_INIT;
 	*instance = mem;
 	return SABA_OK;
 }
@@ -318,6 +316,7 @@ static void saba_memory_destroy(void *instance)
 
 	if (mem == NULL)
 		return;
+	saba_textfile_close(&mem->file);
 	free(mem->path);
 	free(mem);
 }
@@ -333,7 +332,7 @@ static int saba_memory_collect(void *instance)
 	struct saba_memory_values v = {{0}, 0};
 	unsigned long long used, unavailable;
 
-	if (saba_memory_scan(mem, saba_memory_values_line, &v) != SABA_OK)
+	if (saba_memory_scan(mem, &mem->file, saba_memory_values_line, &v) != SABA_OK)
 		return SABA_ERROR;
 	if (!(v.seen & (1u << SABA_MEM_TOTAL))) {
 		mem->host->log(mem->ctx, SABA_LOG_ERR, "%s: malformed, no MemTotal line",
@@ -368,6 +367,8 @@ static int saba_memory_host_spec(void *instance)
 {
 	struct saba_memory *mem = instance;
 	struct saba_memory_spec *spec;
+	/* a file of its own: it may run while collect() reads */
+	struct saba_textfile file = SABA_TEXTFILE_INIT;
 	int rc;
 
 	/* 4 KiB is too much for the stack of a worker thread to take lightly */
@@ -382,7 +383,7 @@ static int saba_memory_host_spec(void *instance)
 	spec->seen = 0;
 	spec->overflow = 0;
 
-	rc = saba_memory_scan(mem, saba_memory_spec_line, spec);
+	rc = saba_memory_scan(mem, &file, saba_memory_spec_line, spec);
 	if (rc != SABA_OK) {
 		if (spec->overflow)
 			mem->host->log(mem->ctx, SABA_LOG_ERR, "%s: meta.memory too long",
@@ -406,6 +407,7 @@ static int saba_memory_host_spec(void *instance)
 	spec->json[spec->len] = '\0';
 	rc = mem->host->spec_set(mem->ctx, "meta.memory", spec->json);
 out:
+	saba_textfile_close(&file);
 	free(spec);
 	return rc;
 }

@@ -54,6 +54,7 @@ static const struct saba_setting saba_md_settings[] = {
 	 .def = "10",
 	 .min = 0,
 	 .max = SABA_SETTING_UNBOUNDED,
+	 .flags = SABA_SETTING_MINUTES,
 	 .description = "minutes between runs (under 10: 10, as mackerel-agent)"},
 	{.name = NULL},
 };

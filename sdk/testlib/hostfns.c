@@ -133,6 +133,19 @@ static int saba_th_h_config_string(saba_ctx *ctx, const char *key, const char **
 	return rc;
 }
 
+static int saba_th_duration(struct saba_test_host *th, const char *key, config_setting_t *s,
+			    long long *out)
+{
+	const struct saba_setting *k =
+		th->have_settings ? saba_settings_find(&th->settings, key) : NULL;
+	char msg[256];
+
+	if (k == NULL || k->type != SABA_CFG_INT ||
+	    !(k->flags & (SABA_SETTING_MINUTES | SABA_SETTING_SECONDS)))
+		return -1;
+	return saba_settings_int(k, s, out, msg, sizeof(msg));
+}
+
 static int saba_th_h_config_int(saba_ctx *ctx, const char *key, long long *out)
 {
 	config_setting_t *s;
@@ -152,6 +165,11 @@ static int saba_th_h_config_int(saba_ctx *ctx, const char *key, long long *out)
 			return SABA_OK;
 		}
 	}
+	/* as the agent: a duration setting's "90m" is its number of minutes */
+	s = saba_th_setting(saba_th_of(ctx), key);
+	if (s != NULL && config_setting_type(s) == CONFIG_TYPE_STRING &&
+	    saba_th_duration(saba_th_of(ctx), key, s, out) == 0)
+		return SABA_OK;
 	rc = saba_th_typed(ctx, key, CONFIG_TYPE_INT, CONFIG_TYPE_INT64, "an integer", &s);
 	if (rc == SABA_OK)
 		*out = config_setting_get_int64(s);

@@ -29,7 +29,8 @@ if HAVE_CUNIT
 CORE_UNIT_TESTS = tests/core/test_conf tests/core/test_queue tests/core/test_idfile \
 	tests/core/test_spec tests/core/test_poster tests/core/test_api tests/core/test_loader \
 	tests/core/test_retire tests/core/test_outbox tests/core/test_apischema \
-	tests/core/test_settings tests/core/test_atomic tests/core/test_conf_write
+	tests/core/test_settings tests/core/test_atomic tests/core/test_conf_write \
+	tests/core/test_duration
 check_PROGRAMS += $(CORE_UNIT_TESTS)
 TESTS += $(CORE_UNIT_TESTS)
 tests_core_test_atomic_SOURCES = tests/core/test_atomic.c tests/lib/unit.h
@@ -42,17 +43,17 @@ tests_core_test_conf_write_CFLAGS = $(UNIT_CFLAGS)
 tests_core_test_conf_write_LDADD = $(UNIT_LDADD)
 # `import` (built with toml++ only)
 if HAVE_TOML
-check_PROGRAMS += tests/core/test_import tests/core/test_duration
-TESTS += tests/core/test_import tests/core/test_duration
+check_PROGRAMS += tests/core/test_import
+TESTS += tests/core/test_import
 tests_core_test_import_SOURCES = tests/core/test_import.c tests/lib/unit.h
 tests_core_test_import_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_core_test_import_CFLAGS = $(UNIT_CFLAGS)
 tests_core_test_import_LDADD = $(UNIT_LDADD)
+endif
 tests_core_test_duration_SOURCES = tests/core/test_duration.c tests/lib/unit.h
 tests_core_test_duration_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_core_test_duration_CFLAGS = $(UNIT_CFLAGS)
 tests_core_test_duration_LDADD = $(UNIT_LDADD)
-endif
 tests_core_test_conf_SOURCES = tests/core/test_conf.c tests/lib/unit.h
 tests_core_test_conf_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_core_test_conf_CFLAGS = $(UNIT_CFLAGS)

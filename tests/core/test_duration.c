@@ -52,10 +52,56 @@ static void test_duration(void)
 	CU_ASSERT_EQUAL(minutes_of("."), -1);
 	CU_ASSERT_NOT_EQUAL(saba_duration_minutes("90s", &m, err, sizeof(err)), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not multiple of 1m"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "allowed: an integer of minutes"));
+}
+
+static long long seconds_of(const char *text)
+{
+	char err[256];
+	long long v = -12345;
+
+	if (saba_duration_seconds(text, &v, err, sizeof(err)) != 0)
+		return -1;
+	return v;
+}
+
+static void test_seconds(void)
+{
+	char err[256];
+	long long v;
+
+	CU_ASSERT_EQUAL(seconds_of("30"), 30);
+	CU_ASSERT_EQUAL(seconds_of("30s"), 30);
+	CU_ASSERT_EQUAL(seconds_of("2m"), 120);
+	CU_ASSERT_EQUAL(seconds_of("1m30s"), 90);
+	CU_ASSERT_EQUAL(seconds_of("1h"), 3600);
+	CU_ASSERT_EQUAL(seconds_of("1500ms"), -1);
+	CU_ASSERT_EQUAL(seconds_of("-1s"), -1);
+	CU_ASSERT_EQUAL(seconds_of("10 s"), -1);
+	CU_ASSERT_EQUAL(seconds_of(".5m"), 30);
+	CU_ASSERT_EQUAL(seconds_of("2147483647s"), 2147483647LL);
+	/* refused: empty, unknown unit, past 32 and 64 bits, part of a second */
+	CU_ASSERT_EQUAL(seconds_of(""), -1);
+	CU_ASSERT_EQUAL(seconds_of("s"), -1);
+	CU_ASSERT_EQUAL(seconds_of("1d"), -1);
+	CU_ASSERT_EQUAL(seconds_of("2147483648"), -1);
+	CU_ASSERT_EQUAL(seconds_of("2147483648s"), -1);
+	CU_ASSERT_EQUAL(seconds_of("9223372036854775807ns"), -1);
+	CU_ASSERT_EQUAL(seconds_of("9223372036854775808ns"), -1);
+	CU_ASSERT_EQUAL(seconds_of("18446744073709551616s"), -1);
+	CU_ASSERT_EQUAL(seconds_of("-9223372036854775808ns"), -1);
+	CU_ASSERT_EQUAL(seconds_of("1.000000001s"), -1);
+	CU_ASSERT_NOT_EQUAL(saba_duration_seconds("1.5s", &v, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not multiple of 1s"));
+	CU_ASSERT_NOT_EQUAL(saba_duration_seconds("soon", &v, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "neither an integer nor a duration"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "(allowed: an integer of seconds or a duration of whole "
+					   "seconds such as \"1m30s\", 0 to 2147483647)"));
 }
 
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_duration),
+	UNIT_TEST(test_seconds),
 };
 
 int main(void)

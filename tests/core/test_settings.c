@@ -14,6 +14,14 @@
 
 static const char *const colours[] = {"red", "green", NULL};
 
+/* What every refused duration adds. */
+#define MINUTES_ALLOWED                                                                            \
+	" (allowed: an integer of minutes or a duration of whole minutes such as \"1h30m\", 0 to " \
+	"2147483647)"
+#define SECONDS_ALLOWED                                                                            \
+	" (allowed: an integer of seconds or a duration of whole seconds such as \"1m30s\", 0 to " \
+	"2147483647)"
+
 static const struct saba_setting good[] = {
 	{.name = "timeout", .type = SABA_CFG_INT, .def = "30", .min = 1, .max = 3600},
 	{.name = "ratio", .type = SABA_CFG_FLOAT, .def = "0.5", .min = 0, .max = 1},
@@ -23,6 +31,17 @@ static const struct saba_setting good[] = {
 	{.name = "at_least", .type = SABA_CFG_INT, .min = 10, .max = SABA_SETTING_UNBOUNDED},
 	{.name = "command", .type = SABA_CFG_STRING_OR_LIST, .flags = SABA_SETTING_REQUIRED},
 	{.name = "on", .type = SABA_CFG_BOOL, .def = "true"},
+	{.name = "every",
+	 .type = SABA_CFG_INT,
+	 .def = "1",
+	 .min = 1,
+	 .max = 60,
+	 .flags = SABA_SETTING_MINUTES},
+	{.name = "wait",
+	 .type = SABA_CFG_INT,
+	 .min = 1,
+	 .max = 3600,
+	 .flags = SABA_SETTING_SECONDS},
 	{.name = NULL},
 };
 
@@ -126,6 +145,23 @@ static void test_bad_tables(void)
 		{.name = "a", .type = SABA_CFG_INT, .def = "0", .min = 1, .max = 60},
 		{.name = NULL},
 	};
+	static const struct saba_setting duration_on_string[] = {
+		{.name = "a", .type = SABA_CFG_STRING, .flags = SABA_SETTING_MINUTES},
+		{.name = NULL},
+	};
+	static const struct saba_setting both_units[] = {
+		{.name = "a",
+		 .type = SABA_CFG_INT,
+		 .flags = SABA_SETTING_MINUTES | SABA_SETTING_SECONDS},
+		{.name = NULL},
+	};
+	static const struct saba_setting bad_duration_default[] = {
+		{.name = "a",
+		 .type = SABA_CFG_INT,
+		 .def = "\"90s\"",
+		 .flags = SABA_SETTING_MINUTES},
+		{.name = NULL},
+	};
 	static const struct saba_setting not_allowed[] = {
 		{.name = "a", .type = SABA_CFG_STRING, .def = "\"blue\"", .allowed = colours},
 		{.name = NULL},
@@ -146,6 +182,11 @@ static void test_bad_tables(void)
 			       "(allowed: 1 to 60)"},
 		{not_allowed, "setting \"a\": its default does not pass: a = \"blue\" is not "
 			      "allowed (allowed: \"red\", \"green\")"},
+		{duration_on_string,
+		 "setting \"a\": a duration is an integer of minutes or seconds"},
+		{both_units, "setting \"a\": a duration is an integer of minutes or seconds"},
+		{bad_duration_default, "setting \"a\": its default does not pass: a = \"90s\": "
+				       "duration not multiple of 1m: 90s" MINUTES_ALLOWED},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -190,7 +231,10 @@ static void test_values(void)
 		"colours = [];",     "colours = [\"red\", \"green\"];",
 		"root = \"/\";",     "at_least = 1000000;",
 		"command = \"ls\";", "command = [\"ls\", \"\"];",
-		"on = false;",
+		"on = false;",	     "every = 60;",
+		"every = \"1h\";",   "every = \"45m\";",
+		"every = \".5h\";",  "wait = \"1m30s\";",
+		"wait = 3600;",
 	};
 	static const struct {
 		const char *text, *msg;
@@ -211,6 +255,24 @@ static void test_values(void)
 		{"at_least = 9;", "at_least = 9 is out of range (allowed: 10 or more)"},
 		{"command = 5;", "\"command\" must be a string or a list of strings"},
 		{"on = 1;", "\"on\" must be true or false"},
+		{"every = \"90s\";",
+		 "every = \"90s\": duration not multiple of 1m: 90s" MINUTES_ALLOWED},
+		{"every = \"2h\";", "every = \"2h\" (120) is out of range (allowed: 1 to 60)"},
+		{"every = \"-1m\";", "every = \"-1m\": duration out of range: -1m" MINUTES_ALLOWED},
+		{"every = \"-5\";", "every = \"-5\": duration out of range: -5" MINUTES_ALLOWED},
+		{"every = \"\";",
+		 "every = \"\": \"\" is neither an integer nor a duration" MINUTES_ALLOWED},
+		{"every = \"3000000000\";",
+		 "every = \"3000000000\": \"3000000000\" is out of range" MINUTES_ALLOWED},
+		{"every = true;", "\"every\" must be an integer"},
+		{"wait = \"soon\";",
+		 "wait = \"soon\": \"soon\" is neither an integer nor a duration" SECONDS_ALLOWED},
+		{"wait = \"5d\";",
+		 "wait = \"5d\": \"5d\" is neither an integer nor a duration" SECONDS_ALLOWED},
+		{"wait = \"1500ms\";",
+		 "wait = \"1500ms\": duration not multiple of 1s: 1500ms" SECONDS_ALLOWED},
+		{"wait = \"2147483648s\";",
+		 "wait = \"2147483648s\": duration out of range: 2147483648s" SECONDS_ALLOWED},
 	};
 	char msg[512];
 
@@ -227,6 +289,40 @@ static void test_values(void)
 	}
 }
 
+/* What config_int hands a plugin for a duration. */
+static void test_int_of_duration(void)
+{
+	static const struct {
+		const char *text;
+		long long want;
+	} cases[] = {
+		{"every = \"1h30m\";", 90},
+		{"every = 7;", 7},
+		{"wait = \"2m\";", 120},
+		{"wait = \"45\";", 45},
+		{"wait = 3000000000L;", 3000000000LL},
+	};
+	struct saba_settings s;
+	char err[512], msg[256];
+
+	CU_ASSERT_EQUAL_FATAL(init(good, &s, err, sizeof(err)), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		config_t cfg;
+		config_setting_t *v;
+		long long out = -1;
+
+		config_init(&cfg);
+		CU_ASSERT_EQUAL_FATAL(config_read_string(&cfg, cases[i].text), CONFIG_TRUE);
+		v = config_setting_get_elem(config_root_setting(&cfg), 0);
+		CU_ASSERT_EQUAL(saba_settings_int(saba_settings_find(&s, config_setting_name(v)), v,
+						  &out, msg, sizeof(msg)),
+				0);
+		CU_ASSERT_EQUAL(out, cases[i].want);
+		config_destroy(&cfg);
+	}
+	saba_settings_free(&s);
+}
+
 static void test_describe(void)
 {
 	static const struct {
@@ -241,6 +337,8 @@ static void test_describe(void)
 		{"at_least", "an integer, 10 or more"},
 		{"command", "a string or a list of strings; required"},
 		{"on", "true or false; default true"},
+		{"every", "an integer of minutes or a duration (\"1h30m\"), 1 to 60; default 1"},
+		{"wait", "an integer of seconds or a duration (\"1m30s\"), 1 to 3600"},
 	};
 	struct saba_settings s;
 	char err[512], buf[512];
@@ -257,8 +355,9 @@ static void test_describe(void)
 }
 
 static const struct unit_test tests[] = {
-	UNIT_TEST(test_defaults), UNIT_TEST(test_from_config_keys), UNIT_TEST(test_bad_tables),
-	UNIT_TEST(test_values),	  UNIT_TEST(test_describe),
+	UNIT_TEST(test_defaults),   UNIT_TEST(test_from_config_keys),
+	UNIT_TEST(test_bad_tables), UNIT_TEST(test_int_of_duration),
+	UNIT_TEST(test_values),	    UNIT_TEST(test_describe),
 };
 
 int main(void)

@@ -225,6 +225,24 @@ class ConfigTest(AgentTestCase):
             self.assertIn(msg, lines[0])
         self.assertProblem(p, path, lineno(text, "imds_timeout"))
 
+    def test_durations_as_mackerel_agent_writes_them(self):
+        # "1h30m" is 90 minutes; a duration that is not whole minutes is a
+        # FILE:LINE error naming the value
+        self.plugin_dir("loadavg", "memory", "check", "metadata")
+        good = (self.base_text() + "interval = 1;\nplugins = {\n"
+                "  c = { module = \"check\"; command = \"true\"; check_interval = \"5m\";\n"
+                "        notification_interval = \"1h30m\"; timeout = \"1m30s\"; };\n"
+                "  m = { module = \"metadata\"; command = \"true\";\n"
+                "        execution_interval = \"1h\"; };\n};\n")
+        path, p = self.configtest(good)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        bad = good.replace('"1h30m"', '"90s"')
+        path, p = self.configtest(bad)
+        self.assertProblem(p, path, lineno(bad, "90s"),
+                           'notification_interval = "90s": duration not multiple of 1m: 90s '
+                           '(allowed: an integer of minutes or a duration of whole minutes '
+                           'such as "1h30m", 0 to 2147483647)')
+
     def test_required_setting(self):
         self.plugin_dir("loadavg", "memory", "good", "exec")
         text = (self.base_text() + "interval = 1;\nplugins = {\n"

@@ -3,12 +3,17 @@
  */
 #define _GNU_SOURCE /* vasprintf */
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "plugtest.h"
@@ -141,6 +146,78 @@ void plugtest_check_bad_procfs(const struct saba_plugin *p, const char *cfg)
 	saba_test_host_free(fh);
 }
 
+/* Copy the file from to to, into to's inode when it exists. */
+static int plugtest_copy_file(const char *from, const char *to)
+{
+	char buf[8192];
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
+	ssize_t n;
+
+	if (in < 0)
+		return -1;
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0)
+		goto done;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			goto done;
+	rc = n == 0 ? 0 : -1;
+done:
+	if (out >= 0)
+		close(out);
+	close(in);
+	return rc;
+}
+
+/* Make the tree at to hold what the one at from holds: files written in
+ * place, files from lacks removed. */
+static int plugtest_sync_tree(const char *from, const char *to)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+	int rc = 0;
+
+	if (mkdir(to, 0755) != 0 && errno != EEXIST)
+		return -1;
+	d = opendir(from);
+	if (d == NULL)
+		return -1;
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(a, sizeof(a), "%s/%s", from, e->d_name);
+		snprintf(b, sizeof(b), "%s/%s", to, e->d_name);
+		if (stat(a, &st) != 0)
+			rc = -1;
+		else if (S_ISDIR(st.st_mode))
+			rc = plugtest_sync_tree(a, b);
+		else
+			rc = plugtest_copy_file(a, b);
+	}
+	closedir(d);
+	d = opendir(to);
+	if (d == NULL)
+		return -1;
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		snprintf(a, sizeof(a), "%s/%s", from, e->d_name);
+		snprintf(b, sizeof(b), "%s/%s", to, e->d_name);
+		if (lstat(b, &st) == 0 && !S_ISDIR(st.st_mode) && access(a, F_OK) != 0)
+			rc = unlink(b);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int plugtest_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
 int plugtest_proc_new(struct plugtest_proc *p, const char *fixture)
 {
 	const char *tmp = unit_env("TMPDIR", "/tmp");
@@ -156,13 +233,10 @@ int plugtest_proc_new(struct plugtest_proc *p, const char *fixture)
 
 int plugtest_proc_point(struct plugtest_proc *p, const char *fixture)
 {
-	char next[sizeof(p->link) + 8];
-
-	/* rename() over the old link: the plugin never sees it missing */
-	snprintf(next, sizeof(next), "%s.next", p->link);
-	unlink(next);
-	if (symlink(plugtest_data(fixture), next) != 0 || rename(next, p->link) != 0) {
-		perror("plugtest: symlink");
+	/* in place, as procfs changes: a plugin that keeps its files open
+	 * reads the new text */
+	if (plugtest_sync_tree(plugtest_data(fixture), p->link) != 0) {
+		perror("plugtest: copying the fixture");
 		return -1;
 	}
 	return 0;
@@ -170,8 +244,7 @@ int plugtest_proc_point(struct plugtest_proc *p, const char *fixture)
 
 void plugtest_proc_free(struct plugtest_proc *p)
 {
-	unlink(p->link);
-	rmdir(p->dir);
+	nftw(p->dir, plugtest_rm, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 double plugtest_now(void)

@@ -40,13 +40,14 @@ void plugtest_check_procfs_descriptor(const struct saba_plugin *p, const char *n
  * naming procfs. */
 void plugtest_check_bad_procfs(const struct saba_plugin *p, const char *cfg);
 
-/* A switchable procfs: <tmp>/proc -> a fixture dir. */
+/* A switchable procfs: <tmp>/proc, a copy of a fixture dir. */
 struct plugtest_proc {
 	char dir[256];	/* the temp dir */
 	char link[300]; /* <dir>/proc: put it in the procfs setting */
 };
 int plugtest_proc_new(struct plugtest_proc *p, const char *fixture);
-/* Repoint the link at tests/data/<fixture>, atomically. */
+/* Make it a copy of tests/data/<fixture>, writing each file in place (a
+ * plugin keeps its files open, as it does in /proc). */
 int plugtest_proc_point(struct plugtest_proc *p, const char *fixture);
 void plugtest_proc_free(struct plugtest_proc *p);
 

@@ -300,10 +300,12 @@ class WineService(unittest.TestCase):
         except OSError:
             pass
 
-    def write_config(self, require_event=False, ec2=None, extra=None, retire_timeout=10):
+    def write_config(self, require_event=False, ec2=None, extra=None, retire_timeout=10,
+                     http_timeout=None):
         """ec2: the ec2 plugin's settings; with them, retire.confirm =
         "always" (only its word retires on a shutdown).  extra: more
-        plugin instances."""
+        plugin instances.  http_timeout: each request's bound (absent: the
+        agent's default)."""
         plugins = {
             "memory": {},
             "cpu": {},
@@ -317,7 +319,7 @@ class WineService(unittest.TestCase):
         if ec2 is not None:
             plugins["ec2"] = ec2
             retire["confirm"] = "always"
-        text = cfg_text({
+        cfg = {
             "apikey": harness.API_KEY,
             "apibase": self.api.url,
             "root": self.root,
@@ -326,7 +328,10 @@ class WineService(unittest.TestCase):
             "retire": retire,
             "shutdown": {"timeout": 5},
             "plugins": plugins,
-        })
+        }
+        if http_timeout is not None:
+            cfg["http"] = {"timeout": http_timeout}
+        text = cfg_text(cfg)
         with open(host_path(self.config), "w") as f:
             f.write(text)
 
@@ -614,7 +619,10 @@ class WineService(unittest.TestCase):
         t0 = time.monotonic()
         service_status()
         delay = min(40.0, max(4.0, 6 * (time.monotonic() - t0)))
-        self.write_config(require_event=False, retire_timeout=int(delay) + 10)
+        # The retire request is slow, not lost: it must outlast the delay
+        # (on a loaded machine the delay reaches the default 10 s).
+        self.write_config(require_event=False, retire_timeout=int(delay) + 10,
+                          http_timeout=int(delay) + 5)
         self.create_service()
         start_service()
         host_id = self.wait_working()

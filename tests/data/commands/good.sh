@@ -25,3 +25,13 @@ set -- $(cat /proc/$$/stat)
 if [ -n "$AGENT_PGRP" ] && [ "$5" != "$AGENT_PGRP" ] && [ -d "/proc/$5" ]; then
 	printf 'env.own_pgrp 1 %s\n' "$now"
 fi
+# no signal blocked or ignored, whatever the agent does with them
+set -- $(grep -E '^Sig(Blk|Ign):' /proc/$$/status)
+if [ "$2" = 0000000000000000 ] && [ "$4" = 0000000000000000 ]; then
+	printf 'env.signals_default 1 %s\n' "$now"
+fi
+# none of the agent's descriptors ($AGENT_FD from `env`, opened without
+# O_CLOEXEC)
+if [ -n "$AGENT_FD" ] && [ ! -e "/proc/$$/fd/$AGENT_FD" ]; then
+	printf 'env.fds_closed 1 %s\n' "$now"
+fi

@@ -330,6 +330,11 @@ static void test_settings(void)
 		"action = { command = [ \"\" ]; };",
 		"action = { command = \"true\"; env = { A = 1; }; };",
 		"timeout = 5; timeout_seconds = 5;",
+		/* durations as mackerel-agent refuses them */
+		"check_interval = \"90s\";",
+		"notification_interval = \"soon\";",
+		"timeout = \"1500ms\";",
+		"timeout_seconds = \"2h\";",
 	};
 	struct saba_test_host *fh;
 	void *inst;
@@ -341,6 +346,15 @@ static void test_settings(void)
 	run(fh, inst, 1);
 	CU_ASSERT_EQUAL(report(fh, 0).notification_interval, 10);
 	CU_ASSERT_EQUAL(report(fh, 0).max_check_attempts, 0);
+	done(fh, inst);
+	/* Go duration strings, as mackerel-agent's config writes them */
+	inst = make(&fh,
+		    "command = \"%s\"; notification_interval = \"1h30m\"; "
+		    "check_interval = \"2m\"; timeout = \"1m\";",
+		    cmdtest_script(&t, "check_status.sh"));
+	CU_ASSERT_EQUAL(saba_test_nconfig_errors(fh), 0);
+	run(fh, inst, 1);
+	CU_ASSERT_EQUAL(report(fh, 0).notification_interval, 90);
 	done(fh, inst);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char cfg[256];

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE /* vasprintf */
 
+#include <fcntl.h>
 #include <pwd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -69,12 +70,25 @@ static double value(struct saba_test_host *fh, const char *name)
 static void test_good_lines(void)
 {
 	struct saba_test_host *fh;
+	/* what the agent's own state must not pass on: a blocked and an
+	 * ignored signal, a descriptor without O_CLOEXEC */
+	int fd = open("/dev/null", O_RDONLY);
 	void *inst = make(&fh,
 			  "command = \"%s\"; workdir = \"/nonexistent/wd\";"
-			  "env = { EXPECT_WORKDIR = \"/nonexistent/wd\"; AGENT_PGRP = \"%d\"; };",
-			  cmdtest_script(&t, "good.sh"), (int)getpgrp());
+			  "env = { EXPECT_WORKDIR = \"/nonexistent/wd\"; AGENT_PGRP = \"%d\";"
+			  " AGENT_FD = \"%d\"; };",
+			  cmdtest_script(&t, "good.sh"), (int)getpgrp(), fd);
+	void (*old_usr2)(int) = signal(SIGUSR2, SIG_IGN);
+	sigset_t block, old_mask;
 
+	CU_ASSERT_FATAL(fd >= 0);
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old_mask);
 	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	signal(SIGUSR2, old_usr2);
+	close(fd);
 	CU_ASSERT_EQUAL(value(fh, "custom.good.tab"), 1.5);
 	CU_ASSERT_EQUAL(value(fh, "custom.good.spaces"), -2000);
 	CU_ASSERT_EQUAL(value(fh, "custom.good.lead"), 42);
@@ -85,7 +99,9 @@ static void test_good_lines(void)
 	CU_ASSERT(saba_test_value(fh, "custom.env.workdir", NULL));
 	CU_ASSERT(saba_test_value(fh, "custom.env.stdin_eof", NULL));
 	CU_ASSERT(saba_test_value(fh, "custom.env.own_pgrp", NULL));
-	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 8);
+	CU_ASSERT(saba_test_value(fh, "custom.env.signals_default", NULL));
+	CU_ASSERT(saba_test_value(fh, "custom.env.fds_closed", NULL));
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 10);
 	/* nothing to complain about; no meta run without start() */
 	CU_ASSERT_EQUAL(saba_test_log_count(fh, SABA_LOG_WARNING, NULL), 1); /* the NaN */
 	CU_ASSERT_EQUAL(saba_test_ngraph_defs(fh), 0);
