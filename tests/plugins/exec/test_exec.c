@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -337,12 +338,16 @@ static void test_timestamp_and_identifier(void)
 			  "custom_identifier = \"db-1.example\";",
 			  cmdtest_script(&t, "ts.sh"));
 	time_t before = time(NULL), after;
+	struct timespec now;
 	const char *ci = NULL;
 	int64_t ts = 0;
 	double v = 0;
 
 	CU_ASSERT_EQUAL(saba_test_collect(fh, t.plugin, inst), SABA_OK);
-	after = time(NULL);
+	/* the script's `date +%s` reads CLOCK_REALTIME; time() lags it by a few
+	 * ms at a second's turn, so it could end before the script's second */
+	clock_gettime(CLOCK_REALTIME, &now);
+	after = now.tv_sec;
 	CU_ASSERT(saba_test_value_ex(fh, "custom.ts.now", &v, &ts, &ci));
 	CU_ASSERT(ts >= before && ts <= after);
 	CU_ASSERT_STRING_EQUAL(ci ? ci : "", "db-1.example");
