@@ -117,12 +117,7 @@ static int saba_poster_leave(struct saba_poster *p)
 
 static int saba_retired(struct saba_runtime *rt)
 {
-	int r;
-
-	pthread_mutex_lock(&rt->lock);
-	r = rt->retired;
-	pthread_mutex_unlock(&rt->lock);
-	return r;
+	return saba_runtime_retiring(rt);
 }
 
 /* One POST of the oldest batches.  Returns 0 when the queue moved on
@@ -152,8 +147,22 @@ static int64_t saba_post_some(struct saba_poster *p, int *failures, int64_t dead
 		json_decref(payload);
 		r.status = SABA_API_RETRY;
 		snprintf(r.message, sizeof(r.message), "customIdentifier lookup failed");
+	} else if (!saba_runtime_send_begin(rt)) {
+		/* This host is being retired: the retire keeps or drops them. */
+		json_decref(payload);
+		saba_queue_putback(rt->queue, b, n);
+		free(host_id);
+		return 100;
 	} else {
 		saba_api_call(p->http, "POST", "/api/v0/tsdb", payload, deadline, &r);
+		saba_runtime_send_end(rt);
+		if (r.status == SABA_API_RETRY && saba_retired(rt)) {
+			/* Abandoned for the retire, not a failure of the API. */
+			saba_queue_putback(rt->queue, b, n);
+			saba_api_result_clear(&r);
+			free(host_id);
+			return 100;
+		}
 	}
 	switch (r.status) {
 	case SABA_API_OK:
@@ -194,6 +203,8 @@ static int64_t saba_poster_outbox(struct saba_poster *p, int *failures, int64_t 
 	int64_t wait;
 	char *host_id;
 
+	if (!saba_runtime_send_begin(rt))
+		return 0; /* being retired */
 	pthread_mutex_lock(&rt->lock);
 	host_id = saba_strdup(rt->host_id);
 	pthread_mutex_unlock(&rt->lock);
@@ -201,6 +212,9 @@ static int64_t saba_poster_outbox(struct saba_poster *p, int *failures, int64_t 
 	if (wait == 0)
 		wait = saba_metadata_send(rt->metadata, p->http, host_id, rt->dry_run, *failures,
 					  deadline);
+	saba_runtime_send_end(rt);
+	if (wait > 0 && saba_retired(rt))
+		wait = 0; /* abandoned for the retire */
 	if (wait > 0)
 		(*failures)++;
 	free(host_id);
@@ -250,8 +264,10 @@ static void *saba_poster_main(void *arg)
 		spec = p->spec;
 		p->spec = NULL;
 		pthread_mutex_unlock(&p->lock);
-		if (spec != NULL && !saba_retired(rt))
+		if (spec != NULL && saba_runtime_send_begin(rt)) {
 			saba_register_update_spec(rt, p->http, spec);
+			saba_runtime_send_end(rt);
+		}
 		json_decref(spec);
 		/* New data does not cut a backoff short. */
 		if (saba_now_ms() >= next_try) {
@@ -277,7 +293,8 @@ static void *saba_poster_main(void *arg)
 	return NULL;
 }
 
-/* A post in flight when the finish deadline passes is abandoned. */
+/* A post in flight when the finish deadline passes, or when this host's
+ * retire starts, is abandoned. */
 static int saba_poster_should_abort(void *arg)
 {
 	struct saba_poster *p = arg;
@@ -286,7 +303,7 @@ static int saba_poster_should_abort(void *arg)
 	pthread_mutex_lock(&p->lock);
 	late = p->finishing && saba_now_ms() >= p->deadline_ms;
 	pthread_mutex_unlock(&p->lock);
-	return late;
+	return late || saba_runtime_retiring(p->rt);
 }
 
 struct saba_poster *saba_poster_start(struct saba_runtime *rt)

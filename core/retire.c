@@ -245,18 +245,25 @@ static int saba_retire_send(struct saba_retire *r, struct saba_runtime *rt,
 			    const struct saba_conf *c, const char *who, const char *host_id,
 			    const struct saba_retire_request *req)
 {
-	int result = saba_retire_attempts(r, rt, c, who, host_id, req);
 	char err[512];
+	int result;
 
+	/* No metric may land after the retire: a post in flight is abandoned
+	 * (its batches stay queued) and none starts until this is decided. */
+	saba_runtime_retire_begin(rt);
+	result = saba_retire_attempts(r, rt, c, who, host_id, req);
+	if (result == SABA_RETIRE_DONE) {
+		pthread_mutex_lock(&rt->lock);
+		rt->retired = 1;
+		pthread_cond_broadcast(&rt->wake);
+		pthread_mutex_unlock(&rt->lock);
+	}
+	saba_runtime_retire_end(rt);
 	if (result != SABA_RETIRE_DONE)
 		return result;
 	/* Only now is the id file removed: a failed retire keeps the host. */
 	if (saba_idfile_remove(c->root, err, sizeof(err)) != 0)
 		saba_err("host %s retired, but %s", host_id, err);
-	pthread_mutex_lock(&rt->lock);
-	rt->retired = 1;
-	pthread_cond_broadcast(&rt->wake);
-	pthread_mutex_unlock(&rt->lock);
 	if (rt->queue != NULL)
 		saba_queue_clear(rt->queue);
 	saba_notice("retired host %s (requested by %s: %s: %s)", host_id, who,

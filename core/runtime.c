@@ -14,6 +14,7 @@ void saba_runtime_init(struct saba_runtime *rt)
 	pthread_condattr_t ca;
 
 	pthread_mutex_init(&rt->lock, NULL);
+	pthread_mutex_init(&rt->send_gate, NULL);
 	/* Waits are measured on the monotonic clock: a wall-clock step must
 	 * not stretch a backoff or a shutdown bound. */
 	pthread_condattr_init(&ca);
@@ -27,7 +28,48 @@ void saba_runtime_destroy(struct saba_runtime *rt)
 	free(rt->host_id);
 	rt->host_id = NULL;
 	pthread_cond_destroy(&rt->wake);
+	pthread_mutex_destroy(&rt->send_gate);
 	pthread_mutex_destroy(&rt->lock);
+}
+
+int saba_runtime_retiring(struct saba_runtime *rt)
+{
+	int r;
+
+	pthread_mutex_lock(&rt->lock);
+	r = rt->retiring || rt->retired;
+	pthread_mutex_unlock(&rt->lock);
+	return r;
+}
+
+int saba_runtime_send_begin(struct saba_runtime *rt)
+{
+	pthread_mutex_lock(&rt->send_gate);
+	if (!saba_runtime_retiring(rt))
+		return 1;
+	pthread_mutex_unlock(&rt->send_gate);
+	return 0;
+}
+
+void saba_runtime_send_end(struct saba_runtime *rt)
+{
+	pthread_mutex_unlock(&rt->send_gate);
+}
+
+void saba_runtime_retire_begin(struct saba_runtime *rt)
+{
+	pthread_mutex_lock(&rt->lock);
+	rt->retiring = 1;
+	pthread_mutex_unlock(&rt->lock);
+	pthread_mutex_lock(&rt->send_gate);
+}
+
+void saba_runtime_retire_end(struct saba_runtime *rt)
+{
+	pthread_mutex_lock(&rt->lock);
+	rt->retiring = 0;
+	pthread_mutex_unlock(&rt->lock);
+	pthread_mutex_unlock(&rt->send_gate);
 }
 
 int saba_runtime_stopping(struct saba_runtime *rt)

@@ -27,10 +27,15 @@ struct saba_runtime {
 	int reload_requested;	      /* SIGHUP seen */
 	int reload_ready;	      /* a reload was prepared: the main thread applies it */
 	int retired;		      /* retire succeeded: collect and post nothing */
+	int retiring;		      /* this host's retire is under way */
 	int64_t shutdown_deadline_ms; /* monotonic; 0 outside shutdown */
 	unsigned conf_gen;	      /* bumped by each reload */
 	int token_refused;	      /* the API refused the registration token */
 	int clear_token_ci;	      /* the host may carry the token as customIdentifier */
+
+	/* Held around each request that sends this host's data; the retire
+	 * of this host takes it, so none is in flight or lands after it. */
+	pthread_mutex_t send_gate;
 
 	struct saba_queue *queue;
 	struct saba_outbox *outbox;	/* graph defs, check reports; NULL: not sent */
@@ -56,5 +61,17 @@ void saba_runtime_destroy(struct saba_runtime *rt);
  * was requested or the host got retired. */
 int saba_runtime_wait(struct saba_runtime *rt, int64_t ms);
 int saba_runtime_stopping(struct saba_runtime *rt);
+/* Around a request that sends this host's data (metrics, checks, metadata,
+ * its spec): returns 1 holding the send gate, or 0 (not holding it) once
+ * this host's retire is under way or done. */
+int saba_runtime_send_begin(struct saba_runtime *rt);
+void saba_runtime_send_end(struct saba_runtime *rt);
+/* 1 while this host's retire is under way or after it succeeded: a send in
+ * flight is abandoned (the retire waits for it). */
+int saba_runtime_retiring(struct saba_runtime *rt);
+/* The retire of this host: from begin to end nothing else about the host is
+ * sent; a send in flight is abandoned first. */
+void saba_runtime_retire_begin(struct saba_runtime *rt);
+void saba_runtime_retire_end(struct saba_runtime *rt);
 void saba_runtime_set_host_id(struct saba_runtime *rt, const char *id);
 #endif

@@ -209,6 +209,37 @@ class RetireByTrigger(AgentTestCase):
         self.assertIn(host_id, a.stderr())
         self.assertIn("trig", a.stderr(), "retire log line does not name the instance")
 
+    def _start_poweroff_agent(self):
+        self.write_config(plugins={"loadavg": {}, "trig": {
+            "module": "trigger", "kind": "poweroff", "retire_on": ["poweroff"],
+            "confirm": "yes"}}, http={"timeout": 10})
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        self.wait_points("loadavg1", agent=a)
+        return a
+
+    def test_no_post_starts_while_the_retire_is_out(self):
+        """A post retried while the retire request is still out waits for
+        it, and the retire then drops it: nothing lands after the retire."""
+        a = self._start_poweroff_agent()
+        self.api.set_fault("retire_host", "delay", delay=2.0)
+        refused = self.api.set_fault("tsdb", "status", status=503, retry_after=1, count=1)
+        self.assertTrue(self.api.wait_for(lambda: refused.hits == 1, scaled(10)))
+        # the poster retries 1 s from now, while the retire is held 2 s
+        self.stop_agent(a, bound=8)
+        host_id = self.api.hosts()[0]["id"]
+        self.assertRetiredOnce(host_id, a)
+
+    def test_a_hung_post_does_not_hold_up_the_retire(self):
+        """The retire abandons a post in flight rather than wait for it."""
+        a = self._start_poweroff_agent()
+        hung = self.api.set_fault("tsdb", "hang")
+        self.assertTrue(self.api.wait_for(lambda: hung.hits >= 1, scaled(10)))
+        self.stop_agent(a, bound=5)
+        self.api.release_hangs()
+        host_id = self.api.hosts()[0]["id"]
+        self.assertRetiredOnce(host_id, a)
+
     def test_halt_retires(self):
         a = self.run_and_stop({"trig": {"kind": "halt", "retire_on": ["halt", "poweroff"],
                                         "confirm": "yes"}})
