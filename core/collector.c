@@ -18,11 +18,12 @@
  * get a runner each (up to SABA_POOL_MAX), so a slow or hung plugin costs
  * one thread and never starves the others.  An instance whose round once
  * took SABA_POOL_SLOW_MS or more gets a runner of its own at each tick (up to
- * SABA_POOL_BASE runners at once). */
+ * SABA_POOL_BASE runners at once) until SABA_POOL_SLOW_ROUNDS quick ones. */
 #define SABA_POOL_BASE	      8
 #define SABA_POOL_MAX	      64
 #define SABA_POOL_PATIENCE_MS 250
 #define SABA_POOL_SLOW_MS     50
+#define SABA_POOL_SLOW_ROUNDS 3
 
 struct saba_pool {
 	pthread_mutex_t lock;
@@ -95,8 +96,14 @@ static void *saba_runner_main(void *arg)
 		saba_collect_once(ctx, tick);
 		t0 = saba_now_ms() - t0;
 		pthread_mutex_lock(&p->lock);
+		/* One long round (a plugin that waits, or a machine that did
+		 * not schedule it) keeps its own runner until a few quick
+		 * ones in a row: a passing stall does not cost threads for
+		 * good. */
 		if (t0 >= SABA_POOL_SLOW_MS)
-			ctx->slow = 1;
+			ctx->slow = SABA_POOL_SLOW_ROUNDS;
+		else if (ctx->slow > 0)
+			ctx->slow--;
 		p->collecting--;
 		ctx->running = 0;
 		ctx->done_tick = tick;
@@ -170,7 +177,7 @@ void saba_collector_tick(struct saba_instances *set, int64_t tick, enum saba_rou
 		for (int i = 0; i < set->n; i++) {
 			struct saba_ctx *ctx = set->v[i];
 
-			if (!saba_round_wanted(ctx, which) || ctx->slow != (pass == 0))
+			if (!saba_round_wanted(ctx, which) || (ctx->slow > 0) != (pass == 0))
 				continue;
 			if (ctx->want_tick == ctx->done_tick || ctx->queued) {
 				/* One still waiting for a runner collects for
@@ -180,8 +187,8 @@ void saba_collector_tick(struct saba_instances *set, int64_t tick, enum saba_rou
 					ctx->want_tick = tick;
 				else
 					saba_pool_queue(p, ctx, tick);
-				slow += ctx->slow;
-				fast += !ctx->slow;
+				slow += ctx->slow > 0;
+				fast += ctx->slow == 0;
 				continue;
 			}
 			/* Say it once per stuck round, not once per tick. */

@@ -26,7 +26,7 @@ struct saba_ctx {
 	int64_t want_tick; /* tick asked for; == done_tick when idle */
 	int64_t done_tick;
 	int queued;	  /* waiting for a runner */
-	int slow;	  /* a round took long once: gets a runner of its own */
+	int slow;	  /* rounds left on a runner of its own (a recent round took long) */
 	int running;	  /* in collect() now */
 	int64_t cur_tick; /* tick stamped on emitted values */
 	struct saba_point *buf;

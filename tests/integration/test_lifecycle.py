@@ -462,10 +462,14 @@ class Signals(AgentTestCase):
         a = self.start_agent(["run"])
         self.wait_registered(a)
         self.wait_points("test.good", 30 * 3, agent=a)
-        threads = self._threads(a)
+        rest, counts = self._threads_at_rest(a)
         self.stop_agent(a)
-        # 8 workers plus the agent's own few (main, signals, poster, ...).
-        self.assertLessEqual(threads, 8 + 6, "collect pool not bounded: %d threads" % threads)
+        # Quick rounds share one short-lived runner: mostly main and
+        # signals alone, at most a runner and the poster beside them.  A
+        # machine that stalls a runner 250 ms gets more, never past the cap
+        # (64) plus the agent's own few.
+        self.assertLessEqual(rest, 4, "thirty quick instances: %s threads" % counts)
+        self.assertLessEqual(max(counts), 64 + 6, "collect pool not bounded: %s" % counts)
         by_value = {}
         for p in self.api.points_named("test.good"):
             by_value.setdefault(p["value"], []).append(p["time"])
