@@ -102,10 +102,11 @@ else
 	bench_cgroup_dir="$bench_cgroup_root/saba-bench.$$"
 fi
 
-# CPU ns of PID's reaped children (/proc/PID/stat cutime + cstime: 10 ms
-# ticks), which its cgroup counts too.
-bench_children_ns() { # pid
-	awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.0f\n", ($14 + $15) * 1e9 / hz}' \
+# CPU ns of PID's own threads, exited ones included, without its children
+# (/proc/PID/stat utime + stime, in 10 ms ticks: for windows of seconds of
+# CPU, e.g. an agent that starts programs, which its cgroup counts too).
+bench_self_ns() { # pid
+	awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.0f\n", ($12 + $13) * 1e9 / hz}' \
 		/proc/"$1"/stat
 }
 

@@ -36,12 +36,10 @@ chmod 755 "$work/plugin.sh"
 pid=$!
 bench_kill_later $pid
 sleep 3 # past start-up and the plugins' one meta run
-cpu0=$(bench_cpu_ns $pid) # moves the agent into a cgroup: exited threads count
-kids0=$(bench_children_ns $pid)
+cpu0=$(bench_self_ns $pid)
 lines0=$(wc -l < "$work/out")
 sleep "$duration"
-cpu1=$(bench_cpu_ns $pid)
-kids1=$(bench_children_ns $pid)
+cpu1=$(bench_self_ns $pid)
 # Threads over two seconds: the median is the agent at rest between rounds.
 threads=$(for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 	awk '/^Threads:/ {print $2}' /proc/$pid/status
@@ -51,11 +49,10 @@ posts=$(tail -n +"$((lines0 + 1))" "$work/out" | grep -c '"/api/v0/tsdb"' || tru
 values=$(tail -n +"$((lines0 + 1))" "$work/out" | grep -o '"name":"custom.bench' | wc -l)
 rss=$(awk '/^VmRSS:/ {print $2}' /proc/$pid/status)
 echo "$n exec plugins every 1 s for $duration s (run --dry-run)"
-awk -v c0="$cpu0" -v c1="$cpu1" -v k0="$kids0" -v k1="$kids1" -v d="$duration" -v p="$posts" -v v="$values" \
+awk -v c0="$cpu0" -v c1="$cpu1" -v d="$duration" -v p="$posts" -v v="$values" \
     -v r="$rss" -v t="$threads" -v n="$n" 'BEGIN {
-	# the cgroup counts the scripts too: their reaped CPU (10 ms ticks) is taken off
 	printf "agent CPU per interval: %.2f ms (every thread, exited ones too; the %d scripts not counted)\n",
-		((c1 - c0) - (k1 - k0)) / 1e6 / d, n
+		(c1 - c0) / 1e6 / d, n
 	printf "values per interval:    %.1f of %d\n", (p > 0 ? v / p : 0), n
 	printf "RSS: %d kB, threads at rest (median of 20 samples over 2 s): %s\n", r, t
 }'
