@@ -115,11 +115,6 @@ static int saba_poster_leave(struct saba_poster *p)
 	return leave;
 }
 
-static int saba_retired(struct saba_runtime *rt)
-{
-	return saba_runtime_retiring(rt);
-}
-
 /* One POST of the oldest batches.  Returns 0 when the queue moved on
  * (sent or dropped), else the backoff wanted in ms. */
 static int64_t saba_post_some(struct saba_poster *p, int *failures, int64_t deadline)
@@ -156,7 +151,7 @@ static int64_t saba_post_some(struct saba_poster *p, int *failures, int64_t dead
 	} else {
 		saba_api_call(p->http, "POST", "/api/v0/tsdb", payload, deadline, &r);
 		saba_runtime_send_end(rt);
-		if (r.status == SABA_API_RETRY && saba_retired(rt)) {
+		if (r.status == SABA_API_RETRY && saba_runtime_retiring(rt)) {
 			/* Abandoned for the retire, not a failure of the API. */
 			saba_queue_putback(rt->queue, b, n);
 			saba_api_result_clear(&r);
@@ -213,7 +208,7 @@ static int64_t saba_poster_outbox(struct saba_poster *p, int *failures, int64_t 
 		wait = saba_metadata_send(rt->metadata, p->http, host_id, rt->dry_run, *failures,
 					  deadline);
 	saba_runtime_send_end(rt);
-	if (wait > 0 && saba_retired(rt))
+	if (wait > 0 && saba_runtime_retiring(rt))
 		wait = 0; /* abandoned for the retire */
 	if (wait > 0)
 		(*failures)++;
@@ -271,18 +266,18 @@ static void *saba_poster_main(void *arg)
 		json_decref(spec);
 		/* New data does not cut a backoff short. */
 		if (saba_now_ms() >= next_try) {
-			while (!saba_retired(rt) && saba_queue_length(rt->queue) > 0) {
+			while (!saba_runtime_retiring(rt) && saba_queue_length(rt->queue) > 0) {
 				wait = saba_post_some(p, &failures, deadline);
 				if (wait > 0)
 					break;
 			}
-			if (wait == 0 && rt->outbox != NULL && !saba_retired(rt))
+			if (wait == 0 && rt->outbox != NULL && !saba_runtime_retiring(rt))
 				wait = saba_poster_outbox(p, &failures, deadline);
 			next_try = wait > 0 ? saba_now_ms() + wait : 0;
 		}
 		if (!fin)
 			continue;
-		if (saba_retired(rt) || saba_queue_length(rt->queue) == 0)
+		if (saba_runtime_retiring(rt) || saba_queue_length(rt->queue) == 0)
 			break;
 		if (next_try >= deadline || saba_now_ms() >= deadline) {
 			saba_warn("shutdown: %zu batches of metrics could not be posted in time",
