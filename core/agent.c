@@ -33,6 +33,9 @@
 #include "util.h"
 #ifdef _WIN32
 #include "os/win32/console.h"
+#else
+#include "signals.h"
+#include "takeover.h"
 #endif
 
 #define SABA_SPEC_INTERVAL_MS (3600 * 1000)
@@ -47,67 +50,18 @@ struct saba_agent {
 	int reload_again;	    /* SIGHUP while one was being prepared */
 	const struct saba_options *opts;
 	struct saba_poster *poster;
+	/* The loop's state: here, not on a thread's stack, so that another
+	 * loop thread can take over (core/takeover.h). */
+	int interval;
+	int64_t offset, next_tick, next_seal, next_spec;
+	int first_done, retired_seen;
 #ifndef _WIN32
-	pthread_t sig_thread;
-	int has_sig_thread;
+	struct saba_signals sig;
+	struct saba_takeover *takeover; /* NULL: the loop runs on the calling thread */
+	pthread_t main_thread;		/* takes the signals while the loop thread runs */
+	int loop_over;			/* under rt.lock */
 #endif
 };
-
-#ifndef _WIN32
-/* Signals are taken synchronously by one thread; every other thread has
- * them blocked.  SIGUSR1 only ends that thread at exit. */
-static void saba_signal_set(sigset_t *s)
-{
-	sigemptyset(s);
-	sigaddset(s, SIGTERM);
-	sigaddset(s, SIGINT);
-	sigaddset(s, SIGHUP);
-	sigaddset(s, SIGUSR1);
-}
-
-void saba_agent_block_signals(void)
-{
-	sigset_t sigs;
-
-	saba_signal_set(&sigs);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-}
-
-static void *saba_signal_main(void *arg)
-{
-	struct saba_runtime *rt = arg;
-	int64_t first_stop = 0;
-	sigset_t s;
-	int sig;
-
-	saba_signal_set(&s);
-	for (;;) {
-		if (sigwait(&s, &sig) != 0)
-			continue;
-		if (sig == SIGUSR1)
-			break;
-		pthread_mutex_lock(&rt->lock);
-		if (sig == SIGHUP) {
-			rt->reload_requested = 1;
-		} else if (rt->stop_requested && saba_now_ms() - first_stop < 1000) {
-			/* The same stop delivered twice (to the process and to its
-			 * group, as timeout(1) and some init scripts do). */
-		} else if (rt->stop_requested) {
-			static const char msg[] = "saba-agent: second signal, exiting at once\n";
-
-			if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
-				_exit(1);
-			_exit(1);
-		} else {
-			rt->stop_requested = 1;
-			first_stop = saba_now_ms();
-		}
-		pthread_cond_broadcast(&rt->wake);
-		pthread_mutex_unlock(&rt->lock);
-	}
-	return NULL;
-}
-#endif
 
 /* Wait on the runtime until the monotonic deadline or any news. */
 static void saba_agent_sleep(struct saba_runtime *rt, int64_t ms, int retired_seen)
@@ -257,6 +211,9 @@ static void saba_agent_reload_apply(struct saba_agent *a)
 		saba_queue_set_limits(rt->queue, (size_t)(nc->queue_max_age / nc->interval) + 1,
 				      (size_t)nc->queue_max_bytes);
 		saba_collector_start(&a->set);
+#ifndef _WIN32
+		saba_collector_inline(&a->set, a->takeover != NULL);
+#endif
 		saba_poster_update_spec(a->poster, r->spec);
 		saba_notice("configuration reloaded: %d plugin instances", a->set.n);
 	}
@@ -280,17 +237,54 @@ static void saba_agent_reload_cancel(struct saba_agent *a)
 	free(r);
 }
 
+/* The quick instances' rounds, on the loop thread when it collects
+ * itself.  Returns 1 when another loop thread took over meanwhile. */
+static int saba_agent_drain(struct saba_agent *a, struct saba_takeover *t, unsigned gen)
+{
+#ifndef _WIN32
+	if (t != NULL)
+		return saba_collector_drain(&a->set, t, gen);
+#else
+	(void)a, (void)t, (void)gen;
+#endif
+	return 0;
+}
+
+/* What waits to be posted, when the loop thread posts itself: guarded
+ * until the next tick, so a slow API never delays a round.  Returns 1 when
+ * taken over. */
+static int saba_agent_post(struct saba_agent *a, struct saba_takeover *t, unsigned gen)
+{
+#ifndef _WIN32
+	int64_t due = saba_poster_due(a->poster), budget;
+
+	if (t == NULL || due == 0 || saba_now_ms() < due)
+		return 0;
+	budget = a->next_tick * 1000 - saba_wall_ms();
+	saba_takeover_enter(t, budget > 250 ? budget : 250);
+	saba_poster_work(a->poster);
+	return saba_takeover_leave(t, gen);
+#else
+	(void)a, (void)t, (void)gen;
+	return 0;
+#endif
+}
+
 /* Values that need no earlier sample are collected and posted at once,
- * rather than a tick and the posting offset later. */
-static void saba_agent_first_round(struct saba_agent *a)
+ * rather than a tick and the posting offset later.  Returns 1 when taken
+ * over. */
+static int saba_agent_first_round(struct saba_agent *a, struct saba_takeover *t, unsigned gen)
 {
 	struct saba_runtime *rt = &a->rt;
 	int interval = rt->conf->interval;
 
+	a->first_done = 1;
 	if (saba_runtime_stopping(rt))
-		return;
+		return 0;
 	/* Stamped with the tick just passed, as every value is on a tick. */
 	saba_collector_tick(&a->set, saba_wall_ms() / 1000 / interval * interval, SABA_ROUND_PLAIN);
+	if (saba_agent_drain(a, t, gen))
+		return 1;
 	/* A slow one's values go with the next batch; rounds behind a hung
 	 * one get runners of their own. */
 	saba_collector_settle(&a->set, saba_now_ms() + SABA_FIRST_ROUND_MS);
@@ -298,29 +292,42 @@ static void saba_agent_first_round(struct saba_agent *a)
 		saba_queue_seal(rt->queue, saba_wall_ms() / 1000);
 		saba_poster_wake(a->poster);
 	}
+	return 0;
 }
 
 /* Ticks on wall-clock multiples of interval; each tick's values are sealed
  * into a batch at a per-host offset so a fleet does not post at once. */
-static void saba_agent_loop(struct saba_agent *a)
+static void saba_agent_loop_init(struct saba_agent *a)
 {
 	struct saba_runtime *rt = &a->rt;
-	int interval = rt->conf->interval;
 	uint64_t h = saba_hash(rt->host_id);
-	int64_t span, offset, next_tick, next_seal = 0;
-	int64_t next_spec = saba_now_ms() + SABA_SPEC_INTERVAL_MS;
-	int retired_seen = 0;
+	int64_t span;
 
-	span = (interval < 60 ? interval : 60) * 1000;
-	offset = span <= 1000 ? 500 : 500 + (int64_t)(h % (uint64_t)(span - 1000));
-	next_tick = (saba_wall_ms() / 1000 / interval + 1) * interval;
-	saba_info("collecting every %d s; posting %.1f s after each tick", interval,
-		  (double)offset / 1000);
-	saba_agent_first_round(a);
+	a->interval = rt->conf->interval;
+	span = (a->interval < 60 ? a->interval : 60) * 1000;
+	a->offset = span <= 1000 ? 500 : 500 + (int64_t)(h % (uint64_t)(span - 1000));
+	a->next_tick = (saba_wall_ms() / 1000 / a->interval + 1) * a->interval;
+	a->next_spec = saba_now_ms() + SABA_SPEC_INTERVAL_MS;
+	saba_info("collecting every %d s; posting %.1f s after each tick", a->interval,
+		  (double)a->offset / 1000);
+}
+
+/* The loop, on the calling thread; t (may be NULL) guards its own rounds
+ * and posts, gen is this thread's.  Returns 1 when another loop thread
+ * took over: the caller then touches nothing of the agent's. */
+static int saba_agent_loop(struct saba_agent *a, struct saba_takeover *t, unsigned gen)
+{
+	struct saba_runtime *rt = &a->rt;
+
+	if (!a->first_done && saba_agent_first_round(a, t, gen))
+		return 1;
 	for (;;) {
 		int64_t now, wake, due;
 		int stop, reload, ready, retired;
 
+		/* Rounds a thread taken over left, or this tick's. */
+		if (saba_agent_drain(a, t, gen) || saba_agent_post(a, t, gen))
+			return 1;
 		pthread_mutex_lock(&rt->lock);
 		stop = rt->stop_requested;
 		reload = rt->reload_requested;
@@ -331,10 +338,10 @@ static void saba_agent_loop(struct saba_agent *a)
 		if (stop)
 			break;
 		if (retired) {
-			if (!retired_seen)
+			if (!a->retired_seen)
 				saba_notice("host retired: collection and posting stopped; waiting "
 					    "to be stopped");
-			retired_seen = 1;
+			a->retired_seen = 1;
 			saba_agent_sleep(rt, 3600 * 1000, 1);
 			continue;
 		}
@@ -344,46 +351,128 @@ static void saba_agent_loop(struct saba_agent *a)
 			saba_agent_reload_apply(a);
 			if (a->reload_again)
 				saba_agent_reload_start(a);
-			if (rt->conf->interval != interval) {
-				interval = rt->conf->interval;
-				next_tick = (saba_wall_ms() / 1000 / interval + 1) * interval;
+			if (rt->conf->interval != a->interval) {
+				a->interval = rt->conf->interval;
+				a->next_tick =
+					(saba_wall_ms() / 1000 / a->interval + 1) * a->interval;
 			}
 		}
 		now = saba_wall_ms();
-		if (now >= next_tick * 1000) {
-			saba_collector_tick(&a->set, next_tick, SABA_ROUND_ALL);
-			next_seal = next_tick * 1000 + offset;
+		if (now >= a->next_tick * 1000) {
+			saba_collector_tick(&a->set, a->next_tick, SABA_ROUND_ALL);
+			a->next_seal = a->next_tick * 1000 + a->offset;
 			/* After a stall (suspend, clock step) skip to the next tick. */
-			next_tick = (now / 1000 / interval + 1) * interval;
+			a->next_tick = (now / 1000 / a->interval + 1) * a->interval;
+			if (saba_agent_drain(a, t, gen))
+				return 1;
+			now = saba_wall_ms();
 		}
-		if (next_seal != 0 && now >= next_seal) {
+		if (a->next_seal != 0 && now >= a->next_seal) {
 			saba_queue_seal(rt->queue, now / 1000);
 			saba_poster_wake(a->poster);
-			next_seal = 0;
+			a->next_seal = 0;
+			if (saba_agent_post(a, t, gen))
+				return 1;
 		}
-		if (saba_now_ms() >= next_spec) {
+		if (saba_now_ms() >= a->next_spec) {
 			saba_poster_update_spec(a->poster, saba_spec_build(rt->conf, &a->set));
 #ifdef __GLIBC__
 			/* Give memory freed by an hour's rounds back to the
 			 * system: per-thread arenas otherwise creep up. */
 			malloc_trim(0);
 #endif
-			next_spec += SABA_SPEC_INTERVAL_MS;
+			a->next_spec += SABA_SPEC_INTERVAL_MS;
 		}
 		due = saba_collector_due(&a->set);
 		if (due != 0 && saba_now_ms() >= due) {
 			saba_collector_poll(&a->set);
 			due = saba_collector_due(&a->set);
 		}
-		wake = next_tick * 1000;
-		if (next_seal != 0 && next_seal < wake)
-			wake = next_seal;
+		wake = a->next_tick * 1000;
+		if (a->next_seal != 0 && a->next_seal < wake)
+			wake = a->next_seal;
 		wake -= saba_wall_ms();
 		if (due != 0 && due - saba_now_ms() < wake)
 			wake = due - saba_now_ms();
+#ifndef _WIN32
+		due = t != NULL ? saba_poster_due(a->poster) : 0;
+		if (due != 0 && due - saba_now_ms() < wake)
+			wake = due - saba_now_ms();
+#endif
 		saba_agent_sleep(rt, wake, 0);
 	}
+	return 0;
 }
+
+#ifndef _WIN32
+static void *saba_agent_loop_main(void *arg)
+{
+	struct saba_agent *a = arg;
+	struct saba_takeover *t = a->takeover;
+	unsigned gen = saba_takeover_gen(t);
+
+	if (saba_agent_loop(a, t, gen))
+		return NULL; /* taken over: a may be gone */
+	pthread_mutex_lock(&a->rt.lock);
+	a->loop_over = 1;
+	pthread_mutex_unlock(&a->rt.lock);
+	pthread_kill(a->main_thread, SIGUSR1);
+	return NULL;
+}
+
+/* The main thread while the loop thread runs: signals, and a new loop
+ * thread when the current one overran its guarded work (or at the stop, so
+ * the loop sees it at once).  Returns once the loop is over. */
+static void saba_agent_supervise(struct saba_agent *a)
+{
+	sigset_t s;
+	int sig, over = 0;
+
+	saba_signals_set(&s);
+	while (!over) {
+		if (sigwait(&s, &sig) != 0)
+			continue;
+		if (sig == SABA_TAKEOVER_SIGNAL) {
+			saba_takeover_check(a->takeover, 0);
+		} else if (sig == SIGUSR1) {
+			pthread_mutex_lock(&a->rt.lock);
+			over = a->loop_over; /* else sent from outside */
+			pthread_mutex_unlock(&a->rt.lock);
+		} else {
+			saba_signals_take(&a->sig, sig);
+			if (saba_runtime_stopping(&a->rt))
+				saba_takeover_check(a->takeover, 1);
+		}
+	}
+}
+
+/* The loop on a thread of its own that collects and posts itself, while
+ * this (main) thread takes the signals in the signal thread's stead: two
+ * threads at rest, none started per tick.  Returns 0 once the loop is
+ * over, -1 when that cannot be set up (nothing was started). */
+static int saba_agent_loop_apart(struct saba_agent *a)
+{
+	if (!a->sig.has_thread)
+		return -1;
+	a->main_thread = pthread_self();
+	a->takeover = saba_takeover_new(saba_agent_loop_main, a);
+	if (a->takeover == NULL)
+		return -1;
+	saba_signals_end(&a->sig);
+	saba_collector_inline(&a->set, 1);
+	saba_poster_inline(a->poster, 1);
+	if (saba_takeover_begin(a->takeover) == 0)
+		saba_agent_supervise(a);
+	saba_collector_inline(&a->set, 0);
+	saba_poster_inline(a->poster, 0);
+	saba_takeover_destroy(a->takeover);
+	a->takeover = NULL;
+	/* The stop that follows (or the loop here, when no loop thread could
+	 * be started) still hears signals. */
+	saba_signals_start(&a->sig);
+	return a->loop_over ? 0 : -1;
+}
+#endif
 
 /* Every trigger's say, one after the other (on the hook's thread), over
  * a copy of the instance list: a hook left running keeps its copy. */
@@ -522,7 +611,11 @@ static int saba_agent_body(void *arg)
 	a->poster = saba_poster_start(rt);
 	if (a->poster == NULL)
 		return 1;
-	saba_agent_loop(a);
+	saba_agent_loop_init(a);
+#ifndef _WIN32
+	if (saba_agent_loop_apart(a) != 0)
+#endif
+		saba_agent_loop(a, NULL, 0);
 	saba_agent_reload_cancel(a);
 	saba_agent_stop(a);
 	return 0;
@@ -566,17 +659,19 @@ int saba_agent_run(const struct saba_options *o)
 	int rc = 2, lock_fd = -1, how;
 
 #ifndef _WIN32
-	saba_agent_block_signals(); /* main() did already; a service host may not have */
+	saba_signals_block(); /* main() did already; a service host may not have */
 #endif
 	a->opts = o;
 	saba_runtime_init(rt);
+#ifndef _WIN32
+	a->sig.rt = rt;
+#endif
 	/* Signals are heard from the first instant: a plugin hook that hangs
 	 * while the agent starts must not make it ignore SIGTERM. */
 #ifdef _WIN32
 	saba_console_start(rt);
 #else
-	if (pthread_create(&a->sig_thread, NULL, saba_signal_main, rt) == 0)
-		a->has_sig_thread = 1;
+	saba_signals_start(&a->sig);
 #endif
 	if (saba_conf_load(o->config, &o->ov, &conf) > 0)
 		goto out;
@@ -636,10 +731,7 @@ out:
 #ifdef _WIN32
 	saba_console_stop();
 #else
-	if (a->has_sig_thread) {
-		pthread_kill(a->sig_thread, SIGUSR1);
-		pthread_join(a->sig_thread, NULL);
-	}
+	saba_signals_end(&a->sig);
 #endif
 	saba_queue_free(rt->queue);
 	saba_outbox_free(rt->outbox);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -10,6 +11,9 @@
 #include "crash.h"
 #include "log.h"
 #include "queue.h"
+#ifndef _WIN32
+#include "takeover.h"
+#endif
 #include "util.h"
 
 /* No standing threads: a tick's rounds go to one short-lived runner, which
@@ -35,6 +39,13 @@ struct saba_pool {
 	int collecting;	   /* of which inside a plugin's collect() */
 	int warned_full;
 	int quit;
+	/* With a loop thread that collects itself (saba_collector_inline):
+	 * the quick instances' rounds wait here for it, not in the ring. */
+	int inline_on;
+	struct saba_ctx **mine;
+	int nmine;
+	int inline_busy;     /* loop threads inside a plugin's collect() */
+	int64_t inline_tick; /* the tick of the last round begun there */
 };
 
 static int saba_timed_wait(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadline_ms)
@@ -141,7 +152,14 @@ void saba_collector_start(struct saba_instances *set)
 	pthread_cond_init(&p->done, NULL);
 	p->qcap = set->n > 0 ? set->n : 1;
 	p->queue = saba_calloc((size_t)p->qcap, sizeof(*p->queue));
+	p->mine = saba_calloc((size_t)p->qcap, sizeof(*p->mine));
 	set->pool = p;
+}
+
+void saba_collector_inline(struct saba_instances *set, int on)
+{
+	if (set->pool != NULL)
+		set->pool->inline_on = on;
 }
 
 static int saba_round_wanted(const struct saba_ctx *ctx, enum saba_round which)
@@ -183,10 +201,16 @@ void saba_collector_tick(struct saba_instances *set, int64_t tick, enum saba_rou
 				/* One still waiting for a runner collects for
 				 * this tick instead: the older round is lost
 				 * either way. */
-				if (ctx->queued)
+				if (ctx->queued) {
 					ctx->want_tick = tick;
-				else
+				} else if (p->inline_on && ctx->slow == 0) {
+					ctx->want_tick = tick;
+					ctx->queued = 1;
+					p->mine[p->nmine++] = ctx;
+					continue;
+				} else {
 					saba_pool_queue(p, ctx, tick);
+				}
 				slow += ctx->slow > 0;
 				fast += ctx->slow == 0;
 				continue;
@@ -208,6 +232,73 @@ void saba_collector_tick(struct saba_instances *set, int64_t tick, enum saba_rou
 	saba_pool_spawn(p, want);
 	pthread_mutex_unlock(&p->lock);
 }
+
+#ifndef _WIN32
+/* One round on the calling (loop) thread, counted as a runner meanwhile so
+ * that a stop waits for it, or leaves its instance alone, as for a runner. */
+static void saba_pool_collect_here(struct saba_pool *p, struct saba_ctx *ctx)
+{
+	int64_t tick = ctx->want_tick, t0;
+
+	ctx->queued = 0;
+	ctx->running = 1;
+	p->runners++;
+	p->collecting++;
+	p->inline_busy++;
+	p->inline_tick = tick;
+	pthread_mutex_unlock(&p->lock);
+	t0 = saba_now_ms();
+	saba_collect_once(ctx, tick);
+	t0 = saba_now_ms() - t0;
+	pthread_mutex_lock(&p->lock);
+	p->inline_busy--;
+	if (t0 >= SABA_POOL_SLOW_MS)
+		ctx->slow = SABA_POOL_SLOW_ROUNDS;
+	else if (ctx->slow > 0)
+		ctx->slow--;
+	p->collecting--;
+	p->runners--;
+	ctx->running = 0;
+	ctx->done_tick = tick;
+	pthread_cond_broadcast(&p->done);
+}
+
+int saba_collector_drain(struct saba_instances *set, struct saba_takeover *t, unsigned gen)
+{
+	struct saba_pool *p = set->pool; /* set may be gone once taken over */
+
+	if (p == NULL)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	if (p->nmine > 0 && p->inline_busy > 0 && p->mine[0]->want_tick == p->inline_tick) {
+		/* The rest of a round a loop thread got stuck in: one runner
+		 * each, so that no other hung one holds them up in turn. */
+		if (p->qlen == 0)
+			p->queued_at = saba_now_ms();
+		for (int i = 0; i < p->nmine; i++)
+			saba_pool_queue(p, p->mine[i], p->mine[i]->want_tick);
+		saba_pool_spawn(p, p->nmine);
+		p->nmine = 0;
+	}
+	if (p->nmine == 0) {
+		pthread_mutex_unlock(&p->lock);
+		return 0;
+	}
+	saba_takeover_enter(t, SABA_POOL_PATIENCE_MS);
+	while (!p->quit && p->nmine > 0) {
+		struct saba_ctx *ctx = p->mine[0];
+
+		memmove(p->mine, p->mine + 1, (size_t)--p->nmine * sizeof(*p->mine));
+		saba_pool_collect_here(p, ctx);
+		/* Taken over while in the plugin: the new loop thread has the
+		 * rest; this one only leaves. */
+		if (saba_takeover_gen(t) != gen)
+			break;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return saba_takeover_leave(t, gen);
+}
+#endif
 
 int64_t saba_collector_due(struct saba_instances *set)
 {
@@ -315,6 +406,10 @@ static void saba_pool_end(struct saba_instances *set, int64_t deadline_ms, int f
 		return;
 	pthread_mutex_lock(&p->lock);
 	p->quit = 1;
+	for (; p->nmine > 0; p->nmine--) {
+		p->mine[p->nmine - 1]->queued = 0;
+		p->mine[p->nmine - 1]->done_tick = p->mine[p->nmine - 1]->want_tick;
+	}
 	for (; p->qlen > 0; p->qlen--) {
 		struct saba_ctx *ctx = p->queue[p->qhead];
 
@@ -343,6 +438,7 @@ static void saba_pool_end(struct saba_instances *set, int64_t deadline_ms, int f
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->done);
 	free(p->queue);
+	free(p->mine);
 	free(p);
 	set->pool = NULL;
 }

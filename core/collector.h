@@ -12,6 +12,8 @@
 
 #include "instance.h"
 
+struct saba_takeover;
+
 void saba_collector_start(struct saba_instances *set);
 enum saba_round {
 	SABA_ROUND_ALL,
@@ -21,6 +23,15 @@ enum saba_round {
 
 /* Ask idle instances to collect values stamped `tick` (epoch seconds). */
 void saba_collector_tick(struct saba_instances *set, int64_t tick, enum saba_round which);
+/* on: the quick instances' rounds wait for saba_collector_drain() on the
+ * loop thread instead of a runner (an instance whose round took long goes
+ * on getting runners). */
+void saba_collector_inline(struct saba_instances *set, int on);
+/* On the loop thread: collect the rounds waiting for it, guarded by t.
+ * Returns 1 when another loop thread took over meanwhile (the caller leaves
+ * the loop). */
+int saba_collector_drain(struct saba_instances *set, struct saba_takeover *t,
+			 unsigned gen); /* POSIX */
 /* When (monotonic ms) saba_collector_poll() should run next: rounds are
  * waiting; 0 when none is. */
 int64_t saba_collector_due(struct saba_instances *set);

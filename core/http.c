@@ -152,21 +152,23 @@ void saba_http_set_abort(struct saba_http *h, int (*should_abort)(void *arg), vo
 	h->abort_arg = arg;
 }
 
+/* One line of JSON per request.  The body is already compact JSON (the
+ * API layer's dump): it is spliced in as it is, not parsed and dumped again. */
 static void saba_print_dry_run(const char *method, const char *path, const char *body)
 {
-	json_t *line = json_object();
-	json_t *b = body != NULL ? json_loads(body, JSON_DECODE_ANY, NULL) : json_null();
-	char *text;
+	json_t *line = json_pack("{s:s, s:s}", "method", method, "path", path);
+	char *head = line != NULL ? json_dumps(line, JSON_COMPACT) : NULL;
+	size_t n = head != NULL ? strlen(head) : 0;
 
-	json_object_set_new(line, "method", json_string(method));
-	json_object_set_new(line, "path", json_string(path));
-	json_object_set_new(line, "body", b != NULL ? b : json_null());
-	text = json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	pthread_mutex_lock(&saba_dry_run_lock);
-	printf("%s\n", text);
-	fflush(stdout);
-	pthread_mutex_unlock(&saba_dry_run_lock);
-	free(text);
+	if (n < 2) {
+		saba_err("dry-run: cannot print %s %s", method, path);
+	} else {
+		pthread_mutex_lock(&saba_dry_run_lock);
+		printf("%.*s,\"body\":%s}\n", (int)(n - 1), head, body != NULL ? body : "null");
+		fflush(stdout);
+		pthread_mutex_unlock(&saba_dry_run_lock);
+	}
+	free(head);
 	json_decref(line);
 }
 

@@ -97,7 +97,11 @@ core_libsabacore_la_LIBADD += -liphlpapi -lws2_32 -ladvapi32
 core_libsabacore_la_LIBTOOLFLAGS = --tag=disable-shared
 # One self-contained .exe: no libgcc or winpthread DLLs beside it.
 core_saba_agent_LDFLAGS = -all-static
+else
+# Signals, and the loop thread's takeover (a POSIX timer).
+core_libsabacore_la_SOURCES += core/signals.c core/signals.h core/takeover.c core/takeover.h
 endif
+EXTRA_DIST += core/signals.c core/signals.h core/takeover.c core/takeover.h
 EXTRA_DIST += core/os/win32/compat.c core/os/win32/compat.h core/os/win32/console.c \
 	core/os/win32/console.h core/os/win32/service.c core/os/win32/service.h \
 	core/os/win32/spec.c

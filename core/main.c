@@ -27,6 +27,7 @@
  * executable. */
 #define SABA_DEFAULT_CONFIG saba_win_exe_path("saba-agent.conf")
 #else
+#include "signals.h"
 #define SABA_DEFAULT_CONFIG SABA_CONFIG_FILE
 #endif
 
@@ -143,10 +144,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 #ifndef _WIN32
-	/* run: from here on its signal thread takes SIGTERM and the rest
-	 * (agent.c); nothing may end the agent before that thread is up. */
+	/* run: from here on one thread takes SIGTERM and the rest
+	 * (signals.h); nothing may end the agent before that thread is up. */
 	if (strcmp(cli.cmd, "run") == 0 || strcmp(cli.cmd, "supervise") == 0)
-		saba_agent_block_signals();
+		saba_signals_block();
 #endif
 	if (saba_conf_take_env_apikey() != 0) {
 		rc = 2;

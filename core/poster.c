@@ -32,6 +32,10 @@ struct saba_poster {
 	int running;	     /* the thread is at work (not leaving) */
 	int joinable;	     /* thread was started and not joined yet */
 	int finishing;
+	int inline_on;	     /* the loop thread posts (saba_poster_work) */
+	int busy;	     /* ... and is at it now */
+	int failures;	     /* posts failed in a row */
+	int64_t next_try;    /* monotonic ms; 0: post as soon as there is data */
 	int64_t deadline_ms; /* while finishing */
 	json_t *spec;	     /* to PUT */
 	struct saba_http *http;
@@ -235,57 +239,108 @@ static void saba_poster_refresh_http(struct saba_poster *p)
 	p->conf_gen = gen;
 }
 
+/* One go at what is waiting: the spec, the batches while the API takes
+ * them, then the outbox.  Moves p->next_try on (0: all sent). */
+static void saba_poster_pass(struct saba_poster *p, int64_t deadline)
+{
+	struct saba_runtime *rt = p->rt;
+	int64_t wait = 0;
+	json_t *spec;
+
+	pthread_mutex_lock(&p->lock);
+	spec = p->spec;
+	p->spec = NULL;
+	pthread_mutex_unlock(&p->lock);
+	if (spec != NULL && saba_runtime_send_begin(rt)) {
+		saba_register_update_spec(rt, p->http, spec);
+		saba_runtime_send_end(rt);
+	}
+	json_decref(spec);
+	/* New data does not cut a backoff short. */
+	if (saba_now_ms() < p->next_try)
+		return;
+	while (!saba_runtime_retiring(rt) && saba_queue_length(rt->queue) > 0) {
+		wait = saba_post_some(p, &p->failures, deadline);
+		if (wait > 0)
+			break;
+	}
+	if (wait == 0 && rt->outbox != NULL && !saba_runtime_retiring(rt))
+		wait = saba_poster_outbox(p, &p->failures, deadline);
+	p->next_try = wait > 0 ? saba_now_ms() + wait : 0;
+}
+
 static void *saba_poster_main(void *arg)
 {
 	struct saba_poster *p = arg;
 	struct saba_runtime *rt = p->rt;
-	int failures = 0;
-	int64_t next_try = 0; /* monotonic ms; 0: post as soon as there is data */
 
 	for (;;) {
-		int64_t now = saba_now_ms(), deadline = 0, wait = 0;
-		json_t *spec;
+		int64_t now = saba_now_ms(), deadline = 0;
 		int fin;
 
-		if (next_try == 0 && saba_poster_leave(p))
+		if (p->next_try == 0 && saba_poster_leave(p))
 			return NULL; /* p may be gone from here on */
-		fin = saba_poster_sleep(p, next_try > now ? next_try - now : 3600 * 1000);
-
+		fin = saba_poster_sleep(p, p->next_try > now ? p->next_try - now : 3600 * 1000);
 		saba_poster_refresh_http(p);
-
-		pthread_mutex_lock(&p->lock);
-		if (fin)
+		if (fin) {
+			pthread_mutex_lock(&p->lock);
 			deadline = p->deadline_ms;
-		spec = p->spec;
-		p->spec = NULL;
-		pthread_mutex_unlock(&p->lock);
-		if (spec != NULL && saba_runtime_send_begin(rt)) {
-			saba_register_update_spec(rt, p->http, spec);
-			saba_runtime_send_end(rt);
+			pthread_mutex_unlock(&p->lock);
 		}
-		json_decref(spec);
-		/* New data does not cut a backoff short. */
-		if (saba_now_ms() >= next_try) {
-			while (!saba_runtime_retiring(rt) && saba_queue_length(rt->queue) > 0) {
-				wait = saba_post_some(p, &failures, deadline);
-				if (wait > 0)
-					break;
-			}
-			if (wait == 0 && rt->outbox != NULL && !saba_runtime_retiring(rt))
-				wait = saba_poster_outbox(p, &failures, deadline);
-			next_try = wait > 0 ? saba_now_ms() + wait : 0;
-		}
+		saba_poster_pass(p, deadline);
 		if (!fin)
 			continue;
 		if (saba_runtime_retiring(rt) || saba_queue_length(rt->queue) == 0)
 			break;
-		if (next_try >= deadline || saba_now_ms() >= deadline) {
+		if (p->next_try >= deadline || saba_now_ms() >= deadline) {
 			saba_warn("shutdown: %zu batches of metrics could not be posted in time",
 				  saba_queue_length(rt->queue));
 			break;
 		}
 	}
 	return NULL;
+}
+
+/* The loop thread posts itself (saba_poster_inline): when it should call
+ * saba_poster_work() next (monotonic ms), 0 when nothing waits. */
+int64_t saba_poster_due(struct saba_poster *p)
+{
+	int64_t due = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->inline_on && !p->running && !p->busy && !p->finishing) {
+		if (p->next_try != 0)
+			due = p->next_try;
+		else if (p->pending)
+			due = saba_now_ms();
+	}
+	pthread_mutex_unlock(&p->lock);
+	return due;
+}
+
+void saba_poster_work(struct saba_poster *p)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->running || p->busy || p->finishing) {
+		pthread_mutex_unlock(&p->lock);
+		return;
+	}
+	p->busy = 1;
+	p->pending = 0;
+	pthread_mutex_unlock(&p->lock);
+	saba_poster_refresh_http(p);
+	saba_poster_pass(p, 0);
+	pthread_mutex_lock(&p->lock);
+	p->busy = 0;
+	pthread_cond_broadcast(&p->cond); /* a finish may wait for this pass */
+	pthread_mutex_unlock(&p->lock);
+}
+
+void saba_poster_inline(struct saba_poster *p, int on)
+{
+	pthread_mutex_lock(&p->lock);
+	p->inline_on = on;
+	pthread_mutex_unlock(&p->lock);
 }
 
 /* A post in flight when the finish deadline passes, or when this host's
@@ -332,6 +387,8 @@ struct saba_poster *saba_poster_start(struct saba_runtime *rt)
 static void saba_poster_kick(struct saba_poster *p)
 {
 	p->pending = 1;
+	if (p->inline_on && !p->finishing)
+		return; /* the loop thread sees it */
 	if (p->running) {
 		pthread_cond_signal(&p->cond);
 		return;
@@ -369,6 +426,20 @@ void saba_poster_finish(struct saba_poster *p, int64_t deadline_ms)
 	pthread_mutex_lock(&p->lock);
 	p->finishing = 1;
 	p->deadline_ms = deadline_ms;
+	/* A pass of the loop thread's ends by the deadline (its post is
+	 * abandoned then) before the last flush starts. */
+	while (p->busy && saba_now_ms() < deadline_ms + 1000) {
+		struct timespec ts;
+
+		saba_abstime(CLOCK_MONOTONIC, deadline_ms + 1000 - saba_now_ms(), &ts);
+		pthread_cond_timedwait(&p->cond, &p->lock, &ts);
+	}
+	if (p->busy) {
+		/* Still in it (a hung DNS lookup, say): leave the poster to it. */
+		pthread_mutex_unlock(&p->lock);
+		saba_warn("shutdown: a post did not end in time; its batches were not posted");
+		return;
+	}
 	saba_poster_kick(p);
 	pthread_mutex_unlock(&p->lock);
 	if (p->joinable)

@@ -3,7 +3,10 @@
 customIdentifier, spec update, host status, signals and config reload."""
 
 import os
+import shutil
 import signal
+import subprocess
+import tempfile
 import time
 
 import harness
@@ -422,7 +425,7 @@ class Signals(AgentTestCase):
 
     def test_two_threads_at_rest(self):
         """With the six /proc plugins and posting on, the agent rests with
-        its main and signal threads alone."""
+        two threads: main (signals) and the loop."""
         self.plugin_dir(*self.PROC_PLUGINS)
         self.write_config(plugins={p: {} for p in self.PROC_PLUGINS})
         a = self.start_agent(["run"])
@@ -464,10 +467,10 @@ class Signals(AgentTestCase):
         self.wait_points("test.good", 30 * 3, agent=a)
         rest, counts = self._threads_at_rest(a)
         self.stop_agent(a)
-        # Quick rounds share one short-lived runner: mostly main and
-        # signals alone, at most a runner and the poster beside them.  A
-        # machine that stalls a runner 250 ms gets more, never past the cap
-        # (64) plus the agent's own few.
+        # Quick rounds run on the loop thread: mostly main and the loop
+        # alone.  A machine that stalls a round 250 ms gets a new loop
+        # thread or a runner for a while, never past the cap (64) plus the
+        # agent's own few.
         self.assertLessEqual(rest, 4, "thirty quick instances: %s threads" % counts)
         self.assertLessEqual(max(counts), 64 + 6, "collect pool not bounded: %s" % counts)
         by_value = {}
@@ -494,6 +497,53 @@ class Signals(AgentTestCase):
         self.assertEqual(harness.gaps(times), [], "the healthy instance lost ticks")
         self.assertGreaterEqual(threads, 12 + 1)
         self.assertLessEqual(threads, 12 + 8 + 6)
+
+    def test_no_thread_is_started_per_tick(self):
+        """The loop thread collects the quick /proc plugins and posts
+        itself: over three ticks not one thread (or process) is started."""
+        if os.environ.get("SABA_TEST_WRAPPER"):
+            self.skipTest("a wrapper (valgrind) slows rounds past the takeover budget")
+        if shutil.which("strace") is None:
+            self.fail("strace not found (apt-get install strace)")
+        self.plugin_dir(*self.PROC_PLUGINS)
+        self.write_config(plugins={p: {} for p in self.PROC_PLUGINS})
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        self.wait_points("memory.used", 2, agent=a)
+        out = os.path.join(tempfile.mkdtemp(dir=self.tmp), "strace")
+        # -f with -p attaches every thread of the agent.
+        subprocess.run(["timeout", "-s", "INT", str(scaled(3.5)), "strace", "-f", "-qq", "-o",
+                        out, "-e", "trace=clone,clone3,fork,vfork,pread64,sendto,write",
+                        "-p", str(a.pid)], check=False)
+        posted = len(self.api.points_named("memory.used"))
+        self.stop_agent(a)
+        calls = open(out).read().splitlines()
+        names = [c.split("(")[0].split()[-1] for c in calls if "(" in c]
+        self.assertGreaterEqual(names.count("pread64"), 6 * 3,
+                                "strace saw fewer than three rounds: %s" % names[:40])
+        self.assertEqual([c for c in calls if c.split("(")[0].split()[-1]
+                          in ("clone", "clone3", "fork", "vfork")], [],
+                         "threads started while collecting and posting")
+        self.assertGreaterEqual(posted, 4)
+
+    def test_a_slow_post_delays_no_round(self):
+        """A post that takes three seconds at a one-second interval: the
+        loop goes on on a new thread, and every tick is collected and
+        posted in the end."""
+        self.plugin_dir("good")
+        self.write_config(plugins={"t": {"module": "good"}})
+        a = self.start_agent(["run"])
+        self.wait_registered(a)
+        self.wait_points("test.good", 2, agent=a)
+        slow = self.api.set_fault("tsdb", "delay", delay=3.0, count=1)
+        self.assertTrue(self.api.wait_for(lambda: slow.hits >= 1, scaled(5)))
+        n = len(self.api.points_named("test.good"))
+        self.wait_points("test.good", n + 5, timeout=15, agent=a)
+        self.stop_agent(a)
+        self.assertTrue(a.wait_for_stderr(r"a new loop thread goes on", 1),
+                        "the loop was not taken over")
+        times = harness.tsdb_series(self.api.points(), "test.good")
+        self.assertEqual(harness.gaps(times), [], "ticks lost behind the slow post")
 
     def test_repeated_sighup_loses_no_tick(self):
         self.write_config(plugins={"t": {"module": "good"}})
