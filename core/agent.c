@@ -92,10 +92,10 @@ static int saba_agent_should_abort(void *arg)
  * config replaces the old only when it loads and every plugin instance is
  * created; otherwise the old one keeps running.
  *
- * The new config is prepared off the main thread, which keeps collecting
+ * The new config is prepared off the loop thread, which keeps collecting
  * and posting meanwhile: loaded, its instances created and started, its
- * host spec built, every plugin hook bounded.  The main thread swaps it
- * in once it is ready.
+ * host spec built, every plugin hook bounded.  The loop thread swaps it in
+ * once it is ready.
  */
 struct saba_reload {
 	struct saba_agent *a;
@@ -134,7 +134,7 @@ static void *saba_reload_main(void *arg)
 	struct saba_runtime *rt = &a->rt;
 
 	saba_notice("SIGHUP: reloading %s", a->opts->config);
-	/* rt->conf changes only when the main thread applies this reload. */
+	/* rt->conf changes only when the loop thread applies this reload. */
 	if (saba_conf_load(a->opts->config, &a->opts->ov, &r->nc) > 0) {
 		r->nc = NULL;
 	} else {

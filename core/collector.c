@@ -16,8 +16,10 @@
 #endif
 #include "util.h"
 
-/* No standing threads: a tick's rounds go to one short-lived runner, which
- * collects them one after the other and leaves when none is left.  Rounds
+/* No standing threads of its own: a tick's quick rounds go to the loop
+ * thread (saba_collector_drain) or, without one, to one short-lived runner,
+ * which collects them one after the other and leaves when none is left.
+ * Rounds
  * still waiting SABA_POOL_PATIENCE_MS while every runner is inside a plugin
  * get a runner each (up to SABA_POOL_MAX), so a slow or hung plugin costs
  * one thread and never starves the others.  An instance whose round once

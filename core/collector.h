@@ -1,10 +1,11 @@
-/* Collection: each tick queues one round per idle collecting instance for
- * short-lived runner threads (one for the quick rounds, one per instance
- * known to be slow); rounds left waiting behind a runner stuck in a plugin
- * get runners of their own (up to 64), so a slow or hung plugin never
- * delays the others, the posting or shutdown.  Runners leave when no round
- * is left: at rest the collector has no thread.  A busy instance misses
- * the tick (and says so). */
+/* Collection: each tick queues one round per idle collecting instance,
+ * for the loop thread itself (saba_collector_inline: the quick ones) or for
+ * short-lived runner threads (one for the quick rounds without a loop
+ * thread, one per instance known to be slow); rounds left waiting behind a
+ * thread stuck in a plugin get runners of their own (up to 64), so a slow
+ * or hung plugin never delays the others, the posting or shutdown.  Runners
+ * leave when no round is left.  A busy instance misses the tick (and says
+ * so). */
 #ifndef SABA_COLLECTOR_H
 #define SABA_COLLECTOR_H
 

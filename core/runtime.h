@@ -14,8 +14,9 @@ struct saba_retire;
 struct saba_instances;
 
 struct saba_runtime {
-	/* The current config (a reference).  The main thread reads it as it
-	 * is; other threads take theirs with saba_runtime_conf(). */
+	/* The current config (a reference).  The thread that runs the loop
+	 * (the main thread before and after it) reads it as it is; other
+	 * threads take theirs with saba_runtime_conf(). */
 	struct saba_conf *conf;
 	int dry_run;
 	const char *command; /* "run", "once", "retire", ... */
@@ -25,7 +26,7 @@ struct saba_runtime {
 	char *host_id;		      /* NULL until registered */
 	int stop_requested;	      /* SIGTERM/SIGINT seen */
 	int reload_requested;	      /* SIGHUP seen */
-	int reload_ready;	      /* a reload was prepared: the main thread applies it */
+	int reload_ready;	      /* a reload was prepared: the loop thread applies it */
 	int retired;		      /* retire succeeded: collect and post nothing */
 	int retiring;		      /* this host's retire is under way */
 	int64_t shutdown_deadline_ms; /* monotonic; 0 outside shutdown */
@@ -51,7 +52,7 @@ void saba_runtime_init(struct saba_runtime *rt);
  * saba_conf_free()): a reload may replace it meanwhile. */
 struct saba_conf *saba_runtime_conf(struct saba_runtime *rt);
 /* Make nc current (its reference passes to the runtime; the old one's is
- * dropped) and bump conf_gen.  Main thread only. */
+ * dropped) and bump conf_gen.  The loop's thread only. */
 void saba_runtime_set_conf(struct saba_runtime *rt, struct saba_conf *nc);
 unsigned saba_runtime_conf_gen(struct saba_runtime *rt);
 /* An HTTP handle for the API as the current config says (NULL on error). */
