@@ -55,6 +55,12 @@ struct saba_fs {
 	struct saba_textfile mtab; /* path, kept open for collect() */
 	struct saba_regex *ignore;
 	int use_mountpoint;
+	/* What the table listed at its last read, in its order: statvfs'd
+	 * again each round until procfs says the table changed. */
+	char **dev, **dir;
+	size_t nlisted;
+	int listed;	       /* dev, dir are valid */
+	int mtab_fd, pollable; /* saba_mounts_changed()'s memory */
 };
 
 static const struct saba_setting saba_fs_settings[] = {
@@ -75,41 +81,92 @@ static uint64_t saba_fs_used_blocks(const struct statvfs *st)
 	return st->f_blocks > st->f_bfree ? (uint64_t)(st->f_blocks - st->f_bfree) : 0;
 }
 
-static int saba_fs_skip_metric(const struct saba_fs *fs, const struct saba_mount *m)
+static int saba_fs_skip_metric(const struct saba_fs *fs, const char *dev, const char *dir)
 {
 	/* Docker's devicemapper thin devices, as upstream */
-	if (strncmp(m->dev, "/dev/mapper/docker-", 19) == 0)
+	if (strncmp(dev, "/dev/mapper/docker-", 19) == 0)
 		return 1;
-	if (strncmp(m->dev, "/dev/dm-", 8) == 0 && strstr(m->dir, "devicemapper/mnt") != NULL)
+	if (strncmp(dev, "/dev/dm-", 8) == 0 && strstr(dir, "devicemapper/mnt") != NULL)
 		return 1;
-	return saba_regex_match(fs->ignore, m->dev);
+	return saba_regex_match(fs->ignore, dev);
+}
+
+static void saba_fs_emit(struct saba_fs *fs, const char *dev, const char *dir,
+			 const struct statvfs *st)
+{
+	const char *label = fs->use_mountpoint ? dir : dev + 5;
+	double frsize = (double)st->f_frsize;
+	double used = (double)saba_fs_used_blocks(st) * frsize;
+	double avail = (double)st->f_bavail * frsize;
+	char metric[SABA_FS_NAME_MAX + 32];
+
+	if (saba_fs_skip_metric(fs, dev, dir))
+		return;
+	if (saba_metric_name(metric, sizeof(metric), "filesystem.", label, ".size") == SABA_OK)
+		fs->host->emit(fs->ctx, metric, used + avail);
+	if (saba_metric_name(metric, sizeof(metric), "filesystem.", label, ".used") == SABA_OK)
+		fs->host->emit(fs->ctx, metric, used);
+}
+
+static void saba_fs_forget(struct saba_fs *fs)
+{
+	for (size_t i = 0; i < fs->nlisted; i++) {
+		free(fs->dev[i]);
+		free(fs->dir[i]);
+	}
+	free(fs->dev);
+	free(fs->dir);
+	fs->dev = fs->dir = NULL;
+	fs->nlisted = 0;
+	fs->listed = 0;
+}
+
+/* Read the table: emit what it lists, and remember that for the next
+ * rounds (when the copy cannot be made, the next round reads again). */
+static int saba_fs_collect_table(struct saba_fs *fs)
+{
+	struct saba_mounts t;
+	int rc = saba_mounts_scan(fs->host, fs->ctx, &fs->mtab, fs->path, &t);
+	size_t n = 0;
+
+	saba_fs_forget(fs);
+	for (size_t i = 0; rc == SABA_OK && i < t.n; i++)
+		n += t.v[i].listed != 0;
+	fs->dev = calloc(n + 1, sizeof(*fs->dev));
+	fs->dir = calloc(n + 1, sizeof(*fs->dir));
+	fs->listed = rc == SABA_OK && fs->dev != NULL && fs->dir != NULL;
+	for (size_t i = 0; rc == SABA_OK && i < t.n; i++) {
+		const struct saba_mount *m = &t.v[i];
+
+		if (m->listed && fs->listed) {
+			fs->dev[fs->nlisted] = strdup(m->dev);
+			fs->dir[fs->nlisted] = strdup(m->dir);
+			fs->listed = fs->dev[fs->nlisted] != NULL && fs->dir[fs->nlisted] != NULL;
+			fs->nlisted++;
+		}
+		if (m->keep)
+			saba_fs_emit(fs, m->dev, m->dir, &m->st);
+	}
+	if (!fs->listed)
+		saba_fs_forget(fs);
+	saba_mounts_free(&t);
+	return rc;
 }
 
 static int saba_fs_collect(void *instance)
 {
 	struct saba_fs *fs = instance;
-	struct saba_mounts t;
-	char metric[SABA_FS_NAME_MAX + 32];
-	int rc = saba_mounts_scan(fs->host, fs->ctx, &fs->mtab, fs->path, &t);
 
-	for (size_t i = 0; rc == SABA_OK && i < t.n; i++) {
-		const struct saba_mount *m = &t.v[i];
-		const char *label = fs->use_mountpoint ? m->dir : m->dev + 5;
-		double frsize = (double)m->st.f_frsize;
-		double used = (double)saba_fs_used_blocks(&m->st) * frsize;
-		double avail = (double)m->st.f_bavail * frsize;
+	if (!fs->listed || saba_mounts_changed(&fs->mtab, &fs->mtab_fd, &fs->pollable))
+		return saba_fs_collect_table(fs);
+	for (size_t i = 0; i < fs->nlisted; i++) {
+		struct statvfs st;
 
-		if (!m->keep || saba_fs_skip_metric(fs, m))
-			continue;
-		if (saba_metric_name(metric, sizeof(metric), "filesystem.", label, ".size") ==
-		    SABA_OK)
-			fs->host->emit(fs->ctx, metric, used + avail);
-		if (saba_metric_name(metric, sizeof(metric), "filesystem.", label, ".used") ==
-		    SABA_OK)
-			fs->host->emit(fs->ctx, metric, used);
+		/* gone meanwhile, or emptied: as the table read would */
+		if (statvfs(fs->dir[i], &st) == 0 && st.f_blocks > 0)
+			saba_fs_emit(fs, fs->dev[i], fs->dir[i], &st);
 	}
-	saba_mounts_free(&t);
-	return rc;
+	return SABA_OK;
 }
 
 /* blocks of frsize bytes in KiB, rounded up as df -k does */
@@ -187,6 +244,7 @@ static void saba_fs_destroy(void *instance)
 		return;
 	saba_regex_free(fs->ignore);
 	saba_textfile_close(&fs->mtab);
+	saba_fs_forget(fs);
 	free(fs->path);
 	free(fs);
 }
@@ -203,6 +261,7 @@ static int saba_fs_create(const struct saba_host *host, saba_ctx *ctx, void **in
 	fs->host = host;
 	fs->ctx = ctx;
 	fs->mtab = (struct saba_textfile)SABA_TEXTFILE_INIT;
+	fs->mtab_fd = -1;
 	rc = saba_procfs_path(host, ctx, "self/mounts", &fs->path);
 	if (rc == SABA_OK)
 		rc = saba_regex_setting(host, ctx, "ignore", &fs->ignore);

@@ -84,7 +84,7 @@ if !SABA_WINDOWS
 check_PROGRAMS += tests/plugins/lib/test_textfile
 TESTS += tests/plugins/lib/test_textfile
 tests_plugins_lib_test_textfile_SOURCES = tests/plugins/lib/test_textfile.c tests/lib/unit.h \
-	plugins/lib/textfile.c plugins/lib/textfile.h
+	plugins/lib/textfile.c plugins/lib/textfile.h plugins/lib/mounts.c plugins/lib/mounts.h
 tests_plugins_lib_test_textfile_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_plugins_lib_test_textfile_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_plugins_lib_test_textfile_LDADD = $(CUNIT_LIBS)

@@ -1,8 +1,12 @@
 /* The mount table as df lists it: see mounts.h.  Shared by the filesystem
  * and disk plugins. */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/vfs.h>
+#endif
 
 #include "lib/mounts.h"
 #include "lib/textfile.h"
@@ -130,6 +134,7 @@ int saba_mounts_scan(const struct saba_host *host, saba_ctx *ctx, struct saba_te
 	for (size_t i = 0; i < t->n; i++) {
 		struct saba_mount *m = &t->v[i];
 
+		m->listed = m->keep;
 		if (!m->keep)
 			continue;
 		if (statvfs(m->dir, &m->st) != 0) {
@@ -141,4 +146,26 @@ int saba_mounts_scan(const struct saba_host *host, saba_ctx *ctx, struct saba_te
 		}
 	}
 	return SABA_OK;
+}
+
+int saba_mounts_changed(struct saba_textfile *f, int *fd, int *pollable)
+{
+#ifdef __linux__
+	struct pollfd p = {.fd = f->fd, .events = POLLPRI};
+
+	if (f->fd < 0)
+		return 1;
+	if (*fd != f->fd) {
+		struct statfs sf;
+
+		*fd = f->fd;
+		*pollable = fstatfs(f->fd, &sf) == 0 && sf.f_type == 0x9fa0; /* PROC_SUPER_MAGIC */
+	}
+	if (!*pollable)
+		return 1;
+	return poll(&p, 1, 0) != 0;
+#else
+	(void)f, (void)fd, (void)pollable;
+	return 1;
+#endif
 }

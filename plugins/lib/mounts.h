@@ -14,7 +14,8 @@
 /* One mount line, cut in place from the table's text. */
 struct saba_mount {
 	char *dev, *dir, *type;
-	int keep; /* a local /dev/ filesystem df would list */
+	int listed; /* a local /dev/ filesystem df would list, by the table alone */
+	int keep;   /* ... whose statvfs worked and shows a size */
 	struct statvfs st;
 };
 
@@ -35,5 +36,13 @@ int saba_mounts_scan(const struct saba_host *host, saba_ctx *ctx, struct saba_te
 		     const char *path, struct saba_mounts *t);
 
 void saba_mounts_free(struct saba_mounts *t);
+
+/* Did the mount table kept open in f change since the last call (or the
+ * read that opened it)?  procfs wakes poll() with POLLPRI at each mount and
+ * unmount (proc(5)), so a caller may keep what the table listed until
+ * then.  1 when it changed or that cannot be told (not procfs, not open),
+ * 0 when it did not.  *fd and *pollable remember, per descriptor, whether
+ * it is procfs's (start with *fd = -1). */
+int saba_mounts_changed(struct saba_textfile *f, int *fd, int *pollable);
 
 #endif

@@ -13,6 +13,7 @@
  *   /dev/loop0 on /proc (zero size)            -> left out like df
  *   tmpfs, cifs, nfs4, proc, sysfs             -> not /dev/: left out
  */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
 
@@ -195,10 +196,62 @@ static void test_missing(void)
 	plugtest_destroy(fsp, fh, inst);
 }
 
+/* A table that is not procfs's cannot tell of a change: each round reads
+ * it, and a remount shows at the next round (on procfs, poll() tells). */
+static void test_table_change_seen(void)
+{
+	struct saba_test_host *fh;
+	struct plugtest_proc proc;
+	double v;
+	void *inst;
+
+	CU_ASSERT_EQUAL_FATAL(plugtest_proc_new(&proc, "fs"), 0);
+	inst = plugtest_create(fsp, &fh, "procfs = \"%s\";", proc.link);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, fsp, inst), SABA_OK);
+	CU_ASSERT_TRUE(saba_test_value(fh, "filesystem.sdb1.size", &v));
+	CU_ASSERT_FALSE(saba_test_value(fh, "filesystem.sdg1.size", &v));
+	CU_ASSERT_EQUAL_FATAL(plugtest_proc_point(&proc, "fs-remount"), 0);
+	CU_ASSERT_EQUAL(saba_test_collect(fh, fsp, inst), SABA_OK);
+	CU_ASSERT_FALSE(saba_test_value(fh, "filesystem.sdb1.size", &v));
+	CU_ASSERT_TRUE(saba_test_value(fh, "filesystem.sdg1.size", &v));
+	CU_ASSERT_TRUE(saba_test_value(fh, "filesystem.sda1.used", &v));
+	/* and the same table again: the same metrics */
+	CU_ASSERT_EQUAL(saba_test_collect(fh, fsp, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), 4);
+	plugtest_destroy(fsp, fh, inst);
+	plugtest_proc_free(&proc);
+}
+
+/* The real table, twice: the second round (from what the first listed,
+ * procfs telling of no change) emits the same metrics. */
+static void test_real_table_twice(void)
+{
+	struct saba_test_host *fh;
+	void *inst = plugtest_create(fsp, &fh, "procfs = \"/proc\";");
+	size_t n;
+
+	CU_ASSERT_EQUAL(saba_test_collect(fh, fsp, inst), SABA_OK);
+	n = saba_test_nvalues(fh);
+	char **names = calloc(n + 1, sizeof(*names));
+
+	for (size_t i = 0; i < n; i++)
+		names[i] = strdup(saba_test_value_at(fh, i, NULL));
+	CU_ASSERT_EQUAL(saba_test_collect(fh, fsp, inst), SABA_OK);
+	CU_ASSERT_EQUAL(saba_test_nvalues(fh), n);
+	for (size_t i = 0; i < n && i < saba_test_nvalues(fh); i++)
+		CU_ASSERT_STRING_EQUAL(saba_test_value_at(fh, i, NULL), names[i]);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	plugtest_destroy(fsp, fh, inst);
+}
+
 static const struct unit_test tests[] = {
-	UNIT_TEST(test_descriptor), UNIT_TEST(test_metrics),	UNIT_TEST(test_use_mountpoint),
-	UNIT_TEST(test_ignore),	    UNIT_TEST(test_bad_config), UNIT_TEST(test_spec),
-	UNIT_TEST(test_missing),
+	UNIT_TEST(test_descriptor),	  UNIT_TEST(test_metrics),
+	UNIT_TEST(test_use_mountpoint),	  UNIT_TEST(test_ignore),
+	UNIT_TEST(test_bad_config),	  UNIT_TEST(test_spec),
+	UNIT_TEST(test_missing),	  UNIT_TEST(test_table_change_seen),
+	UNIT_TEST(test_real_table_twice),
 };
 
 int main(void)

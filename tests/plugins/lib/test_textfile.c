@@ -2,11 +2,20 @@
  * Small files kept open (plugins/lib/textfile.c): a file rewritten in place
  * is read anew from the same descriptor, a file larger than the buffer is
  * still read whole, a failed read opens the file again, and a missing file
- * is an error naming errno.
+ * is an error naming errno.  procfs's mount table tells of a mount through
+ * poll() (plugins/lib/mounts.c); any other file counts as changed.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* unshare() */
+#endif
 #include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include "lib/mounts.h"
 #include "lib/textfile.h"
 #include "unit.h"
 
@@ -144,10 +153,83 @@ static void test_read_once(void)
 	free(text);
 }
 
+/* Not procfs: never trusted to tell. */
+static void test_mounts_changed_plain_file(void)
+{
+	struct saba_textfile f = SABA_TEXTFILE_INIT;
+	int fd = -1, pollable = -1;
+	char *text;
+	size_t len;
+
+	put("/dev/sda1 / ext4 rw 0 0\n");
+	CU_ASSERT_EQUAL(saba_mounts_changed(&f, &fd, &pollable), 1); /* not open yet */
+	CU_ASSERT_EQUAL_FATAL(saba_textfile_reread(&f, path, &text, &len), 0);
+	CU_ASSERT_EQUAL(saba_mounts_changed(&f, &fd, &pollable), 1);
+	CU_ASSERT_EQUAL(saba_mounts_changed(&f, &fd, &pollable), 1);
+	CU_ASSERT_EQUAL(pollable, 0);
+	saba_textfile_close(&f);
+}
+
+/* In a mount namespace of its own (a child, as root): the table is
+ * unchanged after the read, changed once after a mount, then unchanged.
+ * Exit status: 0 as expected, 77 no namespace to be had, else the step. */
+static int mounts_child(void)
+{
+	struct saba_textfile f = SABA_TEXTFILE_INIT;
+	int fd = -1, pollable = -1;
+	char *text;
+	size_t len;
+
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return 77;
+	if (saba_textfile_reread(&f, "/proc/self/mounts", &text, &len) != 0)
+		return 1;
+	if (saba_mounts_changed(&f, &fd, &pollable) != 0 || pollable != 1)
+		return 2;
+	if (mount("saba-test", dir, "tmpfs", 0, "size=64k") != 0)
+		return 77;
+	if (saba_mounts_changed(&f, &fd, &pollable) != 1)
+		return 3;
+	if (saba_mounts_changed(&f, &fd, &pollable) != 0)
+		return 4;
+	umount(dir);
+	return saba_mounts_changed(&f, &fd, &pollable) == 1 ? 0 : 5;
+}
+
+static void test_mounts_changed_procfs(void)
+{
+	struct saba_textfile f = SABA_TEXTFILE_INIT;
+	int fd = -1, pollable = -1, status = -1;
+	char *text;
+	size_t len;
+	pid_t pid;
+
+	/* Here: the table as read is unchanged. */
+	CU_ASSERT_EQUAL_FATAL(saba_textfile_reread(&f, "/proc/self/mounts", &text, &len), 0);
+	CU_ASSERT_EQUAL(saba_mounts_changed(&f, &fd, &pollable), 0);
+	CU_ASSERT_EQUAL(pollable, 1);
+	saba_textfile_close(&f);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0)
+		_exit(mounts_child());
+	CU_ASSERT_EQUAL_FATAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77 && geteuid() != 0)
+		printf("\n  (not root: the mount half of test_mounts_changed_procfs did not "
+		       "run)\n");
+	else
+		CU_ASSERT_EQUAL(WEXITSTATUS(status), 0);
+}
+
 static const struct unit_test tests[] = {
-	UNIT_TEST(test_reread_in_place),   UNIT_TEST(test_larger_than_buffer),
-	UNIT_TEST(test_reopen_on_failure), UNIT_TEST(test_missing),
+	UNIT_TEST(test_reread_in_place),
+	UNIT_TEST(test_larger_than_buffer),
+	UNIT_TEST(test_reopen_on_failure),
+	UNIT_TEST(test_missing),
 	UNIT_TEST(test_read_once),
+	UNIT_TEST(test_mounts_changed_plain_file),
+	UNIT_TEST(test_mounts_changed_procfs),
 };
 
 int main(void)
