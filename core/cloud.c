@@ -82,6 +82,10 @@ static void saba_cloud_add(struct saba_conf *c, config_setting_t *plugins, const
 	saba_set(g, "poll_interval", CONFIG_TYPE_INT, NULL, 0);
 	saba_set(g, "confirm", CONFIG_TYPE_BOOL, NULL, 0);
 	saba_set(g, "probe_without_dmi", CONFIG_TYPE_BOOL, NULL, 0);
+	/* Off its cloud (by DMI) "auto"'s instance leaves at create(), and
+	 * takes its libraries with it. */
+	if (strcmp(platform, "auto") == 0)
+		saba_set(g, "leave_off_cloud", CONFIG_TYPE_BOOL, NULL, 1);
 	c->instances = saba_realloc(c->instances, (size_t)(c->ninstances + 2) * sizeof(*ic));
 	ic = &c->instances[c->ninstances++];
 	memset(ic, 0, sizeof(*ic));

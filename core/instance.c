@@ -198,6 +198,16 @@ static int saba_instance_create(struct saba_runtime *rt, struct saba_conf *conf,
 		rc = a->rc;
 		ctx->state = a->state;
 		free(a);
+		if (rc == SABA_NOTFOUND && ic->optional && ic->implicit) {
+			/* Not this machine's cloud (the plugin said why). */
+			saba_info("plugin %s: not on this cloud; cloud_platform \"auto\" goes on "
+				  "without it",
+				  ic->name);
+			ctx->state = NULL;
+			saba_module_close(mod);
+			saba_ctx_free(ctx);
+			return 0;
+		}
 		if (rc != SABA_OK) {
 			if (ctx->config_problems == 0)
 				saba_conf_problem(conf->file, ic->line,

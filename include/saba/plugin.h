@@ -401,7 +401,9 @@ struct saba_plugin {
 
 	/* Create an instance from its config subtree.  Store host and ctx in
 	 * it.  Return SABA_OK and *instance, or an error (after config_error
-	 * or log) and nothing to destroy. */
+	 * or log) and nothing to destroy.  (SABA_NOTFOUND from the cloud
+	 * instance cloud_platform = "auto" adds means "not this cloud": the
+	 * agent goes on without it; from any other instance it is an error.) */
 	int (*create)(const struct saba_host *host, saba_ctx *ctx, void **instance);
 	void (*destroy)(void *instance);
 

@@ -103,6 +103,12 @@ static const struct saba_setting saba_ec2_settings[] = {
 	 .def = "true",
 	 .description = "with cloud_platform \"auto\" and no DMI to tell, ask IMDS whether this "
 			"is EC2 (false: it is not, as mackerel-agent decides on Linux)"},
+	{.name = "leave_off_cloud",
+	 .type = SABA_CFG_BOOL,
+	 .def = "false",
+	 .description = "with cloud_platform \"auto\": when DMI says this is not EC2, leave the "
+			"instance out at start (the agent sets it on the instance cloud_platform "
+			"\"auto\" adds; only that one may be left out)"},
 	{.name = NULL},
 };
 
@@ -201,6 +207,7 @@ static int saba_ec2_read_settings(struct saba_ec2 *e)
 	    (rc = saba_ec2_bool_setting(e, "sweep", &e->sweep)) != SABA_OK ||
 	    (rc = saba_ec2_bool_setting(e, "probe_without_dmi", &e->probe_without_dmi)) !=
 		    SABA_OK ||
+	    (rc = saba_ec2_bool_setting(e, "leave_off_cloud", &e->leave_off_cloud)) != SABA_OK ||
 	    (rc = saba_plugconf_int(e->host, e->ctx, "sweep_interval", &e->sweep_interval)) !=
 		    SABA_OK ||
 	    (rc = saba_plugconf_int(e->host, e->ctx, "absent_grace", &e->absent_grace)) !=
@@ -431,6 +438,24 @@ static void saba_ec2_destroy(void *instance)
 	free(e);
 }
 
+/* The instance cloud_platform "auto" adds, on a machine DMI says is not
+ * EC2 (as the identity would decide it): nothing for it to do, and its
+ * libraries (libcurl, libexpat) need not stay mapped. */
+static int saba_ec2_elsewhere(struct saba_ec2 *e)
+{
+	char evidence[256];
+	int dmi;
+
+	if (!e->leave_off_cloud || e->platform != SABA_EC2_AUTO || e->sweep)
+		return 0;
+	dmi = saba_ec2_dmi_check(e->sysfs, evidence, sizeof(evidence));
+	if (dmi == SABA_EC2_DMI_YES || (dmi == SABA_EC2_DMI_UNKNOWN && e->probe_without_dmi))
+		return 0;
+	e->host->log(e->ctx, SABA_LOG_INFO, "not EC2: %s; nothing for this instance to do",
+		     evidence);
+	return 1;
+}
+
 static int saba_ec2_create(const struct saba_host *host, saba_ctx *ctx, void **instance)
 {
 	struct saba_ec2 *e = calloc(1, sizeof(*e));
@@ -445,7 +470,11 @@ static int saba_ec2_create(const struct saba_host *host, saba_ctx *ctx, void **i
 	rc = saba_ec2_read_settings(e);
 	if (rc != SABA_OK)
 		goto fail;
-	/* No I/O here: configtest creates instances too. */
+	if (saba_ec2_elsewhere(e)) {
+		rc = SABA_NOTFOUND;
+		goto fail;
+	}
+	/* No network here: configtest creates instances too. */
 	e->imds = saba_imds_new(e->imds_endpoint, e->imds_timeout_ms);
 	if (e->imds == NULL) {
 		rc = SABA_ERROR;

@@ -29,6 +29,7 @@ struct saba_ec2 {
 	long imds_timeout_ms, ec2_timeout_ms;
 	int poll_interval, confirm, sweep, sweep_interval, absent_grace;
 	int probe_without_dmi; /* DMI cannot tell: ask IMDS (else: not EC2) */
+	int leave_off_cloud;   /* "auto" and DMI says no: create() declines */
 	char **regions;
 	int nregions;
 
