@@ -180,7 +180,7 @@ static int mounts_child(void)
 	char *text;
 	size_t len;
 
-	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+	if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0)
 		return 77;
 	if (saba_textfile_reread(&f, "/proc/self/mounts", &text, &len) != 0)
 		return 1;
