@@ -494,7 +494,14 @@ class Signals(AgentTestCase):
         self.assertTrue(a.wait_for_stderr(r"hang/h\d+: still collecting", scaled(5)))
         self.stop_agent(a, bound=5)
         times = harness.tsdb_series(self.api.points(), "test.good")
-        self.assertEqual(harness.gaps(times), [], "the healthy instance lost ticks")
+        # A round still running at the next tick misses that one.  Where the
+        # agent is slowed (the sanitizer passes, whose bounds are scaled),
+        # the twelve runners started at once can keep the healthy one's
+        # first round past a tick: one such miss is allowed there; the
+        # unscaled run (quick start 2) allows none.
+        lost = harness.gaps(times)
+        self.assertLessEqual(len(lost), 0 if harness.TIME_SCALE == 1 else 1,
+                             "the healthy instance lost ticks: %s" % lost)
         self.assertGreaterEqual(threads, 12 + 1)
         self.assertLessEqual(threads, 12 + 8 + 6)
 
