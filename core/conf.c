@@ -368,13 +368,9 @@ static void saba_check_dir_setting(struct saba_conf_loader *l, const config_sett
 		 "%s must name a directory, not \"\"", key);
 }
 
-/*
- * The API key as the header carries it: blanks and line ends around it
- * are trimmed (upstream's HTTP stack leaves them out too), and a control
- * character left inside would end the header or add another: refused.
- * Returns NULL when fine, else why (in why); never quotes the key.
- */
-static const char *saba_apikey_clean(char *key, char *why, size_t len)
+/* A control character left inside the key would end the header or add
+ * another: refused. */
+const char *saba_conf_apikey_clean(char *key, char *why, size_t len)
 {
 	size_t n = strlen(key), skip = strspn(key, " \t\r\n");
 
@@ -412,7 +408,7 @@ static void saba_load_apikey(struct saba_conf_loader *l, const config_setting_t 
 
 	saba_get_string(l, root, "apikey", &c->apikey, NULL);
 	if (c->apikey != NULL) {
-		if (saba_apikey_clean(c->apikey, why, sizeof(why)) != NULL)
+		if (saba_conf_apikey_clean(c->apikey, why, sizeof(why)) != NULL)
 			saba_bad(l, config_setting_get_member(root, "apikey"), "apikey %s", why);
 		return;
 	}
@@ -425,7 +421,7 @@ static void saba_load_apikey(struct saba_conf_loader *l, const config_setting_t 
 		saba_bad(l, s, "cannot read apikey_file %s: %s", path, saba_file_strerror(errno));
 	} else if (saba_trust_path(path, SABA_TRUST_FILE, why, sizeof(why)) != 0) {
 		saba_bad(l, s, "refusing apikey_file: %s", why);
-	} else if (saba_apikey_clean(c->apikey, why, sizeof(why)) != NULL) {
+	} else if (saba_conf_apikey_clean(c->apikey, why, sizeof(why)) != NULL) {
 		saba_bad(l, s, "apikey_file %s %s", path, why);
 	} else if (stat(path, &st) == 0 && saba_trust_readable_by_others(&st)) {
 		saba_conf_problem(c->file, (int)config_setting_source_line(s),
@@ -505,7 +501,7 @@ static void saba_apply_overrides(struct saba_conf_loader *l, const struct saba_c
 	if (ov->plugin_dir != NULL)
 		saba_check_dir_setting(l, NULL, "--plugin-dir", c->plugin_dir);
 	c->apikey_cli = ov->apikey != NULL;
-	if (ov->apikey != NULL && saba_apikey_clean(c->apikey, why, sizeof(why)) != NULL)
+	if (ov->apikey != NULL && saba_conf_apikey_clean(c->apikey, why, sizeof(why)) != NULL)
 		saba_bad(l, NULL, "-apikey %s", why);
 	if (ov->roles_set) {
 		for (int i = 0; i < c->nroles; i++)
@@ -684,7 +680,7 @@ int saba_conf_take_env_apikey(void)
 #endif
 	if (saba_env_apikey == NULL)
 		return 0;
-	if (saba_apikey_clean(saba_env_apikey, why, sizeof(why)) != NULL) {
+	if (saba_conf_apikey_clean(saba_env_apikey, why, sizeof(why)) != NULL) {
 		fprintf(stderr, "saba-agent: SABA_AGENT_APIKEY %s\n", why);
 		free(saba_env_apikey);
 		saba_env_apikey = NULL;

@@ -110,6 +110,12 @@ void saba_conf_apply_log_level(const struct saba_conf *c);
  * ^[a-zA-Z0-9][-_a-zA-Z0-9]*:\s*[a-zA-Z0-9][-_a-zA-Z0-9]*$ */
 int saba_conf_role_valid(const char *role);
 
+/* The API key as the header carries it: blanks and line ends around it
+ * are trimmed in place (upstream's HTTP stack leaves them out too); a
+ * control character left inside is refused.  Returns NULL when fine, else
+ * why (in why); never quotes the key. */
+const char *saba_conf_apikey_clean(char *key, char *why, size_t len);
+
 /* The API key: -apikey, else SABA_AGENT_APIKEY (as taken at start), else
  * apikey, else the apikey_file's content.  NULL (and a message printed)
  * when none is set. */

@@ -255,16 +255,19 @@ static char *saba_imp_where(const struct saba_toml *at)
 	return saba_strdup(at->file);
 }
 
+/* quote: show the source line (never for the API key) */
 static void saba_imp_report(struct saba_imp *m, config_setting_t *group, const struct saba_toml *at,
-			    int lost, char *msg)
+			    int lost, int quote, char *msg)
 {
 	char *where = saba_imp_where(at);
-	char *line = saba_imp_line_text(saba_imp_file_of(m, at), at != NULL ? at->line : 0);
+	char *line = quote ? saba_imp_line_text(saba_imp_file_of(m, at), at != NULL ? at->line : 0)
+			   : NULL;
 
 	if (lost) {
-		char *out = saba_asprintf("%s%s%s%s%s: not carried over: %s", where,
+		char *out = saba_asprintf("%s%s%s%s%s%snot carried over: %s", where,
 					  *where != '\0' ? ": " : "", line != NULL ? "`" : "",
-					  line != NULL ? line : "", line != NULL ? "`" : "", msg);
+					  line != NULL ? line : "", line != NULL ? "`" : "",
+					  line != NULL ? ": " : "", msg);
 
 		saba_imp_scrub(out);
 		fprintf(stderr, "%s\n", out);
@@ -290,7 +293,7 @@ void saba_imp_lost(struct saba_imp *m, config_setting_t *group, const struct sab
 	va_start(ap, fmt);
 	msg = saba_vasprintf(fmt, ap);
 	va_end(ap);
-	saba_imp_report(m, group, at, 1, msg);
+	saba_imp_report(m, group, at, 1, 1, msg);
 }
 
 void saba_imp_remark(struct saba_imp *m, config_setting_t *group, const struct saba_toml *at,
@@ -302,7 +305,7 @@ void saba_imp_remark(struct saba_imp *m, config_setting_t *group, const struct s
 	va_start(ap, fmt);
 	msg = saba_vasprintf(fmt, ap);
 	va_end(ap);
-	saba_imp_report(m, group, at, 0, msg);
+	saba_imp_report(m, group, at, 0, 1, msg);
 }
 
 int saba_imp_string(struct saba_imp *m, config_setting_t *group, const struct saba_toml *v,
@@ -619,14 +622,25 @@ static void saba_imp_apikey(struct saba_imp *m, config_setting_t *root)
 {
 	const char *key = saba_imp_top_or_service(m, root, SABA_IMP_APIKEY, m->svc.apikey,
 						  m->svc.apikey_from);
+	const struct saba_toml *at = m->svc.apikey != NULL ? NULL : m->top[SABA_IMP_APIKEY];
+	char why[128], *clean;
 
-	if (key != NULL)
-		saba_imp_set_string(root, "apikey", key);
-	else
+	if (key != NULL) {
+		clean = saba_strdup(key);
+		if (saba_conf_apikey_clean(clean, why, sizeof(why)) != NULL)
+			saba_imp_report(
+				m, root, at, 1, 0,
+				saba_asprintf("apikey %s: set apikey (or apikey_file) by hand",
+					      why));
+		else
+			saba_imp_set_string(root, "apikey", clean);
+		free(clean);
+	} else {
 		saba_imp_remark(
 			m, root, NULL,
 			"No apikey in the mackerel-agent config: set apikey (or apikey_file, "
 			"or SABA_AGENT_APIKEY) before `saba-agent run`.\napikey = \"...\";");
+	}
 }
 
 static void saba_imp_apibase(struct saba_imp *m, config_setting_t *root)
@@ -802,7 +816,7 @@ int saba_imp_build(struct saba_imp *m, config_t *cfg, struct saba_notes *ns)
 	m->cfg = cfg;
 	m->ns = ns;
 	for (size_t i = 0; i < m->nfindings; i++)
-		saba_imp_report(m, root, m->findings[i].at, m->findings[i].lost,
+		saba_imp_report(m, root, m->findings[i].at, m->findings[i].lost, 1,
 				saba_strdup(m->findings[i].text));
 	if (m->top[SABA_IMP_CONFFILE] != NULL)
 		saba_imp_remark(m, root, m->top[SABA_IMP_CONFFILE],

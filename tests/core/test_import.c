@@ -83,9 +83,31 @@ static void test_merge_as_upstream(void)
 	saba_toml_free(inc);
 }
 
+/* The key as the header will carry it: blanks around trimmed, a control
+ * character inside (which saba-agent's loader refuses) not carried over
+ * but reported, so what import writes always loads. */
+static void test_apikey_as_the_header_carries_it(void)
+{
+	char *out;
+	int lost = -1;
+
+	out = saba_import_string("m.conf", "apikey = \"  abc \"\n", 18, &lost);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_EQUAL(lost, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "apikey = \"abc\";"));
+	free(out);
+	out = saba_import_string("m.conf", "apikey = \"ab\tc\"\n", 16, &lost);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_EQUAL(lost, 1);
+	CU_ASSERT_PTR_NULL(strstr(out, "apikey ="));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "control character"));
+	free(out);
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_toml_tree),
 	UNIT_TEST(test_merge_as_upstream),
+	UNIT_TEST(test_apikey_as_the_header_carries_it),
 };
 
 int main(void)
