@@ -43,10 +43,30 @@ struct saba_poster {
 	struct saba_hostmap *hosts; /* customIdentifier -> host id */
 };
 
+/* One value as tsdb takes it; NULL when jansson refuses a part (a name
+ * that is not UTF-8, a value that is not finite), which leaves it out.
+ * The host id is shared: one string for the whole body. */
+static json_t *saba_poster_point(json_t *id, const struct saba_point *p)
+{
+	json_t *o = json_object(), *name = json_string(p->name), *value = json_real(p->value);
+
+	if (id == NULL || o == NULL || name == NULL || value == NULL) {
+		json_decref(o);
+		json_decref(name);
+		json_decref(value);
+		return NULL;
+	}
+	json_object_set_nocheck(o, "hostId", id);
+	json_object_set_new_nocheck(o, "name", name);
+	json_object_set_new_nocheck(o, "time", json_integer((json_int_t)p->time));
+	json_object_set_new_nocheck(o, "value", value);
+	return o;
+}
+
 json_t *saba_poster_payload(const char *host_id, struct saba_batch **b, size_t n,
 			    const char *(*host_for)(void *arg, const char *ci), void *arg)
 {
-	json_t *arr = json_array();
+	json_t *arr = json_array(), *own = json_string(host_id), *other;
 
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < b[i]->n; j++) {
@@ -58,11 +78,12 @@ json_t *saba_poster_payload(const char *host_id, struct saba_batch **b, size_t n
 			/* Another host's value, and that host is unknown. */
 			if (id == NULL || *id == '\0')
 				continue;
+			other = p->ci != NULL ? json_string(id) : NULL;
 			json_array_append_new(arr,
-					      json_pack("{s:s, s:s, s:I, s:f}", "hostId", id,
-							"name", p->name, "time",
-							(json_int_t)p->time, "value", p->value));
+					      saba_poster_point(p->ci != NULL ? other : own, p));
+			json_decref(other);
 		}
+	json_decref(own);
 	return arr;
 }
 

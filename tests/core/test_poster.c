@@ -1,7 +1,9 @@
 /*
  * The tsdb body the poster sends (core/poster.c: saba_poster_payload).
  */
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -55,8 +57,44 @@ static void test_payload(void)
 	json_decref(arr);
 }
 
+static const char *host_for(void *arg, const char *ci)
+{
+	(void)arg;
+	return strcmp(ci, "i-known") == 0 ? "HOST2" : NULL;
+}
+
+/* Another host's value goes with that host's id, or not at all; a value
+ * jansson refuses (a name that is not UTF-8, a value that is not finite)
+ * is left out, never sent with a part missing. */
+static void test_payload_other_hosts_and_refused_values(void)
+{
+	struct saba_point p[] = {
+		{.name = "a", .value = 1.0, .time = 60},
+		{.name = "b", .value = 2.0, .time = 60, .ci = "i-known"},
+		{.name = "c", .value = 3.0, .time = 60, .ci = "i-unknown"},
+		{.name = "bad\xff", .value = 4.0, .time = 60},
+		{.name = "nan", .value = NAN, .time = 60},
+		{.name = "d", .value = 5.0, .time = 60},
+	};
+	struct saba_batch b = {.points = p, .n = 6, .cap = 6};
+	struct saba_batch *bs[] = {&b};
+	json_t *arr = saba_poster_payload("HOST1", bs, 1, host_for, NULL);
+
+	CU_ASSERT_EQUAL_FATAL(json_array_size(arr), 3);
+	check_point(json_array_get(arr, 0), "HOST1", "a", 60, 1.0);
+	check_point(json_array_get(arr, 1), "HOST2", "b", 60, 2.0);
+	check_point(json_array_get(arr, 2), "HOST1", "d", 60, 5.0);
+	json_decref(arr);
+	/* a host id jansson refuses: nothing goes out under it */
+	arr = saba_poster_payload("H\xff", bs, 1, host_for, NULL);
+	CU_ASSERT_EQUAL_FATAL(json_array_size(arr), 1);
+	check_point(json_array_get(arr, 0), "HOST2", "b", 60, 2.0);
+	json_decref(arr);
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_payload),
+	UNIT_TEST(test_payload_other_hosts_and_refused_values),
 };
 
 int main(void)
