@@ -26,7 +26,8 @@
 # saba-agent dry-run runs under `strace -f -y` through the same window and
 # its system calls per collection are printed: the plugins' part (every
 # call on the six /proc files, every statfs) next to its floor (one read
-# of each file and one statfs per filesystem reported), and the rest (the
+# of each file, where a poll showing /proc/mounts unchanged counts as its
+# read, and one statfs per filesystem reported), and the rest (the
 # core, the output).  Needs collectd-core (libyajl2, libcurl3-gnutls),
 # prometheus-node-exporter and, for --full, strace.  Run from a built tree
 # (make first).  Loopback traffic only.
@@ -190,7 +191,7 @@ awk -v n="$n" -v nfs="$nfs" '
 		detail = ""
 		for (c in calls)
 			detail = detail sprintf(" %s %.1f", c, calls[c] / n)
-		printf "%-22s %8.1f   floor %d (6 reads, %d statfs): %.2fx\n", "plugins (/proc, statfs)",
+		printf "%-22s %8.1f   floor %d (6 files: a read each, or a poll for /proc/mounts; %d statfs): %.2fx\n", "plugins (/proc, statfs)",
 			plug / n, floor, nfs, (plug / n) / floor
 		printf "%-22s %8s  %s\n", "", "", detail
 		printf "%-22s %8.1f\n", "rest (core, output)", (all - plug) / n
