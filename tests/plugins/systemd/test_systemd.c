@@ -51,7 +51,13 @@ static int silent_bus(const char *dir, char *path, size_t len)
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
 	snprintf(path, len, "%s/bus", dir);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "silent bus: %s is too long for a socket\n", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 8) != 0) {
 		perror("silent bus");
 		if (fd >= 0)
