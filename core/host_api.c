@@ -18,7 +18,7 @@
 #include "retire.h"
 #include "util.h"
 
-static void saba_h_log(saba_ctx *ctx, int level, const char *fmt, ...)
+SABA_PRINTF(3, 4) static void saba_h_log(saba_ctx *ctx, int level, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -309,6 +309,7 @@ static int saba_h_config_element(saba_ctx *ctx, const char *key, int index, cons
 	return SABA_OK;
 }
 
+SABA_PRINTF(3, 4)
 static void saba_h_config_error(saba_ctx *ctx, const char *key, const char *fmt, ...)
 {
 	config_setting_t *s = saba_h_own_setting(ctx, key);
