@@ -50,7 +50,7 @@ from fakeapi import FakeMackerel  # noqa: E402
 
 # The agent's libraries the cached rootfs have installed; purged, so the
 # install must bring them back.
-PURGED = ["libcurl4", "libjansson4", "libconfig9"]
+PURGED = ["libcurl3-gnutls", "libjansson4", "libconfig9"]
 TOOLS = nspawn.TOOLS + ("dpkg-buildpackage", "dpkg-checkbuilddeps", "dh", "lintian",
                         "journalctl")
 

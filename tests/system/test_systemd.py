@@ -58,7 +58,7 @@ from nspawn import check, log  # noqa: E402
 
 # What the installed agent needs at run time; a new library dependency goes
 # here (the cache key changes with it).
-INCLUDE = ("systemd,systemd-sysv,dbus,procps,libcurl4,libjansson4,libconfig9,libsystemd0,"
+INCLUDE = ("systemd,systemd-sysv,dbus,procps,libcurl3-gnutls,libjansson4,libconfig9,libsystemd0,"
            "libpcre2-8-0,sudo,monitoring-plugins-basic,libcap2-bin")
 UNIT = "saba-agent.service"
 

@@ -32,7 +32,7 @@ from nspawn import check, log  # noqa: E402
 # What the installed agent needs at run time under sysvinit (libsystemd0
 # comes with apt, for the systemd plugin that is installed but not loaded;
 # libexpat1 for the ec2 plugin, which test_package.py's install needs).
-INCLUDE = "sysvinit-core,initscripts,sysv-rc,procps,libcurl4,libjansson4,libconfig9,libexpat1"
+INCLUDE = "sysvinit-core,initscripts,sysv-rc,procps,libcurl3-gnutls,libjansson4,libconfig9,libexpat1"
 SCRIPT = "/etc/init.d/saba-agent"
 DEFAULTS = "/etc/default/saba-agent"
 LOGFILE = "/var/log/saba-agent.log"
