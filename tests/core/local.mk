@@ -50,6 +50,17 @@ tests_core_test_import_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_core_test_import_CFLAGS = $(UNIT_CFLAGS)
 tests_core_test_import_LDADD = $(UNIT_LDADD)
 endif
+# the loop thread's takeover (POSIX only)
+if !SABA_WINDOWS
+check_PROGRAMS += tests/core/test_takeover
+TESTS += tests/core/test_takeover
+tests_core_test_takeover_SOURCES = tests/core/test_takeover.c tests/lib/unit.h
+tests_core_test_takeover_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_core_test_takeover_CFLAGS = $(UNIT_CFLAGS)
+tests_core_test_takeover_LDADD = $(UNIT_LDADD)
+# so that a test can refuse a thread
+tests_core_test_takeover_LDFLAGS = -Wl,--wrap=pthread_create
+endif
 tests_core_test_duration_SOURCES = tests/core/test_duration.c tests/lib/unit.h
 tests_core_test_duration_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_core_test_duration_CFLAGS = $(UNIT_CFLAGS)
@@ -101,4 +112,4 @@ tests_core_test_outbox_LDADD = $(UNIT_LDADD)
 endif
 
 # built with toml++ only, shipped always
-EXTRA_DIST += tests/core/test_import.c tests/core/test_duration.c
+EXTRA_DIST += tests/core/test_import.c tests/core/test_duration.c tests/core/test_takeover.c
