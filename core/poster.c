@@ -66,7 +66,7 @@ static json_t *saba_poster_point(json_t *id, const struct saba_point *p)
 json_t *saba_poster_payload(const char *host_id, struct saba_batch **b, size_t n,
 			    const char *(*host_for)(void *arg, const char *ci), void *arg)
 {
-	json_t *arr = json_array(), *own = json_string(host_id), *other;
+	json_t *arr = json_array(), *own = json_string(host_id), *hid;
 
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < b[i]->n; j++) {
@@ -78,10 +78,9 @@ json_t *saba_poster_payload(const char *host_id, struct saba_batch **b, size_t n
 			/* Another host's value, and that host is unknown. */
 			if (id == NULL || *id == '\0')
 				continue;
-			other = p->ci != NULL ? json_string(id) : NULL;
-			json_array_append_new(arr,
-					      saba_poster_point(p->ci != NULL ? other : own, p));
-			json_decref(other);
+			hid = p->ci != NULL ? json_string(id) : json_incref(own);
+			json_array_append_new(arr, saba_poster_point(hid, p));
+			json_decref(hid);
 		}
 	json_decref(own);
 	return arr;
