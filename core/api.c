@@ -53,13 +53,25 @@ static void saba_api_printable(char *s)
 int saba_api_call(struct saba_http *h, const char *method, const char *path, json_t *body,
 		  int64_t deadline_ms, struct saba_api_result *r)
 {
+	char *text = NULL;
+	int status;
+
+	if (body != NULL)
+		text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+	status = saba_api_call_text(h, method, path, text, deadline_ms, r);
+	free(text);
+	json_decref(body);
+	return status;
+}
+
+int saba_api_call_text(struct saba_http *h, const char *method, const char *path, const char *text,
+		       int64_t deadline_ms, struct saba_api_result *r)
+{
 	struct saba_http_result hr = {.retry_after = -1};
-	char *text = NULL, detail[300];
+	char detail[300];
 	json_error_t jerr;
 
 	saba_api_result_clear(r);
-	if (body != NULL)
-		text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 	if (saba_http_do(h, method, path, text, deadline_ms, &hr) != 0) {
 		r->status = SABA_API_RETRY;
 		r->permanent = hr.permanent;
@@ -101,8 +113,6 @@ int saba_api_call(struct saba_http *h, const char *method, const char *path, jso
 		r->status = SABA_API_RETRY;
 out:
 	saba_api_printable(r->message);
-	free(text);
-	json_decref(body);
 	saba_http_result_clear(&hr);
 	return r->status;
 }

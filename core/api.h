@@ -29,6 +29,9 @@ struct saba_api_result {
  * request ("POST /api/v0/hosts: ...") and never contains the API key. */
 int saba_api_call(struct saba_http *h, const char *method, const char *path, json_t *body,
 		  int64_t deadline_ms, struct saba_api_result *r);
+/* The same with the body as JSON text (may be NULL), not taken. */
+int saba_api_call_text(struct saba_http *h, const char *method, const char *path, const char *text,
+		       int64_t deadline_ms, struct saba_api_result *r);
 void saba_api_result_clear(struct saba_api_result *r);
 
 /* Every status a live host can have: GET /api/v0/hosts lists only working

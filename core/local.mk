@@ -27,6 +27,7 @@ core_libsabacore_la_SOURCES = \
 	core/queue.c core/queue.h \
 	core/collector.c core/collector.h \
 	core/poster.c core/poster.h \
+	core/tsdb.c core/tsdb.h \
 	core/outbox.c core/outbox.h \
 	core/metadata.c core/metadata.h \
 	core/cloud.c core/cloud.h \

@@ -15,6 +15,7 @@
 #include "poster.h"
 #include "queue.h"
 #include "register.h"
+#include "tsdb.h"
 #include "util.h"
 
 /* At most this much in one POST: a backlog drains in a few big requests
@@ -41,50 +42,8 @@ struct saba_poster {
 	struct saba_http *http;
 	unsigned conf_gen;	    /* of the config http was made from */
 	struct saba_hostmap *hosts; /* customIdentifier -> host id */
+	struct saba_tsdb *tsdb;	    /* the bodies' kept parts */
 };
-
-/* One value as tsdb takes it; NULL when jansson refuses a part (a name
- * that is not UTF-8, a value that is not finite), which leaves it out.
- * The host id is shared: one string for the whole body. */
-static json_t *saba_poster_point(json_t *id, const struct saba_point *p)
-{
-	json_t *o = json_object(), *name = json_string(p->name), *value = json_real(p->value);
-
-	if (id == NULL || o == NULL || name == NULL || value == NULL) {
-		json_decref(o);
-		json_decref(name);
-		json_decref(value);
-		return NULL;
-	}
-	json_object_set_nocheck(o, "hostId", id);
-	json_object_set_new_nocheck(o, "name", name);
-	json_object_set_new_nocheck(o, "time", json_integer((json_int_t)p->time));
-	json_object_set_new_nocheck(o, "value", value);
-	return o;
-}
-
-json_t *saba_poster_payload(const char *host_id, struct saba_batch **b, size_t n,
-			    const char *(*host_for)(void *arg, const char *ci), void *arg)
-{
-	json_t *arr = json_array(), *own = json_string(host_id), *hid;
-
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < b[i]->n; j++) {
-			const struct saba_point *p = &b[i]->points[j];
-			const char *id = p->ci == NULL	    ? host_id
-					 : host_for != NULL ? host_for(arg, p->ci)
-							    : NULL;
-
-			/* Another host's value, and that host is unknown. */
-			if (id == NULL || *id == '\0')
-				continue;
-			hid = p->ci != NULL ? json_string(id) : json_incref(own);
-			json_array_append_new(arr, saba_poster_point(hid, p));
-			json_decref(hid);
-		}
-	json_decref(own);
-	return arr;
-}
 
 struct saba_resolve {
 	struct saba_poster *p;
@@ -149,8 +108,8 @@ static int64_t saba_post_some(struct saba_poster *p, int *failures, int64_t dead
 	struct saba_resolve res = {.p = p, .deadline = deadline};
 	size_t n, points = 0;
 	int64_t wait = 0;
-	json_t *payload;
-	char *host_id;
+	char *host_id, *body;
+	size_t sent;
 
 	n = saba_queue_take(rt->queue, b, SABA_POST_MAX_BATCHES, SABA_POST_MAX_POINTS);
 	if (n == 0)
@@ -160,33 +119,33 @@ static int64_t saba_post_some(struct saba_poster *p, int *failures, int64_t dead
 	pthread_mutex_unlock(&rt->lock);
 	for (size_t i = 0; i < n; i++)
 		points += b[i]->n;
-	payload = saba_poster_payload(host_id, b, n, saba_poster_host_for, &res);
+	body = saba_tsdb_body(p->tsdb, host_id, b, n, saba_poster_host_for, &res, &sent);
 	if (res.missing) {
 		/* Another host's id could not be looked up: keep it all. */
-		json_decref(payload);
 		r.status = SABA_API_RETRY;
 		snprintf(r.message, sizeof(r.message), "customIdentifier lookup failed");
 	} else if (!saba_runtime_send_begin(rt)) {
 		/* This host is being retired: the retire keeps or drops them. */
-		json_decref(payload);
 		saba_queue_putback(rt->queue, b, n);
 		free(host_id);
+		free(body);
 		return 100;
 	} else {
-		saba_api_call(p->http, "POST", "/api/v0/tsdb", payload, deadline, &r);
+		saba_api_call_text(p->http, "POST", "/api/v0/tsdb", body, deadline, &r);
 		saba_runtime_send_end(rt);
 		if (r.status == SABA_API_RETRY && saba_runtime_retiring(rt)) {
 			/* Abandoned for the retire, not a failure of the API. */
 			saba_queue_putback(rt->queue, b, n);
 			saba_api_result_clear(&r);
 			free(host_id);
+			free(body);
 			return 100;
 		}
 	}
 	switch (r.status) {
 	case SABA_API_OK:
 		if (*failures > 0)
-			saba_notice("posting metrics works again (%zu points sent)", points);
+			saba_notice("posting metrics works again (%zu points sent)", sent);
 		*failures = 0;
 		break;
 	case SABA_API_RETRY:
@@ -212,6 +171,7 @@ static int64_t saba_post_some(struct saba_poster *p, int *failures, int64_t dead
 		saba_batch_free(b[i]);
 	saba_api_result_clear(&r);
 	free(host_id);
+	free(body);
 	return wait;
 }
 
@@ -385,13 +345,16 @@ struct saba_poster *saba_poster_start(struct saba_runtime *rt)
 	p->conf_gen = saba_runtime_conf_gen(rt);
 	p->http = saba_runtime_http(rt);
 	p->hosts = saba_hostmap_new(rt->dry_run);
+	p->tsdb = saba_tsdb_new();
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->cond, &ca);
 	pthread_condattr_destroy(&ca);
-	if (p->http == NULL) {
+	if (p->http == NULL || p->tsdb == NULL) {
 		saba_err("cannot start posting");
+		saba_http_free(p->http);
+		saba_tsdb_free(p->tsdb);
 		saba_hostmap_free(p->hosts);
 		pthread_cond_destroy(&p->cond);
 		pthread_mutex_destroy(&p->lock);
@@ -467,6 +430,7 @@ void saba_poster_finish(struct saba_poster *p, int64_t deadline_ms)
 	json_decref(p->spec);
 	saba_http_free(p->http);
 	saba_hostmap_free(p->hosts);
+	saba_tsdb_free(p->tsdb);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
 	free(p);

@@ -29,9 +29,4 @@ void saba_poster_work(struct saba_poster *p);
  * thread and free the poster. */
 void saba_poster_finish(struct saba_poster *p, int64_t deadline_ms);
 
-/* The tsdb body for batches.  Points for another host (a customIdentifier)
- * get host_for(arg, ci)'s id; NULL or "" leaves them out. */
-json_t *saba_poster_payload(const char *host_id, struct saba_batch **b, size_t n,
-			    const char *(*host_for)(void *arg, const char *ci), void *arg);
-
 #endif

@@ -27,7 +27,7 @@ tests_core_fixtures_crash_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 
 if HAVE_CUNIT
 CORE_UNIT_TESTS = tests/core/test_conf tests/core/test_queue tests/core/test_idfile \
-	tests/core/test_spec tests/core/test_poster tests/core/test_api tests/core/test_loader \
+	tests/core/test_spec tests/core/test_tsdb tests/core/test_api tests/core/test_loader \
 	tests/core/test_retire tests/core/test_outbox tests/core/test_apischema \
 	tests/core/test_settings tests/core/test_atomic tests/core/test_conf_write \
 	tests/core/test_duration
@@ -81,10 +81,10 @@ tests_core_test_spec_SOURCES = tests/core/test_spec.c tests/lib/unit.h
 tests_core_test_spec_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_core_test_spec_CFLAGS = $(UNIT_CFLAGS)
 tests_core_test_spec_LDADD = $(UNIT_LDADD)
-tests_core_test_poster_SOURCES = tests/core/test_poster.c tests/lib/unit.h
-tests_core_test_poster_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_core_test_poster_CFLAGS = $(UNIT_CFLAGS)
-tests_core_test_poster_LDADD = $(UNIT_LDADD)
+tests_core_test_tsdb_SOURCES = tests/core/test_tsdb.c tests/lib/unit.h
+tests_core_test_tsdb_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_core_test_tsdb_CFLAGS = $(UNIT_CFLAGS)
+tests_core_test_tsdb_LDADD = $(UNIT_LDADD)
 tests_core_test_api_SOURCES = tests/core/test_api.c tests/lib/unit.h
 tests_core_test_api_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_core_test_api_CFLAGS = $(UNIT_CFLAGS)
