@@ -105,6 +105,7 @@ static const struct {
 /* One parsed line, "Name:   1234 kB": pointers into the line buffer. */
 struct saba_memory_line {
 	const char *name;
+	int field;	    /* enum saba_memory_field, or -1 */
 	const char *number; /* digits only */
 	const char *unit;   /* "kB", or "" (HugePages_Total) */
 	unsigned long long value;
@@ -181,11 +182,12 @@ static int saba_memory_split(char *line, struct saba_memory_line *l)
 	return SABA_OK;
 }
 
-/* Index of a metric field, or -1. */
-static int saba_memory_field(const char *name)
+/* Index of the metric field a line of len bytes names, or -1. */
+static int saba_memory_field(const char *name, size_t len)
 {
 	for (int i = 0; i < SABA_MEM_NFIELDS; i++) {
-		if (strcmp(name, saba_memory_fields[i]) == 0)
+		if (strncmp(name, saba_memory_fields[i], len) == 0 &&
+		    saba_memory_fields[i][len] == '\0')
 			return i;
 	}
 	return -1;
@@ -214,14 +216,15 @@ static int saba_memory_scan(struct saba_memory *mem, struct saba_textfile *file,
 	cursor = text;
 	while ((line = saba_next_line(&cursor)) != NULL) {
 		struct saba_memory_line l;
-		char name[64];
 		int ok;
 
 		lineno++;
-		/* keep the name for the error message: split() cuts the line */
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(line, ":\n"), line);
+		l.field = saba_memory_field(line, strcspn(line, ":\n"));
 		ok = saba_memory_split(line, &l) == SABA_OK;
-		if (saba_memory_field(name) >= 0) {
+		if (l.field >= 0) {
+			/* the field's own name: split() may have cut the line */
+			const char *name = saba_memory_fields[l.field];
+
 			/* kB * 1024 must not wrap; it stays exact as a double
 			 * far beyond any real machine */
 			if (!ok || strcmp(l.unit, "kB") != 0 || l.value > UINT64_MAX / 1024) {
@@ -248,12 +251,11 @@ static int saba_memory_values_line(struct saba_memory *mem, const struct saba_me
 				   void *arg)
 {
 	struct saba_memory_values *v = arg;
-	int i = saba_memory_field(l->name);
 
 	/* scan() checked the line of every field */
-	if (i >= 0) {
-		v->kb[i] = l->value;
-		v->seen |= 1u << i;
+	if (l->field >= 0) {
+		v->kb[l->field] = l->value;
+		v->seen |= 1u << l->field;
 	}
 	return SABA_OK;
 }
