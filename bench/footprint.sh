@@ -28,7 +28,11 @@
 # call on the six /proc files, every statfs) next to its floor (one read
 # of each file, where a poll showing /proc/mounts unchanged counts as its
 # read, and one statfs per filesystem reported), and the rest (the
-# core, the output).  Needs collectd-core (libyajl2, libcurl3-gnutls),
+# core, the output).  With --full, bench/cpu-floor (built here with make)
+# runs through the window too: the same /proc reads and statfs calls and
+# one libcurl POST of the agent's own body per interval, with nothing
+# else, the least CPU a posting collection of this set can take.  Needs
+# collectd-core (libyajl2, libcurl3-gnutls),
 # prometheus-node-exporter and, for --full, strace.  Run from a built tree
 # (make first).  Loopback traffic only.
 set -eu
@@ -72,6 +76,20 @@ if [ $full = yes ] && ! command -v strace > /dev/null; then
 	echo "strace not found: apt-get install strace" >&2
 	exit 1
 fi
+if [ $full = yes ]; then
+	make -s -C "$top" bench/cpu-floor
+	# The agent's body, from a dry-run that collects twice (the second
+	# round has the delta plugins' values), for the floor to post.
+	bench_saba_conf "$work/sb" 9 1 "$plugins" "$saba_plugins"
+	timeout 3.5 "$agent" -q -c "$work/sb/saba.conf" run --dry-run > "$work/sb.out" || true
+	grep '"path":"/api/v0/tsdb","body":' "$work/sb.out" | tail -n 1 |
+		sed 's/^.*"path":"\/api\/v0\/tsdb","body"://; s/}$//' > "$work/body.json"
+	nfs=$(grep -o '"name":"filesystem\.[^"]*\.size"' "$work/body.json" | wc -l)
+	[ -s "$work/body.json" ] && [ "$nfs" -ge 1 ] || {
+		echo "bench: no tsdb body from a dry-run of the agent" >&2
+		exit 1
+	}
+fi
 
 bench_saba_conf "$work/sd" 9 "$interval" "$plugins" "$saba_plugins"
 bench_sink sh
@@ -110,6 +128,13 @@ python3 "$top/bench/scrape.py" "http://127.0.0.1:$ne_port/metrics" "$interval" "
 bench_kill_later $p_sd $p_sh $p_cc $p_ch $p_ne $!
 all="$p_sd $p_sh $p_cc $p_ch $p_ne"
 if [ $full = yes ]; then
+	bench_sink fl
+	# shellcheck disable=SC2046 # one / per filesystem the agent reports
+	"$top/bench/cpu-floor" "http://127.0.0.1:$port/api/v0/tsdb" "$work/body.json" "$interval" \
+		$(seq "$nfs" | sed 's|.*|/|') &
+	p_fl=$!
+	bench_kill_later $p_fl
+	all="$all $p_fl"
 	bench_saba_conf "$work/st" 9 "$interval" "$plugins" "$saba_plugins"
 	"$agent" -q -c "$work/st/saba.conf" run --dry-run > "$work/st.out" &
 	p_st=$!
@@ -170,11 +195,21 @@ ratio "dry-run/collectd csv" $p_sd $p_cc - -
 ratio "http/collectd http" $p_sh $p_ch "$f_sh" "$f_ch"
 ratio "http/node-exporter" $p_sh $p_ne "$f_sh" "$f_ne"
 [ $full = yes ] || exit 0
+echo
+echo "the floor: the same reads and statfs calls, one libcurl POST of the agent's body, nothing else"
+row "floor (cpu-floor)" $p_fl -
+cpu_ratio() { # label pid-a pid-b
+	eval "a=\$m_$2; b=\$m_$3"
+	printf '%s\n%s\n' "$a" "$b" | awk -v l="$1" \
+		'NR == 1 {c = $5} NR == 2 {printf "%-22s %8s %8s %12s\n", l, "", "",
+			($5 > 0 ? sprintf("%.2f", c / $5) : "n/a")}'
+}
+cpu_ratio "http/floor" $p_sh $p_fl
+cpu_ratio "floor/collectd http" $p_fl $p_ch
 
 # A call is counted where it starts ("<... resumed>" lines are its end).
 # The plugins' files by name (an open) or by descriptor (-y: "5</proc/stat>";
 # /proc/net and /proc/self resolve to /proc/<pid>).
-nfs=$(grep -o '"name":"filesystem\.[^"]*\.size"' "$work/st.out" | sort -u | wc -l)
 echo
 echo "system calls per collection, saba-agent dry-run under strace -f over $n intervals"
 awk -v n="$n" -v nfs="$nfs" '
