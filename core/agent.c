@@ -710,6 +710,8 @@ int saba_agent_run(const struct saba_options *o)
 	rt->metadata = saba_metadata_new(mdir);
 	free(mdir);
 	rt->instances = &a->set;
+	if (!o->dry_run)
+		saba_http_preload();
 	if (saba_instances_create(rt, conf, &a->set) > 0) {
 		if (saba_runtime_stopping(rt)) {
 			saba_notice("stopped while the plugins were being created; nothing was "

@@ -80,6 +80,11 @@ static const struct saba_http_transport *saba_transport_get(void)
 	return saba_transport;
 }
 
+void saba_http_preload(void)
+{
+	(void)saba_transport_get();
+}
+
 void saba_http_global_cleanup(void)
 {
 	if (saba_transport_ready)

@@ -51,6 +51,11 @@ void saba_http_result_clear(struct saba_http_result *r);
 
 /* At exit: undo libcurl's global initialisation if it happened. */
 void saba_http_global_cleanup(void);
+/* Load the HTTP transport (libcurl) now, not at the first request: before
+ * plugins that link libcurl themselves are loaded, so its library tree is
+ * mapped once, not loaded, unloaded with a plugin that leaves (the
+ * implicit ec2 off EC2) and loaded again.  Failure shows at the request. */
+void saba_http_preload(void);
 
 /* libcurl's version, for `version`. */
 const char *saba_http_version(void);
