@@ -77,7 +77,7 @@ if [ $full = yes ] && ! command -v strace > /dev/null; then
 	exit 1
 fi
 if [ $full = yes ]; then
-	make -s -C "$top" bench/cpu-floor
+	make -s -C "$top" bench/cpu-floor > /dev/null
 	# The agent's body, from a dry-run that collects twice (the second
 	# round has the delta plugins' values), for the floor to post.
 	bench_saba_conf "$work/sb" 9 1 "$plugins" "$saba_plugins"
