@@ -16,13 +16,14 @@
 /* Room for one number as jansson writes it (int64, or %.15g plus ".0"). */
 #define SABA_TSDB_NUM 40
 
-/* {"hostId":<id>,"name":<name>,"time": for one host id and name. */
+/* {"hostId":<id>,"name":<name>,"time": for one host id and name, in one
+ * allocation with its key (text, then host and name after it). */
 struct saba_tsdb_frag {
 	struct saba_tsdb_frag *next;
 	uint64_t hash;
-	unsigned long used; /* the post it was last used in */
-	char *host, *name;  /* the key */
-	size_t len;	    /* of text; 0: jansson refused the id or the name */
+	unsigned long used;	 /* the post it was last used in */
+	const char *host, *name; /* the key, in text[] */
+	size_t len;		 /* of text; 0: jansson refused the id or the name */
 	char text[];
 };
 
@@ -55,15 +56,6 @@ struct saba_tsdb *saba_tsdb_new(void)
 	return t;
 }
 
-static void saba_tsdb_frag_free(struct saba_tsdb_frag *f)
-{
-	if (f == NULL)
-		return;
-	free(f->host);
-	free(f->name);
-	free(f);
-}
-
 void saba_tsdb_free(struct saba_tsdb *t)
 {
 	if (t == NULL)
@@ -73,7 +65,7 @@ void saba_tsdb_free(struct saba_tsdb *t)
 			struct saba_tsdb_frag *f = t->bucket[i];
 
 			t->bucket[i] = f->next;
-			saba_tsdb_frag_free(f);
+			free(f);
 		}
 	json_decref(t->time);
 	json_decref(t->value);
@@ -96,10 +88,10 @@ static struct saba_tsdb_frag *saba_tsdb_frag_new(const char *host, const char *n
 	json_decref(o);
 	if (text != NULL)
 		len = strlen(text) - 1 + sizeof(next) - 1;
-	f = saba_calloc(1, sizeof(*f) + len + 1);
+	f = saba_calloc(1, sizeof(*f) + len + 1 + strlen(host) + 1 + strlen(name) + 1);
 	f->hash = hash;
-	f->host = saba_strdup(host);
-	f->name = saba_strdup(name);
+	f->host = strcpy(f->text + len + 1, host);
+	f->name = strcpy(f->text + len + 1 + strlen(host) + 1, name);
 	if (text != NULL) {
 		/* keys come out in insertion order (jansson >= 2.8) */
 		memcpy(f->text, text, strlen(text) - 1);
@@ -147,7 +139,7 @@ static void saba_tsdb_sweep(struct saba_tsdb *t)
 				continue;
 			}
 			*pp = f->next;
-			saba_tsdb_frag_free(f);
+			free(f);
 			t->count--;
 		}
 }
@@ -247,7 +239,7 @@ char *saba_tsdb_body(struct saba_tsdb *t, const char *host_id, struct saba_batch
 			f = saba_tsdb_frag(t, id, p->ci == NULL ? own : saba_hash(id), p->name,
 					   &temp);
 			saba_tsdb_point(t, &o, f, p);
-			saba_tsdb_frag_free(temp);
+			free(temp);
 			if (o.len > before)
 				(*count)++;
 		}
